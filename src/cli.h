@@ -1,0 +1,100 @@
+/*
+ * The command line's shared pieces: exit codes, parsed options, input and
+ * output handling. Only the CLI (src/main.c, src/cli_*.c, src/cmd_*.c)
+ * prints or exits; the library never does.
+ */
+#ifndef MSC_CLI_H
+#define MSC_CLI_H
+
+#include <stdio.h>
+
+#include "mscmeta/mscmeta.h"
+
+/* Exit codes (documented in README and --help). */
+enum {
+    EXIT_OK = 0,
+    EXIT_INPUT = 1,    /* the data file is malformed, unreadable or unusable */
+    EXIT_USAGE = 2,    /* unknown option, bad option value */
+    EXIT_SAFETY = 3,   /* `safety`: a threshold was exceeded */
+    EXIT_OUTPUT = 4    /* writing output failed, gnuplot missing or failed, out of memory */
+};
+
+typedef enum { CMD_POOL, CMD_SAFETY, CMD_FOREST, CMD_FUNNEL } msc_command;
+
+#define MAX_LIST 256
+
+typedef struct {
+    const char *col; /* NULL: every outcome */
+    double rate;
+} msc_threshold;
+
+typedef struct {
+    msc_command cmd;
+    const char *input;  /* path, or "-" for standard input */
+    const char *output; /* -o, or NULL for standard output */
+    msc_format format;
+    int summary_only;
+    msc_settings settings;
+    msc_load_options load;
+    const char *events[MAX_LIST];
+    size_t n_events;
+    /* plots */
+    const char *forest; /* pool --forest PATH */
+    const char *title;
+    double width, height; /* pixels (png) or inches*100 (pdf, svg); 0 = automatic */
+    double scale;         /* 1, or 100 for "per 100 patients" */
+    double ref;           /* reference line (proportion), NAN for none */
+    /* safety */
+    msc_threshold thresholds[MAX_LIST];
+    size_t n_thresholds;
+    int method_set;
+} msc_cli;
+
+/* Parses argv for `cmd` (argv[0] is the subcommand's name). Returns -1 when
+ * the run should go on, or an exit code (help printed: 0; usage error: 2). */
+int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c);
+
+/* Prints "mscmeta: " + message to stderr (one line). */
+void msc_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Loads the input named by c->input; on failure prints the error and
+ * returns the exit code (else 0). */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
+
+/* Output: a FILE* to write the report to. With a path, a temporary file in
+ * the target's folder that msc_out_commit renames into place (atomic) and
+ * msc_out_abort removes; SIGINT/SIGTERM remove it too. */
+typedef struct {
+    FILE *fp;
+    const char *path; /* NULL for stdout */
+    char tmp[4096];
+} msc_out;
+
+int msc_out_open(msc_out *o, const char *path);
+int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
+void msc_out_abort(msc_out *o);
+
+/* Temporary files to remove if a signal arrives (plots use this too). */
+void msc_cli_track_tmp(const char *path);
+void msc_cli_untrack_tmp(const char *path);
+void msc_cli_install_signals(void);
+
+/* Refuses an output path that is the input file (same device and inode, or
+ * same name). Returns 1 when they clash. */
+int msc_cli_same_file(const char *input, const char *output);
+
+/* Exit code for a library status. */
+int msc_cli_exit_code(int status);
+
+/* Commands */
+int msc_cmd_pool(msc_cli *c);
+int msc_cmd_safety(msc_cli *c);
+int msc_cmd_plot(msc_cli *c);
+/* Draws the forest plots of an analysis to c->forest (pool --forest). */
+int msc_cli_forest(const msc_cli *c, const msc_analysis *a);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * Input and output for the command line: opening the data file without
+ * hanging on a FIFO, writing reports atomically (temporary file + rename),
+ * removing temporary files on SIGINT/SIGTERM, and detecting write errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int msc_cli_exit_code(int status)
+{
+    switch (status) {
+    case MSC_OK:
+        return EXIT_OK;
+    case MSC_ERR_INPUT:
+        return EXIT_INPUT;
+    case MSC_ERR_USAGE:
+        return EXIT_USAGE;
+    default:
+        return EXIT_OUTPUT; /* write errors, out of memory */
+    }
+}
+
+/* ------------------------------------------------------------ temp files */
+
+#define MAX_TMP 64
+static char g_tmp[MAX_TMP][4096];
+static volatile sig_atomic_t g_tmp_used[MAX_TMP];
+
+void msc_cli_track_tmp(const char *path)
+{
+    for (int i = 0; i < MAX_TMP; i++)
+        if (!g_tmp_used[i]) {
+            snprintf(g_tmp[i], sizeof g_tmp[i], "%s", path);
+            g_tmp_used[i] = 1;
+            return;
+        }
+}
+
+void msc_cli_untrack_tmp(const char *path)
+{
+    for (int i = 0; i < MAX_TMP; i++)
+        if (g_tmp_used[i] && strcmp(g_tmp[i], path) == 0)
+            g_tmp_used[i] = 0;
+}
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < MAX_TMP; i++)
+        if (g_tmp_used[i])
+            unlink(g_tmp[i]); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void msc_cli_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes a write error we report */
+}
+
+/* ----------------------------------------------------------------- input */
+
+int msc_cli_same_file(const char *input, const char *output)
+{
+    struct stat a, b;
+    if (strcmp(input, output) == 0)
+        return 1;
+    if (stat(input, &a) == 0 && stat(output, &b) == 0)
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    return 0;
+}
+
+int msc_cli_load(const msc_cli *c, msc_dataset **d)
+{
+    char err[MSC_ERRBUF];
+    FILE *fp;
+    const char *name = c->input;
+    if (strcmp(c->input, "-") == 0) {
+        fp = stdin;
+        name = "<stdin>";
+    } else {
+        /* O_NONBLOCK: opening a FIFO with no writer must not hang; reads
+         * then see end of file at once ("the file is empty"). */
+        int fd = open(c->input, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            msc_cli_error("%s: cannot open: %s", c->input, strerror(errno));
+            return EXIT_INPUT;
+        }
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(fd);
+            msc_cli_error("%s: is a directory, not a CSV file", c->input);
+            return EXIT_INPUT;
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        fp = fdopen(fd, "rb");
+        if (!fp) {
+            close(fd);
+            msc_cli_error("%s: cannot open: %s", c->input, strerror(errno));
+            return EXIT_OUTPUT;
+        }
+    }
+    int rc = msc_dataset_load(fp, name, &c->load, d, err, sizeof err);
+    if (fp != stdin)
+        fclose(fp);
+    if (rc != MSC_OK) {
+        msc_cli_error("%s", err);
+        return msc_cli_exit_code(rc);
+    }
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- output */
+
+int msc_out_open(msc_out *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    if (!path) {
+        o->fp = stdout;
+        return EXIT_OK;
+    }
+    /* The temporary file goes in the target's folder so rename is atomic. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *dn = dirname(dir);
+    int n = snprintf(o->tmp, sizeof o->tmp, "%s/.mscmeta-XXXXXX", dn);
+    if (n < 0 || (size_t)n >= sizeof o->tmp) {
+        msc_cli_error("%s: the path is too long", path);
+        return EXIT_OUTPUT;
+    }
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        msc_cli_error("%s: cannot create a file in %s: %s", path, dn, strerror(errno));
+        return EXIT_OUTPUT;
+    }
+    msc_cli_track_tmp(o->tmp);
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask); /* mkstemp makes 0600; reports are ordinary files */
+    o->fp = fdopen(fd, "w");
+    if (!o->fp) {
+        close(fd);
+        unlink(o->tmp);
+        msc_cli_untrack_tmp(o->tmp);
+        msc_cli_error("%s: cannot write: %s", path, strerror(errno));
+        return EXIT_OUTPUT;
+    }
+    return EXIT_OK;
+}
+
+void msc_out_abort(msc_out *o)
+{
+    if (o->path && o->fp) {
+        fclose(o->fp);
+        unlink(o->tmp);
+        msc_cli_untrack_tmp(o->tmp);
+    }
+    o->fp = NULL;
+}
+
+int msc_out_commit(msc_out *o)
+{
+    if (!o->path) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            msc_cli_error("writing to standard output failed: %s", strerror(errno));
+            return EXIT_OUTPUT;
+        }
+        return EXIT_OK;
+    }
+    int bad = fflush(o->fp) != 0 || ferror(o->fp);
+    int err = errno;
+    if (!bad && fsync(fileno(o->fp)) != 0 && errno != EINVAL) {
+        bad = 1;
+        err = errno;
+    }
+    if (fclose(o->fp) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    o->fp = NULL;
+    if (!bad && rename(o->tmp, o->path) != 0) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad) {
+        unlink(o->tmp);
+        msc_cli_untrack_tmp(o->tmp);
+        msc_cli_error("%s: writing failed: %s", o->path, strerror(err));
+        return EXIT_OUTPUT;
+    }
+    msc_cli_untrack_tmp(o->tmp);
+    return EXIT_OK;
+}

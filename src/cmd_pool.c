@@ -1,0 +1,57 @@
+/*
+ * `mscmeta pool`: load, analyse, report; with --forest, also draw.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Writes the report in the chosen format; returns a library status. */
+static int write_report(FILE *fp, const msc_analysis *a, const msc_cli *c)
+{
+    msc_report_options ro = {c->summary_only, c->input};
+    if (strcmp(c->input, "-") == 0)
+        ro.input_name = "<stdin>";
+    switch (c->format) {
+    case MSC_FORMAT_JSON:
+        return msc_report_json(fp, a, &ro);
+    case MSC_FORMAT_CSV:
+        return msc_report_csv(fp, a, &ro);
+    default:
+        return msc_report_table(fp, a, &ro);
+    }
+}
+
+int msc_cmd_pool(msc_cli *c)
+{
+    msc_dataset *d = NULL;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    int rc = msc_cli_load(c, &d);
+    if (rc != EXIT_OK)
+        return rc;
+    unsigned flags = c->summary_only && !c->forest ? MSC_RUN_NO_STUDY_CI : 0u;
+    int st = msc_analysis_run(d, &c->settings, flags, &a, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s", err);
+        msc_dataset_free(d);
+        return msc_cli_exit_code(st);
+    }
+    msc_out out;
+    rc = msc_out_open(&out, c->output);
+    if (rc == EXIT_OK) {
+        st = write_report(out.fp, a, c);
+        if (st != MSC_OK) {
+            msc_out_abort(&out);
+            msc_cli_error("%s: writing failed", c->output ? c->output : "standard output");
+            rc = EXIT_OUTPUT;
+        } else {
+            rc = msc_out_commit(&out);
+        }
+    }
+    if (rc == EXIT_OK && c->forest)
+        rc = msc_cli_forest(c, a);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * Helpers shared by the library's modules; not part of the public API.
+ */
+#ifndef MSC_INTERNAL_H
+#define MSC_INTERNAL_H
+
+#include <stddef.h>
+
+#include "mscmeta/mscmeta.h"
+
+/* Sums over the studies with weights w_i = 1/(v_i + tau2): the quantities
+ * every intercept-only inverse-variance model is built from. */
+typedef struct {
+    double sw, sw2, sw3; /* sum of w, w^2, w^3 */
+    double mean;         /* weighted mean of y */
+    double q;            /* sum w (y - mean)^2 */
+    double q2;           /* sum w^2 (y - mean)^2 */
+} msc_wsums;
+
+/* Two passes (mean first, then squares) so Q keeps its precision. */
+void msc_wsums_compute(const double *yi, const double *vi, size_t k, double tau2, msc_wsums *s);
+
+/* Root of a decreasing function f on [lo, inf): the x with f(x) = 0. The
+ * upper end of the bracket is doubled from `hi` until f changes sign, then
+ * Brent's method (GSL) closes it to about 1e-13 relative. Returns 0 on
+ * success, -1 if no sign change was found. */
+int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root);
+
+/* Quantiles and tail areas used throughout. */
+double msc_qnorm_upper(double p);          /* z with P(Z > z) = p */
+double msc_qt_upper(double p, double df);  /* t with P(T > t) = p */
+
+char *msc_strdup(const char *s);
+
+/* A NUL-terminated copy of s[0..len) as valid UTF-8: invalid bytes and NULs
+ * become U+FFFD; *fixed says whether anything was replaced. NULL if out of
+ * memory. */
+char *msc_utf8_clean(const char *s, size_t len, int *fixed);
+
+#endif

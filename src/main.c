@@ -1,0 +1,89 @@
+/*
+ * mscmeta: the command line. Parses the subcommand, hands over to it, and
+ * makes sure that a failed write to standard output is an error (exit 4),
+ * never a silent truncation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli.h"
+
+static void usage_top(FILE *fp)
+{
+    fprintf(fp,
+            "Usage: mscmeta COMMAND FILE.csv [options]\n\n"
+            "Meta-analysis of single-arm proportions (responders, adverse events out of n\n"
+            "treated), with the numbers of R's metafor.\n\n"
+            "Commands:\n"
+            "  pool     pooled proportions with confidence and prediction intervals,\n"
+            "           heterogeneity, subgroups; table, JSON or CSV\n"
+            "  safety   pooled adverse-event rates checked against a limit (exit 3 if exceeded)\n"
+            "  forest   forest plots (PNG, SVG, PDF) through gnuplot\n"
+            "  funnel   funnel plots\n\n"
+            "Start with:\n"
+            "  mscmeta pool data/msc_autoimmune.csv\n"
+            "  mscmeta pool --help        every option, explained\n\n"
+            "  --version   print the version\n"
+            "  --help      this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off(); /* GSL must return errors, never abort() */
+    msc_cli_install_signals();
+    if (argc < 2) {
+        usage_top(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage_top(stdout);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_OUTPUT;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("mscmeta %s\n", MSC_VERSION);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_OUTPUT;
+    }
+    msc_command which;
+    if (strcmp(cmd, "pool") == 0)
+        which = CMD_POOL;
+    else if (strcmp(cmd, "safety") == 0)
+        which = CMD_SAFETY;
+    else if (strcmp(cmd, "forest") == 0)
+        which = CMD_FOREST;
+    else if (strcmp(cmd, "funnel") == 0)
+        which = CMD_FUNNEL;
+    else {
+        msc_cli_error("unknown command \"%.60s\"; the commands are pool, safety, forest and "
+                      "funnel (see mscmeta --help)",
+                      cmd);
+        return EXIT_USAGE;
+    }
+    static msc_cli c; /* large (option lists); keep it off the stack */
+    int rc = msc_cli_parse(which, argc - 1, argv + 1, &c);
+    if (rc >= 0) {
+        if (fflush(stdout) != 0)
+            return EXIT_OUTPUT;
+        return rc;
+    }
+    switch (which) {
+    case CMD_POOL:
+        rc = msc_cmd_pool(&c);
+        break;
+    case CMD_SAFETY:
+        rc = msc_cmd_safety(&c);
+        break;
+    default:
+        rc = msc_cmd_plot(&c);
+        break;
+    }
+    /* Closing stdout flushes it: a full disk or closed pipe shows up here. */
+    if (fclose(stdout) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "mscmeta: writing to standard output failed: %s\n", strerror(errno));
+        rc = EXIT_OUTPUT;
+    }
+    return rc;
+}

@@ -1,0 +1,276 @@
+/*
+ * Inverse-variance pooling of one outcome, as metafor's rma.uni() does it:
+ * the common-effect (FE) model, the random-effects model with the chosen
+ * tau^2 estimator, the Knapp-Hartung (knha) adjustment, Cochran's Q,
+ * I^2 and H^2 (with metafor's "typical" within-study variance), Q-profile
+ * intervals for tau^2 / I^2 / H^2 (confint.rma.uni), and the prediction
+ * interval. Every estimate is also back-transformed to the proportion scale.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "internal.h"
+
+double msc_qnorm_upper(double p) { return gsl_cdf_ugaussian_Qinv(p); }
+double msc_qt_upper(double p, double df) { return gsl_cdf_tdist_Qinv(p, df); }
+
+static void estimate_clear(msc_estimate *e)
+{
+    e->yi = e->se = e->ci_lo_yi = e->ci_hi_yi = NAN;
+    e->stat = e->p = e->df = NAN;
+    e->est = e->ci_lo = e->ci_hi = NAN;
+    e->pi_lo_yi = e->pi_hi_yi = e->pi_lo = e->pi_hi = e->pi_df = NAN;
+}
+
+/* Fills the test and interval of an estimate whose yi and se are set:
+ * z, or t with df degrees of freedom when df is finite. */
+static void estimate_test(msc_estimate *e, double level, double df)
+{
+    double a2 = (1.0 - level) / 2.0;
+    e->df = df;
+    if (!(e->se > 0.0) || !isfinite(e->se)) {
+        /* se = 0: knha with identical estimates; no test is possible */
+        e->stat = e->p = NAN;
+        e->ci_lo_yi = e->ci_hi_yi = e->se == 0.0 ? e->yi : NAN;
+        return;
+    }
+    e->stat = e->yi / e->se;
+    double crit;
+    if (isfinite(df)) {
+        e->p = 2.0 * gsl_cdf_tdist_Q(fabs(e->stat), df);
+        crit = msc_qt_upper(a2, df);
+    } else {
+        e->p = 2.0 * gsl_cdf_ugaussian_Q(fabs(e->stat));
+        crit = msc_qnorm_upper(a2);
+    }
+    e->ci_lo_yi = e->yi - crit * e->se;
+    e->ci_hi_yi = e->yi + crit * e->se;
+}
+
+static void estimate_backtransform(msc_estimate *e, msc_measure m, double nhm)
+{
+    e->est = msc_effect_backtransform(m, e->yi, nhm);
+    e->ci_lo = msc_effect_backtransform(m, e->ci_lo_yi, nhm);
+    e->ci_hi = msc_effect_backtransform(m, e->ci_hi_yi, nhm);
+    e->pi_lo = msc_effect_backtransform(m, e->pi_lo_yi, nhm);
+    e->pi_hi = msc_effect_backtransform(m, e->pi_hi_yi, nhm);
+}
+
+/* Knapp-Hartung: scale the variance by s2w = sum w (y - est)^2 / (k-1)
+ * (metafor: 0 when that sum is below machine epsilon), t with k-1 df. */
+static void knha_adjust(msc_estimate *e, const msc_wsums *s, size_t k, msc_warnings *w)
+{
+    double s2w = s->q <= 2.220446049250313e-16 ? 0.0 : s->q / ((double)k - 1.0);
+    e->se *= sqrt(s2w);
+    if (s2w == 0.0)
+        msc_warnings_add(w, "Knapp-Hartung: all study estimates are identical, so its variance "
+                            "factor is 0 and the interval has zero width (metafor does the same); "
+                            "consider --test z");
+}
+
+typedef struct {
+    const double *yi, *vi;
+    size_t k;
+    double target;
+} qp_ctx;
+
+static double qp_fn(double tau2, void *p)
+{
+    const qp_ctx *c = p;
+    return msc_tau2_qgen(c->yi, c->vi, c->k, tau2) - c->target;
+}
+
+/* Q-profile interval (Viechtbauer 2007): the tau^2 values at which the
+ * generalised Q statistic equals the chi^2_{k-1} quantiles. Q(tau2) falls
+ * as tau2 grows; a bound whose quantile Q(0) does not reach is 0. */
+static void qprofile(const double *yi, const double *vi, size_t k, double q0, double level,
+                     msc_heterogeneity *h, msc_warnings *w)
+{
+    double df = (double)k - 1.0, a2 = (1.0 - level) / 2.0;
+    double crit_u = gsl_cdf_chisq_Qinv(a2, df); /* upper quantile -> lower bound */
+    double crit_l = gsl_cdf_chisq_Pinv(a2, df); /* lower quantile -> upper bound */
+    double start = h->tau2 > 0.0 ? 2.0 * h->tau2 : 1.0;
+    qp_ctx c = {yi, vi, k, 0.0};
+    double r;
+    h->tau2_lo = h->tau2_hi = 0.0;
+    if (q0 >= crit_l) {
+        c.target = crit_l;
+        if (msc_root_decreasing(qp_fn, &c, 0.0, start, &r) == 0)
+            h->tau2_hi = r;
+        else
+            h->tau2_hi = NAN;
+    }
+    if (q0 >= crit_u) {
+        c.target = crit_u;
+        if (msc_root_decreasing(qp_fn, &c, 0.0, start, &r) == 0)
+            h->tau2_lo = r;
+        else
+            h->tau2_lo = NAN;
+    }
+    if (isnan(h->tau2_lo) || isnan(h->tau2_hi))
+        msc_warnings_add(w, "the Q-profile interval for tau^2 could not be found");
+    h->I2_lo = 100.0 * h->tau2_lo / (h->vt + h->tau2_lo);
+    h->I2_hi = 100.0 * h->tau2_hi / (h->vt + h->tau2_hi);
+    h->H2_lo = h->tau2_lo / h->vt + 1.0;
+    h->H2_hi = h->tau2_hi / h->vt + 1.0;
+}
+
+/* Prediction interval on the model scale: est +/- crit sqrt(tau2 + se^2),
+ * crit from t(k-2) (Higgins, Thompson & Spiegelhalter 2009), z (metafor's
+ * default) or t(k-1) (metafor with knha). */
+static void prediction_interval(msc_estimate *e, double tau2, size_t k, const msc_settings *s,
+                                msc_warnings *w)
+{
+    double a2 = (1.0 - s->level) / 2.0, crit = NAN, df = NAN;
+    switch (s->pi) {
+    case MSC_PI_HTS:
+        if (k < 3) {
+            msc_warnings_add(w, "no prediction interval: the Higgins-Thompson-Spiegelhalter "
+                                "interval (t with k-2 df) needs at least 3 studies");
+            return;
+        }
+        df = (double)k - 2.0;
+        break;
+    case MSC_PI_T:
+        if (k < 2) {
+            msc_warnings_add(w, "no prediction interval: --pi t (t with k-1 df) needs at least "
+                                "2 studies");
+            return;
+        }
+        df = (double)k - 1.0;
+        break;
+    case MSC_PI_Z:
+        break;
+    }
+    if (!isfinite(e->se))
+        return;
+    crit = isfinite(df) ? msc_qt_upper(a2, df) : msc_qnorm_upper(a2);
+    double sd = sqrt(tau2 + e->se * e->se);
+    e->pi_lo_yi = e->yi - crit * sd;
+    e->pi_hi_yi = e->yi + crit * sd;
+    e->pi_df = df;
+}
+
+static const char *estimator_long_name(msc_method m)
+{
+    switch (m) {
+    case MSC_METHOD_ML:
+        return "ML";
+    case MSC_METHOD_REML:
+        return "REML";
+    case MSC_METHOD_EB:
+        return "Empirical Bayes";
+    case MSC_METHOD_PM:
+        return "Paule-Mandel";
+    default:
+        return msc_method_name(m);
+    }
+}
+
+int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
+                 const msc_settings *s, msc_fit *f, msc_warnings *w)
+{
+    memset(f, 0, sizeof *f);
+    estimate_clear(&f->common);
+    estimate_clear(&f->random);
+    f->method = s->method;
+    f->k = k;
+    f->has_weights = 1;
+    f->converged = 1;
+    f->nhm = NAN;
+    if (k == 0)
+        return MSC_ERR_INPUT;
+    if (ni) {
+        double sinv = 0;
+        for (size_t i = 0; i < k; i++)
+            sinv += 1.0 / ni[i];
+        f->nhm = (double)k / sinv; /* harmonic mean, for Miller's PFT inverse */
+    }
+    msc_heterogeneity *h = &f->het;
+    h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
+    h->Q_lrt = h->Q_lrt_p = NAN;
+
+    int knha = s->test == MSC_TEST_KNHA;
+    if (knha && k < 2) {
+        msc_warnings_add(w, "k = 1: the Knapp-Hartung test needs at least 2 studies; the z test "
+                            "is used");
+        knha = 0;
+    }
+
+    /* Common-effect model and Cochran's Q. */
+    msc_wsums s0;
+    msc_wsums_compute(yi, vi, k, 0.0, &s0);
+    f->sum_w_common = s0.sw;
+    f->common.yi = s0.mean;
+    f->common.se = sqrt(1.0 / s0.sw);
+    int fe = s->method == MSC_METHOD_FE;
+    if (fe && knha) {
+        msc_warnings_add(w, "the Knapp-Hartung method is not meant for common-effect models "
+                            "(metafor warns the same)");
+        knha_adjust(&f->common, &s0, k, w);
+    }
+    estimate_test(&f->common, s->level, fe && knha ? (double)k - 1.0 : NAN);
+
+    double df = (double)k - 1.0;
+    h->df = df;
+    if (k > 1) {
+        h->Q = s0.q > 0.0 ? s0.q : 0.0;
+        h->Q_p = gsl_cdf_chisq_Q(h->Q, df);
+        h->vt = df / (s0.sw - s0.sw2 / s0.sw); /* (k-1) / tr(P), metafor's i2def 1 */
+    } else {
+        h->Q = 0.0;
+        h->Q_p = 1.0;
+        h->vt = 0.0;
+    }
+
+    if (fe) {
+        h->tau2 = h->tau = 0.0;
+        if (k > 1) {
+            h->I2 = h->Q > df ? 100.0 * (h->Q - df) / h->Q : 0.0;
+            h->H2 = h->Q / df;
+        } else {
+            h->I2 = 0.0;
+            h->H2 = 1.0;
+        }
+        f->sum_w_random = NAN;
+        estimate_backtransform(&f->common, s->measure, f->nhm);
+        return MSC_OK;
+    }
+
+    /* Random-effects model. */
+    f->has_random = 1;
+    msc_tau2_result tr;
+    msc_tau2_estimate(s->method, yi, vi, k, &tr);
+    f->iterations = tr.iterations;
+    f->converged = tr.converged;
+    if (!tr.converged)
+        msc_warnings_add(w, "the %s estimator of tau^2 did not converge; tau^2 is set to 0",
+                         estimator_long_name(s->method));
+    double tau2 = tr.tau2;
+    h->tau2 = tau2;
+    h->tau = sqrt(tau2);
+    msc_wsums st;
+    msc_wsums_compute(yi, vi, k, tau2, &st);
+    f->sum_w_random = st.sw;
+    f->random.yi = st.mean;
+    f->random.se = sqrt(1.0 / st.sw);
+    if (knha)
+        knha_adjust(&f->random, &st, k, w);
+    estimate_test(&f->random, s->level, knha ? df : NAN);
+    if (k > 1) {
+        h->I2 = 100.0 * tau2 / (h->vt + tau2);
+        h->H2 = tau2 / h->vt + 1.0;
+        qprofile(yi, vi, k, h->Q, s->level, h, w);
+    } else {
+        h->I2 = 0.0;
+        h->H2 = 1.0;
+        msc_warnings_add(w, "k = 1: heterogeneity cannot be estimated; the random-effects result "
+                            "equals the common-effect one");
+    }
+    prediction_interval(&f->random, tau2, k, s, w);
+    estimate_backtransform(&f->common, s->measure, f->nhm);
+    estimate_backtransform(&f->random, s->measure, f->nhm);
+    return MSC_OK;
+}

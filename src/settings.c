@@ -1,0 +1,97 @@
+/*
+ * Settings: defaults, the names the CLI and reports use, and the continuity
+ * correction rule. Defaults follow metafor (escalc, rma) except the
+ * prediction interval, which follows meta and Stata (Higgins-Thompson-
+ * Spiegelhalter, t with k-2 df).
+ */
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mscmeta/mscmeta.h"
+
+void msc_settings_default(msc_settings *s)
+{
+    s->measure = MSC_PLO;
+    s->cc = NAN;
+    s->cc_mode = -1;
+    s->method = MSC_METHOD_REML;
+    s->test = MSC_TEST_Z;
+    s->pi = MSC_PI_HTS;
+    s->study_ci = MSC_SCI_CP;
+    s->level = 0.95;
+    s->nagq = 7;
+}
+
+/* escalc(): add = 1/2, to = "only0" by default; for PAS and PFT `add`
+ * defaults to 0 (the transforms are finite at 0 and n), so a correction
+ * happens there only when the user asks for one with --cc. */
+void msc_settings_effective_cc(const msc_settings *s, double *cc, msc_cc_mode *mode)
+{
+    int arcsine = s->measure == MSC_PAS || s->measure == MSC_PFT;
+    double add = !isnan(s->cc) ? s->cc : (arcsine ? 0.0 : 0.5);
+    msc_cc_mode m = s->cc_mode >= 0 ? (msc_cc_mode)s->cc_mode : MSC_CC_ONLY0;
+    if (add == 0.0)
+        m = MSC_CC_NONE;
+    if (m == MSC_CC_NONE)
+        add = 0.0;
+    *cc = add;
+    *mode = m;
+}
+
+static const char *const measure_names[] = {"PR", "PLN", "PLO", "PAS", "PFT"};
+static const char *const method_names[] = {"FE", "DL", "HE", "HS", "SJ",
+                                           "ML", "REML", "EB", "PM", "GLMM"};
+static const char *const test_names[] = {"z", "knha"};
+static const char *const pi_names[] = {"hts", "z", "t"};
+static const char *const sci_names[] = {"cp", "wilson", "jeffreys", "ac", "wald"};
+static const char *const cc_names[] = {"only0", "all", "if0all", "none"};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static int lookup(const char *const *names, size_t n, const char *s, int fold)
+{
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (fold ? strcasecmp(names[i], s) == 0 : strcmp(names[i], s) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+const char *msc_measure_name(msc_measure m) { return measure_names[m]; }
+const char *msc_method_name(msc_method m) { return method_names[m]; }
+const char *msc_test_name(msc_test t) { return test_names[t]; }
+const char *msc_pi_name(msc_pi p) { return pi_names[p]; }
+const char *msc_study_ci_name(msc_study_ci c) { return sci_names[c]; }
+const char *msc_cc_mode_name(msc_cc_mode m) { return cc_names[m]; }
+
+/* Measures and methods are conventionally upper case, tests and interval
+ * types lower case; accept either spelling. "EE"/"CE" are metafor's newer
+ * names for the common-effect model; "hk"/"hksj" are meta's for knha. */
+int msc_measure_parse(const char *s) { return lookup(measure_names, N_OF(measure_names), s, 1); }
+
+int msc_method_parse(const char *s)
+{
+    if (s && (strcasecmp(s, "EE") == 0 || strcasecmp(s, "CE") == 0))
+        return MSC_METHOD_FE;
+    return lookup(method_names, N_OF(method_names), s, 1);
+}
+
+int msc_test_parse(const char *s)
+{
+    if (s && (strcasecmp(s, "hk") == 0 || strcasecmp(s, "hksj") == 0))
+        return MSC_TEST_KNHA;
+    return lookup(test_names, N_OF(test_names), s, 1);
+}
+
+int msc_pi_parse(const char *s) { return lookup(pi_names, N_OF(pi_names), s, 1); }
+int msc_study_ci_parse(const char *s) { return lookup(sci_names, N_OF(sci_names), s, 1); }
+int msc_cc_mode_parse(const char *s) { return lookup(cc_names, N_OF(cc_names), s, 1); }
+
+int msc_format_parse(const char *s)
+{
+    static const char *const names[] = {"table", "json", "csv"};
+    return lookup(names, N_OF(names), s, 1);
+}

@@ -1,0 +1,304 @@
+/*
+ * Between-study variance (tau^2) estimators for the intercept-only
+ * random-effects model, each as metafor's rma.uni() defines it:
+ *
+ *   DL   DerSimonian-Laird     (Q - (k-1)) / (sum w - sum w^2 / sum w)
+ *   HE   Hedges                (sum (y - ybar)^2 - sum v (k-1)/k) / (k-1)
+ *   HS   Hunter-Schmidt        (Q - k) / sum w
+ *   SJ   Sidik-Jonkman         t0 Q(t0) / (k-1), t0 = sum (y - ybar)^2 / k
+ *   ML   maximum likelihood    Fisher scoring from max(0, HE)
+ *   REML restricted ML         Fisher scoring from max(0, HE)
+ *   EB   empirical Bayes       Morris's iteration: Q(t) k/(k-1) = k
+ *   PM   Paule-Mandel          root of Q(t) = k - 1
+ *
+ * The closed forms are truncated at 0 as metafor does. All work is O(k)
+ * per evaluation; no k x k matrix is ever formed (for one intercept,
+ * P = W - w w'/sum w, so traces and quadratic forms reduce to sums).
+ */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "internal.h"
+
+#define FS_MAXITER 1000
+#define FS_THRESHOLD 1e-12 /* the reference values used 1e-12 in metafor */
+
+void msc_wsums_compute(const double *yi, const double *vi, size_t k, double tau2, msc_wsums *s)
+{
+    double sw = 0, sw2 = 0, sw3 = 0, swy = 0;
+    for (size_t i = 0; i < k; i++) {
+        double w = 1.0 / (vi[i] + tau2);
+        sw += w;
+        sw2 += w * w;
+        sw3 += w * w * w;
+        swy += w * yi[i];
+    }
+    double mean = swy / sw, q = 0, q2 = 0;
+    for (size_t i = 0; i < k; i++) {
+        double w = 1.0 / (vi[i] + tau2), r = yi[i] - mean;
+        q += w * r * r;
+        q2 += w * w * r * r;
+    }
+    s->sw = sw;
+    s->sw2 = sw2;
+    s->sw3 = sw3;
+    s->mean = mean;
+    s->q = q;
+    s->q2 = q2;
+}
+
+double msc_tau2_qgen(const double *yi, const double *vi, size_t k, double tau2)
+{
+    msc_wsums s;
+    msc_wsums_compute(yi, vi, k, tau2, &s);
+    return s.q;
+}
+
+typedef struct {
+    const double *yi, *vi;
+    size_t k;
+    double target;
+} qctx;
+
+static double q_minus_target(double tau2, void *p)
+{
+    const qctx *c = p;
+    return msc_tau2_qgen(c->yi, c->vi, c->k, tau2) - c->target;
+}
+
+int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root)
+{
+    double flo = f(lo, ctx);
+    if (!(flo >= 0.0))
+        return -1;
+    if (flo == 0.0) {
+        *root = lo;
+        return 0;
+    }
+    if (!(hi > lo))
+        hi = lo + 1.0;
+    double fhi = f(hi, ctx);
+    for (int i = 0; i < 2000 && fhi > 0.0; i++) {
+        lo = hi;
+        hi *= 2.0;
+        if (!isfinite(hi))
+            return -1;
+        fhi = f(hi, ctx);
+    }
+    if (!(fhi <= 0.0))
+        return -1;
+    if (fhi == 0.0) {
+        *root = hi;
+        return 0;
+    }
+    gsl_function F = {f, ctx};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s)
+        return -1;
+    int rc = -1;
+    if (gsl_root_fsolver_set(s, &F, lo, hi) == GSL_SUCCESS) {
+        for (int it = 0; it < 500; it++) {
+            if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
+                break;
+            double a = gsl_root_fsolver_x_lower(s), b = gsl_root_fsolver_x_upper(s);
+            if (gsl_root_test_interval(a, b, 1e-300, 1e-14) == GSL_SUCCESS || a == b) {
+                rc = 0;
+                break;
+            }
+        }
+        *root = gsl_root_fsolver_root(s);
+        if (rc != 0 && isfinite(*root))
+            rc = 0; /* interval stalled at machine precision: the root is as good as it gets */
+    }
+    gsl_root_fsolver_free(s);
+    return rc;
+}
+
+static double tau2_he(const double *yi, const double *vi, size_t k)
+{
+    double ybar = 0, sv = 0, rss = 0;
+    for (size_t i = 0; i < k; i++) {
+        ybar += yi[i];
+        sv += vi[i];
+    }
+    ybar /= (double)k;
+    for (size_t i = 0; i < k; i++)
+        rss += (yi[i] - ybar) * (yi[i] - ybar);
+    /* tr(P V) with P = I - J/k is sum v (1 - 1/k) */
+    return (rss - sv * ((double)k - 1.0) / (double)k) / ((double)k - 1.0);
+}
+
+static double tau2_sj(const double *yi, const double *vi, size_t k)
+{
+    double ybar = 0, ss = 0;
+    for (size_t i = 0; i < k; i++)
+        ybar += yi[i];
+    ybar /= (double)k;
+    for (size_t i = 0; i < k; i++)
+        ss += (yi[i] - ybar) * (yi[i] - ybar);
+    double t0 = ss / (double)k; /* var(y) (k-1)/k: metafor's starting value */
+    return t0 * msc_tau2_qgen(yi, vi, k, t0) / ((double)k - 1.0);
+}
+
+/* log-likelihood (ML) or restricted log-likelihood (REML), up to constants */
+static double loglik(const double *yi, const double *vi, size_t k, double tau2, int reml)
+{
+    msc_wsums s;
+    msc_wsums_compute(yi, vi, k, tau2, &s);
+    double sl = 0;
+    for (size_t i = 0; i < k; i++)
+        sl += log(vi[i] + tau2);
+    return -0.5 * sl - 0.5 * s.q - (reml ? 0.5 * log(s.sw) : 0.0);
+}
+
+/* The step metafor's Fisher scoring takes from tau2 (rma.uni):
+ *   ML   (Y'PPY - tr W) / tr W^2
+ *   REML (Y'PPY - tr P) / tr PP
+ *   EB   (Y'PY k/(k-1) - k) / tr W
+ * with, for one intercept, Y'PPY = sum w^2 r^2, tr P = sum w - sum w^2/sum w,
+ * tr PP = sum w^2 - 2 sum w^3/sum w + (sum w^2/sum w)^2. */
+static double fisher_step(msc_method m, const double *yi, const double *vi, size_t k, double tau2)
+{
+    msc_wsums s;
+    msc_wsums_compute(yi, vi, k, tau2, &s);
+    double kk = (double)k;
+    switch (m) {
+    case MSC_METHOD_ML:
+        return (s.q2 - s.sw) / s.sw2;
+    case MSC_METHOD_REML: {
+        double trp = s.sw - s.sw2 / s.sw;
+        double r = s.sw2 / s.sw;
+        double trpp = s.sw2 - 2.0 * s.sw3 / s.sw + r * r;
+        return (s.q2 - trp) / trpp;
+    }
+    default: /* EB */
+        return (s.q * kk / (kk - 1.0) - kk) / s.sw;
+    }
+}
+
+typedef struct {
+    msc_method m;
+    const double *yi, *vi;
+    size_t k;
+} sctx;
+
+/* The estimating equation whose root the Fisher scoring seeks, scaled so it
+ * decreases through 0: used only if the scoring fails to converge. */
+static double score(double tau2, void *p)
+{
+    const sctx *c = p;
+    msc_wsums s;
+    msc_wsums_compute(c->yi, c->vi, c->k, tau2, &s);
+    double kk = (double)c->k;
+    switch (c->m) {
+    case MSC_METHOD_ML:
+        return s.q2 - s.sw;
+    case MSC_METHOD_REML:
+        return s.q2 - (s.sw - s.sw2 / s.sw);
+    default:
+        return s.q * kk / (kk - 1.0) - kk;
+    }
+}
+
+static void tau2_scoring(msc_method m, const double *yi, const double *vi, size_t k,
+                         msc_tau2_result *r)
+{
+    double tau2 = tau2_he(yi, vi, k);
+    if (!(tau2 > 0.0))
+        tau2 = 0.0;
+    int it = 0, conv = 0;
+    while (it < FS_MAXITER) {
+        it++;
+        double adj = fisher_step(m, yi, vi, k, tau2);
+        if (isnan(adj))
+            adj = 0.0;
+        while (tau2 + adj < 0.0)
+            adj /= 2.0; /* step halving keeps tau2 >= 0, as metafor does */
+        double old = tau2;
+        tau2 += adj;
+        if (fabs(tau2 - old) <= FS_THRESHOLD * fmax(1.0, tau2)) {
+            conv = 1;
+            break;
+        }
+    }
+    if (!conv) {
+        /* Fall back to bracketing the estimating equation directly. */
+        sctx c = {m, yi, vi, k};
+        double root;
+        if (score(0.0, &c) <= 0.0) {
+            tau2 = 0.0;
+            conv = 1;
+        } else if (msc_root_decreasing(score, &c, 0.0, 1.0, &root) == 0) {
+            tau2 = root;
+            conv = 1;
+        }
+    }
+    if (tau2 < 0.0)
+        tau2 = 0.0;
+    /* metafor's ll0check: if tau2 = 0 has the higher (restricted)
+     * likelihood, the scoring stopped at a local maximum; use 0. */
+    if (conv && (m == MSC_METHOD_ML || m == MSC_METHOD_REML) && tau2 > FS_THRESHOLD) {
+        int reml = m == MSC_METHOD_REML;
+        if (loglik(yi, vi, k, 0.0, reml) - loglik(yi, vi, k, tau2, reml) > 1e-12)
+            tau2 = 0.0;
+    }
+    r->tau2 = tau2;
+    r->iterations = it;
+    r->converged = conv;
+}
+
+int msc_tau2_estimate(msc_method method, const double *yi, const double *vi, size_t k,
+                      msc_tau2_result *r)
+{
+    r->tau2 = 0.0;
+    r->iterations = 0;
+    r->converged = 1;
+    if (k < 2 || method == MSC_METHOD_FE || method == MSC_METHOD_GLMM)
+        return MSC_OK; /* k = 1: metafor fixes tau2 at 0 */
+    double kk = (double)k;
+    switch (method) {
+    case MSC_METHOD_DL: {
+        msc_wsums s;
+        msc_wsums_compute(yi, vi, k, 0.0, &s);
+        r->tau2 = (s.q - (kk - 1.0)) / (s.sw - s.sw2 / s.sw);
+        break;
+    }
+    case MSC_METHOD_HE:
+        r->tau2 = tau2_he(yi, vi, k);
+        break;
+    case MSC_METHOD_HS: {
+        msc_wsums s;
+        msc_wsums_compute(yi, vi, k, 0.0, &s);
+        r->tau2 = (s.q - kk) / s.sw;
+        break;
+    }
+    case MSC_METHOD_SJ:
+        r->tau2 = tau2_sj(yi, vi, k);
+        break;
+    case MSC_METHOD_PM: {
+        qctx c = {yi, vi, k, kk - 1.0};
+        double root;
+        if (q_minus_target(0.0, &c) < 0.0) {
+            r->tau2 = 0.0;
+        } else if (msc_root_decreasing(q_minus_target, &c, 0.0, 1.0, &root) == 0) {
+            r->tau2 = root;
+            r->iterations = 1;
+        } else {
+            r->converged = 0;
+        }
+        break;
+    }
+    case MSC_METHOD_ML:
+    case MSC_METHOD_REML:
+    case MSC_METHOD_EB:
+        tau2_scoring(method, yi, vi, k, r);
+        break;
+    default:
+        break;
+    }
+    if (!(r->tau2 > 0.0))
+        r->tau2 = 0.0; /* also turns a NaN from degenerate data into 0 */
+    return MSC_OK;
+}

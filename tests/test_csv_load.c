@@ -1,0 +1,283 @@
+/*
+ * The CSV loader (csv_load.c): RFC 4180 quoting, line ends, BOM, delimiter
+ * detection, column mapping, missing values, and every input error with
+ * its file:line message.
+ */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+/* Loads text with `events` (NULL: defaults); returns the status and leaves
+ * the message in err. */
+static int try_load(const char *csv, size_t len, const char *events, msc_dataset **d, char *err)
+{
+    msc_load_options o;
+    msc_load_options_default(&o);
+    const char *ev[1] = {events};
+    if (events) {
+        o.events_cols = ev;
+        o.n_events_cols = 1;
+    }
+    err[0] = '\0';
+    return msc_dataset_load_buffer(csv, len, "studies.csv", &o, d, err, MSC_ERRBUF);
+}
+
+static void expect_error(const char *csv, const char *events, const char *message)
+{
+    msc_dataset *d = (msc_dataset *)1;
+    char err[MSC_ERRBUF];
+    int rc = try_load(csv, strlen(csv), events, &d, err);
+    if (rc != MSC_ERR_INPUT || d != NULL || strcmp(err, message) != 0) {
+        print_error("input:\n%s\nwant: %s\ngot (%d): %s\n", csv, message, rc, err);
+        fail();
+    }
+}
+
+static void test_example_layout(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, "disease");
+    assert_int_equal(d->k, 13);
+    assert_int_equal(d->n_outcomes, 3); /* responders, adverse_events, serious_adverse_events */
+    assert_string_equal(d->outcome[0].name, "responders");
+    assert_string_equal(d->outcome[1].name, "adverse_events");
+    assert_string_equal(d->outcome[2].name, "serious_adverse_events");
+    assert_string_equal(d->outcome[0].denom, "n");
+    assert_string_equal(d->label[0], "Harris 2016");
+    assert_int_equal(d->line[0], 2);
+    assert_int_equal(d->line[12], 14);
+    assert_true(isnan(d->outcome[0].events[2])); /* Harris 2024: responders NA */
+    assert_close(d->outcome[0].events[0], 4, 0);
+    assert_close(d->outcome[0].n[0], 6, 0);
+    assert_string_equal(d->group[8], "SLE");
+    msc_dataset_free(d);
+}
+
+/* Quoted fields with commas, doubled quotes and newlines; the record's line
+ * is where it starts. CRLF line ends; a BOM; spaces around numbers. */
+static void test_quoting_and_lines(void **state)
+{
+    (void)state;
+    const char csv[] = "\xEF\xBB\xBF"
+                       "study,n,events\r\n"
+                       "\"Smith, J. \"\"the elder\"\"\", 12 ,  3\r\n"
+                       "\"Multi\r\nline\r\nlabel\",10,1\r\n"
+                       "\r\n"
+                       "Last,5,5";
+    msc_dataset *d = load_text(csv, "events", NULL);
+    assert_int_equal(d->k, 3);
+    assert_string_equal(d->label[0], "Smith, J. \"the elder\"");
+    assert_close(d->outcome[0].n[0], 12, 0);
+    assert_close(d->outcome[0].events[0], 3, 0);
+    assert_int_equal(d->line[1], 3);
+    assert_string_equal(d->label[1], "Multi\r\nline\r\nlabel");
+    assert_int_equal(d->line[2], 7); /* after the 3-line record and a blank line */
+    msc_dataset_free(d);
+}
+
+static void test_semicolons(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study;n;events\nA;10;2\n\"B;x\";8;1\n", "events", NULL);
+    assert_int_equal(d->k, 2);
+    assert_string_equal(d->label[1], "B;x");
+    msc_dataset_free(d);
+    /* a header with a comma keeps ',' even if it has semicolons too */
+    d = load_text("study,n,events,note\nA,10,2,a;b\n", "events", NULL);
+    assert_int_equal(d->k, 1);
+    msc_dataset_free(d);
+}
+
+static void test_explicit_delimiter(void **state)
+{
+    (void)state;
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.delimiter = '|';
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    const char csv[] = "study|n|events\nA,B|10|2\n";
+    assert_int_equal(msc_dataset_load_buffer(csv, strlen(csv), "x.csv", &o, &d, err, sizeof err),
+                     MSC_OK);
+    assert_string_equal(d->label[0], "A,B");
+    msc_dataset_free(d);
+}
+
+/* Lone CR line ends (old Mac exports) count lines too. */
+static void test_cr_only(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\rA,10,2\rB,8,1\r", "events", NULL);
+    assert_int_equal(d->k, 2);
+    assert_int_equal(d->line[1], 3);
+    msc_dataset_free(d);
+    expect_error("study,n,events\rA,10,2\rB,8,9\r", "events",
+                 "studies.csv:3: column \"events\": 9 events but only 8 patients in \"n\"");
+}
+
+/* Missing values: empty, NA, "." (events or n). A row of empty cells is skipped. */
+static void test_missing_values(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,10,\nB,10,NA\nC,10,.\nD,NA,2\n,,\nE, 8 ,\" 3 \"\n",
+                               "events", NULL);
+    assert_int_equal(d->k, 5);
+    for (int i = 0; i < 3; i++)
+        assert_true(isnan(d->outcome[0].events[i]));
+    assert_true(isnan(d->outcome[0].n[3]));
+    assert_close(d->outcome[0].events[4], 3, 0);
+    assert_int_equal(d->line[4], 7);
+    msc_dataset_free(d);
+}
+
+/* A per-outcome denominator n_<events column> replaces --n for that outcome. */
+static void test_outcome_denominator(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,responders,n_responders,adverse_events\nA,10,3,8,1\n", NULL,
+                               NULL);
+    assert_int_equal(d->n_outcomes, 2);
+    assert_string_equal(d->outcome[0].denom, "n_responders");
+    assert_close(d->outcome[0].n[0], 8, 0);
+    assert_string_equal(d->outcome[1].denom, "n");
+    assert_close(d->outcome[1].n[0], 10, 0);
+    msc_dataset_free(d);
+}
+
+/* Numbers: whole numbers in several spellings are accepted. */
+static void test_number_forms(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,+12,-0\nB,12.0,1e1\nC,1E2,0\n", "events", NULL);
+    assert_close(d->outcome[0].n[0], 12, 0);
+    assert_close(d->outcome[0].events[0], 0, 0);
+    assert_false(signbit(d->outcome[0].events[0]));
+    assert_close(d->outcome[0].n[1], 12, 0);
+    assert_close(d->outcome[0].events[1], 10, 0);
+    assert_close(d->outcome[0].n[2], 100, 0);
+    msc_dataset_free(d);
+}
+
+/* Invalid UTF-8 and NUL bytes in labels become U+FFFD, with a warning. */
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    const char csv[] = "study,n,events\nA\xff\xfe" "b,10,2\nC\0D,5,1\n";
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(try_load(csv, sizeof csv - 1, "events", &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "A\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+    assert_string_equal(d->label[1], "C\xEF\xBF\xBD" "D");
+    assert_int_equal(d->warnings.n, 1);
+    msc_dataset_free(d);
+}
+
+static void test_errors_counts(void **state)
+{
+    (void)state;
+    const char *head = "study,n,events\nA,10,2\nB,10,2\nC,10,2\nD,10,2\nE,10,2\n";
+    char csv[512];
+    snprintf(csv, sizeof csv, "%sF,12.5,2\n", head);
+    expect_error(csv, "events", "studies.csv:7: column \"n\": \"12.5\" is not a whole number");
+    expect_error("study,n,events\nA,10,12\n", "events",
+                 "studies.csv:2: column \"events\": 12 events but only 10 patients in \"n\"");
+    expect_error("study,n,events\nA,10,-1\n", "events",
+                 "studies.csv:2: column \"events\": \"-1\" is negative; counts must be 0 or more");
+    expect_error("study,n,events\nA,0,0\n", "events",
+                 "studies.csv:2: column \"n\": n is 0; every study needs at least 1 patient");
+    expect_error("study,n,events\nA,ten,1\n", "events",
+                 "studies.csv:2: column \"n\": \"ten\" is not a number");
+    expect_error("study,n,events\nA,0x1A,1\n", "events",
+                 "studies.csv:2: column \"n\": \"0x1A\" is not a number");
+    expect_error("study,n,events\nA,inf,1\n", "events",
+                 "studies.csv:2: column \"n\": \"inf\" is not a number");
+    expect_error("study,n,events\nA,1e309,1\n", "events",
+                 "studies.csv:2: column \"n\": \"1e309\" is out of range (counts go up to 1e15)");
+    expect_error("study,n,events\nA,99999999999999999999,1\n", "events",
+                 "studies.csv:2: column \"n\": \"99999999999999999999\" is out of range (counts "
+                 "go up to 1e15)");
+    expect_error("study,n,events\nA,\xd9\xa1\xd9\xa2,1\n", "events",
+                 "studies.csv:2: column \"n\": \"\xd9\xa1\xd9\xa2\" is not a number");
+}
+
+static void test_errors_structure(void **state)
+{
+    (void)state;
+    expect_error("study,events\nA,1\n", "events",
+                 "studies.csv:1: no column \"n\" (name the column with --n); the header has: "
+                 "study, events");
+    expect_error("study,n,events\nA,1,1\n", "responders",
+                 "studies.csv:1: no column \"responders\" (named by --events); the header has: "
+                 "study, n, events");
+    expect_error("study,n,n,events\nA,1,1,1\n", "events",
+                 "studies.csv:1: duplicate column name \"n\" (columns 2 and 3); rename one of them");
+    expect_error("study,n,events\nA,10,2,7\n", "events",
+                 "studies.csv:2: this row has 4 fields but the header has 3 (an unquoted comma in "
+                 "a label? quote the label)");
+    expect_error("study,n,events\nA,10,2\nB,10\n", "events",
+                 "studies.csv:3: this row has 2 fields but the header has 3");
+    expect_error("study,n,events\nA,10,2\n\"B,10,2\nC,10,2\n", "events",
+                 "studies.csv:3: a quoted field opened on this line is never closed (unterminated "
+                 "quote)");
+    expect_error("study,n,events\nA\"x,10,2\n", "events",
+                 "studies.csv:2: malformed quoting: a quote inside an unquoted field, or text "
+                 "after a closing quote (double a quote inside a quoted field: \"\")");
+    expect_error("", "events",
+                 "studies.csv: the file is empty; it needs a header row and one row per study");
+    expect_error("study,n,events\n", "events",
+                 "studies.csv: no data rows after the header; add one row per study");
+    expect_error("study,n,x\nA,1,1\n", NULL,
+                 "studies.csv:1: no events column: none of responders, adverse_events, "
+                 "serious_adverse_events, events is in the header (name one with --events); the "
+                 "header has: study, n, x");
+}
+
+/* Hostile text stays on one line in messages. */
+static void test_error_value_escaped(void **state)
+{
+    (void)state;
+    expect_error("study,n,events\nA,\"1\n2\",1\n", "events",
+                 "studies.csv:2: column \"n\": \"1\\x0a2\" is not a number");
+}
+
+/* 100,000 columns are valid; the loader keeps only the ones it needs. */
+static void test_wide_header(void **state)
+{
+    (void)state;
+    size_t cols = 100000, cap = cols * 12 + 64, o = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    o += (size_t)snprintf(csv + o, cap - o, "study,n,events");
+    for (size_t i = 3; i < cols; i++)
+        o += (size_t)snprintf(csv + o, cap - o, ",c%zu", i);
+    o += (size_t)snprintf(csv + o, cap - o, "\nA,10,3");
+    for (size_t i = 3; i < cols; i++)
+        csv[o++] = ',';
+    csv[o++] = '\n';
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(try_load(csv, o, "events", &d, err), MSC_OK);
+    assert_int_equal(d->k, 1);
+    assert_close(d->outcome[0].events[0], 3, 0);
+    msc_dataset_free(d);
+    free(csv);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example_layout),     cmocka_unit_test(test_quoting_and_lines),
+        cmocka_unit_test(test_semicolons),         cmocka_unit_test(test_explicit_delimiter),
+        cmocka_unit_test(test_cr_only),            cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_outcome_denominator), cmocka_unit_test(test_number_forms),
+        cmocka_unit_test(test_invalid_utf8),       cmocka_unit_test(test_errors_counts),
+        cmocka_unit_test(test_errors_structure),   cmocka_unit_test(test_error_value_escaped),
+        cmocka_unit_test(test_wide_header),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
