@@ -30,6 +30,11 @@ int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, doubl
 double msc_qnorm_upper(double p);          /* z with P(Z > z) = p */
 double msc_qt_upper(double p, double df);  /* t with P(T > t) = p */
 
+/* The beta distribution for shape parameters up to 1e15 (beta.c):
+ * P(X <= x) or, with upper set, P(X > x); and its inverse. */
+double msc_beta_cdf(double x, double a, double b, int upper);
+double msc_beta_quantile(double p, double a, double b, int upper);
+
 char *msc_strdup(const char *s);
 
 /* A NUL-terminated copy of s[0..len) as valid UTF-8: invalid bytes and NULs

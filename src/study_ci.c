@@ -10,31 +10,10 @@
 #include <math.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sf_gamma.h>
 
-#include "mscmeta/mscmeta.h"
+#include "internal.h"
 
 static double clip01(double v) { return v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v); }
-
-/* Quantile of Beta(a, b): P(X <= q) = prob. GSL's inverse is accurate to
- * ~1e-14 against R's qbeta; where it gives up (huge a, b) bisection on the
- * regularised incomplete beta takes over. */
-static double beta_quantile(double prob, double a, double b, int upper_tail)
-{
-    double q = upper_tail ? gsl_cdf_beta_Qinv(prob, a, b) : gsl_cdf_beta_Pinv(prob, a, b);
-    if (isfinite(q) && q >= 0.0 && q <= 1.0)
-        return q;
-    double target = upper_tail ? 1.0 - prob : prob;
-    double lo = 0.0, hi = 1.0;
-    for (int i = 0; i < 200 && hi - lo > 1e-16; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (gsl_sf_beta_inc(a, b, mid) < target)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return 0.5 * (lo + hi);
-}
 
 void msc_study_ci_compute(msc_study_ci method, double x, double n, double level, double *lo,
                           double *hi)
@@ -44,12 +23,12 @@ void msc_study_ci_compute(msc_study_ci method, double x, double n, double level,
     double p = x / n;
     switch (method) {
     case MSC_SCI_CP:
-        *lo = x <= 0.0 ? 0.0 : beta_quantile(alpha / 2.0, x, n - x + 1.0, 0);
-        *hi = x >= n ? 1.0 : beta_quantile(alpha / 2.0, x + 1.0, n - x, 1);
+        *lo = x <= 0.0 ? 0.0 : msc_beta_quantile(alpha / 2.0, x, n - x + 1.0, 0);
+        *hi = x >= n ? 1.0 : msc_beta_quantile(alpha / 2.0, x + 1.0, n - x, 1);
         break;
     case MSC_SCI_JEFFREYS:
-        *lo = x <= 0.0 ? 0.0 : beta_quantile(alpha / 2.0, x + 0.5, n - x + 0.5, 0);
-        *hi = x >= n ? 1.0 : beta_quantile(alpha / 2.0, x + 0.5, n - x + 0.5, 1);
+        *lo = x <= 0.0 ? 0.0 : msc_beta_quantile(alpha / 2.0, x + 0.5, n - x + 0.5, 0);
+        *hi = x >= n ? 1.0 : msc_beta_quantile(alpha / 2.0, x + 0.5, n - x + 0.5, 1);
         break;
     case MSC_SCI_WILSON: {
         /* prop.test: (p + z^2/2n +/- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n) */
@@ -85,5 +64,5 @@ double msc_study_ci_upper_exact(double x, double n, double level)
         return 1.0;
     if (x <= 0.0)
         return -expm1(log1p(-level) / n);
-    return beta_quantile(1.0 - level, x + 1.0, n - x, 1);
+    return msc_beta_quantile(1.0 - level, x + 1.0, n - x, 1);
 }

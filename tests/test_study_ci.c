@@ -105,6 +105,31 @@ static void test_levels_and_extremes(void **state)
     assert_close(hi, 0.00050138750415044996, 1e-8);
 }
 
+/* Large counts, where GSL's own beta quantile fails (NaN, hangs or 1e-5
+ * errors past a + b of about 1e6), against R's binom.test(x, n)$conf.int. */
+static void test_large_counts(void **state)
+{
+    (void)state;
+    static const double c[][4] = {
+        {5e8, 1e9, 0.49996900974842229, 0.50003099025157771},
+        {1e6, 2e6, 0.49930679850754905, 0.500693201492451},
+        {5e6, 1e7, 0.49969005252137105, 0.500309947478629},
+        {1, 1e9, 2.5317807983969421e-11, 5.5716433782031108e-09},
+        {5e5, 1e9, 0.00049861538864571196, 0.00050138750415044996},
+        {1e9, 1e9 + 5, 0.99999998833166803, 0.99999999837651365},
+        {7, 3e6, 9.3812151525926098e-07, 4.8075525064115934e-06},
+        {123456, 654321, 0.18773064622905047, 0.18962817924834774},
+        {3e7, 1e8, 0.29991018395683017, 0.30008982762124858},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        double lo, hi;
+        msc_study_ci_compute(MSC_SCI_CP, c[i][0], c[i][1], 0.95, &lo, &hi);
+        assert_close(lo, c[i][2], 1e-7);
+        assert_close(hi, c[i][3], 1e-7);
+        assert_true(fabs(lo - c[i][2]) < 1e-12 && fabs(hi - c[i][3]) < 1e-12);
+    }
+}
+
 /* One-sided exact upper bounds: binom.test(x, n, alternative = "less");
  * for x = 0 the closed form 1 - (1 - level)^(1/n). */
 static void test_upper_exact(void **state)
@@ -145,7 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_pritz),     cmocka_unit_test(test_reference_debruin),
         cmocka_unit_test(test_agresti_coull_and_wald), cmocka_unit_test(test_levels_and_extremes),
-        cmocka_unit_test(test_upper_exact),         cmocka_unit_test(test_bounds_hold),
+        cmocka_unit_test(test_large_counts),        cmocka_unit_test(test_upper_exact),         cmocka_unit_test(test_bounds_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
