@@ -294,7 +294,7 @@ static int run_outcome(msc_outcome_result *o, const msc_dataset *d, const msc_ou
             any0 = 1;
     }
     msc_measure m = s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure;
-    size_t k = 0, n_undefined = 0;
+    size_t k = 0, n_undefined = 0, n_no_logit = 0;
     for (size_t r = 0; r < K; r++) {
         double x = od->events[r], n = od->n[r];
         if (isnan(x)) {
@@ -313,6 +313,8 @@ static int run_outcome(msc_outcome_result *o, const msc_dataset *d, const msc_ou
             n_undefined++;
             continue;
         }
+        if (!isfinite(y) || !isfinite(v) || !(v > 0.0))
+            n_no_logit++; /* GLMM: kept, it fits the counts; yi and vi are null in reports */
         o->row[k] = r;
         o->xi[k] = x;
         o->ni[k] = n;
@@ -326,6 +328,11 @@ static int run_outcome(msc_outcome_result *o, const msc_dataset *d, const msc_ou
                          "%zu stud%s with 0 or n events left out: %s is undefined there without "
                          "a continuity correction (drop --cc-mode none, or use PAS or PFT)",
                          n_undefined, n_undefined == 1 ? "y" : "ies", msc_measure_name(m));
+    if (n_no_logit)
+        msc_warnings_add(&o->warnings,
+                         "%zu stud%s with 0 or n events: the logit (yi, vi) is undefined without a "
+                         "continuity correction and shown as missing; the GLMM uses the counts",
+                         n_no_logit, n_no_logit == 1 ? "y" : "ies");
     if (k == 0) {
         o->skipped = 1;
         msc_warnings_add(&o->warnings, "no study has usable %s counts: this outcome is skipped",

@@ -366,9 +366,10 @@ static int option(msc_cli *c, int opt, const char *arg)
         c->format = (msc_format)v;
         return -1;
     case O_LEVEL:
-        if (parse_double(arg, &d) < 0 || d <= 0.0 || d >= 100.0 || d == 1.0)
+        /* a fraction (0.95), or a percentage from 50 (95) as metafor allows */
+        if (parse_double(arg, &d) < 0 || d <= 0.0 || (d >= 1.0 && d < 50.0) || d >= 100.0)
             return usage(cmd, "--level: \"%.40s\" is not a level such as 0.95 or 95", arg);
-        s->level = d > 1.0 ? d / 100.0 : d;
+        s->level = d >= 50.0 ? d / 100.0 : d;
         return -1;
     case O_CC:
         if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1e6)
@@ -438,45 +439,30 @@ int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c)
     opterr = 0;
     optind = 1;
     int opt, longidx;
-    while ((opt = getopt_long(argc, argv, "+ho:", LONG_OPTS, &longidx)) != -1) {
+    /* GNU getopt permutes: options may come before or after the file. */
+    while ((opt = getopt_long(argc, argv, "ho:", LONG_OPTS, &longidx)) != -1) {
         if (opt == 'h') {
             help(cmd);
             return EXIT_OK;
         }
         if (opt == '?') {
             const char *bad = argv[optind - 1];
-            if (optopt && strchr("o", optopt))
-                return usage(cmd, "-%c needs a value", optopt);
-            for (const struct option *o = LONG_OPTS; o->name; o++) {
-                size_t l = strlen(o->name);
-                if (strncmp(bad, "--", 2) == 0 && strncmp(bad + 2, o->name, l) == 0 &&
-                    bad[2 + l] == '\0' && o->has_arg == required_argument)
-                    return usage(cmd, "%s needs a value", bad);
-            }
+            if (optopt == 'o')
+                return usage(cmd, "-o needs a value");
+            for (const struct option *o = LONG_OPTS; optopt && o->name; o++)
+                if (o->val == optopt && o->has_arg == required_argument)
+                    return usage(cmd, "--%s needs a value", o->name);
             return usage(cmd, "unknown option \"%.60s\"", bad);
         }
         int rc = option(c, opt, optarg);
         if (rc >= 0)
             return rc;
     }
-    /* The input: one positional argument (options may follow it). */
-    while (optind < argc) {
-        const char *a = argv[optind++];
+    for (; optind < argc; optind++) {
         if (c->input)
             return usage(cmd, "one input file at a time (got \"%.60s\" and \"%.60s\")", c->input,
-                         a);
-        c->input = a;
-        while ((opt = getopt_long(argc, argv, "+ho:", LONG_OPTS, &longidx)) != -1) {
-            if (opt == 'h') {
-                help(cmd);
-                return EXIT_OK;
-            }
-            if (opt == '?')
-                return usage(cmd, "unknown option \"%.60s\"", argv[optind - 1]);
-            int rc = option(c, opt, optarg);
-            if (rc >= 0)
-                return rc;
-        }
+                         argv[optind]);
+        c->input = argv[optind];
     }
     if (!c->input)
         return usage(cmd, "no input file given (use - for standard input)");

@@ -1,18 +1,10 @@
 /*
- * Placeholders for the commands not built yet (safety: issue 3; plots:
- * issue 4). Each fails with a message that says so; this file goes away as
+ * Placeholders for the commands not built yet (plots: issue 4). Each fails with a message that says so; this file goes away as
  * they land.
  */
 #include <stdio.h>
 
 #include "cli.h"
-
-int msc_cmd_safety(msc_cli *c)
-{
-    (void)c;
-    msc_cli_error("safety: not built yet");
-    return EXIT_USAGE;
-}
 
 int msc_cmd_plot(msc_cli *c)
 {

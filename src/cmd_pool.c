@@ -1,6 +1,7 @@
 /*
  * `mscmeta pool`: load, analyse, report; with --forest, also draw.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 /* Writes the report in the chosen format; returns a library status. */
 static int write_report(FILE *fp, const msc_analysis *a, const msc_cli *c)
 {
-    msc_report_options ro = {c->summary_only, c->input};
+    msc_report_options ro = {c->summary_only, c->input, NULL};
     if (strcmp(c->input, "-") == 0)
         ro.input_name = "<stdin>";
     switch (c->format) {
@@ -43,7 +44,8 @@ int msc_cmd_pool(msc_cli *c)
         st = write_report(out.fp, a, c);
         if (st != MSC_OK) {
             msc_out_abort(&out);
-            msc_cli_error("%s: writing failed", c->output ? c->output : "standard output");
+            msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",
+                          strerror(errno));
             rc = EXIT_OUTPUT;
         } else {
             rc = msc_out_commit(&out);

@@ -641,12 +641,24 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-/* Feeds bytes to libcsv a physical line at a time (see the file comment). */
+/* The first CR or LF in [p, end), or NULL. */
+static const char *line_break(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p == '\n' || *p == '\r')
+            return p;
+    return NULL;
+}
+
+/* Feeds bytes to libcsv a physical line at a time (see the file comment).
+ * Pieces end at every CR and LF, not only at `eol`: libcsv ends a record at
+ * a lone CR too, and the record after it must start a new piece to get its
+ * own line number. Only `eol` counts lines. */
 static void feed(loader *L, const char *buf, size_t len, char eol)
 {
     const char *p = buf, *end = buf + len;
     while (p < end && !L->failed) {
-        const char *nl = memchr(p, eol, (size_t)(end - p));
+        const char *nl = line_break(p, end);
         const char *seg_end = nl ? nl + 1 : end;
         size_t seg = (size_t)(seg_end - p);
         if (L->between) {
@@ -671,7 +683,7 @@ static void feed(loader *L, const char *buf, size_t len, char eol)
                      "closing quote (double a quote inside a quoted field: \"\")");
             return;
         }
-        if (nl)
+        if (nl && *nl == eol)
             L->line++;
         p = seg_end;
     }

@@ -26,6 +26,12 @@ void msc_wsums_compute(const double *yi, const double *vi, size_t k, double tau2
  * success, -1 if no sign change was found. */
 int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root);
 
+/* Prediction interval on the model scale for a random-effects estimate e
+ * (yi, se set), by s->pi: t(k-2) (HTS), z, or t(k-1); a warning when k is
+ * too small for it (pool.c). */
+void msc_pool_prediction_interval(msc_estimate *e, double tau2, size_t k, const msc_settings *s,
+                                  msc_warnings *w);
+
 /* Quantiles and tail areas used throughout. */
 double msc_qnorm_upper(double p);          /* z with P(Z > z) = p */
 double msc_qt_upper(double p, double df);  /* t with P(T > t) = p */

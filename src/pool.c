@@ -120,8 +120,8 @@ static void qprofile(const double *yi, const double *vi, size_t k, double q0, do
 /* Prediction interval on the model scale: est +/- crit sqrt(tau2 + se^2),
  * crit from t(k-2) (Higgins, Thompson & Spiegelhalter 2009), z (metafor's
  * default) or t(k-1) (metafor with knha). */
-static void prediction_interval(msc_estimate *e, double tau2, size_t k, const msc_settings *s,
-                                msc_warnings *w)
+void msc_pool_prediction_interval(msc_estimate *e, double tau2, size_t k, const msc_settings *s,
+                                  msc_warnings *w)
 {
     double a2 = (1.0 - s->level) / 2.0, crit = NAN, df = NAN;
     switch (s->pi) {
@@ -269,7 +269,7 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
         msc_warnings_add(w, "k = 1: heterogeneity cannot be estimated; the random-effects result "
                             "equals the common-effect one");
     }
-    prediction_interval(&f->random, tau2, k, s, w);
+    msc_pool_prediction_interval(&f->random, tau2, k, s, w);
     estimate_backtransform(&f->common, s->measure, f->nhm);
     estimate_backtransform(&f->random, s->measure, f->nhm);
     return MSC_OK;

@@ -84,17 +84,17 @@ static void het_cells(row *r, const msc_fit *f)
 static void fit_rows(FILE *fp, const char *outcome, const char *group, const msc_fit *f)
 {
     row r;
-    if (f->exact_fallback || f->k == 0)
+    if (f->k == 0)
         return;
     row_init(&r);
     r.text[C_OUTCOME] = outcome;
     r.text[C_GROUP] = group;
-    r.text[C_TYPE] = "common";
+    r.text[C_TYPE] = f->common.exact ? "common_exact" : "common";
     estimate_cells(&r, &f->common);
     het_cells(&r, f);
     row_write(fp, &r);
     if (f->has_random) {
-        r.text[C_TYPE] = "random";
+        r.text[C_TYPE] = f->random.exact ? "random_exact" : "random";
         estimate_cells(&r, &f->random);
         r.v[C_PILO] = f->random.pi_lo;
         r.v[C_PIHI] = f->random.pi_hi;

@@ -79,6 +79,7 @@ static json_t *estimate_json(const msc_estimate *e, int with_pi)
         json_object_set_new(o, "pi_yi_upper", num(e->pi_hi_yi));
         json_object_set_new(o, "pi_df", num(e->pi_df));
     }
+    json_object_set_new(o, "exact", json_boolean(e->exact));
     return o;
 }
 
@@ -116,18 +117,17 @@ static json_t *warnings_json(const msc_warnings *w)
     return a;
 }
 
-/* The blocks every fit has: common, random, heterogeneity. */
+/* The blocks every fit has: common, random (null for FE), heterogeneity.
+ * A block marked "exact" holds the exact pooled proportion (GLMM fallback). */
 static void fit_members(json_t *o, const msc_fit *f)
 {
-    int fallback = f->exact_fallback;
-    json_object_set_new(o, "common", fallback ? json_null() : estimate_json(&f->common, 0));
-    json_object_set_new(o, "random",
-                        f->has_random && !fallback ? estimate_json(&f->random, 1) : json_null());
-    json_object_set_new(o, "heterogeneity",
-                        f->k > 0 && !fallback ? heterogeneity_json(f) : json_null());
+    json_object_set_new(o, "common", estimate_json(&f->common, 0));
+    json_object_set_new(o, "random", f->has_random ? estimate_json(&f->random, 1) : json_null());
+    json_object_set_new(o, "heterogeneity", f->k > 0 ? heterogeneity_json(f) : json_null());
 }
 
-static json_t *study_json(const msc_analysis *a, const msc_outcome_result *o, size_t i)
+static json_t *study_json(const msc_analysis *a, const msc_outcome_result *o, size_t i,
+                          const msc_safety *sf)
 {
     const msc_dataset *d = a->data;
     size_t r = o->row[i];
@@ -145,11 +145,31 @@ static json_t *study_json(const msc_analysis *a, const msc_outcome_result *o, si
     json_object_set_new(s, "vi", num(o->vi[i]));
     json_object_set_new(s, "weight_common", num(msc_outcome_weight(o, i, 0)));
     json_object_set_new(s, "weight_random", num(msc_outcome_weight(o, i, 1)));
+    if (sf && sf->study_upper) {
+        json_object_set_new(s, "upper_bound", num(sf->study_upper[i]));
+        json_object_set_new(s, "rule_of_three", o->xi[i] == 0 ? num(3.0 / o->ni[i]) : json_null());
+        json_object_set_new(s, "signal", json_boolean(sf->signal[i]));
+    }
     return s;
 }
 
+static json_t *safety_json(const msc_analysis *a, const msc_safety *sf)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "threshold", num(sf->threshold));
+    json_object_set_new(o, "upper_bound", num(sf->upper_bound));
+    json_object_set_new(o, "level", num(sf->level));
+    json_object_set_new(o, "exceeded",
+                        isfinite(sf->threshold) ? json_boolean(sf->exceeded) : json_null());
+    json_object_set_new(o, "method", json_string(msc_method_name(a->settings.method)));
+    json_object_set_new(o, "bound", json_string(sf->exact ? "exact (Clopper-Pearson, one-sided)"
+                                                          : "one-sided Wald on the model scale"));
+    json_object_set_new(o, "signals", json_integer((json_int_t)sf->n_signals));
+    return o;
+}
+
 static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
-                    const msc_report_options *opt)
+                    const msc_report_options *opt, const msc_safety *sf)
 {
     const msc_dataset *d = a->data;
     json_t *head = json_object();
@@ -174,7 +194,7 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
     if (!opt->summary_only && !o->skipped)
         for (size_t i = 0; i < o->k && !w->err; i++) {
             put(w, i ? ",\n" : "\n");
-            put_json(w, study_json(a, o, i));
+            put_json(w, study_json(a, o, i, sf));
         }
     put(w, "],");
     put_key(w, "excluded");
@@ -229,6 +249,8 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
         json_object_set_new(tail, "subgroup_test", t);
         json_object_set_new(tail, "subgroup_missing", json_integer((json_int_t)o->n_group_missing));
     }
+    if (sf)
+        json_object_set_new(tail, "safety", safety_json(a, sf));
     json_object_set_new(tail, "warnings", warnings_json(&o->warnings));
     /* Append the tail's members to the open object. */
     text = json_dumps(tail, JFLAGS);
@@ -252,6 +274,7 @@ int msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o
 
     json_t *head = json_object();
     json_object_set_new(head, "tool", json_string("mscmeta"));
+    json_object_set_new(head, "command", json_string(opt->safety ? "safety" : "pool"));
     json_object_set_new(head, "version", json_string(MSC_VERSION));
     json_object_set_new(head, "input", str(opt->input_name ? opt->input_name : a->data->source));
     json_t *st = json_object();
@@ -283,7 +306,7 @@ int msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o
     put(&w, "[");
     for (size_t j = 0; j < a->n_outcomes && !w.err; j++) {
         put(&w, j ? ",\n" : "\n");
-        outcome(&w, a, &a->outcome[j], opt);
+        outcome(&w, a, &a->outcome[j], opt, opt->safety ? &opt->safety[j] : NULL);
     }
     put(&w, "\n]}\n");
     return w.err || ferror(fp) ? MSC_ERR_IO : MSC_OK;

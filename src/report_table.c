@@ -160,15 +160,16 @@ static void pooled_rows(FILE *fp, const msc_analysis *a, const msc_outcome_resul
     fprintf(fp, "  %-8s %-18s %9s %8s %8s %8s\n", "Prop.", b1,
             a->settings.method == MSC_METHOD_GLMM ? "logit" : msc_measure_name(a->settings.measure),
             "SE", isfinite(msc_fit_main_block(f)->df) ? "t" : "z", "p");
-    if (f->exact_fallback) {
-        fprintf(fp, "%s\n", "Model estimates: not available (see warnings); exact pooled "
-                            "proportion below");
-    } else {
-        estimate_row(fp, a->settings.method == MSC_METHOD_GLMM ? "Common effect (GLMM)"
-                                                                : "Common effect",
+    {
+        estimate_row(fp, f->common.exact ? "Common effect (exact)"
+                         : a->settings.method == MSC_METHOD_GLMM ? "Common effect (GLMM)"
+                                                                 : "Common effect",
                      &f->common, "");
         if (f->has_random) {
-            snprintf(b2, sizeof b2, "Random effects (%s)", msc_method_name(f->method));
+            if (f->random.exact)
+                snprintf(b2, sizeof b2, "Random effects: exact*");
+            else
+                snprintf(b2, sizeof b2, "Random effects (%s)", msc_method_name(f->method));
             estimate_row(fp, b2, &f->random, "");
             const msc_estimate *r = &f->random;
             msc_text_pad(fp, "Prediction interval", LABEL_W, 0);
@@ -178,6 +179,9 @@ static void pooled_rows(FILE *fp, const msc_analysis *a, const msc_outcome_resul
                                            : "(z)");
             else
                 fprintf(fp, "  not available (see warnings)\n");
+            if (f->random.exact)
+                fprintf(fp, "* the GLMM could not be fitted here (see warnings): the exact pooled "
+                            "proportion, Clopper-Pearson interval\n");
         }
     }
     msc_text_pad(fp, "Exact, if homogeneous", LABEL_W, 0);
@@ -196,7 +200,7 @@ static void heterogeneity(FILE *fp, const msc_analysis *a, const msc_outcome_res
         fprintf(fp, "  not estimable from a single study\n");
         return;
     }
-    if (f->exact_fallback) {
+    if (f->exact_fallback && !(h->tau2 == 0.0)) {
         fprintf(fp, "  not estimable (see warnings)\n");
         return;
     }

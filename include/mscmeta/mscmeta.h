@@ -197,6 +197,7 @@ typedef struct {
     double pi_lo_yi, pi_hi_yi; /* prediction interval, model scale; NAN if none */
     double pi_lo, pi_hi;       /* proportion scale */
     double pi_df;              /* df of the PI's t quantile; NAN for z */
+    int exact;                 /* the block holds the exact pooled proportion (Clopper-Pearson) */
 } msc_estimate;
 
 typedef struct {
@@ -213,7 +214,7 @@ typedef struct {
     size_t k;
     int has_random;          /* 0 for FE */
     int has_weights;         /* 0 for GLMM: no inverse-variance weights */
-    int exact_fallback;      /* GLMM fell back to the exact pooled estimate */
+    int exact_fallback;      /* GLMM: the random block is the exact pooled proportion */
     msc_estimate common, random;
     msc_heterogeneity het;
     double sum_w_common;     /* sum of 1/v_i */
@@ -299,7 +300,27 @@ void msc_analysis_free(msc_analysis *a);
 double msc_outcome_weight(const msc_outcome_result *o, size_t i, int random);
 
 /* ---------------------------------------------------------------------------
- * Reports (report_table.c, report_json.c, report_csv.c)
+ * Safety check against a limit (safety.c)
+ * ------------------------------------------------------------------------- */
+typedef struct {
+    double threshold;       /* the limit for this outcome; NAN when none applies */
+    double level;           /* one-sided confidence level of the bounds */
+    double upper_bound;     /* one-sided upper confidence bound of the pooled rate */
+    int exceeded;           /* upper_bound > threshold */
+    int exact;              /* the bound is the exact (Clopper-Pearson) one */
+    double *study_upper;    /* per study: exact one-sided upper bound, 1-(1-level)^(1/n) at x = 0 */
+    double *study_lo_exact; /* per study: exact two-sided lower bound at `level` */
+    unsigned char *signal;  /* per study: its exact lower bound is above the limit */
+    size_t n_signals;
+} msc_safety;
+
+/* Evaluates every outcome of `a` against thresholds[j] (NAN: no limit).
+ * Returns an array of a->n_outcomes results (msc_safety_free releases it). */
+int msc_safety_evaluate(const msc_analysis *a, const double *thresholds, msc_safety **out);
+void msc_safety_free(msc_safety *s, size_t n);
+
+/* ---------------------------------------------------------------------------
+ * Reports (report_table.c, report_json.c, report_csv.c, report_safety.c)
  * ------------------------------------------------------------------------- */
 typedef enum { MSC_FORMAT_TABLE, MSC_FORMAT_JSON, MSC_FORMAT_CSV } msc_format;
 int msc_format_parse(const char *s);
@@ -307,11 +328,15 @@ int msc_format_parse(const char *s);
 typedef struct {
     int summary_only; /* omit per-study rows */
     const char *input_name; /* shown in the report */
+    const msc_safety *safety; /* per outcome, for `safety` reports; NULL for pool */
 } msc_report_options;
 
 /* Each returns MSC_OK or MSC_ERR_IO if a write failed. */
 int msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 int msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 int msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o);
+/* The safety verdicts as a table or CSV (JSON: msc_report_json with o->safety). */
+int msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *o);
+int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 
 #endif /* MSCMETA_H */

@@ -1,0 +1,101 @@
+/*
+ * `mscmeta safety`: pooled adverse-event rates checked against limits.
+ * Exit 0 when no limit is exceeded, 3 when any is (so pipelines can gate
+ * on it), 1 / 2 / 4 for input, usage and output errors as for pool.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The limit of each outcome: its own COL=R, else the general R, else none.
+ * A COL that is not an outcome is a usage error. */
+static int thresholds_for(const msc_cli *c, const msc_analysis *a, double *t)
+{
+    double general = NAN;
+    for (size_t i = 0; i < c->n_thresholds; i++)
+        if (!c->thresholds[i].col)
+            general = c->thresholds[i].rate;
+    for (size_t j = 0; j < a->n_outcomes; j++)
+        t[j] = general;
+    for (size_t i = 0; i < c->n_thresholds; i++) {
+        const char *col = c->thresholds[i].col;
+        if (!col)
+            continue;
+        size_t j = 0;
+        while (j < a->n_outcomes && strcmp(a->outcome[j].data->name, col) != 0)
+            j++;
+        if (j == a->n_outcomes) {
+            char list[512] = "";
+            for (size_t k = 0; k < a->n_outcomes; k++) {
+                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, a->outcome[k].data->name, sizeof list - strlen(list) - 1);
+            }
+            msc_cli_error("safety: --max-rate names \"%.60s\", which is not an outcome here; the "
+                          "outcomes are %s (add --events %.60s to check it)",
+                          col, list, col);
+            return EXIT_USAGE;
+        }
+        t[j] = c->thresholds[i].rate;
+    }
+    return EXIT_OK;
+}
+
+int msc_cmd_safety(msc_cli *c)
+{
+    msc_dataset *d = NULL;
+    msc_analysis *a = NULL;
+    msc_safety *sf = NULL;
+    double *t = NULL;
+    char err[MSC_ERRBUF];
+    int rc = msc_cli_load(c, &d);
+    if (rc != EXIT_OK)
+        return rc;
+    int st = msc_analysis_run(d, &c->settings, 0, &a, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s", err);
+        rc = msc_cli_exit_code(st);
+        goto out;
+    }
+    t = malloc(a->n_outcomes * sizeof *t);
+    if (!t) {
+        msc_cli_error("out of memory");
+        rc = EXIT_OUTPUT;
+        goto out;
+    }
+    if ((rc = thresholds_for(c, a, t)) != EXIT_OK)
+        goto out;
+    if (msc_safety_evaluate(a, t, &sf) != MSC_OK) {
+        msc_cli_error("out of memory");
+        rc = EXIT_OUTPUT;
+        goto out;
+    }
+    msc_report_options ro = {c->summary_only, strcmp(c->input, "-") ? c->input : "<stdin>", sf};
+    msc_out out;
+    if ((rc = msc_out_open(&out, c->output)) != EXIT_OK)
+        goto out;
+    st = c->format == MSC_FORMAT_JSON  ? msc_report_json(out.fp, a, &ro)
+         : c->format == MSC_FORMAT_CSV ? msc_report_safety_csv(out.fp, a, &ro)
+                                       : msc_report_safety_table(out.fp, a, &ro);
+    if (st != MSC_OK) {
+        msc_out_abort(&out);
+        msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",
+                      strerror(errno));
+        rc = EXIT_OUTPUT;
+        goto out;
+    }
+    if ((rc = msc_out_commit(&out)) != EXIT_OK)
+        goto out;
+    for (size_t j = 0; j < a->n_outcomes; j++)
+        if (sf[j].exceeded)
+            rc = EXIT_SAFETY;
+out:
+    if (a)
+        msc_safety_free(sf, a->n_outcomes);
+    free(t);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+    return rc;
+}

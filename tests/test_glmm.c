@@ -1,0 +1,242 @@
+/*
+ * The binomial-normal GLMM (glmm.c) against metafor's
+ * rma.glmm(measure = "PLO", method = "ML") (lme4 1.1-31, nAGQ = 7): the
+ * shared reference files (glmm, glmm_fe), and the three outcomes of
+ * data/msc_autoimmune.csv, computed with
+ *   d <- read.csv("data/msc_autoimmune.csv"); s <- !is.na(d[[col]])
+ *   g <- rma.glmm(measure = "PLO", xi = d[[col]][s], ni = d$n[s], method = "ML")
+ * lme4 stops its optimiser at about 1e-6, so the bar is 5e-4 relative on mu,
+ * its SE and CI, 1e-3 on tau^2 and the Q statistics (issue 3). Then the
+ * cases where the model cannot be fitted: the answer must be the exact
+ * pooled proportion with a warning, never nonsense.
+ */
+#include "test_util.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+static msc_analysis *glmm(const msc_dataset *d, int nagq)
+{
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_GLMM;
+    s.nagq = nagq;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    if (msc_analysis_run(d, &s, 0, &a, err, sizeof err) != MSC_OK) {
+        print_error("analysis failed: %s\n", err);
+        fail();
+    }
+    return a;
+}
+
+static void check_against(const msc_fit *f, const json_t *g, const json_t *fe)
+{
+    assert_false(f->random.exact);
+    assert_close(f->random.yi, ref_get(g, "est"), 5e-4);
+    assert_close(f->random.se, ref_get(g, "se"), 5e-4);
+    assert_close(f->random.ci_lo_yi, ref_get(g, "ci_lb"), 5e-4);
+    assert_close(f->random.ci_hi_yi, ref_get(g, "ci_ub"), 5e-4);
+    assert_close(f->random.est, ref_get(g, "prop"), 5e-4);
+    assert_close(f->het.tau2, ref_get(g, "tau2"), 1e-3);
+    assert_close(f->het.I2, ref_get(g, "I2"), 1e-3);
+    assert_close(f->het.H2, ref_get(g, "H2"), 1e-3);
+    assert_close(f->het.Q, ref_get(g, "QE_wld"), 1e-3);
+    assert_close(f->het.Q_p, ref_get(g, "QEp_wld"), 1e-3);
+    assert_close(f->het.Q_lrt, ref_get(g, "QE_lrt"), 1e-3);
+    assert_close(f->het.Q_lrt_p, ref_get(g, "QEp_lrt"), 1e-3);
+    assert_close(f->common.yi, ref_get(fe, "est"), 5e-4);
+    assert_close(f->common.se, ref_get(fe, "se"), 5e-4);
+    assert_close(f->common.ci_lo_yi, ref_get(fe, "ci_lb"), 5e-4);
+    assert_close(f->common.ci_hi_yi, ref_get(fe, "ci_ub"), 5e-4);
+}
+
+static void test_reference_sets(void **state)
+{
+    (void)state;
+    const char *sets[] = {"pritz1997", "debruin2009"};
+    for (size_t k = 0; k < 2; k++) {
+        char path[128];
+        snprintf(path, sizeof path, "reference/%s.csv", sets[k]);
+        msc_dataset *d = load_file(path, "events", NULL);
+        snprintf(path, sizeof path, "%s.json", sets[k]);
+        json_t *ref = ref_load(path);
+        msc_analysis *a = glmm(d, 7);
+        check_against(&a->outcome[0].fit, json_object_get(ref, "glmm"),
+                      json_object_get(ref, "glmm_fe"));
+        assert_int_equal(a->outcome[0].warnings.n, 0);
+        msc_analysis_free(a);
+        json_decref(ref);
+        msc_dataset_free(d);
+    }
+}
+
+/* metafor on the example data (see the file comment for the call). */
+static void test_example_data(void **state)
+{
+    (void)state;
+    static const struct {
+        double est, se, tau2, I2, QW, QL;
+    } want[3] = {
+        {0.5283753955, 0.3048146028, 0.5043135983, 68.15068094, 9.704367495, 26.56194373},
+        {-0.08349688436, 1.201588063, 2.716053333, 93.98920032, 31.21001186, 42.85067654},
+        {-4.758252212, 1.185072751, 1.187347601, 45.13675298, 1.211762025, 9.775118696},
+    };
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, NULL);
+    msc_analysis *a = glmm(d, 7);
+    assert_int_equal(a->n_outcomes, 3);
+    for (size_t j = 0; j < 3; j++) {
+        const msc_fit *f = &a->outcome[j].fit;
+        assert_close(f->random.yi, want[j].est, 5e-4);
+        assert_close(f->random.se, want[j].se, 5e-4);
+        assert_close(f->het.tau2, want[j].tau2, 1e-3);
+        assert_close(f->het.I2, want[j].I2, 1e-3);
+        assert_close(f->het.Q, want[j].QW, 1e-3);
+        assert_close(f->het.Q_lrt, want[j].QL, 1e-3);
+    }
+    /* metafor's predict(): z prediction interval for serious adverse events */
+    msc_analysis_free(a);
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_GLMM;
+    s.pi = MSC_PI_Z;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+    assert_close(a->outcome[2].fit.random.pi_lo_yi, -7.9136, 1e-4);
+    assert_close(a->outcome[2].fit.random.pi_hi_yi, -1.6029, 1e-3);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* All 0 events: metafor stops ("Cannot fit ML model"); lme4 alone gives
+ * mu = -26, SE 40,000. We give 0 of 50 with its exact interval,
+ * [0, 1 - 0.025^(1/50)], and a warning; no model-scale numbers. */
+static void test_all_zero(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,10,0\nB,20,0\nC,15,0\nD,5,0\n", "events", NULL);
+    msc_analysis *a = glmm(d, 7);
+    const msc_outcome_result *o = &a->outcome[0];
+    assert_true(o->fit.exact_fallback && o->fit.random.exact && o->fit.common.exact);
+    assert_close(o->fit.random.est, 0, 0);
+    assert_close(o->fit.random.ci_lo, 0, 0);
+    assert_close(o->fit.random.ci_hi, 1 - pow(0.025, 1.0 / 50), 1e-12);
+    assert_true(isnan(o->fit.random.yi) && isnan(o->fit.random.se));
+    assert_true(isnan(o->fit.het.tau2));
+    assert_int_equal(o->warnings.n, 1);
+    assert_non_null(strstr(o->warnings.msg[0], "0 events"));
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* All events = n: 30 of 30, lower bound 0.025^(1/30). */
+static void test_all_n(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,10,10\nB,20,20\n", "events", NULL);
+    msc_analysis *a = glmm(d, 7);
+    const msc_fit *f = &a->outcome[0].fit;
+    assert_true(f->random.exact);
+    assert_close(f->random.est, 1, 0);
+    assert_close(f->random.ci_lo, pow(0.025, 1.0 / 30), 1e-12);
+    assert_close(f->random.ci_hi, 1, 0);
+    assert_int_equal(a->outcome[0].warnings.n, 1);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* Studies with 0 and studies with n events: complete separation. lme4
+ * returns mu = -14.7, SE 7.2, tau^2 = 32778 (metafor passes them on). The
+ * fit must not converge to such numbers: exact estimate and a warning.
+ * The likelihood-ratio Q needs no model and matches metafor (78.157). */
+static void test_separation(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,10,0\nB,20,20\nC,15,0\nD,12,12\n", "events",
+                               NULL);
+    msc_analysis *a = glmm(d, 7);
+    const msc_fit *f = &a->outcome[0].fit;
+    assert_true(f->random.exact);
+    assert_close(f->random.est, 32.0 / 57.0, 1e-15);
+    assert_true(isnan(f->random.se));
+    assert_close(f->het.Q_lrt, 78.15695551054618, 1e-6);
+    assert_int_equal(a->outcome[0].warnings.n, 1);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* Homogeneous studies: tau^2 = 0 (metafor: 0). The common block is
+ * logistic regression, closed form logit(0.1) and 1/sqrt(400 * 0.1 * 0.9)
+ * (metafor: est -2.19722, se 0.166667); the random block is the exact
+ * proportion with a warning that heterogeneity cannot be estimated. */
+static void test_boundary(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,100,10\nB,100,11\nC,100,9\nD,100,10\n", "events",
+                               NULL);
+    msc_analysis *a = glmm(d, 7);
+    const msc_fit *f = &a->outcome[0].fit;
+    assert_close(f->het.tau2, 0, 0);
+    assert_close(f->common.yi, -2.1972245773362191, 1e-12);
+    assert_close(f->common.se, 0.16666666666666666, 1e-12);
+    assert_close(f->het.Q, 0.221771, 1e-5);   /* metafor QE.Wld */
+    assert_close(f->het.Q_lrt, 0.222557, 1e-5); /* metafor QE.LRT */
+    assert_true(f->random.exact);
+    assert_close(f->random.est, 0.1, 1e-15);
+    assert_int_equal(a->outcome[0].warnings.n, 1);
+    assert_non_null(strstr(a->outcome[0].warnings.msg[0], "boundary"));
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* One study, two studies, a study with n = 1: answers, not failures. */
+static void test_small(void **state)
+{
+    (void)state;
+    const char *cases[] = {"study,n,events\nA,10,3\n", "study,n,events\nA,10,3\nB,30,9\n",
+                           "study,n,events\nA,1,1\nB,10,2\nC,20,5\nD,1,0\n",
+                           "study,n,events\nA,1,0\nB,12,7\nC,20,5\nD,8,8\nE,40,4\n"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        msc_dataset *d = load_text(cases[i], "events", NULL);
+        msc_analysis *a = glmm(d, 7);
+        const msc_fit *f = &a->outcome[0].fit;
+        const msc_estimate *e = &f->random;
+        assert_true(isfinite(e->est) && e->est > 0 && e->est < 1);
+        assert_true(e->ci_lo <= e->est && e->est <= e->ci_hi);
+        assert_true(isfinite(f->common.yi) && isfinite(f->common.se));
+        if (e->exact)
+            assert_true(a->outcome[0].warnings.n >= 1);
+        else
+            assert_true(isfinite(e->se) && e->se < 10);
+        msc_analysis_free(a);
+        msc_dataset_free(d);
+    }
+}
+
+/* More quadrature points converge to the same fit (the AGQ error is small
+ * at 7 points already). */
+static void test_nagq(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("reference/pritz1997.csv", "events", NULL);
+    msc_analysis *a7 = glmm(d, 7), *a25 = glmm(d, 25);
+    assert_close(a25->outcome[0].fit.random.yi, a7->outcome[0].fit.random.yi, 1e-4);
+    assert_close(a25->outcome[0].fit.het.tau2, a7->outcome[0].fit.het.tau2, 1e-3);
+    msc_analysis_free(a7);
+    msc_analysis_free(a25);
+    msc_dataset_free(d);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_sets), cmocka_unit_test(test_example_data),
+        cmocka_unit_test(test_all_zero),       cmocka_unit_test(test_all_n),
+        cmocka_unit_test(test_separation),     cmocka_unit_test(test_boundary),
+        cmocka_unit_test(test_small),          cmocka_unit_test(test_nagq),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,243 @@
+/*
+ * Reports (report_json.c, report_csv.c, report_table.c, report_safety.c):
+ * the JSON contract of issue 2 (keys, null rules, scales, 17 significant
+ * digits), CSV quoting, and hostile labels kept harmless in every format.
+ */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+/* Runs the analysis and one writer into a memory buffer. */
+static char *render(const msc_dataset *d, msc_method m, int fmt, int summary)
+{
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = m;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    assert_non_null(fp);
+    msc_report_options o = {summary, "studies.csv", NULL};
+    int rc = fmt == 0 ? msc_report_json(fp, a, &o) : fmt == 1 ? msc_report_csv(fp, a, &o)
+                                                                : msc_report_table(fp, a, &o);
+    assert_int_equal(rc, MSC_OK);
+    fclose(fp);
+    msc_analysis_free(a);
+    return buf;
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    if (!j) {
+        print_error("invalid JSON: %s at line %d\n", e.text, e.line);
+        fail();
+    }
+    return j;
+}
+
+static void has_keys(const json_t *o, const char *const *keys)
+{
+    for (; *keys; keys++)
+        if (!json_object_get(o, *keys)) {
+            print_error("missing key \"%s\"\n", *keys);
+            fail();
+        }
+}
+
+static void test_json_contract(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, "disease");
+    char *text = render(d, MSC_METHOD_REML, 0, 0);
+    json_t *j = parse(text);
+    static const char *const top[] = {"tool", "version", "input", "settings", "outcomes", NULL};
+    has_keys(j, top);
+    assert_string_equal(json_string_value(json_object_get(j, "tool")), "mscmeta");
+    json_t *st = json_object_get(j, "settings");
+    static const char *const sk[] = {"measure", "method", "test", "level", "study_ci", "pi",
+                                     "cc", "cc_mode", NULL};
+    has_keys(st, sk);
+    assert_string_equal(json_string_value(json_object_get(st, "measure")), "PLO");
+    assert_string_equal(json_string_value(json_object_get(st, "pi")), "hts");
+    json_t *outs = json_object_get(j, "outcomes");
+    assert_int_equal(json_array_size(outs), 3);
+    json_t *o = json_array_get(outs, 0);
+    static const char *const ok[] = {"outcome", "denominator", "k", "studies", "excluded",
+                                     "common", "random", "heterogeneity", "subgroups",
+                                     "subgroup_test", "warnings", "events_total", "n_total",
+                                     "exact", NULL};
+    has_keys(o, ok);
+    assert_int_equal(json_integer_value(json_object_get(o, "k")), 9);
+    json_t *s0 = json_array_get(json_object_get(o, "studies"), 0);
+    static const char *const stk[] = {"study", "row", "events", "n", "proportion", "ci_lower",
+                                      "ci_upper", "yi", "vi", "weight_common", "weight_random",
+                                      NULL};
+    has_keys(s0, stk);
+    assert_string_equal(json_string_value(json_object_get(s0, "study")), "Harris 2016");
+    assert_int_equal(json_integer_value(json_object_get(s0, "row")), 2);
+    /* weights are percentages that sum to 100 */
+    double sw = 0;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(o, "studies"), i, s) sw +=
+        json_number_value(json_object_get(s, "weight_random"));
+    assert_close(sw, 100.0, 1e-12);
+    json_t *ex = json_array_get(json_object_get(o, "excluded"), 0);
+    assert_string_equal(json_string_value(json_object_get(ex, "reason")), "missing responders");
+    assert_int_equal(json_integer_value(json_object_get(ex, "row")), 4);
+    /* estimate on the proportion scale, yi on the logit scale */
+    json_t *r = json_object_get(o, "random");
+    static const char *const rk[] = {"estimate", "ci_lower", "ci_upper", "yi", "se", "statistic",
+                                     "p", "df", "pi_lower", "pi_upper", NULL};
+    has_keys(r, rk);
+    double est = json_number_value(json_object_get(r, "estimate"));
+    double yi = json_number_value(json_object_get(r, "yi"));
+    assert_close(est, 1.0 / (1.0 + exp(-yi)), 1e-15);
+    assert_true(json_is_null(json_object_get(r, "df"))); /* z test */
+    json_t *h = json_object_get(o, "heterogeneity");
+    static const char *const hk[] = {"tau2", "tau2_ci_lower", "tau2_ci_upper", "tau", "I2",
+                                     "I2_ci_lower", "I2_ci_upper", "H2", "H2_ci_lower",
+                                     "H2_ci_upper", "Q", "df", "p", NULL};
+    has_keys(h, hk);
+    assert_true(json_number_value(json_object_get(h, "I2")) > 1.0); /* percent, not fraction */
+    json_t *g0 = json_array_get(json_object_get(o, "subgroups"), 0);
+    assert_string_equal(json_string_value(json_object_get(g0, "group")), "MS");
+    json_t *t = json_object_get(o, "subgroup_test");
+    assert_true(json_is_number(json_object_get(t, "Q")));
+    /* numbers carry 17 significant digits */
+    assert_non_null(strstr(text, "\"tool\""));
+    const char *p = strstr(text, "\"yi\":");
+    assert_non_null(p);
+    char digits[64];
+    sscanf(p + 5, "%63[-0-9.e]", digits);
+    size_t nd = 0;
+    for (char *c = digits; *c && *c != 'e'; c++)
+        nd += (*c >= '0' && *c <= '9');
+    assert_true(nd >= 16);
+    json_decref(j);
+    free(text);
+    msc_dataset_free(d);
+}
+
+/* With --method FE, random is null; a t test (knha) sets df. */
+static void test_json_fe_and_knha(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("reference/pritz1997.csv", "events", NULL);
+    char *text = render(d, MSC_METHOD_FE, 0, 1);
+    json_t *j = parse(text);
+    json_t *o = json_array_get(json_object_get(j, "outcomes"), 0);
+    assert_true(json_is_null(json_object_get(o, "random")));
+    assert_true(json_is_object(json_object_get(o, "common")));
+    assert_int_equal(json_array_size(json_object_get(o, "studies")), 0); /* summary only */
+    json_decref(j);
+    free(text);
+    msc_settings s;
+    msc_settings_default(&s);
+    s.test = MSC_TEST_KNHA;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    msc_report_options ro = {0, "x", NULL};
+    assert_int_equal(msc_report_json(fp, a, &ro), MSC_OK);
+    fclose(fp);
+    j = parse(buf);
+    o = json_array_get(json_object_get(j, "outcomes"), 0);
+    assert_close(json_number_value(json_object_get(json_object_get(o, "random"), "df")), 13, 0);
+    json_decref(j);
+    free(buf);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* A skipped outcome (no usable study) is reported, not an error. */
+static void test_skipped_outcome(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,responders,adverse_events\nA,10,3,NA\nB,8,2,NA\n", NULL,
+                               NULL);
+    char *text = render(d, MSC_METHOD_REML, 0, 0);
+    json_t *j = parse(text);
+    json_t *o = json_array_get(json_object_get(j, "outcomes"), 1);
+    assert_true(json_is_true(json_object_get(o, "skipped")));
+    assert_true(json_is_null(json_object_get(o, "common")));
+    assert_int_equal(json_array_size(json_object_get(o, "excluded")), 2);
+    assert_true(json_array_size(json_object_get(o, "warnings")) >= 1);
+    json_decref(j);
+    free(text);
+    msc_dataset_free(d);
+}
+
+/* Hostile labels: JSON escapes them, the table strips control characters,
+ * CSV quotes them and defuses spreadsheet formulas. */
+static void test_hostile_labels(void **state)
+{
+    (void)state;
+    const char csv[] = "study,n,events\n"
+                       "\"=HYPERLINK(\"\"http://x\"\")\",10,2\n"
+                       "\"a\x1b[31mred\",12,3\n"
+                       "\"quote \"\" and, comma\",9,1\n";
+    msc_dataset *d = load_text(csv, "events", NULL);
+    char *js = render(d, MSC_METHOD_DL, 0, 0);
+    json_t *j = parse(js);
+    json_t *studies = json_object_get(json_array_get(json_object_get(j, "outcomes"), 0), "studies");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(studies, 1), "study")),
+                        "a\x1b[31mred"); /* exact text survives in JSON, escaped */
+    assert_null(strchr(js, '\x1b'));
+    json_decref(j);
+    char *tab = render(d, MSC_METHOD_DL, 2, 0);
+    assert_null(strchr(tab, '\x1b'));
+    assert_non_null(strstr(tab, "a?[31mred"));
+    char *cv = render(d, MSC_METHOD_DL, 1, 0);
+    assert_non_null(strstr(cv, "\"'=HYPERLINK(\"\"http://x\"\")\""));
+    assert_non_null(strstr(cv, "\"quote \"\" and, comma\""));
+    free(js);
+    free(tab);
+    free(cv);
+    msc_dataset_free(d);
+}
+
+/* Write errors are reported, not ignored. */
+static void test_write_error(void **state)
+{
+    (void)state;
+    FILE *full = fopen("/dev/full", "w");
+    if (!full)
+        skip();
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, NULL);
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+    msc_report_options o = {0, "x", NULL};
+    setvbuf(full, NULL, _IONBF, 0);
+    assert_int_equal(msc_report_json(full, a, &o), MSC_ERR_IO);
+    fclose(full);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_contract),   cmocka_unit_test(test_json_fe_and_knha),
+        cmocka_unit_test(test_skipped_outcome), cmocka_unit_test(test_hostile_labels),
+        cmocka_unit_test(test_write_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,103 @@
+/*
+ * The safety check (safety.c): one-sided upper bounds against closed forms
+ * and R, verdicts around the limit, signals.
+ */
+#include "test_util.h"
+
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+static msc_analysis *run(const msc_dataset *d, msc_method m)
+{
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = m;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    if (msc_analysis_run(d, &s, 0, &a, err, sizeof err) != MSC_OK) {
+        print_error("analysis failed: %s\n", err);
+        fail();
+    }
+    return a;
+}
+
+/* Issue 3: 0 events in 50 patients over 4 studies: the one-sided 95% upper
+ * bound is 1 - 0.05^(1/50) = 0.0582 (R: binom.test(0, 50, alternative =
+ * "less")). Exceeded at 0.05, not at 0.06. */
+static void test_zero_events_verdict(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,10,0\nB,20,0\nC,15,0\nD,5,0\n", "events", NULL);
+    msc_analysis *a = run(d, MSC_METHOD_GLMM);
+    msc_safety *s = NULL;
+    double t = 0.05;
+    assert_int_equal(msc_safety_evaluate(a, &t, &s), MSC_OK);
+    assert_close(s[0].upper_bound, 0.058155079116972264, 1e-12);
+    assert_true(s[0].exact);
+    assert_true(s[0].exceeded);
+    msc_safety_free(s, 1);
+    t = 0.06;
+    assert_int_equal(msc_safety_evaluate(a, &t, &s), MSC_OK);
+    assert_false(s[0].exceeded);
+    /* per study: 1 - 0.05^(1/n) for 0 events */
+    for (size_t i = 0; i < a->outcome[0].k; i++)
+        assert_close(s[0].study_upper[i], 1 - pow(0.05, 1.0 / a->outcome[0].ni[i]), 1e-12);
+    assert_int_equal(s[0].n_signals, 0);
+    msc_safety_free(s, 1);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* A modelled bound: expit(mu + z_0.95 SE) with metafor's GLMM estimate for
+ * the example's serious adverse events; R: plogis(-4.758252212 +
+ * qnorm(0.95) * 1.185072751) = 0.056840784680890925. */
+static void test_glmm_bound(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", "serious_adverse_events", NULL);
+    msc_analysis *a = run(d, MSC_METHOD_GLMM);
+    msc_safety *s = NULL;
+    double t = 0.05;
+    assert_int_equal(msc_safety_evaluate(a, &t, &s), MSC_OK);
+    assert_close(s[0].upper_bound, 0.056840784680890925, 1e-3);
+    assert_false(s[0].exact);
+    assert_true(s[0].exceeded);
+    msc_safety_free(s, 1);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* A study whose own exact lower bound is above the limit is a signal: 10 of
+ * 20 has lower bound 0.2720 (R: binom.test(10, 20)); no limit, no verdict. */
+static void test_signals_and_no_limit(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,20,10\nB,50,1\nC,40,0\n", "events", NULL);
+    msc_analysis *a = run(d, MSC_METHOD_REML);
+    msc_safety *s = NULL;
+    double t = 0.25;
+    assert_int_equal(msc_safety_evaluate(a, &t, &s), MSC_OK);
+    assert_close(s[0].study_lo_exact[0], 0.27195784956079183, 1e-12);
+    assert_int_equal(s[0].n_signals, 1);
+    assert_true(s[0].signal[0] && !s[0].signal[1] && !s[0].signal[2]);
+    msc_safety_free(s, 1);
+    t = NAN;
+    assert_int_equal(msc_safety_evaluate(a, &t, &s), MSC_OK);
+    assert_false(s[0].exceeded);
+    assert_true(isfinite(s[0].upper_bound));
+    msc_safety_free(s, 1);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zero_events_verdict),
+        cmocka_unit_test(test_glmm_bound),
+        cmocka_unit_test(test_signals_and_no_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
