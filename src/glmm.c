@@ -225,6 +225,20 @@ static double loglik_tau0(const model *M, double mu)
     return ll;
 }
 
+/* Replaces ev's Hessian with forward differences of the exact gradient
+ * (for one or two quadrature points, where Louis' identity has too little
+ * spread to approximate it). */
+static void hessian_fd(model *M, double mu, double tau, evaluation *ev)
+{
+    double hm = 1e-6 * fmax(1.0, fabs(mu)), ht = 1e-6 * fmax(1.0, tau);
+    evaluation a, b;
+    evaluate(M, mu + hm, tau, &a);
+    evaluate(M, mu, tau + ht, &b);
+    ev->h[0] = (a.g[0] - ev->g[0]) / hm;
+    ev->h[1] = 0.5 * ((a.g[1] - ev->g[1]) / hm + (b.g[0] - ev->g[0]) / ht);
+    ev->h[2] = (b.g[1] - ev->g[1]) / ht;
+}
+
 /* Damped Newton on (mu, rho = log tau) from (mu, tau). Returns 1 when it
  * converged to an interior maximum, 0 when tau fell to the boundary
  * (*tau = 0), -1 when it failed or tau diverged. *ll gets the maximum. */
@@ -236,6 +250,8 @@ static int maximise(model *M, double *mu, double *tau, int *iters, double *ll)
     for (int it = 1; it <= MAX_NEWTON; it++) {
         *iters = it;
         double t = exp(rho);
+        if (M->nagq <= 2)
+            hessian_fd(M, m, t, &ev); /* Louis' identity needs several nodes */
         /* gradient and Hessian in (mu, rho) */
         double g0 = ev.g[0], g1 = t * ev.g[1];
         double a = ev.h[0], b = t * ev.h[1], c = t * t * ev.h[2] + t * ev.g[1];

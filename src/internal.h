@@ -40,6 +40,8 @@ double msc_qt_upper(double p, double df);  /* t with P(T > t) = p */
  * P(X <= x) or, with upper set, P(X > x); and its inverse. */
 double msc_beta_cdf(double x, double a, double b, int upper);
 double msc_beta_quantile(double p, double a, double b, int upper);
+/* P(T > t), Student's t with df degrees of freedom (beta.c). */
+double msc_t_upper(double t, double df);
 
 char *msc_strdup(const char *s);
 

@@ -39,7 +39,7 @@ static void estimate_test(msc_estimate *e, double level, double df)
     e->stat = e->yi / e->se;
     double crit;
     if (isfinite(df)) {
-        e->p = 2.0 * gsl_cdf_tdist_Q(fabs(e->stat), df);
+        e->p = 2.0 * msc_t_upper(fabs(e->stat), df);
         crit = msc_qt_upper(a2, df);
     } else {
         e->p = 2.0 * gsl_cdf_ugaussian_Q(fabs(e->stat));
@@ -111,6 +111,14 @@ static void qprofile(const double *yi, const double *vi, size_t k, double q0, do
     }
     if (isnan(h->tau2_lo) || isnan(h->tau2_hi))
         msc_warnings_add(w, "the Q-profile interval for tau^2 could not be found");
+    /* metafor's confint() searches only up to max(100, 10 tau^2) and prints
+     * ">100" beyond; we give the root itself, and say so */
+    double cap = fmax(100.0, 10.0 * h->tau2);
+    if (h->tau2_hi > cap)
+        msc_warnings_add(w, "the Q-profile upper bound for tau^2 (%.6g) lies beyond metafor's "
+                            "default search limit (%g), where metafor prints \">%g\"; with so "
+                            "few studies tau^2 is barely constrained",
+                         h->tau2_hi, cap, cap);
     h->I2_lo = 100.0 * h->tau2_lo / (h->vt + h->tau2_lo);
     h->I2_hi = 100.0 * h->tau2_hi / (h->vt + h->tau2_hi);
     h->H2_lo = h->tau2_lo / h->vt + 1.0;
@@ -134,12 +142,13 @@ void msc_pool_prediction_interval(msc_estimate *e, double tau2, size_t k, const 
         df = (double)k - 2.0;
         break;
     case MSC_PI_T:
-        if (k < 2) {
-            msc_warnings_add(w, "no prediction interval: --pi t (t with k-1 df) needs at least "
-                                "2 studies");
-            return;
-        }
-        df = (double)k - 1.0;
+        /* t(k-1) is metafor's interval with knha; at k = 1 metafor switches
+         * to z, and so do we */
+        if (k >= 2)
+            df = (double)k - 1.0;
+        else
+            msc_warnings_add(w, "k = 1: the prediction interval uses z, as t with k-1 df "
+                                "does not exist");
         break;
     case MSC_PI_Z:
         break;
