@@ -195,6 +195,13 @@ static int subgroups(msc_outcome_result *o, const msc_dataset *d, const msc_sett
             y[j] = o->yi[i];
             v[j] = o->vi[i];
         }
+        for (size_t j = 0; j < gr->k; j++) {
+            gr->events_total += x[j];
+            gr->n_total += n[j];
+        }
+        gr->exact_est = gr->events_total / gr->n_total;
+        msc_study_ci_compute(MSC_SCI_CP, gr->events_total, gr->n_total, s->level, &gr->exact_lo,
+                             &gr->exact_hi);
         int frc = fit_one(x, n, y, v, gr->k, s, &gr->fit, &gr->warnings);
         if (frc != MSC_OK) {
             free(buf);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "mscmeta/plot.h"
 
 void msc_cli_error(const char *fmt, ...)
 {
@@ -478,6 +479,12 @@ int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c)
     if (c->forest && strcmp(c->input, "-") != 0 && msc_cli_same_file(c->input, c->forest))
         return usage(cmd, "--forest \"%.60s\" is the input file; choose another name",
                      c->forest);
+    /* plots: the format comes from the extension; say so before any work */
+    const char *pic = c->forest ? c->forest : cmd == CMD_FOREST || cmd == CMD_FUNNEL ? c->output
+                                                                                     : NULL;
+    if (pic && msc_plot_format_from_path(pic) < 0)
+        return usage(cmd, "\"%.60s\": a picture's format comes from its extension: use .png, "
+                          ".svg or .pdf", pic);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
     return -1;

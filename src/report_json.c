@@ -45,11 +45,14 @@ static void put(jw *w, const char *s)
         w->err = 1;
 }
 
-/* Writes v and releases it. */
+/* Writes v and releases it. Encoding to a string first means one write per
+ * value (json_dumpf writes every token separately). */
 static void put_json(jw *w, json_t *v)
 {
-    if (!v || json_dumpf(v, w->fp, JFLAGS) != 0)
+    char *text = v ? json_dumps(v, JFLAGS) : NULL;
+    if (!text || fputs(text, w->fp) < 0)
         w->err = 1;
+    free(text);
     json_decref(v);
 }
 

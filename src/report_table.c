@@ -233,7 +233,7 @@ static void heterogeneity(FILE *fp, const msc_analysis *a, const msc_outcome_res
 
 static void subgroup_rows(FILE *fp, const msc_analysis *a, const msc_outcome_result *o)
 {
-    char b1[64], b2[32], b3[32], b4[32], b5[32];
+    char b1[64], b2[32], b3[32], b4[32], b5[32], b6[32];
     int pct = (int)lround(100.0 * a->settings.level);
     snprintf(b1, sizeof b1, "%d%% CI", pct);
     char col[256];
@@ -253,7 +253,7 @@ static void subgroup_rows(FILE *fp, const msc_analysis *a, const msc_outcome_res
                 num(b5, sizeof b5, "%.4f", e->est), interval(b1, sizeof b1, e->ci_lo, e->ci_hi),
                 num(b2, sizeof b2, "%.4g", gr->fit.het.tau2),
                 num(b3, sizeof b3, "%.1f", gr->fit.het.I2), num(b4, sizeof b4, "%.4g", gr->fit.het.Q),
-                gr->k > 1 ? pval(b5, sizeof b5, gr->fit.het.Q_p) : "NA");
+                gr->k > 1 ? pval(b6, sizeof b6, gr->fit.het.Q_p) : "NA");
     }
     fprintf(fp, "Test for subgroup differences (%s estimates): Q = %s, df = %s, %s\n",
             o->fit.has_random ? "random-effects" : "common-effect",

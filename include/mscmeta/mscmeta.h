@@ -252,6 +252,8 @@ typedef struct {
     size_t k;
     size_t *study;       /* indices into the outcome's studies */
     msc_fit fit;
+    double events_total, n_total;
+    double exact_est, exact_lo, exact_hi; /* sum x / sum n in the group, Clopper-Pearson */
     msc_warnings warnings;
 } msc_group_result;
 

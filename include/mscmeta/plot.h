@@ -1,0 +1,67 @@
+/*
+ * mscmeta plots: forest and funnel plots of an analysis, drawn by gnuplot.
+ *
+ * The plot code computes no statistics: every number it shows comes from
+ * msc_analysis_run (the same numbers as the reports). It starts the fixed
+ * program "gnuplot" (found on PATH, no shell), hands it a script in which
+ * every user-supplied string (study and subgroup names, outcome names,
+ * titles, output paths) appears only through msc_gnuplot_quote, and checks
+ * its exit status. Like the rest of the library it never prints and never
+ * exits: it returns an msc_status and fills the caller's error buffer.
+ */
+#ifndef MSCMETA_PLOT_H
+#define MSCMETA_PLOT_H
+
+#include <stddef.h>
+
+#include "mscmeta/mscmeta.h"
+
+typedef enum { MSC_PLOT_PNG, MSC_PLOT_SVG, MSC_PLOT_PDF } msc_plot_format;
+
+typedef struct {
+    msc_plot_format format; /* default PNG */
+    const char *title;      /* drawn above the plot; NULL for none */
+    double width, height;   /* pixels (PNG) or points (SVG, PDF); 0 = automatic */
+    double scale;           /* 1 (proportions), 100 or 1000 (per 100 / 1000 patients) */
+    double ref;             /* vertical reference line at this proportion; NAN for none */
+} msc_plot_options;
+
+/* Defaults: PNG, no title, automatic size, scale 1, no reference line. */
+void msc_plot_options_default(msc_plot_options *o);
+
+/* The format named by a path's extension (.png, .svg, .pdf; any case), or
+ * -1 when the extension is none of these. */
+int msc_plot_format_from_path(const char *path);
+
+/* Draws the forest plot of outcome `outcome` of `a` into the file `path`
+ * (created or truncated; the caller writes to a temporary name and renames
+ * it, as the CLI does, so that a failure leaves nothing behind). Needs the
+ * per-study intervals (msc_analysis_run without MSC_RUN_NO_STUDY_CI).
+ * Returns MSC_OK; MSC_ERR_INPUT when the outcome has no usable study;
+ * MSC_ERR_USAGE for bad options; MSC_ERR_IO when gnuplot is missing or
+ * fails (err says which, and how to install it); MSC_ERR_NOMEM. */
+int msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
+                    const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the funnel plot of outcome `outcome`: each study's effect on the
+ * model scale against its standard error (axis inverted), the pooled
+ * estimate and the pseudo-confidence region at the analysis' level.
+ * Returns as msc_plot_forest. */
+int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+                    const msc_plot_options *o, char *err, size_t errlen);
+
+/* Writes s into out as one gnuplot string expression that evaluates to s:
+ * single-quoted pieces ('O'), each quote character as sprintf('%c',39),
+ * joined by '.' ('O'.sprintf('%c',39).'Brien'); newlines, tabs and other
+ * control characters (C0, DEL, C1) become a space or '?', invalid UTF-8
+ * U+FFFD. Inside single quotes gnuplot expands neither backquotes, nor
+ * escapes, nor @macros, so nothing in s can run or change anything. (Not
+ * the usual '' for a quote: gnuplot 5.4 reads that only after another
+ * character, so 'x and x''y would break the script; see gnuplot.c.)
+ * Like snprintf, returns the length the whole expression needs (excluding
+ * the NUL); when that is >= outlen the text is cut at a character boundary
+ * and the expression still closed, so out always holds a valid expression
+ * (outlen >= 3; '' for an empty s). */
+size_t msc_gnuplot_quote(const char *s, char *out, size_t outlen);
+
+#endif /* MSCMETA_PLOT_H */

@@ -1,0 +1,175 @@
+/*
+ * `mscmeta forest`, `mscmeta funnel` and `pool --forest`: one picture per
+ * outcome, each written atomically (a temporary file in the target's
+ * folder that gnuplot draws into, renamed into place only when gnuplot
+ * succeeded; removed on failure or on SIGINT/SIGTERM).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "mscmeta/plot.h"
+#include "report.h"
+
+typedef int (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
+                       size_t);
+
+/* An outcome name as a file-name part: letters, digits, '.', '-' and '_'
+ * kept, anything else (/, spaces, quotes, non-ASCII) as '_'; never
+ * starting with '.' or '-'; at most 64 bytes; "outcome<j+1>" when no
+ * letter or digit is left. */
+static void file_part(const char *name, size_t j, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && n + 1 < len && n < 64; p++) {
+        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                 *p == '_' || ((*p == '.' || *p == '-') && n > 0);
+        char ch = ok ? (char)*p : '_';
+        if (ch == '_' && n > 0 && out[n - 1] == '_')
+            continue; /* one '_' for a run of odd characters */
+        out[n++] = ch;
+    }
+    out[n] = '\0';
+    if (strcspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n)
+        snprintf(out, len, "outcome%zu", j + 1); /* nothing left to recognise it by */
+}
+
+/* "dir/forest.png" + "responders" -> "dir/forest-responders.png". */
+static int outcome_path(const char *path, const char *part, char *out, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash))
+        dot = path + strlen(path);
+    int n = snprintf(out, len, "%.*s-%s%s", (int)(dot - path), path, part, dot);
+    return n >= 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* Draws outcome j to `path` through a temporary file. Returns an exit code. */
+static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const char *path,
+                    const msc_plot_options *po, draw_fn draw)
+{
+    char err[MSC_ERRBUF];
+    if (strcmp(c->input, "-") != 0 && msc_cli_same_file(c->input, path)) {
+        msc_cli_error("%s is the input file; choose another output name", path);
+        return EXIT_USAGE;
+    }
+    msc_out out;
+    int rc = msc_out_open(&out, path);
+    if (rc != EXIT_OK)
+        return rc;
+    int st = draw(a, j, out.tmp, po, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_out_abort(&out);
+        msc_cli_error("%s: %s", path, err);
+        return msc_cli_exit_code(st);
+    }
+    return msc_out_commit(&out);
+}
+
+/* Draws every outcome of `a` to `path` (one outcome: path as given;
+ * several: the outcome's name before the extension). `list` prints each
+ * file written. Returns an exit code. */
+static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, draw_fn draw,
+                    int list)
+{
+    int fmt = msc_plot_format_from_path(path);
+    if (fmt < 0) {
+        msc_cli_error("%s: the picture's format comes from its extension: use .png, .svg or .pdf",
+                      path);
+        return EXIT_USAGE;
+    }
+    msc_plot_options po;
+    msc_plot_options_default(&po);
+    po.format = (msc_plot_format)fmt;
+    po.title = c->title;
+    po.width = c->width;
+    po.height = c->height;
+    po.scale = c->scale;
+    po.ref = c->ref;
+    size_t len = strlen(path) + 80;
+    char *name = malloc(len);
+    char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);
+    int rc = EXIT_OK;
+    if (!name || !parts) {
+        msc_cli_error("out of memory");
+        rc = EXIT_OUTPUT;
+        goto out;
+    }
+    for (size_t j = 0; j < a->n_outcomes && rc == EXIT_OK; j++) {
+        const msc_outcome_result *o = &a->outcome[j];
+        char shown[128];
+        msc_text_display(o->data->name, 60, shown, sizeof shown);
+        const char *target = path;
+        if (a->n_outcomes > 1) {
+            file_part(o->data->name, j, parts[j], sizeof parts[j]);
+            for (size_t i = 0; i < j; i++) /* two names that clean up alike */
+                if (strcmp(parts[i], parts[j]) == 0) {
+                    size_t l = strlen(parts[j]);
+                    snprintf(parts[j] + (l < 60 ? l : 60), sizeof parts[j] - (l < 60 ? l : 60),
+                             "_%zu", j + 1);
+                    break;
+                }
+            if (outcome_path(path, parts[j], name, len) < 0) {
+                msc_cli_error("%s: the path is too long", path);
+                rc = EXIT_OUTPUT;
+                break;
+            }
+            target = name;
+        }
+        if (o->skipped) {
+            msc_cli_error("%s: no usable study, so no plot", shown);
+            continue;
+        }
+        rc = draw_one(c, a, j, target, &po, draw);
+        if (rc == EXIT_OK && list)
+            printf("%s\n", target);
+    }
+out:
+    free(name);
+    free(parts);
+    return rc;
+}
+
+int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
+{
+    return draw_all(c, a, c->forest, msc_plot_forest, 0);
+}
+
+int msc_cmd_plot(msc_cli *c)
+{
+    int funnel = c->cmd == CMD_FUNNEL;
+    const char *path = c->output;
+    if (!path)
+        path = funnel ? "plots/funnel.png" : "plots/forest.png";
+    if (msc_plot_format_from_path(path) < 0) {
+        msc_cli_error("%s: the picture's format comes from its extension: use .png, .svg or .pdf",
+                      path);
+        return EXIT_USAGE;
+    }
+    msc_dataset *d = NULL;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    int rc = msc_cli_load(c, &d);
+    if (rc != EXIT_OK)
+        return rc;
+    int st = msc_analysis_run(d, &c->settings, 0, &a, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s", err);
+        msc_dataset_free(d);
+        return msc_cli_exit_code(st);
+    }
+    /* The default folder is made when needed; a folder the user names must exist. */
+    if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
+        msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
+        rc = EXIT_OUTPUT;
+    } else {
+        rc = draw_all(c, a, path, funnel ? msc_plot_funnel : msc_plot_forest, 1);
+    }
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+    return rc;
+}

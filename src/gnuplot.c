@@ -1,0 +1,311 @@
+/*
+ * The one place that talks to gnuplot.
+ *
+ * gnuplot executes text in two places a data file could reach: backquotes
+ * inside double-quoted strings (`rm -rf ~`) and system(). So the script is
+ * built under one rule: user text (study, subgroup and outcome names,
+ * titles, output paths) enters only through msc_gnuplot_quote, as
+ * single-quoted pieces; inside single quotes gnuplot expands neither
+ * backquotes, nor backslash escapes, nor @macros. Data are numbers.
+ *
+ * The script goes to a private unlinked temporary file that becomes
+ * gnuplot's standard input; gnuplot is started with posix_spawnp and a
+ * fixed argument list ("gnuplot /dev/stdin": no shell, no user text on
+ * the command line; reading a named file makes gnuplot stop at the first
+ * error instead of going on). Its output goes to another private file,
+ * so that the library prints nothing and can quote gnuplot's message.
+ */
+#include <errno.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plot_internal.h"
+
+extern char **environ;
+
+#define MSC_GP_UNQUOTED 2 /* msc_gp.bad: a format with %s or %c */
+#define INSTALL_HINT "install it (Debian/Ubuntu: apt-get install gnuplot-nox)"
+
+/* ------------------------------------------------------------- quoting */
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid. Only
+ * called for lead bytes >= 0x80. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0; /* overlong, out of range, or a surrogate */
+    return len;
+}
+
+/* The quote character as a gnuplot expression. Not '' inside the literal:
+ * gnuplot 5.4's scanner reads '' as a quote only after another character
+ * (so '''x' and 'a''''b' are syntax errors), and its macro expander flips
+ * its "inside single quotes" state at every quote character, so a lone '
+ * written any other way (even "'") would expose the rest of the text to
+ * @macro expansion. Every piece of our output holds an even number of
+ * quote characters, so user text stays inside single quotes for both. */
+static const char QUOTE_EXPR[] = "sprintf('%c',39)";
+
+size_t msc_gnuplot_quote(const char *s, char *out, size_t outlen)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t need = 0; /* the whole expression, as if out were large */
+    int in_text = 0; /* inside a '...' piece (whole expression) */
+    size_t pieces = 0;
+    size_t o = 0;      /* bytes written: whole characters only */
+    int w_in_text = 0; /* inside a '...' piece (what was written) */
+    size_t w_pieces = 0;
+    int full = outlen < 3; /* room for at least '' and the NUL */
+    while (*p) {
+        const char *rep; /* what this character becomes */
+        size_t rlen, adv;
+        char one[2] = {(char)*p, '\0'};
+        int quote = 0;
+        if (*p < 0x80) {
+            adv = 1;
+            if (*p == '\n' || *p == '\r' || *p == '\t')
+                rep = " ", rlen = 1;
+            else if (*p < 0x20 || *p == 0x7F)
+                rep = "?", rlen = 1;
+            else if (*p == '\'')
+                rep = QUOTE_EXPR, rlen = sizeof QUOTE_EXPR - 1, quote = 1;
+            else
+                rep = one, rlen = 1;
+        } else {
+            adv = utf8_len(p);
+            if (adv == 0)
+                rep = "\xEF\xBF\xBD", rlen = 3, adv = 1; /* U+FFFD */
+            else if (adv == 2 && p[0] == 0xC2 && p[1] < 0xA0)
+                rep = "?", rlen = 1; /* C1 control characters */
+            else
+                rep = (const char *)p, rlen = adv;
+        }
+        p += adv;
+        /* What goes before it: close or open a '...' piece, '.' to join. */
+        char pre[3];
+        size_t np = 0;
+        if (quote) {
+            if (in_text)
+                pre[np++] = '\'';
+            if (pieces)
+                pre[np++] = '.';
+            pieces++;
+            in_text = 0;
+        } else if (!in_text) {
+            if (pieces)
+                pre[np++] = '.';
+            pre[np++] = '\'';
+            pieces++;
+            in_text = 1;
+        }
+        need += np + rlen;
+        if (full)
+            continue;
+        /* Room for it, a closing quote if it leaves a piece open, the NUL. */
+        if (o + np + rlen + (size_t)!quote + 1 > outlen) {
+            full = 1; /* stop here: later, shorter characters would leave a gap */
+            continue;
+        }
+        memcpy(out + o, pre, np);
+        memcpy(out + o + np, rep, rlen);
+        o += np + rlen;
+        w_in_text = !quote;
+        w_pieces++;
+    }
+    need += in_text ? 1 : 0;
+    if (pieces == 0)
+        need = 2; /* '' */
+    if (outlen >= 3) {
+        if (w_in_text)
+            out[o++] = '\'';
+        if (w_pieces == 0) {
+            out[o++] = '\'';
+            out[o++] = '\'';
+        }
+        out[o] = '\0';
+    } else if (outlen > 0) {
+        out[0] = '\0';
+    }
+    return need;
+}
+
+/* -------------------------------------------------------------- script */
+
+int msc_gp_open(msc_gp *g, char *err, size_t errlen)
+{
+    g->bad = 0;
+    g->fp = tmpfile(); /* private and already unlinked: nothing to clean up */
+    if (!g->fp) {
+        snprintf(err, errlen, "cannot create a temporary file for the gnuplot script: %s",
+                 strerror(errno));
+        return MSC_ERR_IO;
+    }
+    return MSC_OK;
+}
+
+void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
+{
+    if (!g->fp || g->bad)
+        return;
+    /* Strings must be quoted: only msc_gp_str may add them. Checked at run
+     * time (not assert, which release builds drop); the script then fails. */
+    if (strstr(fmt, "%s") || strstr(fmt, "%c")) {
+        g->bad = MSC_GP_UNQUOTED;
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    if (vfprintf(g->fp, fmt, ap) < 0)
+        g->bad = 1;
+    va_end(ap);
+}
+
+void msc_gp_str(msc_gp *g, const char *s)
+{
+    char small[512];
+    if (!g->fp || g->bad)
+        return;
+    size_t need = msc_gnuplot_quote(s, small, sizeof small);
+    if (need < sizeof small) {
+        if (fputs(small, g->fp) == EOF)
+            g->bad = 1;
+        return;
+    }
+    char *big = malloc(need + 1);
+    if (!big) {
+        g->bad = 1;
+        return;
+    }
+    msc_gnuplot_quote(s, big, need + 1);
+    if (fputs(big, g->fp) == EOF)
+        g->bad = 1;
+    free(big);
+}
+
+void msc_gp_discard(msc_gp *g)
+{
+    if (g->fp)
+        fclose(g->fp);
+    g->fp = NULL;
+}
+
+/* gnuplot's error from its captured output: the last line that says
+ * where ("/dev/stdin" line 12: ...; warnings may come before it), without
+ * the file name; else the last line with text. */
+static void error_message(FILE *cap, char *out, size_t outlen)
+{
+    char line[512], where[512] = "", last[512] = "";
+    rewind(cap);
+    while (fgets(line, sizeof line, cap)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *at = strstr(line, "\" line ");
+        if (at)
+            snprintf(where, sizeof where, "%s", at + 2);
+        else if (line[strspn(line, " ^")] != '\0')
+            snprintf(last, sizeof last, "%s", line);
+    }
+    snprintf(out, outlen, "%s", where[0] ? where : last[0] ? last : "no message");
+    /* keep the message one printable line */
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = '?';
+}
+
+int msc_gp_run(msc_gp *g, char *err, size_t errlen)
+{
+    int rc = MSC_ERR_IO;
+    FILE *cap = NULL;
+    if (!g->fp) {
+        snprintf(err, errlen, "no gnuplot script");
+        return MSC_ERR_IO;
+    }
+    if (g->bad == MSC_GP_UNQUOTED) {
+        snprintf(err, errlen, "internal error: text was about to reach gnuplot unquoted");
+        goto out;
+    }
+    if (g->bad || fflush(g->fp) != 0 || ferror(g->fp) || fseek(g->fp, 0, SEEK_SET) != 0) {
+        snprintf(err, errlen,
+                 "writing the gnuplot script failed (out of memory or no space "
+                 "for a temporary file)");
+        goto out;
+    }
+    cap = tmpfile();
+    if (!cap) {
+        snprintf(err, errlen, "cannot create a temporary file for gnuplot's messages: %s",
+                 strerror(errno));
+        goto out;
+    }
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        snprintf(err, errlen, "cannot start gnuplot: out of memory");
+        goto out;
+    }
+    int sr = posix_spawn_file_actions_adddup2(&fa, fileno(g->fp), STDIN_FILENO);
+    if (sr == 0)
+        sr = posix_spawn_file_actions_adddup2(&fa, fileno(cap), STDOUT_FILENO);
+    if (sr == 0)
+        sr = posix_spawn_file_actions_adddup2(&fa, fileno(cap), STDERR_FILENO);
+    pid_t pid = 0;
+    char *const argv[] = {"gnuplot", "/dev/stdin", NULL}; /* fixed: no user text */
+    if (sr == 0)
+        sr = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (sr == ENOENT) {
+        snprintf(err, errlen, "gnuplot is not installed (not found on PATH): " INSTALL_HINT);
+        goto out;
+    }
+    if (sr != 0) {
+        snprintf(err, errlen, "cannot start gnuplot: %s", strerror(sr));
+        goto out;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            snprintf(err, errlen, "waiting for gnuplot failed: %s", strerror(errno));
+            goto out;
+        }
+    }
+    if (WIFSIGNALED(status)) {
+        snprintf(err, errlen, "gnuplot was stopped by signal %d", WTERMSIG(status));
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+        snprintf(err, errlen, "gnuplot could not be run: " INSTALL_HINT);
+    } else if (WEXITSTATUS(status) != 0) {
+        char msg[256];
+        error_message(cap, msg, sizeof msg);
+        snprintf(err, errlen, "gnuplot failed (exit status %d): %s", WEXITSTATUS(status), msg);
+    } else {
+        rc = MSC_OK;
+    }
+out:
+    if (cap)
+        fclose(cap);
+    msc_gp_discard(g);
+    return rc;
+}

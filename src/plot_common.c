@@ -1,0 +1,369 @@
+/*
+ * Pieces shared by the forest and funnel plots: text measurement (so that
+ * columns can be laid out before gnuplot draws them), the terminal set-up
+ * that makes a point a point in PNG, SVG and PDF alike, labels, axis
+ * ticks and the short texts of the footers.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "plot_internal.h"
+#include "report.h"
+
+void msc_plot_options_default(msc_plot_options *o)
+{
+    o->format = MSC_PLOT_PNG;
+    o->title = NULL;
+    o->width = o->height = 0.0;
+    o->scale = 1.0;
+    o->ref = NAN;
+}
+
+int msc_plot_format_from_path(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (!dot || strchr(dot, '/'))
+        return -1;
+    if (strcasecmp(dot, ".png") == 0)
+        return MSC_PLOT_PNG;
+    if (strcasecmp(dot, ".svg") == 0)
+        return MSC_PLOT_SVG;
+    if (strcasecmp(dot, ".pdf") == 0)
+        return MSC_PLOT_PDF;
+    return -1;
+}
+
+/* -------------------------------------------------------- text widths */
+
+/* Advance widths of ASCII 32..126 in 1/1000 em, from Adobe's Helvetica
+ * and Helvetica-Bold AFM files. Nimbus Sans, Liberation Sans and Arial,
+ * which fontconfig and SVG viewers substitute, share these metrics. */
+/* clang-format off */
+static const short HELV[95] = {
+    /*  !"#$%&' */  278,  278,  355,  556,  556,  889,  667,  191,
+    /* ()*+,-./ */  333,  333,  389,  584,  278,  333,  278,  278,
+    /* 01234567 */  556,  556,  556,  556,  556,  556,  556,  556,
+    /* 89:;<=>? */  556,  556,  278,  278,  584,  584,  584,  556,
+    /* @ABCDEFG */ 1015,  667,  667,  722,  722,  667,  611,  778,
+    /* HIJKLMNO */  722,  278,  500,  667,  556,  833,  722,  778,
+    /* PQRSTUVW */  667,  778,  722,  667,  611,  722,  667,  944,
+    /* XYZ[\]^_ */  667,  667,  611,  278,  278,  278,  469,  556,
+    /* `abcdefg */  333,  556,  556,  500,  556,  556,  278,  556,
+    /* hijklmno */  556,  222,  222,  500,  222,  833,  556,  556,
+    /* pqrstuvw */  556,  556,  333,  500,  278,  556,  500,  722,
+    /* xyz{|}~  */  500,  500,  500,  334,  260,  334,  584
+};
+static const short HELV_BOLD[95] = {
+    /*  !"#$%&' */  278,  333,  474,  556,  556,  889,  722,  238,
+    /* ()*+,-./ */  333,  333,  389,  584,  278,  333,  278,  278,
+    /* 01234567 */  556,  556,  556,  556,  556,  556,  556,  556,
+    /* 89:;<=>? */  556,  556,  333,  333,  584,  584,  584,  611,
+    /* @ABCDEFG */  975,  722,  722,  722,  722,  667,  611,  778,
+    /* HIJKLMNO */  722,  278,  556,  722,  611,  833,  722,  778,
+    /* PQRSTUVW */  667,  778,  722,  667,  611,  722,  667,  944,
+    /* XYZ[\]^_ */  667,  667,  611,  333,  278,  333,  584,  556,
+    /* `abcdefg */  333,  556,  611,  556,  611,  556,  333,  611,
+    /* hijklmno */  611,  278,  278,  556,  278,  889,  611,  611,
+    /* pqrstuvw */  611,  611,  389,  556,  333,  611,  556,  778,
+    /* xyz{|}~  */  556,  556,  500,  389,  280,  389,  584
+};
+/* clang-format on */
+
+/* Decodes one UTF-8 character at p (the loader made labels valid UTF-8;
+ * anything else counts as one byte). Sets *cp, returns the bytes used. */
+static size_t decode(const unsigned char *p, unsigned *cp)
+{
+    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 1;
+    unsigned v = len == 1 ? p[0] : p[0] & (0x3Fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return 1;
+        }
+        v = (v << 6) | (p[i] & 0x3Fu);
+    }
+    *cp = v;
+    return len;
+}
+
+/* Width of one character in 1/1000 em. Outside ASCII: combining marks
+ * take none, East Asian wide characters a full em, the rest about the
+ * width of a wide Latin letter (generous, so columns never collide). */
+static double char_width(unsigned cp, int bold)
+{
+    if (cp < 0x20 || cp == 0x7F)
+        cp = '?'; /* control characters are drawn as '?' */
+    if (cp < 0x7F)
+        return (bold ? HELV_BOLD : HELV)[cp - 32];
+    if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFE0F)
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+        (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+        (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) || cp >= 0x20000)
+        return 1000;
+    return bold ? 700 : 650;
+}
+
+double msc_plot_text_width(const char *s, double size, int bold)
+{
+    double w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp;
+        p += decode(p, &cp);
+        w += char_width(cp, bold);
+    }
+    return w * size / 1000.0;
+}
+
+double msc_plot_text_fit(const char *s, double maxw, double size, int bold, char *out,
+                         size_t outlen)
+{
+    double full = msc_plot_text_width(s, size, bold);
+    double dots = msc_plot_text_width("...", size, bold);
+    double budget = full <= maxw ? full : maxw - dots;
+    double w = 0;
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        size_t len = decode(p, &cp);
+        double cw = char_width(cp, bold) * size / 1000.0;
+        if (w + cw > budget + 1e-9 || o + len + 4 > outlen)
+            break;
+        if (cp < 0x20 || cp == 0x7F)
+            out[o++] = '?';
+        else
+            memcpy(out + o, p, len), o += len;
+        w += cw;
+        p += len;
+    }
+    if (*p) { /* cut: drop trailing spaces, then "..." */
+        while (o > 0 && out[o - 1] == ' ') {
+            o--;
+            w -= char_width(' ', bold) * size / 1000.0;
+        }
+        if (o + 4 <= outlen) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            w += dots;
+        }
+    }
+    out[o] = '\0';
+    return w;
+}
+
+/* ------------------------------------------------------------ terminal */
+
+void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double font_pt,
+                       double px_per_pt, const char *path)
+{
+    char font[64];
+    snprintf(font, sizeof font, "%s,%.2f", MSC_PLOT_FONT, font_pt);
+    msc_gp_cmd(g, "reset session\nset encoding utf8\n");
+    /* Cairo sizes a "10 pt" font at 4/3 of a pixel per point on PNG and at
+     * 2/3 of a point on PDF (its default fontscale is 0.5); line width 1 is
+     * a pixel on PNG and half a point on PDF. The fontscale and linewidth
+     * options below undo that, so the layout's points hold everywhere. */
+    switch (f) {
+    case MSC_PLOT_PNG: {
+        double k = px_per_pt;
+        msc_gp_cmd(g, "set terminal pngcairo size %.0f,%.0f noenhanced font ", ceil(w * k),
+                   ceil(h * k));
+        msc_gp_str(g, font);
+        msc_gp_cmd(g, " fontscale %.4f linewidth %.4f rounded background rgb ", 0.75 * k, k);
+        break;
+    }
+    case MSC_PLOT_SVG:
+        msc_gp_cmd(g, "set terminal svg size %.0f,%.0f fixed noenhanced font ", ceil(w), ceil(h));
+        msc_gp_str(g, font);
+        msc_gp_cmd(g, " fontscale 1 linewidth 1 rounded background rgb ");
+        break;
+    case MSC_PLOT_PDF:
+        msc_gp_cmd(g, "set terminal pdfcairo size %.4fin,%.4fin noenhanced font ", w / 72.0,
+                   h / 72.0);
+        msc_gp_str(g, font);
+        msc_gp_cmd(g, " fontscale 0.75 linewidth 2 rounded background rgb ");
+        break;
+    }
+    msc_gp_str(g, "#ffffff");
+    msc_gp_cmd(g, "\nset termoption noenhanced\n");
+    /* A relative path is written "./path": gnuplot would open a name that
+     * starts with '|' as a pipe to a shell command. */
+    int rel = path[0] != '/';
+    size_t n = strlen(path) + 3;
+    char small[1024], *buf = n <= sizeof small ? small : malloc(n);
+    if (!buf) {
+        g->bad = 1;
+        return;
+    }
+    snprintf(buf, n, "%s%s", rel ? "./" : "", path);
+    msc_gp_cmd(g, "set output ");
+    msc_gp_str(g, buf);
+    msc_gp_cmd(g, "\n");
+    if (buf != small)
+        free(buf);
+    msc_gp_cmd(g, "unset key\nunset border\nunset xtics\nunset ytics\nunset grid\n"
+                  "set style fill solid 1.0 noborder\n");
+}
+
+void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int align, double size,
+                    int bold, const char *rgb)
+{
+    char font[64];
+    snprintf(font, sizeof font, "%s,%.2f", bold ? MSC_PLOT_FONT_BOLD : MSC_PLOT_FONT, size);
+    msc_gp_cmd(g, "set label ");
+    msc_gp_str(g, text);
+    if (at == MSC_AT_Y_DATA)
+        msc_gp_cmd(g, " at screen %.6f, first %.10g", x, y);
+    else if (at == MSC_AT_X_DATA)
+        msc_gp_cmd(g, " at first %.10g, screen %.6f", x, y);
+    else
+        msc_gp_cmd(g, " at screen %.6f, screen %.6f", x, y);
+    if (align == 'r')
+        msc_gp_cmd(g, " right");
+    else if (align == 'c')
+        msc_gp_cmd(g, " center");
+    else
+        msc_gp_cmd(g, " left");
+    msc_gp_cmd(g, " font ");
+    msc_gp_str(g, font);
+    msc_gp_cmd(g, " noenhanced front textcolor rgb ");
+    msc_gp_str(g, rgb ? rgb : "#000000");
+    msc_gp_cmd(g, "\n");
+}
+
+/* ---------------------------------------------------------------- axes */
+
+void msc_plot_ticks(double lo, double hi, double *from, double *to, double *step, int *decimals)
+{
+    static const double MULT[] = {1.0, 2.0, 2.5, 5.0, 10.0};
+    double span = hi - lo;
+    if (!(span > 0.0))
+        span = fabs(hi) > 0.0 ? fabs(hi) * 0.2 : 0.1;
+    double mag = pow(10.0, floor(log10(span / 5.0)));
+    double st = mag;
+    for (size_t i = 0; i < sizeof MULT / sizeof MULT[0]; i++) {
+        st = MULT[i] * mag;
+        if (ceil(hi / st - 1e-9) - floor(lo / st + 1e-9) <= 6.0)
+            break;
+    }
+    double f = floor(lo / st + 1e-9) * st, t = ceil(hi / st - 1e-9) * st;
+    if (t <= f)
+        t = f + st;
+    int d = 0;
+    while (d < 8 && fabs(st * pow(10.0, d) - round(st * pow(10.0, d))) > 1e-6)
+        d++;
+    *from = f;
+    *to = t;
+    *step = st;
+    *decimals = d;
+}
+
+void msc_plot_axis_ticks(msc_gp *g, int axis, double from, double to, double step, int decimals,
+                         double pos, double len, double label_pos, double size)
+{
+    long n = lround((to - from) / step);
+    for (long i = 0; i <= n && i < 1000; i++) {
+        double v = from + (double)i * step;
+        if (fabs(v) < 1e-9 * step)
+            v = 0.0; /* not "-0.0" */
+        char t[64];
+        snprintf(t, sizeof t, "%.*f", decimals, v);
+        if (axis == 'x') {
+            msc_gp_cmd(g,
+                       "set arrow from first %.10g, screen %.6f to first %.10g, screen %.6f "
+                       "nohead lw 0.8 lc rgb ",
+                       v, pos, v, pos - len);
+            msc_gp_str(g, "#000000");
+            msc_gp_cmd(g, "\n");
+            msc_plot_label(g, t, v, label_pos, MSC_AT_X_DATA, 'c', size, 0, NULL);
+        } else {
+            msc_gp_cmd(g,
+                       "set arrow from screen %.6f, first %.10g to screen %.6f, first %.10g "
+                       "nohead lw 0.8 lc rgb ",
+                       pos, v, pos - len, v);
+            msc_gp_str(g, "#000000");
+            msc_gp_cmd(g, "\n");
+            msc_plot_label(g, t, label_pos, v, MSC_AT_Y_DATA, 'r', size, 0, NULL);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- texts */
+
+void msc_plot_pvalue(double p, char *out, size_t outlen)
+{
+    if (!isfinite(p))
+        snprintf(out, outlen, "p = NA");
+    else if (p < 0.001)
+        snprintf(out, outlen, "p < 0.001");
+    else
+        snprintf(out, outlen, "p = %.3f", p);
+}
+
+void msc_plot_column_name(const char *s, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < outlen; s++)
+        out[n++] = *s == '_' ? ' ' : *s;
+    out[n] = '\0';
+}
+
+void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, char *out,
+                          size_t outlen)
+{
+    const msc_settings *s = &a->settings;
+    const char *ci = msc_study_ci_long_name(s->study_ci);
+    if (s->method == MSC_METHOD_GLMM)
+        snprintf(out, outlen, "Binomial-normal GLMM (ML), logit; %s study CIs", ci);
+    else if (s->method == MSC_METHOD_FE || !o->fit.has_random)
+        snprintf(out, outlen, "Common effect (inverse variance), %s; %s study CIs",
+                 msc_measure_scale_name(s->measure), ci);
+    else
+        snprintf(out, outlen, "Random effects, %s%s, %s; %s study CIs", msc_method_name(s->method),
+                 s->test == MSC_TEST_KNHA ? ", Hartung-Knapp" : "",
+                 msc_measure_scale_name(s->measure), ci);
+}
+
+int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
+{
+    int rc = msc_gp_run(g, err, errlen);
+    struct stat st;
+    if (rc == MSC_OK && (stat(path, &st) != 0 || st.st_size == 0)) {
+        snprintf(err, errlen, "gnuplot wrote no picture");
+        rc = MSC_ERR_IO;
+    }
+    return rc;
+}
+
+int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
+                   size_t errlen)
+{
+    if (!a || outcome >= a->n_outcomes) {
+        snprintf(err, errlen, "no such outcome to plot");
+        return MSC_ERR_USAGE;
+    }
+    if (!o || !(o->scale == 1.0 || o->scale == 100.0 || o->scale == 1000.0) ||
+        (o->width != 0.0 && !(o->width >= 100.0 && o->width <= 20000.0)) ||
+        (o->height != 0.0 && !(o->height >= 100.0 && o->height <= 20000.0)) ||
+        (!isnan(o->ref) && !(o->ref >= 0.0 && o->ref <= 1.0)) ||
+        (o->format != MSC_PLOT_PNG && o->format != MSC_PLOT_SVG && o->format != MSC_PLOT_PDF)) {
+        snprintf(err, errlen,
+                 "plot options out of range (scale 1, 100 or 1000; sizes 100 to "
+                 "20000; reference line a proportion)");
+        return MSC_ERR_USAGE;
+    }
+    const msc_outcome_result *r = &a->outcome[outcome];
+    if (r->skipped || r->k == 0) {
+        char name[128];
+        msc_text_display(r->data->name, 60, name, sizeof name);
+        snprintf(err, errlen, "%s: no usable study, nothing to plot", name);
+        return MSC_ERR_INPUT;
+    }
+    return MSC_OK;
+}

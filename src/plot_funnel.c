@@ -1,0 +1,343 @@
+/*
+ * Funnel plots: each study's effect size on the model scale (yi) against
+ * its standard error (sqrt(vi)), the error axis inverted so that precise
+ * studies sit at the top; the pooled estimate as a vertical line and the
+ * pseudo-confidence region (estimate +- z * SE) as a shaded triangle, as
+ * metafor's funnel() draws them. With subgroups the studies are coloured
+ * by group, with a legend beside the plot.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "plot_internal.h"
+#include "report.h"
+
+#define FONT_PT 10.0
+#define PANEL_W_EM 30.0
+#define PANEL_H_EM 26.0
+#define LEGEND_MAX_EM 16.0
+
+/* Okabe-Ito colours: distinct for colour-blind readers and in greyscale. */
+static const char *const PALETTE[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                      "#E69F00", "#56B4E9", "#000000", "#8C564B"};
+#define N_PALETTE (sizeof PALETTE / sizeof PALETTE[0])
+#define C_MISSING "#8C8C8C"
+
+static const char *scale_label(const msc_analysis *a)
+{
+    msc_measure m = a->settings.method == MSC_METHOD_GLMM ? MSC_PLO : a->settings.measure;
+    static const char *const n[] = {"proportion", "log proportion", "logit proportion",
+                                    "arcsine square-root proportion",
+                                    "Freeman-Tukey double arcsine"};
+    return n[m];
+}
+
+/* What a funnel plot draws, in model units, and where. */
+typedef struct {
+    const msc_analysis *a;
+    const msc_outcome_result *o;
+    double est, z;           /* pooled estimate (NAN: none); the region's quantile */
+    double ref, ref_p;       /* reference line (NAN: none); as a proportion */
+    double ybot;             /* the SE axis runs from 0 (top) to ybot */
+    double xf, xt, xs, xpad; /* x ticks from xf to xt by xs; padding */
+    double yf, yt, ys;
+    int xd, yd;   /* tick label decimals */
+    size_t n_leg; /* legend entries: subgroups (+ "No <column> value") */
+    char col[128], missing[160];
+    double W, H, F;        /* canvas (points), font size */
+    double x0, x1, y0, y1; /* panel, points from the top left */
+    double lx;             /* legend's left edge */
+} funnel;
+
+static const char *legend_name(const funnel *fu, size_t s)
+{
+    return s < fu->o->n_groups ? fu->o->group[s].name : fu->missing;
+}
+
+static const char *legend_colour(const funnel *fu, size_t s)
+{
+    if (!fu->o->n_groups)
+        return "#1A1A1A";
+    return s < fu->o->n_groups ? PALETTE[s % N_PALETTE] : C_MISSING;
+}
+
+/* Ranges and ticks: the studies, the region at the bottom of the axis,
+ * the reference line. */
+static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
+{
+    const msc_outcome_result *o = fu->o;
+    const msc_fit *f = &o->fit;
+    double se_max = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < o->k; i++) {
+        se_max = fmax(se_max, sqrt(o->vi[i]));
+        lo = fmin(lo, o->yi[i]);
+        hi = fmax(hi, o->yi[i]);
+    }
+    if (!(se_max > 0))
+        se_max = 1;
+    fu->est = msc_fit_main_block(f)->exact ? NAN : msc_fit_main_block(f)->yi;
+    fu->z = msc_qnorm_upper((1.0 - fu->a->settings.level) / 2.0);
+    msc_plot_ticks(0, se_max, &fu->yf, &fu->yt, &fu->ys, &fu->yd);
+    fu->ybot = fmax(fu->yt, se_max * 1.04); /* the region reaches the last tick */
+    if (isfinite(fu->est)) {
+        lo = fmin(lo, fu->est - fu->z * fu->ybot);
+        hi = fmax(hi, fu->est + fu->z * fu->ybot);
+    }
+    msc_measure m = fu->a->settings.method == MSC_METHOD_GLMM ? MSC_PLO : fu->a->settings.measure;
+    fu->ref = isnan(opt->ref) ? NAN : msc_effect_transform(m, opt->ref, f->nhm);
+    fu->ref_p = opt->ref;
+    if (isfinite(fu->ref)) {
+        lo = fmin(lo, fu->ref);
+        hi = fmax(hi, fu->ref);
+    }
+    msc_plot_ticks(lo, hi, &fu->xf, &fu->xt, &fu->xs, &fu->xd);
+    fu->xpad = 0.03 * (fu->xt - fu->xf);
+}
+
+/* The canvas: natural at 10 pt, or the size asked for (smaller text when
+ * that is too small for 10 pt); the legend's width from its names. */
+static void funnel_box(funnel *fu, const msc_plot_options *opt, double k, int have_title)
+{
+    double tw = opt->width > 0 ? opt->width / k : 0, th = opt->height > 0 ? opt->height / k : 0;
+    double F = FONT_PT;
+    for (int pass = 0; pass < 2; pass++) {
+        double leg_w = 0;
+        if (fu->n_leg) {
+            leg_w = msc_plot_text_width(fu->col, F, 1);
+            for (size_t s = 0; s < fu->n_leg; s++) {
+                char t[512];
+                double w =
+                    msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
+                leg_w = fmax(leg_w, 1.4 * F + w);
+            }
+            leg_w += 2.0 * F;
+        }
+        double left = 6.0 * F, right = 1.5 * F + leg_w;
+        double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + 2 * 1.35 * F + 0.6 * F;
+        fu->F = F;
+        fu->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
+        fu->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
+        double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
+        if (pass == 0 && (fu->W < min_w || fu->H < min_h)) {
+            F *= fmin(fu->W / min_w, fu->H / min_h);
+            continue;
+        }
+        fu->x0 = left;
+        fu->x1 = fu->W - right;
+        fu->y0 = top;
+        fu->y1 = fu->H - bottom;
+        fu->lx = fu->x1 + 2.0 * F;
+        break;
+    }
+}
+
+static double fx(const funnel *fu, double x)
+{
+    return x / fu->W;
+}
+static double fy(const funnel *fu, double y)
+{
+    return 1.0 - y / fu->H;
+}
+
+/* Margins, ranges, axes, ticks and their labels. */
+static void emit_frame(msc_gp *g, const funnel *fu)
+{
+    double F = fu->F;
+    msc_gp_cmd(g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n", fx(fu, fu->x0),
+               fx(fu, fu->x1));
+    msc_gp_cmd(g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n", fy(fu, fu->y0),
+               fy(fu, fu->y1));
+    msc_gp_cmd(g, "set xrange [%.10g:%.10g]\nset yrange [%.10g:0]\n", fu->xf - fu->xpad,
+               fu->xt + fu->xpad, fu->ybot); /* reversed: SE 0 at the top */
+    msc_gp_cmd(g, "set border 3 lw 0.8 lc rgb ");
+    msc_gp_str(g, "#000000");
+    msc_gp_cmd(g, "\n");
+    msc_plot_axis_ticks(g, 'x', fu->xf, fu->xt, fu->xs, fu->xd, fy(fu, fu->y1), 0.35 * F / fu->H,
+                        fy(fu, fu->y1 + 1.15 * F), F);
+    msc_plot_axis_ticks(g, 'y', fu->yf, fu->yt, fu->ys, fu->yd, fx(fu, fu->x0), 0.35 * F / fu->W,
+                        fx(fu, fu->x0 - 0.6 * F), F);
+}
+
+/* Axis titles, the title, the footer. */
+static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
+{
+    const msc_analysis *a = fu->a;
+    const msc_outcome_result *o = fu->o;
+    double F = fu->F;
+    char name[256], text[512];
+    msc_plot_column_name(o->data->name, name, sizeof name);
+    if (name[0] >= 'a' && name[0] <= 'z')
+        name[0] = (char)(name[0] - 'a' + 'A');
+    snprintf(text, sizeof text, "%s (%s)", name, scale_label(a));
+    msc_plot_label(g, text, fx(fu, (fu->x0 + fu->x1) / 2), fy(fu, fu->y1 + 2.8 * F), MSC_AT_SCREEN,
+                   'c', F, 0, NULL);
+    msc_gp_cmd(g, "set label ");
+    msc_gp_str(g, "Standard error");
+    msc_gp_cmd(g, " at screen %.6f, screen %.6f center rotate by 90 font ", fx(fu, 1.3 * F),
+               fy(fu, (fu->y0 + fu->y1) / 2));
+    snprintf(text, sizeof text, "%s,%.2f", MSC_PLOT_FONT, F);
+    msc_gp_str(g, text);
+    msc_gp_cmd(g, " noenhanced\n");
+    if (title) {
+        char t[1024];
+        msc_plot_text_fit(title, fu->W - 2 * F, 1.2 * F, 1, t, sizeof t);
+        msc_plot_label(g, t, fx(fu, F), fy(fu, 1.5 * F), MSC_AT_SCREEN, 'l', 1.2 * F, 1, NULL);
+    }
+    char lines[2][256];
+    int pct = (int)lround(100.0 * a->settings.level);
+    if (isfinite(fu->est))
+        snprintf(lines[0], sizeof lines[0],
+                 "Line: %s estimate; shaded: %d%% pseudo-confidence region",
+                 o->fit.method == MSC_METHOD_GLMM ? "GLMM"
+                 : o->fit.has_random              ? "random-effects"
+                                                  : "common-effect",
+                 pct);
+    else
+        snprintf(lines[0], sizeof lines[0], "No pooled estimate: the model could not be fitted");
+    if (isfinite(fu->ref)) {
+        size_t l = strlen(lines[0]);
+        snprintf(lines[0] + l, sizeof lines[0] - l, "; dotted: reference proportion %g", fu->ref_p);
+    }
+    msc_plot_method_line(a, o, lines[1], sizeof lines[1]);
+    for (int i = 0; i < 2; i++) {
+        char t[512];
+        msc_plot_text_fit(lines[i], fu->W - 2 * F, 0.9 * F, 0, t, sizeof t);
+        msc_plot_label(g, t, fx(fu, F), fy(fu, fu->y1 + (4.6 + 1.35 * i) * F), MSC_AT_SCREEN, 'l',
+                       0.9 * F, 0, "#333333");
+    }
+}
+
+/* A line in data units; style 's' solid, 'd' dashed, 'o' dotted. */
+static void line_at(msc_gp *g, double x0, double y0, double x1, double y1, int style,
+                    const char *rgb)
+{
+    msc_gp_cmd(g,
+               "set arrow from first %.10g, first %.10g to first %.10g, first %.10g nohead back ",
+               x0, y0, x1, y1);
+    if (style == 'd')
+        msc_gp_cmd(g, "dt 2 lw 0.7 lc rgb "); /* dashed */
+    else if (style == 'o')
+        msc_gp_cmd(g, "dt 3 lw 0.8 lc rgb "); /* dotted */
+    else
+        msc_gp_cmd(g, "lw 0.9 lc rgb ");
+    msc_gp_str(g, rgb);
+    msc_gp_cmd(g, "\n");
+}
+
+/* The shaded region est +- z SE, its edges, the estimate, the reference. */
+static void emit_region(msc_gp *g, const funnel *fu)
+{
+    double e = fu->est, w = fu->z * fu->ybot, yb = fu->ybot;
+    if (isfinite(e)) {
+        msc_gp_cmd(g,
+                   "set object 1 polygon from %.10g,%.10g to %.10g,0 to %.10g,%.10g to "
+                   "%.10g,%.10g back fc rgb ",
+                   e - w, yb, e, e + w, yb, e - w, yb);
+        msc_gp_str(g, "#EDEDED");
+        msc_gp_cmd(g, " fs solid 1.0 noborder\n");
+        line_at(g, e - w, yb, e, 0, 'd', "#7F7F7F");
+        line_at(g, e + w, yb, e, 0, 'd', "#7F7F7F");
+        line_at(g, e, yb, e, 0, 's', "#000000");
+    }
+    if (isfinite(fu->ref))
+        line_at(g, fu->ref, yb, fu->ref, 0, 'o', "#4D4D4D");
+}
+
+/* Legend: the group column's name, then a dot and a name per group. */
+static void emit_legend(msc_gp *g, const funnel *fu)
+{
+    double F = fu->F, y = fu->y0 + 0.6 * F;
+    msc_plot_label(g, fu->col, fx(fu, fu->lx), fy(fu, y), MSC_AT_SCREEN, 'l', F, 1, NULL);
+    for (size_t s = 0; s < fu->n_leg; s++) {
+        char t[512];
+        y += 1.5 * F;
+        msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
+        msc_gp_cmd(g,
+                   "set object %zu circle at screen %.6f, screen %.6f size screen %.6f front "
+                   "fc rgb ",
+                   s + 10, fx(fu, fu->lx + 0.45 * F), fy(fu, y), 0.32 * F / fu->W);
+        msc_gp_str(g, legend_colour(fu, s));
+        msc_gp_cmd(g, " fs solid 0.85 noborder\n");
+        msc_plot_label(g, t, fx(fu, fu->lx + 1.4 * F), fy(fu, y), MSC_AT_SCREEN, 'l', F, 0, NULL);
+    }
+}
+
+/* The studies of group grp (grp == n_groups: those with no group value;
+ * no groups: every study) as data block $g<grp>: x, y, circle radius. */
+static size_t emit_points(msc_gp *g, const msc_outcome_result *o, const msc_dataset *d, size_t grp,
+                          double r)
+{
+    size_t n = 0;
+    msc_gp_cmd(g, "$g%zu << EOD\n", grp);
+    if (o->n_groups == 0) {
+        for (size_t i = 0; i < o->k; i++, n++)
+            msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+    } else if (grp < o->n_groups) {
+        const msc_group_result *gr = &o->group[grp];
+        for (size_t j = 0; j < gr->k; j++, n++) {
+            size_t i = gr->study[j];
+            msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+        }
+    } else {
+        for (size_t i = 0; i < o->k; i++)
+            if (!d->group[o->row[i]]) {
+                msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+                n++;
+            }
+    }
+    msc_gp_cmd(g, "EOD\n");
+    return n;
+}
+
+/* The studies as circles of 3.2 pt radius (in x units), one data block
+ * and colour per subgroup. */
+static void emit_studies(msc_gp *g, const funnel *fu)
+{
+    double r = 3.2 * (fu->xt - fu->xf + 2 * fu->xpad) / (fu->x1 - fu->x0);
+    size_t n_sets = fu->o->n_groups ? fu->n_leg : 1;
+    for (size_t s = 0; s < n_sets; s++)
+        emit_points(g, fu->o, fu->a->data, s, r);
+    msc_gp_cmd(g, "plot ");
+    for (size_t s = 0; s < n_sets; s++) {
+        if (s)
+            msc_gp_cmd(g, ", ");
+        msc_gp_cmd(g, "$g%zu using 1:2:3 with circles lc rgb ", s);
+        msc_gp_str(g, legend_colour(fu, s));
+        msc_gp_cmd(g, " fs solid 0.85 noborder");
+    }
+    msc_gp_cmd(g, "\n");
+}
+
+int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+                    const msc_plot_options *opt, char *err, size_t errlen)
+{
+    int rc = msc_plot_check(a, outcome, opt, err, errlen);
+    if (rc != MSC_OK)
+        return rc;
+    funnel fu;
+    memset(&fu, 0, sizeof fu);
+    fu.a = a;
+    fu.o = &a->outcome[outcome];
+    fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
+    msc_plot_column_name(a->data->group_col ? a->data->group_col : "group", fu.col, sizeof fu.col);
+    snprintf(fu.missing, sizeof fu.missing, "No %s value", fu.col);
+    int have_title = opt->title && opt->title[0];
+    double k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
+    funnel_ranges(&fu, opt);
+    funnel_box(&fu, opt, k, have_title);
+
+    msc_gp g;
+    if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
+        return rc;
+    msc_plot_terminal(&g, opt->format, fu.W, fu.H, fu.F, k, path);
+    emit_frame(&g, &fu);
+    emit_texts(&g, &fu, have_title ? opt->title : NULL);
+    emit_region(&g, &fu);
+    if (fu.n_leg)
+        emit_legend(&g, &fu);
+    emit_studies(&g, &fu);
+    return msc_plot_render(&g, path, err, errlen);
+}

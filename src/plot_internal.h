@@ -1,0 +1,120 @@
+/*
+ * Shared pieces of the plot modules (plot_forest.c, plot_funnel.c): the
+ * gnuplot script under construction (gnuplot.c, the only module that talks
+ * to gnuplot), text measurement and number formatting (plot_common.c).
+ * Not part of the public API.
+ */
+#ifndef MSC_PLOT_INTERNAL_H
+#define MSC_PLOT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mscmeta/mscmeta.h"
+#include "mscmeta/plot.h"
+
+/* ------------------------------------------------------------ gnuplot.c */
+
+/* A gnuplot script, written to a private (unlinked) temporary file and
+ * then run by msc_gp_run. The one rule: text that did not come from a
+ * string literal in our own source reaches the script only through
+ * msc_gp_str (which quotes it); msc_gp_cmd takes numbers and keywords. */
+typedef struct {
+    FILE *fp;
+    int bad; /* a write failed, memory ran out, or a format held %s */
+} msc_gp;
+
+/* Starts a script. Returns MSC_OK, or MSC_ERR_IO with a message. */
+int msc_gp_open(msc_gp *g, char *err, size_t errlen);
+
+/* Appends printf-formatted text. A format with %s or %c is refused (the
+ * script then fails with an internal error): strings go through
+ * msc_gp_str. Callers pass finite numbers only (gnuplot would read "nan"
+ * as a variable name). */
+void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Appends s as one quoted string expression (msc_gnuplot_quote). */
+void msc_gp_str(msc_gp *g, const char *s);
+
+/* Runs gnuplot on the script and releases it. Returns MSC_OK, or
+ * MSC_ERR_IO with err naming the problem: gnuplot not installed (with the
+ * package to install), killed, or failing (with its first message). */
+int msc_gp_run(msc_gp *g, char *err, size_t errlen);
+
+/* Releases a script without running it. Accepts a closed script. */
+void msc_gp_discard(msc_gp *g);
+
+/* --------------------------------------------------------- plot_common.c */
+
+#define MSC_PLOT_FONT "Helvetica" /* metric-compatible fonts everywhere */
+#define MSC_PLOT_FONT_BOLD "Helvetica Bold"
+
+/* Width in points of s set in Helvetica at `size` points (bold: the bold
+ * face), from the font's metrics; other scripts are estimated. */
+double msc_plot_text_width(const char *s, double size, int bold);
+
+/* Copies s into out, control characters shown as '?', cut with "..." so
+ * that it is at most `maxw` points wide at `size`. Returns the width. */
+double msc_plot_text_fit(const char *s, double maxw, double size, int bold, char *out,
+                         size_t outlen);
+
+/* Writes "set terminal ...; set output ..." for a canvas of w x h points
+ * in format f (PNG at `px_per_pt` pixels per point), with fonts and lines
+ * scaled so that a font of `font_pt` and "lw 1" are that many points on
+ * every terminal. Also sets UTF-8, no enhanced text, a white background,
+ * and clears gnuplot's default key, border, tics and grid. */
+void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double font_pt,
+                       double px_per_pt, const char *path);
+
+/* Pixels per point of the PNG output (--width/--height are pixels there). */
+#define MSC_PLOT_PNG_PX_PER_PT 2.0
+/* cairo's image surfaces stop at 32767 pixels a side */
+#define MSC_PLOT_PNG_MAX_PX 32000.0
+
+/* Where a label's coordinates are measured: x and y as fractions of the
+ * canvas ("screen"), or one of them in data units ("first"). */
+enum { MSC_AT_SCREEN = 0, MSC_AT_Y_DATA = 1, MSC_AT_X_DATA = 2 };
+
+/* A label: text at (x, y) in the system `at`; align 'l', 'r' or 'c';
+ * the font's size in points, bold or not; rgb "#rrggbb" or NULL (black).
+ * The label is vertically centred on y. */
+void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int align, double size,
+                    int bold, const char *rgb);
+
+/* Nice axis: from the range [lo, hi] (finite, lo <= hi) picks a tick step
+ * and rounded ends that cover it with 3 to 8 ticks; *decimals is how many
+ * decimals the tick labels need. */
+void msc_plot_ticks(double lo, double hi, double *from, double *to, double *step, int *decimals);
+
+/* Draws an axis' ticks and their labels ourselves (gnuplot's own tick
+ * labels sit at terminal-dependent distances). axis 'x': ticks at data x
+ * from `from` to `to` by `step`, hanging down from the canvas height
+ * `pos` (fraction) by `len`, labels centred at height `label_pos`;
+ * axis 'y': ticks at data y, left of the canvas x `pos`, labels right-
+ * aligned at `label_pos`. */
+void msc_plot_axis_ticks(msc_gp *g, int axis, double from, double to, double step, int decimals,
+                         double pos, double len, double label_pos, double size);
+
+/* "p = 0.068", "p < 0.001", "p = NA" */
+void msc_plot_pvalue(double p, char *out, size_t outlen);
+
+/* A display name for a CSV column: underscores as spaces. */
+void msc_plot_column_name(const char *s, char *out, size_t outlen);
+
+/* "Random effects, REML, logit; Clopper-Pearson study CIs" and the like. */
+void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, char *out,
+                          size_t outlen);
+
+/* Runs the script (msc_gp_run) and checks that gnuplot wrote a picture
+ * to path. Returns MSC_OK or MSC_ERR_IO with a message. */
+int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen);
+
+/* Checks that an outcome can be drawn; fills err otherwise. */
+int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
+                   size_t errlen);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * The plot library (plot_common.c, plot_forest.c, plot_funnel.c): format
+ * from the extension, axis ticks, text fitting, option and outcome checks,
+ * and forest/funnel plots drawn to SVG whose text is then read back:
+ * every study label, the subgroup headings, the model rows; the GLMM's
+ * missing weights ("—" and a footnote, faked here with has_weights = 0)
+ * and the exact-proportion fallback (faked with exact_fallback = 1).
+ * Drawing needs gnuplot on PATH; those cases are skipped without it.
+ */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mscmeta/plot.h"
+#include "plot_internal.h"
+
+static const char CSV[] = "study,disease,n,responders\n"
+                          "Harris 2016,MS,6,4\n"
+                          "Harris 2018,MS,20,7\n"
+                          "Karussis 2010,MS,15,11\n"
+                          "Liang & Sun <2010>,SLE,15,15\n"
+                          "Wang 2014,SLE,40,24\n"
+                          "O'Brien 2017,RA,50,30\n"
+                          "'t Hart 2019,RA,30,12\n";
+static const char *const LABELS[] = {
+    "Harris 2016", "Harris 2018",  "Karussis 2010", "Liang &amp; Sun &lt;2010>",
+    "Wang 2014",   "O'Brien 2017", "'t Hart 2019"};
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/msc_test_plot_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int have_gnuplot(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+static msc_analysis *analyse(msc_dataset *d, msc_method method)
+{
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = method;
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF];
+    int rc = msc_analysis_run(d, &s, 0, &a, err, sizeof err);
+    if (rc != MSC_OK)
+        print_error("analysis: %s\n", err);
+    assert_int_equal(rc, MSC_OK);
+    return a;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    rewind(fp);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* The SVG holds <text>t</text> (t already XML-escaped as gnuplot does). */
+static void assert_svg_text(const char *svg, const char *t)
+{
+    char want[512];
+    snprintf(want, sizeof want, "<text>%s</text>", t);
+    if (!strstr(svg, want)) {
+        print_error("the SVG has no text \"%s\"\n", t);
+        fail();
+    }
+}
+
+static char *draw(const msc_analysis *a, int funnel, const char *name)
+{
+    char path[256], err[MSC_ERRBUF];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    msc_plot_options o;
+    msc_plot_options_default(&o);
+    o.format = MSC_PLOT_SVG;
+    int rc = funnel ? msc_plot_funnel(a, 0, path, &o, err, sizeof err)
+                    : msc_plot_forest(a, 0, path, &o, err, sizeof err);
+    if (rc != MSC_OK)
+        print_error("plot: %s\n", err);
+    assert_int_equal(rc, MSC_OK);
+    return slurp(path);
+}
+
+/* --------------------------------------------------------------- pieces */
+
+static void test_format_from_path(void **state)
+{
+    (void)state;
+    assert_int_equal(msc_plot_format_from_path("plots/forest.png"), MSC_PLOT_PNG);
+    assert_int_equal(msc_plot_format_from_path("a.PNG"), MSC_PLOT_PNG);
+    assert_int_equal(msc_plot_format_from_path("a.svg"), MSC_PLOT_SVG);
+    assert_int_equal(msc_plot_format_from_path("x/a.b.pdf"), MSC_PLOT_PDF);
+    assert_int_equal(msc_plot_format_from_path("a.jpg"), -1);
+    assert_int_equal(msc_plot_format_from_path("forest"), -1);
+    assert_int_equal(msc_plot_format_from_path("dir.png/forest"), -1);
+    assert_int_equal(msc_plot_format_from_path(".png/"), -1);
+}
+
+static void test_ticks(void **state)
+{
+    (void)state;
+    double f, t, s;
+    int d;
+    msc_plot_ticks(0.0, 0.459, &f, &t, &s, &d);
+    assert_close(f, 0.0, 1e-12);
+    assert_close(t, 0.5, 1e-12);
+    assert_close(s, 0.1, 1e-12);
+    assert_int_equal(d, 1);
+    msc_plot_ticks(0.0, 1.0, &f, &t, &s, &d);
+    assert_close(t, 1.0, 1e-12);
+    assert_close(s, 0.2, 1e-12);
+    msc_plot_ticks(0.0, 45.9, &f, &t, &s, &d);
+    assert_close(t, 50.0, 1e-12);
+    assert_close(s, 10.0, 1e-12);
+    assert_int_equal(d, 0);
+    msc_plot_ticks(-4.4, 3.3, &f, &t, &s, &d);
+    assert_true(f <= -4.4 && t >= 3.3 && (t - f) / s <= 8.0);
+    msc_plot_ticks(0.25, 0.25, &f, &t, &s, &d); /* a single value */
+    assert_true(f <= 0.25 && t > f);
+}
+
+static void test_text_fit(void **state)
+{
+    (void)state;
+    /* Helvetica: "Study" is 0.667+0.278+0.556+0.556+0.5 em */
+    assert_close(msc_plot_text_width("Study", 10.0, 0), 25.57, 1e-9);
+    char out[256];
+    const char *s = "A very long study label from the multicentre trial group (extension)";
+    double w = msc_plot_text_fit(s, 100.0, 10.0, 0, out, sizeof out);
+    assert_true(w <= 100.0);
+    assert_true(strlen(out) > 3 && strcmp(out + strlen(out) - 3, "...") == 0);
+    assert_close(w, msc_plot_text_width(out, 10.0, 0), 1e-9);
+    w = msc_plot_text_fit("short\x1b[1m", 100.0, 10.0, 0, out, sizeof out);
+    assert_string_equal(out, "short?[1m"); /* control characters shown as '?' */
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text(CSV, "responders", NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_plot_options o;
+    char err[MSC_ERRBUF], path[256];
+    snprintf(path, sizeof path, "%s/never.svg", tmpdir);
+    msc_plot_options_default(&o);
+    o.scale = 10;
+    assert_int_equal(msc_plot_forest(a, 0, path, &o, err, sizeof err), MSC_ERR_USAGE);
+    msc_plot_options_default(&o);
+    o.ref = 1.5;
+    assert_int_equal(msc_plot_funnel(a, 0, path, &o, err, sizeof err), MSC_ERR_USAGE);
+    msc_plot_options_default(&o);
+    assert_int_equal(msc_plot_forest(a, 7, path, &o, err, sizeof err), MSC_ERR_USAGE);
+    assert_int_equal(access(path, F_OK), -1); /* nothing written */
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+static void test_skipped_outcome(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,responders,serious_adverse_events\n"
+                               "A,10,3,NA\nB,12,5,NA\n",
+                               NULL, NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    assert_int_equal(a->n_outcomes, 2);
+    assert_true(a->outcome[1].skipped);
+    msc_plot_options o;
+    msc_plot_options_default(&o);
+    char err[MSC_ERRBUF], path[256];
+    snprintf(path, sizeof path, "%s/skipped.png", tmpdir);
+    assert_int_equal(msc_plot_forest(a, 1, path, &o, err, sizeof err), MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "serious_adverse_events"));
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* ------------------------------------------------------------- drawings */
+
+static void test_forest_subgroups(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    msc_dataset *d = load_text(CSV, "responders", "disease");
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    char *svg = draw(a, 0, "forest.svg");
+    for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
+        assert_svg_text(svg, LABELS[i]);
+    assert_svg_text(svg, "MS");
+    assert_svg_text(svg, "SLE");
+    assert_svg_text(svg, "RA");
+    assert_svg_text(svg, "Common effect model");
+    assert_svg_text(svg, "Random effects model");
+    assert_svg_text(svg, "Prediction interval");
+    assert_non_null(strstr(svg, "Test for subgroup differences"));
+    assert_non_null(strstr(svg, "Random effects, REML, logit; Clopper-Pearson study CIs"));
+    /* the totals and a pooled interval, as the report gives them */
+    assert_svg_text(svg, "103");
+    assert_svg_text(svg, "176");
+    free(svg);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+static void test_forest_no_weights(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    msc_dataset *d = load_text(CSV, "responders", NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    a->outcome[0].fit.has_weights = 0; /* as the GLMM reports it */
+    char *svg = draw(a, 0, "noweights.svg");
+    assert_svg_text(svg, "\xE2\x80\x94"); /* the em dash in the weight column */
+    assert_non_null(strstr(svg, "no inverse-variance study weights"));
+    assert_null(strstr(svg, "%</text>")); /* no weight shown anywhere */
+    free(svg);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+static void test_forest_exact_fallback(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    /* every study with 0 events: the GLMM has no estimate and falls back */
+    msc_dataset *d = load_text("study,n,responders\nA,10,0\nB,20,0\nC,15,0\n", "responders",
+                               NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_GLMM);
+    assert_true(a->outcome[0].fit.exact_fallback);
+    char *svg = draw(a, 0, "fallback.svg");
+    assert_svg_text(svg, "Exact pooled proportion");
+    assert_null(strstr(svg, "<text>Random effects model</text>"));
+    assert_svg_text(svg, "0.079]"); /* upper bound of 0 of 45: 1 - 0.025^(1/45) = 0.0787 */
+    free(svg);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+static void test_forest_common_effect(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    msc_dataset *d = load_text(CSV, "responders", NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_FE);
+    char *svg = draw(a, 0, "fe.svg");
+    assert_svg_text(svg, "Common effect model");
+    assert_null(strstr(svg, "<text>Random effects model</text>"));
+    assert_null(strstr(svg, "<text>Prediction interval</text>"));
+    assert_svg_text(svg, "Weight");
+    free(svg);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+static void test_funnel(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    msc_dataset *d = load_text(CSV, "responders", "disease");
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    char *svg = draw(a, 1, "funnel.svg");
+    assert_svg_text(svg, "Standard error");
+    assert_svg_text(svg, "Responders (logit proportion)");
+    assert_svg_text(svg, "disease");
+    assert_svg_text(svg, "SLE");
+    free(svg);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+static void test_gnuplot_missing(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text(CSV, "responders", NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    char *old = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", "/nonexistent-msc-dir", 1);
+    msc_plot_options o;
+    msc_plot_options_default(&o);
+    char err[MSC_ERRBUF], path[256];
+    snprintf(path, sizeof path, "%s/missing.png", tmpdir);
+    int rc = msc_plot_forest(a, 0, path, &o, err, sizeof err);
+    setenv("PATH", old, 1);
+    free(old);
+    assert_int_equal(rc, MSC_ERR_IO);
+    assert_non_null(strstr(err, "gnuplot-nox"));
+    assert_int_equal(access(path, F_OK), -1);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_from_path),
+        cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_text_fit),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_skipped_outcome),
+        cmocka_unit_test(test_forest_subgroups),
+        cmocka_unit_test(test_forest_no_weights),
+        cmocka_unit_test(test_forest_exact_fallback),
+        cmocka_unit_test(test_forest_common_effect),
+        cmocka_unit_test(test_funnel),
+        cmocka_unit_test(test_gnuplot_missing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
