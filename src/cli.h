@@ -61,9 +61,11 @@ void msc_cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* Loads the input named by c->input; on failure prints the error and
- * returns the exit code (else 0). */
-int msc_cli_load(const msc_cli *c, msc_dataset **d);
+/* Loads the input named by c->input and runs the analysis with c's
+ * settings (flags: MSC_RUN_*). On failure prints the one-line error,
+ * returns its exit code and leaves *d and *a NULL; else returns 0 and the
+ * caller frees both. */
+int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and

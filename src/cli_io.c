@@ -85,7 +85,7 @@ int msc_cli_same_file(const char *input, const char *output)
     return 0;
 }
 
-int msc_cli_load(const msc_cli *c, msc_dataset **d)
+static int load(const msc_cli *c, msc_dataset **d)
 {
     char err[MSC_ERRBUF];
     FILE *fp;
@@ -123,6 +123,23 @@ int msc_cli_load(const msc_cli *c, msc_dataset **d)
     if (rc != MSC_OK) {
         msc_cli_error("%s", err);
         return msc_cli_exit_code(rc);
+    }
+    return EXIT_OK;
+}
+
+int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a)
+{
+    char err[MSC_ERRBUF];
+    *a = NULL;
+    int rc = load(c, d);
+    if (rc != EXIT_OK)
+        return rc;
+    int st = msc_analysis_run(*d, &c->settings, flags, a, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s", err);
+        msc_dataset_free(*d);
+        *d = NULL;
+        return msc_cli_exit_code(st);
     }
     return EXIT_OK;
 }

@@ -150,18 +150,11 @@ int msc_cmd_plot(msc_cli *c)
                       path);
         return EXIT_USAGE;
     }
-    msc_dataset *d = NULL;
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF];
-    int rc = msc_cli_load(c, &d);
+    msc_dataset *d;
+    msc_analysis *a;
+    int rc = msc_cli_analyse(c, 0, &d, &a);
     if (rc != EXIT_OK)
         return rc;
-    int st = msc_analysis_run(d, &c->settings, 0, &a, err, sizeof err);
-    if (st != MSC_OK) {
-        msc_cli_error("%s", err);
-        msc_dataset_free(d);
-        return msc_cli_exit_code(st);
-    }
     /* The default folder is made when needed; a folder the user names must exist. */
     if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));

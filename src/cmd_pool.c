@@ -25,23 +25,16 @@ static int write_report(FILE *fp, const msc_analysis *a, const msc_cli *c)
 
 int msc_cmd_pool(msc_cli *c)
 {
-    msc_dataset *d = NULL;
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF];
-    int rc = msc_cli_load(c, &d);
+    msc_dataset *d;
+    msc_analysis *a;
+    unsigned flags = c->summary_only && !c->forest ? MSC_RUN_NO_STUDY_CI : 0u;
+    int rc = msc_cli_analyse(c, flags, &d, &a);
     if (rc != EXIT_OK)
         return rc;
-    unsigned flags = c->summary_only && !c->forest ? MSC_RUN_NO_STUDY_CI : 0u;
-    int st = msc_analysis_run(d, &c->settings, flags, &a, err, sizeof err);
-    if (st != MSC_OK) {
-        msc_cli_error("%s", err);
-        msc_dataset_free(d);
-        return msc_cli_exit_code(st);
-    }
     msc_out out;
     rc = msc_out_open(&out, c->output);
     if (rc == EXIT_OK) {
-        st = write_report(out.fp, a, c);
+        int st = write_report(out.fp, a, c);
         if (st != MSC_OK) {
             msc_out_abort(&out);
             msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",

@@ -45,20 +45,13 @@ static int thresholds_for(const msc_cli *c, const msc_analysis *a, double *t)
 
 int msc_cmd_safety(msc_cli *c)
 {
-    msc_dataset *d = NULL;
-    msc_analysis *a = NULL;
+    msc_dataset *d;
+    msc_analysis *a;
     msc_safety *sf = NULL;
     double *t = NULL;
-    char err[MSC_ERRBUF];
-    int rc = msc_cli_load(c, &d);
+    int st, rc = msc_cli_analyse(c, 0, &d, &a);
     if (rc != EXIT_OK)
         return rc;
-    int st = msc_analysis_run(d, &c->settings, 0, &a, err, sizeof err);
-    if (st != MSC_OK) {
-        msc_cli_error("%s", err);
-        rc = msc_cli_exit_code(st);
-        goto out;
-    }
     t = malloc(a->n_outcomes * sizeof *t);
     if (!t) {
         msc_cli_error("out of memory");

@@ -23,13 +23,7 @@ static msc_analysis *glmm(const msc_dataset *d, int nagq)
     msc_settings_default(&s);
     s.method = MSC_METHOD_GLMM;
     s.nagq = nagq;
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF];
-    if (msc_analysis_run(d, &s, 0, &a, err, sizeof err) != MSC_OK) {
-        print_error("analysis failed: %s\n", err);
-        fail();
-    }
-    return a;
+    return run_analysis(d, &s);
 }
 
 static void check_against(const msc_fit *f, const json_t *g, const json_t *fe)

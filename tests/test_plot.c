@@ -58,13 +58,7 @@ static msc_analysis *analyse(msc_dataset *d, msc_method method)
     msc_settings s;
     msc_settings_default(&s);
     s.method = method;
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF];
-    int rc = msc_analysis_run(d, &s, 0, &a, err, sizeof err);
-    if (rc != MSC_OK)
-        print_error("analysis: %s\n", err);
-    assert_int_equal(rc, MSC_OK);
-    return a;
+    return run_analysis(d, &s);
 }
 
 static char *slurp(const char *path)

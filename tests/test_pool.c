@@ -47,18 +47,6 @@ static void near(double got, double want, double rel, double abs_, const char *c
 }
 #define NEAR(got, obj, key, rel, abs_) near((got), ref_get((obj), (key)), (rel), (abs_), ctx, (key))
 
-static msc_analysis *run_s(const msc_dataset *d, const msc_settings *s)
-{
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF];
-    int rc = msc_analysis_run(d, s, 0, &a, err, sizeof err);
-    if (rc != MSC_OK) {
-        print_error("analysis failed: %s\n", err);
-        fail();
-    }
-    return a;
-}
-
 static msc_analysis *run(const msc_dataset *d, msc_measure m, msc_method meth, msc_test t,
                          msc_pi pi)
 {
@@ -68,7 +56,7 @@ static msc_analysis *run(const msc_dataset *d, msc_measure m, msc_method meth, m
     s.method = meth;
     s.test = t;
     s.pi = pi;
-    return run_s(d, &s);
+    return run_analysis(d, &s);
 }
 
 static void settings_of(const json_t *f, msc_settings *s)
@@ -142,7 +130,7 @@ static void check_fit(const msc_dataset *d, const json_t *f, const json_t *extra
     char ctx[256];
     snprintf(ctx, sizeof ctx, "%s %s/%s/%s", ds, msc_measure_name(s.measure),
              msc_method_name(s.method), msc_test_name(s.test));
-    msc_analysis *a = run_s(d, &s);
+    msc_analysis *a = run_analysis(d, &s);
     const msc_outcome_result *o = &a->outcome[0];
     int fe = s.method == MSC_METHOD_FE;
     assert_int_equal(o->k, (size_t)ref_get(f, "k"));
@@ -167,7 +155,7 @@ static void check_fit(const msc_dataset *d, const json_t *f, const json_t *extra
             check_qp(&o->fit.het, f, "", ctx);
         msc_analysis_free(a);
         s.pi = s.test == MSC_TEST_KNHA ? MSC_PI_T : MSC_PI_Z;
-        a = run_s(d, &s);
+        a = run_analysis(d, &s);
         e = &a->outcome[0].fit.random;
         NEAR(e->pi_lo_yi, f, "pi_lb_metafor", TOL, 0);
         NEAR(e->pi_hi_yi, f, "pi_ub_metafor", TOL, 0);
@@ -184,7 +172,7 @@ static void check_level90(const msc_dataset *d, const json_t *f, const char *ds)
     char ctx[256];
     snprintf(ctx, sizeof ctx, "%s level 0.90 %s/%s/%s", ds, msc_measure_name(s.measure),
              msc_method_name(s.method), msc_test_name(s.test));
-    msc_analysis *a = run_s(d, &s);
+    msc_analysis *a = run_analysis(d, &s);
     check_pooled(&a->outcome[0].fit, f, ctx);
     if (s.method != MSC_METHOD_FE) {
         const msc_estimate *e = &a->outcome[0].fit.random;
@@ -205,7 +193,7 @@ static void check_cc(const msc_dataset *d, const json_t *f, const char *ds)
     char ctx[256];
     snprintf(ctx, sizeof ctx, "%s cc %g %s %s/%s", ds, s.cc, msc_cc_mode_name(s.cc_mode),
              msc_measure_name(s.measure), msc_method_name(s.method));
-    msc_analysis *a = run_s(d, &s);
+    msc_analysis *a = run_analysis(d, &s);
     const msc_outcome_result *o = &a->outcome[0];
     for (size_t i = 0; i < o->k; i++) {
         near(o->yi[i], ref_at(f, "yi", i), TOL, 0, ctx, "yi");
@@ -225,7 +213,7 @@ static void check_subgroups(const msc_dataset *d, const json_t *sf, const char *
     msc_settings s;
     settings_of(sf, &s);
     char ctx[256];
-    msc_analysis *a = run_s(d, &s);
+    msc_analysis *a = run_analysis(d, &s);
     const msc_outcome_result *o = &a->outcome[0];
     json_t *groups = json_object_get(sf, "groups");
     assert_int_equal(o->n_groups, json_object_size(groups));

@@ -13,13 +13,7 @@ static msc_analysis *run(const msc_dataset *d, msc_method m)
     msc_settings s;
     msc_settings_default(&s);
     s.method = m;
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF];
-    if (msc_analysis_run(d, &s, 0, &a, err, sizeof err) != MSC_OK) {
-        print_error("analysis failed: %s\n", err);
-        fail();
-    }
-    return a;
+    return run_analysis(d, &s);
 }
 
 /* Issue 3: 0 events in 50 patients over 4 studies: the one-sided 95% upper

@@ -89,3 +89,15 @@ msc_dataset *load_file(const char *path, const char *events, const char *subgrou
     fclose(fp);
     return load_with(buf, len, path, events, subgroup);
 }
+
+msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s)
+{
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF] = "";
+    int rc = msc_analysis_run(d, s, 0, &a, err, sizeof err);
+    if (rc != MSC_OK) {
+        print_error("analysis failed: %s\n", err);
+        fail();
+    }
+    return a;
+}

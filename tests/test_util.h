@@ -35,6 +35,9 @@ double ref_at(const json_t *obj, const char *key, size_t i);
 /* Loads CSV text (columns as given) with default options plus the given
  * events column and subgroup; fails the test on error. */
 msc_dataset *load_text(const char *csv, const char *events, const char *subgroup);
+/* Runs the analysis with settings s (flags 0); fails the test on error. */
+msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s);
+
 /* Loads a file from tests/; fails the test on error. */
 msc_dataset *load_file(const char *path, const char *events, const char *subgroup);
 
