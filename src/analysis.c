@@ -417,10 +417,16 @@ int msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags
             usable++;
     }
     if (usable == 0) {
-        snprintf(err, errlen,
-                 "%s: no outcome has a study with both events and n reported (every count is "
-                 "missing)",
-                 d->source);
+        /* Counts present but every study left out (--cc-mode none with 0 or
+         * n events): say so, not that the counts are missing. */
+        const msc_warnings *w0 = &a->outcome[0].warnings;
+        if (w0->n > 1)
+            snprintf(err, errlen, "%s: no outcome has a usable study: %s", d->source, w0->msg[0]);
+        else
+            snprintf(err, errlen,
+                     "%s: no outcome has a study with both events and n reported (every count "
+                     "is missing)",
+                     d->source);
         msc_analysis_free(a);
         return MSC_ERR_INPUT;
     }

@@ -106,6 +106,8 @@ double msc_beta_cdf(double x, double a, double b, int upper)
         double mu, sd, g1, g2;
         beta_moments(a, b, &mu, &sd, &g1, &g2);
         double w = (x - mu) / sd, z = w;
+        if (fabs(w) > 38.0) /* beyond double precision (and where the map diverges) */
+            return (w > 0.0) == (upper != 0) ? 0.0 : 1.0;
         for (int i = 0; i < 8; i++)
             z = w - (g1 / 6.0 * (z * z - 1.0) + g2 / 24.0 * (z * z * z - 3.0 * z) -
                      g1 * g1 / 36.0 * (2.0 * z * z * z - 5.0 * z));
@@ -144,6 +146,12 @@ double msc_beta_quantile(double p, double a, double b, int upper)
             lo = x;
         double dens = exp(log_front(x, a, b)) / (x * (1.0 - x));
         double nx = x - f / dens;
+        /* A Newton step below the spacing of doubles lands on x itself, which
+         * is a bracket end: that is convergence, not a reason to bisect. */
+        if (isfinite(nx) && fabs(nx - x) <= 1e-15 * x) {
+            x = nx;
+            break;
+        }
         if (!(nx > lo && nx < hi) || !isfinite(nx))
             nx = 0.5 * (lo + hi);
         if (fabs(nx - x) <= 1e-15 * x || hi - lo <= 1e-16 * hi) {

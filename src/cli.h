@@ -74,6 +74,8 @@ typedef struct {
     FILE *fp;
     const char *path; /* NULL for stdout */
     char tmp[4096];
+    int direct; /* path is a device, FIFO or socket: written in place, tmp = path */
+    char dest[4096]; /* what the rename replaces: path with symbolic links resolved */
 } msc_out;
 
 int msc_out_open(msc_out *o, const char *path);

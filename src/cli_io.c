@@ -3,6 +3,7 @@
  * hanging on a FIFO, writing reports atomically (temporary file + rename),
  * removing temporary files on SIGINT/SIGTERM, and detecting write errors.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -154,9 +155,30 @@ int msc_out_open(msc_out *o, const char *path)
         o->fp = stdout;
         return EXIT_OK;
     }
+    /* Through symbolic links (-o /dev/stdout, a link to a results file):
+     * the rename must replace the file a link names, not the link. */
+    if (!realpath(path, o->dest))
+        snprintf(o->dest, sizeof o->dest, "%s", path); /* does not exist yet */
+    /* A device, FIFO or socket (-o /dev/null, /dev/stdout, a named pipe) is
+     * written in place: renaming a file over it would replace the device
+     * node itself (as root, /dev/null would become a regular file). */
+    struct stat st;
+    if (stat(o->dest, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || !(o->fp = fdopen(fd, "w"))) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            msc_cli_error("%s: cannot write: %s", path, strerror(e));
+            return EXIT_OUTPUT;
+        }
+        snprintf(o->tmp, sizeof o->tmp, "%s", path); /* plots draw to o->tmp */
+        o->direct = 1;
+        return EXIT_OK;
+    }
     /* The temporary file goes in the target's folder so rename is atomic. */
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(dir, sizeof dir, "%s", o->dest);
     char *dn = dirname(dir);
     int n = snprintf(o->tmp, sizeof o->tmp, "%s/.mscmeta-XXXXXX", dn);
     if (n < 0 || (size_t)n >= sizeof o->tmp) {
@@ -187,8 +209,10 @@ void msc_out_abort(msc_out *o)
 {
     if (o->path && o->fp) {
         fclose(o->fp);
-        unlink(o->tmp);
-        msc_cli_untrack_tmp(o->tmp);
+        if (!o->direct) {
+            unlink(o->tmp);
+            msc_cli_untrack_tmp(o->tmp);
+        }
     }
     o->fp = NULL;
 }
@@ -213,13 +237,15 @@ int msc_out_commit(msc_out *o)
         err = errno;
     }
     o->fp = NULL;
-    if (!bad && rename(o->tmp, o->path) != 0) {
+    if (!bad && !o->direct && rename(o->tmp, o->dest) != 0) {
         bad = 1;
         err = errno;
     }
     if (bad) {
-        unlink(o->tmp);
-        msc_cli_untrack_tmp(o->tmp);
+        if (!o->direct) {
+            unlink(o->tmp);
+            msc_cli_untrack_tmp(o->tmp);
+        }
         msc_cli_error("%s: writing failed: %s", o->path, strerror(err));
         return EXIT_OUTPUT;
     }

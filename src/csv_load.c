@@ -674,14 +674,23 @@ static void feed(loader *L, const char *buf, size_t len, char eol)
                  MSC_MAX_RECORD_BYTES / (1024u * 1024u));
             return;
         }
-        if (csv_parse(&L->p, p, seg, cb_field, cb_row, L) != seg && !L->failed) {
-            if (csv_error(&L->p) == CSV_ENOMEM)
-                fail_nomem(L);
-            else
-                fail(L, L->line,
-                     "malformed quoting: a quote inside an unquoted field, or text after a "
-                     "closing quote (double a quote inside a quoted field: \"\")");
-            return;
+        /* libcsv grows a field's buffer by a fixed block (128 bytes), which
+         * makes a long field cost O(n^2) in copying: set the block to the
+         * buffer's size before each piece of at most 64 KiB, so the buffer
+         * at least doubles each time it grows. */
+        for (size_t off = 0, piece; off < seg && !L->failed; off += piece) {
+            piece = seg - off < 65536 ? seg - off : 65536;
+            size_t bs = csv_get_buffer_size(&L->p);
+            csv_set_blk_size(&L->p, bs > 128 ? bs : 128);
+            if (csv_parse(&L->p, p + off, piece, cb_field, cb_row, L) != piece && !L->failed) {
+                if (csv_error(&L->p) == CSV_ENOMEM)
+                    fail_nomem(L);
+                else
+                    fail(L, L->line,
+                         "malformed quoting: a quote inside an unquoted field, or text after a "
+                         "closing quote (double a quote inside a quoted field: \"\")");
+                return;
+            }
         }
         if (nl && *nl == eol)
             L->line++;
@@ -775,6 +784,15 @@ static const char *skip_bom(const char *buf, size_t *len)
     return buf;
 }
 
+/* UTF-16 text (Excel's "Unicode Text" export) starts with its byte order
+ * mark: say what it is instead of reporting a header of U+FFFD. */
+static void refuse_utf16(loader *L, const char *buf, size_t len)
+{
+    if (len >= 2 && ((buf[0] == '\xFF' && buf[1] == '\xFE') ||
+                     (buf[0] == '\xFE' && buf[1] == '\xFF')))
+        fail(L, 1, "the file is UTF-16 text; save it as UTF-8 (Excel: \"CSV UTF-8\")");
+}
+
 /* Lone CRs (old Mac exports) end lines when the text has no LF at all. */
 static char line_end(const char *buf, size_t len)
 {
@@ -793,6 +811,7 @@ int msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
     if (rc != MSC_OK)
         return rc;
     buf = skip_bom(buf, &len);
+    refuse_utf16(&L, buf, len);
     L.delim = detect_delim(buf, len, opt->delimiter);
     csv_set_delim(&L.p, (unsigned char)L.delim);
     feed(&L, buf, len, line_end(buf, len));
@@ -843,6 +862,7 @@ int msc_dataset_load(FILE *fp, const char *name, const msc_load_options *opt, ms
             first = 0;
             size_t l = len;
             const char *b = skip_bom(buf, &l);
+            refuse_utf16(&L, b, l);
             L.delim = detect_delim(b, l, opt->delimiter);
             csv_set_delim(&L.p, (unsigned char)L.delim);
             eol = line_end(b, l);

@@ -295,7 +295,9 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
     if (WIFSIGNALED(status)) {
         snprintf(err, errlen, "gnuplot was stopped by signal %d", WTERMSIG(status));
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
-        snprintf(err, errlen, "gnuplot could not be run: " INSTALL_HINT);
+        /* 127: the exec failed in the child, where posix_spawnp is a fork
+         * (valgrind, some libcs) rather than reporting ENOENT itself */
+        snprintf(err, errlen, "gnuplot is not installed or could not be run: " INSTALL_HINT);
     } else if (WEXITSTATUS(status) != 0) {
         char msg[256];
         error_message(cap, msg, sizeof msg);

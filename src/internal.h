@@ -15,6 +15,7 @@ typedef struct {
     double mean;         /* weighted mean of y */
     double q;            /* sum w (y - mean)^2 */
     double q2;           /* sum w^2 (y - mean)^2 */
+    double trp;          /* tr(P) = sum w - sum w^2 / sum w, without cancellation */
 } msc_wsums;
 
 /* Two passes (mean first, then squares) so Q keeps its precision. */

@@ -80,9 +80,17 @@ int main(int argc, char **argv)
         rc = msc_cmd_plot(&c);
         break;
     }
-    /* Closing stdout flushes it: a full disk or closed pipe shows up here. */
-    if (fclose(stdout) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "mscmeta: writing to standard output failed: %s\n", strerror(errno));
+    /* Closing stdout flushes it: a full disk or closed pipe shows up here.
+     * A closed stdout we never wrote to (-o FILE >&-) fails only the close,
+     * with EBADF: not an error (as gnulib's close_stdout). */
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int err = errno;
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad && rc == EXIT_OK) {
+        fprintf(stderr, "mscmeta: writing to standard output failed: %s\n", strerror(err));
         rc = EXIT_OUTPUT;
     }
     return rc;

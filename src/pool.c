@@ -178,6 +178,23 @@ static const char *estimator_long_name(msc_method m)
     }
 }
 
+/* Whatever else went wrong, a pooled value that is not a number must not
+ * reach a report unexplained: a variance that underflows or overflows a
+ * double (--cc near 0, counts near 1e15) makes a weight infinite. */
+static void warn_not_finite(const msc_fit *f, msc_warnings *w)
+{
+    const msc_estimate *e[2] = {&f->common, f->has_random ? &f->random : &f->common};
+    for (int i = 0; i < 2; i++)
+        if (!isfinite(e[i]->yi) || !isfinite(e[i]->se) || !isfinite(e[i]->est) ||
+            !isfinite(e[i]->ci_lo) || !isfinite(e[i]->ci_hi) || !isfinite(f->het.tau2)) {
+            msc_warnings_add(w, "a pooled value could not be computed and is shown as missing: "
+                                "a study variance is too close to 0 or too large for double "
+                                "precision (as with a continuity correction near 0), or the "
+                                "back-transformation is undefined there");
+            return;
+        }
+}
+
 int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
                  const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
@@ -227,7 +244,7 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
     if (k > 1) {
         h->Q = s0.q > 0.0 ? s0.q : 0.0;
         h->Q_p = gsl_cdf_chisq_Q(h->Q, df);
-        h->vt = df / (s0.sw - s0.sw2 / s0.sw); /* (k-1) / tr(P), metafor's i2def 1 */
+        h->vt = df / s0.trp; /* (k-1) / tr(P), metafor's i2def 1 */
     } else {
         h->Q = 0.0;
         h->Q_p = 1.0;
@@ -245,6 +262,7 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
         }
         f->sum_w_random = NAN;
         estimate_backtransform(&f->common, s->measure, f->nhm);
+        warn_not_finite(f, w);
         return MSC_OK;
     }
 
@@ -281,5 +299,6 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
     msc_pool_prediction_interval(&f->random, tau2, k, s, w);
     estimate_backtransform(&f->common, s->measure, f->nhm);
     estimate_backtransform(&f->random, s->measure, f->nhm);
+    warn_not_finite(f, w);
     return MSC_OK;
 }
