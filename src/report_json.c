@@ -56,6 +56,22 @@ static void put_json(jw *w, json_t *v)
     json_decref(v);
 }
 
+/* Writes the members of object v (without its braces) after a comma into
+ * the object being written, and releases v. */
+static void put_members(jw *w, json_t *v)
+{
+    char *text = v && json_object_size(v) ? json_dumps(v, JFLAGS) : NULL;
+    if (text) {
+        text[strlen(text) - 1] = '\0'; /* the closing brace */
+        put(w, ",");
+        put(w, text + 1); /* after the opening brace */
+    } else if (!v) {
+        w->err = 1;
+    }
+    free(text);
+    json_decref(v);
+}
+
 static void put_key(jw *w, const char *key)
 {
     put_json(w, str(key));
@@ -232,18 +248,27 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
         json_object_set_new(tail, "tau2_iterations", json_integer(o->fit.iterations));
         json_object_set_new(tail, "converged", json_boolean(o->fit.converged));
     }
+    /* Members so far; the subgroups stream in one at a time after them (a
+     * file may have as many levels as studies). */
+    put_members(w, tail);
+    tail = json_object();
     if (d->group_col && !o->skipped) {
-        json_t *groups = json_array();
-        for (size_t g = 0; g < o->n_groups; g++) {
+        put(w, ",");
+        put_key(w, "subgroups");
+        put(w, "[");
+        for (size_t g = 0; g < o->n_groups && !w->err; g++) {
             const msc_group_result *gr = &o->group[g];
             json_t *go = json_object();
             json_object_set_new(go, "group", str(gr->name));
             json_object_set_new(go, "k", json_integer((json_int_t)gr->k));
+            json_object_set_new(go, "events_total", num(gr->events_total));
+            json_object_set_new(go, "n_total", num(gr->n_total));
             fit_members(go, &gr->fit);
             json_object_set_new(go, "warnings", warnings_json(&gr->warnings));
-            json_array_append_new(groups, go);
+            put(w, g ? ",\n" : "\n");
+            put_json(w, go);
         }
-        json_object_set_new(tail, "subgroups", groups);
+        put(w, "]");
         json_t *t = json_object();
         json_object_set_new(t, "Q", num(o->Q_between));
         json_object_set_new(t, "df", num(o->Q_between_df));
@@ -255,16 +280,8 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
     if (sf)
         json_object_set_new(tail, "safety", safety_json(a, sf));
     json_object_set_new(tail, "warnings", warnings_json(&o->warnings));
-    /* Append the tail's members to the open object. */
-    text = json_dumps(tail, JFLAGS);
-    json_decref(tail);
-    if (!text) {
-        w->err = 1;
-        return;
-    }
-    put(w, ",");
-    put(w, text + 1); /* skip the opening brace; its closing brace ends the object */
-    free(text);
+    put_members(w, tail);
+    put(w, "}");
 }
 
 int msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
