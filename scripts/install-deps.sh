@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mscmeta needs that are not installed yet:
+# build (compiler, CMake, GSL, libcsv, jansson), plots (gnuplot), and tests
+# (cmocka, clang with libFuzzer for the fuzzers and sanitizers, valgrind).
+# Uses sudo when not run as root.
+set -eu
+PKGS="build-essential cmake pkg-config libgsl-dev libcsv-dev libjansson-dev gnuplot-nox
+      libcmocka-dev clang libclang-rt-dev valgrind"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    echo "install-deps: everything is installed"
+    exit 0
+fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

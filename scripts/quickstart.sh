@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Quick start: install what is missing, build, and run mscmeta on the example
+# data (13 MSC studies): pooled responders, adverse events and serious
+# adverse events by disease, with forest plots in plots/.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+./build/mscmeta pool data/msc_autoimmune.csv --subgroup disease --forest plots/forest.png
