@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "plot_internal.h"
 
 extern char **environ;
@@ -33,36 +34,6 @@ extern char **environ;
 #define INSTALL_HINT "install it (Debian/Ubuntu: apt-get install gnuplot-nox)"
 
 /* ------------------------------------------------------------- quoting */
-
-/* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid. Only
- * called for lead bytes >= 0x80. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0; /* overlong, out of range, or a surrogate */
-    return len;
-}
 
 /* The quote character as a gnuplot expression. Not '' inside the literal:
  * gnuplot 5.4's scanner reads '' as a quote only after another character
@@ -99,7 +70,7 @@ size_t msc_gnuplot_quote(const char *s, char *out, size_t outlen)
             else
                 rep = one, rlen = 1;
         } else {
-            adv = utf8_len(p);
+            adv = msc_utf8_seq(p, 4); /* stops at the terminating NUL */
             if (adv == 0)
                 rep = "\xEF\xBF\xBD", rlen = 3, adv = 1; /* U+FFFD */
             else if (adv == 2 && p[0] == 0xC2 && p[1] < 0xA0)

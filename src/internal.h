@@ -46,6 +46,11 @@ double msc_t_upper(double t, double df);
 
 char *msc_strdup(const char *s);
 
+/* Length of the valid UTF-8 sequence at s (1..4 bytes, at most n), or 0 if
+ * it is invalid (NUL, stray continuation byte, overlong, surrogate, beyond
+ * U+10FFFF). Stops reading at the first byte that breaks the sequence. */
+size_t msc_utf8_seq(const unsigned char *s, size_t n);
+
 /* A NUL-terminated copy of s[0..len) as valid UTF-8: invalid bytes and NULs
  * become U+FFFD; *fixed says whether anything was replaced. NULL if out of
  * memory. */

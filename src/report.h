@@ -21,6 +21,10 @@ void msc_text_pad(FILE *fp, const char *s, size_t width, int right_align);
 /* Prints s whole, with control characters replaced by '?'. */
 void msc_text_print(FILE *fp, const char *s);
 
+/* Writes s as one RFC 4180 CSV field: quoted, quotes doubled, and text a
+ * spreadsheet would run as a formula (=, +, -, @ first) prefixed with '. */
+void msc_csv_text(FILE *fp, const char *s);
+
 /* Long names for settings lines: "logit", "Clopper-Pearson", ... */
 const char *msc_measure_scale_name(msc_measure m);
 const char *msc_method_long_name(msc_method m);

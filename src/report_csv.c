@@ -33,7 +33,7 @@ static void row_init(row *r)
     }
 }
 
-static void put_text(FILE *fp, const char *s)
+void msc_csv_text(FILE *fp, const char *s)
 {
     fputc('"', fp);
     if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
@@ -52,7 +52,7 @@ static void row_write(FILE *fp, const row *r)
         if (i)
             fputc(',', fp);
         if (r->text[i])
-            put_text(fp, r->text[i]);
+            msc_csv_text(fp, r->text[i]);
         else if (isfinite(r->v[i]))
             fprintf(fp, "%.17g", r->v[i]);
     }

@@ -116,19 +116,6 @@ int msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_op
 }
 
 /* CSV: one row per study and one pooled row per outcome. */
-static void csv_text(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
-        fputc('\'', fp); /* CSV injection guard, as in report_csv.c */
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static void csv_num(FILE *fp, double v)
 {
     fputc(',', fp);
@@ -147,7 +134,7 @@ int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_opti
         if (o->skipped)
             continue;
         const msc_estimate *e = o->fit.has_random ? &o->fit.random : &o->fit.common;
-        csv_text(fp, o->data->name);
+        msc_csv_text(fp, o->data->name);
         fputs(",pooled,,", fp);
         csv_num(fp, o->events_total);
         csv_num(fp, o->n_total);
@@ -161,9 +148,9 @@ int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_opti
         for (size_t i = 0; !opt->summary_only && i < o->k; i++) {
             double lo, hi;
             msc_study_ci_compute(MSC_SCI_CP, o->xi[i], o->ni[i], sf->level, &lo, &hi);
-            csv_text(fp, o->data->name);
+            msc_csv_text(fp, o->data->name);
             fputs(",study,", fp);
-            csv_text(fp, a->data->label[o->row[i]]);
+            msc_csv_text(fp, a->data->label[o->row[i]]);
             csv_num(fp, (double)a->data->line[o->row[i]]);
             csv_num(fp, o->xi[i]);
             csv_num(fp, o->ni[i]);

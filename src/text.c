@@ -7,8 +7,7 @@
 
 #include "internal.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t msc_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     if (c >= 0x01 && c < 0x80)
@@ -44,7 +43,7 @@ char *msc_utf8_clean(const char *s, size_t len, int *fixed)
 {
     size_t bad = 0;
     for (size_t i = 0; i < len;) {
-        size_t l = utf8_seq((const unsigned char *)s + i, len - i);
+        size_t l = msc_utf8_seq((const unsigned char *)s + i, len - i);
         bad += l == 0;
         i += l ? l : 1;
     }
@@ -53,7 +52,7 @@ char *msc_utf8_clean(const char *s, size_t len, int *fixed)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t l = utf8_seq((const unsigned char *)s + i, len - i);
+        size_t l = msc_utf8_seq((const unsigned char *)s + i, len - i);
         if (l == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3); /* U+FFFD */
             o += 3;
