@@ -418,10 +418,18 @@ int msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags
     }
     if (usable == 0) {
         /* Counts present but every study left out (--cc-mode none with 0 or
-         * n events): say so, not that the counts are missing. */
-        const msc_warnings *w0 = &a->outcome[0].warnings;
-        if (w0->n > 1)
-            snprintf(err, errlen, "%s: no outcome has a usable study: %s", d->source, w0->msg[0]);
+         * n events) is a different fix from counts that are all missing. */
+        size_t undefined = 0;
+        for (size_t j = 0; j < a->n_outcomes; j++)
+            for (size_t i = 0; i < a->outcome[j].n_excluded; i++)
+                undefined += a->outcome[j].excluded_reason[i] == REASON_UNDEFINED;
+        if (undefined)
+            snprintf(err, errlen,
+                     "%s: no outcome has a usable study: %zu stud%s with 0 or n events left out: "
+                     "%s is undefined there without a continuity correction (drop --cc-mode "
+                     "none, or use PAS or PFT)",
+                     d->source, undefined, undefined == 1 ? "y" : "ies",
+                     msc_measure_name(s->measure));
         else
             snprintf(err, errlen,
                      "%s: no outcome has a study with both events and n reported (every count "
