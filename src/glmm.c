@@ -76,24 +76,39 @@ static double expit(double eta)
     return eta >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
 
-/* Conditional mode of h(z) = x(mu + tau z) - n log(1 + e^(mu+tau z)) - z^2/2:
- * h is strictly concave (h'' <= -1), so Newton from the last mode converges. */
+/* Conditional mode of h(z) = x(mu + tau z) - n log(1 + e^(mu+tau z)) - z^2/2.
+ * h is strictly concave (h'' <= -1) and h'(z) = tau (x - n p) - z is
+ * decreasing, so the mode lies in [tau (x - n), tau x], where h' changes
+ * sign. Plain Newton is not enough: for large n, h' is a steep sigmoid
+ * plus a line, and Newton from a warm start can cycle between its two
+ * flat arms and return a wrong mode (the likelihood then jumps and the fit
+ * stalls). So Newton steps are kept inside a shrinking bracket and
+ * replaced by bisection when they would leave it. */
 static double find_mode(double x, double n, double mu, double tau, double z)
 {
     if (tau == 0.0)
         return 0.0;
-    for (int it = 0; it < 100; it++) {
+    double lo = tau * (x - n), hi = tau * x; /* h'(lo) >= 0 >= h'(hi) */
+    if (!(z >= lo)) /* also a NaN warm start */
+        z = lo;
+    if (z > hi)
+        z = hi;
+    for (int it = 0; it < 200; it++) {
         double p = expit(mu + tau * z);
         double h1 = tau * (x - n * p) - z;
+        if (h1 == 0.0)
+            break;
+        if (h1 > 0.0)
+            lo = z;
+        else
+            hi = z;
         double h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
-        double step = -h1 / h2;
-        /* h'' >= ... bounds: the mode lies within tau*n of 0; keep steps sane */
-        if (step > 10.0 + fabs(z))
-            step = 10.0 + fabs(z);
-        if (step < -10.0 - fabs(z))
-            step = -10.0 - fabs(z);
-        z += step;
-        if (fabs(step) <= 1e-13 * (1.0 + fabs(z)))
+        double next = z - h1 / h2;
+        if (!(next > lo && next < hi))
+            next = 0.5 * (lo + hi);
+        double step = next - z;
+        z = next;
+        if (fabs(step) <= 1e-13 * (1.0 + fabs(z)) || hi - lo <= 1e-15 * (1.0 + fabs(z)))
             break;
     }
     return z;
@@ -247,11 +262,17 @@ static int maximise(model *M, double *mu, double *tau, int *iters, double *ll)
     double m = *mu, rho = log(*tau);
     evaluation ev;
     evaluate(M, m, exp(rho), &ev);
+    /* Louis' identity needs several nodes, and even with 7 it can be far
+     * from the AGQ objective's own Hessian (few studies, large tau): Newton
+     * then keeps overshooting and halving around the maximum. After two
+     * damped steps in a row, the Hessian comes from differences of the
+     * exact gradient instead (two more evaluations per step). */
+    int exact_hessian = M->nagq <= 2, damped = 0;
     for (int it = 1; it <= MAX_NEWTON; it++) {
         *iters = it;
         double t = exp(rho);
-        if (M->nagq <= 2)
-            hessian_fd(M, m, t, &ev); /* Louis' identity needs several nodes */
+        if (exact_hessian)
+            hessian_fd(M, m, t, &ev);
         /* gradient and Hessian in (mu, rho) */
         double g0 = ev.g[0], g1 = t * ev.g[1];
         double a = ev.h[0], b = t * ev.h[1], c = t * t * ev.h[2] + t * ev.g[1];
@@ -302,6 +323,9 @@ static int maximise(model *M, double *mu, double *tau, int *iters, double *ll)
             return -1;
         double moved = fmax(fabs(step * d0), fabs(step * d1));
         ev = nv;
+        damped = step < 1.0 ? damped + 1 : 0;
+        if (damped >= 2)
+            exact_hessian = 1;
         if (exp(rho) < TAU_MIN && ev.g[1] * exp(rho) < 1e-6) {
             *mu = m;
             *tau = 0.0;
@@ -555,15 +579,40 @@ int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
         free(M.u);
         return MSC_ERR_NOMEM;
     }
+    /* Every study at 0 or at n (some of each): the likelihood never falls
+     * as tau grows (each study's term tends to Phi(-+mu/tau)), so there is
+     * no finite maximum to find; with 0/1 and 1/1 it is flat. A finite rule
+     * can still show one (lme4 reports mu = -14.7, tau^2 = 32778 for 0/10,
+     * 20/20, 0/15, 12/12); that is an artefact of the quadrature. */
+    int separated = 1;
+    for (size_t i = 0; i < k && separated; i++)
+        separated = xi[i] == 0 || xi[i] == ni[i];
     /* Start where lme4 does (tau = 1), from the common-effect mu. */
     double mu = mu0, tau = 1.0;
     int iters = 0;
     double ll = -INFINITY;
-    int rc = maximise(&M, &mu, &tau, &iters, &ll);
+    int rc = separated ? -2 : maximise(&M, &mu, &tau, &iters, &ll);
     /* tau = 0 can be a maximum too; the boundary wins unless the interior
      * maximum is higher. */
-    if (rc == 1 && ll < loglik_tau0(&M, mu0))
+    double ll0 = loglik_tau0(&M, mu0);
+    if (rc == 1 && ll < ll0)
         rc = 0;
+    /* An interior maximum that rises above the boundary by no more than the
+     * quadrature's own error is an artefact of the rule, not of the data:
+     * the likelihood is flat in tau (0/2, 2/2 and 2/4: lme4 warns that its
+     * Hessian is singular). The error is estimated by re-evaluating with a
+     * finer rule (2K + 1 points) at the maximum; that costs about two
+     * evaluations, so it is skipped when the gain is far beyond any error
+     * of the rule seen in practice (at most ~0.5). */
+    if (rc == 1 && M.nagq < 32 && ll - ll0 < 10.0) {
+        model F = M;
+        if (gauss_hermite(&F, 2 * M.nagq + 1) == MSC_OK) {
+            evaluation fine;
+            evaluate(&F, mu, tau, &fine);
+            if (!(ll - ll0 > 2.0 * fabs(fine.ll - ll)))
+                rc = 2;
+        }
+    }
     f->iterations = iters;
     if (rc == 1) {
         double v = var_mu(&M, mu, tau);
@@ -594,6 +643,21 @@ int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
         msc_warnings_add(w, "the GLMM's tau^2 is at its boundary of 0 (lme4: \"singular fit\"): "
                             "heterogeneity cannot be estimated, and the random-effects estimate is "
                             "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
+                         sx, sn);
+    } else if (rc == 2) {
+        msc_warnings_add(w, "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "
+                            "at tau^2 = 0 beyond the accuracy of the quadrature), so tau^2 is not "
+                            "identified: heterogeneity cannot be estimated, and the random-effects "
+                            "estimate is the exact pooled proportion %g/%g with its "
+                            "Clopper-Pearson interval",
+                         sx, sn);
+    } else if (rc == -2) {
+        f->converged = 0;
+        msc_warnings_add(w, "every study has either 0 or n events: the GLMM likelihood never "
+                            "falls as tau^2 grows, so tau^2 has no finite estimate (lme4 reports "
+                            "whatever tau^2 its quadrature stops at); heterogeneity cannot be "
+                            "estimated, and the random-effects estimate is the exact pooled "
+                            "proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
     } else {
         f->converged = 0;

@@ -222,7 +222,100 @@ static void test_separation(void **state)
     assert_true(isnan(f->random.se));
     assert_close(f->het.Q_lrt, 78.15695551054618, 1e-6);
     assert_int_equal(a->outcome[0].warnings.n, 1);
+    assert_non_null(strstr(a->outcome[0].warnings.msg[0], "0 or n events"));
     msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* Data sets from a randomised sweep against metafor that mscmeta once
+ * wrongly called non-convergent. In the first, the conditional mode of the
+ * study with 5 of 2755 was found by plain Newton, which cycled; the
+ * likelihood jumped and the line search stalled. metafor (rma.glmm, nAGQ 7):
+ * est -4.893340789, se 1.053735241, tau^2 4.868960081, I^2 93.99712276,
+ * QE.Wld 41.53985102, QE.LRT 33.17326815. */
+static void test_false_divergence(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,1604,13\nB,2166,2\nC,2755,5\nD,138,1\nE,4,2\n",
+                               "events", NULL);
+    msc_analysis *a = glmm(d, 7);
+    const msc_fit *f = &a->outcome[0].fit;
+    assert_false(f->random.exact);
+    assert_close(f->random.yi, -4.893340789, 5e-4);
+    assert_close(f->random.se, 1.053735241, 5e-4);
+    assert_close(f->het.tau2, 4.868960081, 1e-3);
+    assert_close(f->het.I2, 93.99712276, 1e-3);
+    assert_close(f->het.Q, 41.53985102, 1e-3);
+    assert_close(f->het.Q_lrt, 33.17326815, 1e-3);
+    assert_int_equal(a->outcome[0].warnings.n, 0);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+
+    /* Two studies, one at 0: the Louis Hessian overshot around the maximum
+     * for 200 steps. metafor: est -1.709563483, se 3.459658787, tau^2
+     * 15.70822516. The likelihood is so flat here that lme4's deviance,
+     * which carries ~1e-8 of noise from its inner iterations, moves its
+     * optimum and its finite-difference Hessian: lme4's own deviance
+     * function differenced at our optimum gives SE 3.45922, ours is
+     * 3.45596. The SE is held to 2e-3 for that reason. */
+    d = load_text("study,n,events\nA,14,12\nB,9,0\n", "events", NULL);
+    a = glmm(d, 7);
+    f = &a->outcome[0].fit;
+    assert_false(f->random.exact);
+    assert_close(f->random.yi, -1.709563483, 5e-4);
+    assert_close(f->random.se, 3.459658787, 2e-3);
+    assert_close(f->het.tau2, 15.70822516, 1e-3);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* Studies at 0 and at n with a large tau^2 (23): lme4 stops its inner
+ * iterations for the conditional modes at a relative change of 1e-7 in the
+ * penalised deviance (tolPwrss), which leaves its AGQ deviance off by up to
+ * ~1e-4 here, and metafor's SE 2.1611975 off by 2.4e-3. With the modes
+ * solved fully, glmer(..., nAGQ = 7, control = glmerControl(tolPwrss =
+ * 1e-13, optimizer = "nloptwrap", optCtrl = list(ftol_abs = 1e-12,
+ * xtol_abs = 1e-12))) gives tau^2 23.31467474, mu -4.02887330, SE
+ * 2.15603717; mscmeta solves the modes exactly and must agree with that. */
+static void test_lme4_tolerance(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,8,0\nB,51,51\nC,28,0\nD,47,1\nE,42,1\n"
+                               "F,9,0\nG,57,1\n",
+                               "events", NULL);
+    msc_analysis *a = glmm(d, 7);
+    const msc_fit *f = &a->outcome[0].fit;
+    assert_false(f->random.exact);
+    assert_close(f->random.yi, -4.02887330, 1e-5);
+    assert_close(f->random.se, 2.15603717, 1e-5);
+    assert_close(f->het.tau2, 23.31467474, 1e-5);
+    /* and metafor's defaults within the issue's bar for mu and tau^2 */
+    assert_close(f->random.yi, -4.0301525524, 5e-4);
+    assert_close(f->het.tau2, 23.3240568677, 1e-3);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* 0 of 2, 2 of 2 and 2 of 4: by symmetry mu = 0, and the likelihood there
+ * is flat in tau to within the error of the 7-point rule, which alone shows a
+ * spurious maximum no higher than tau = 0 beyond that error. lme4 warns
+ * "Hessian is numerically singular: parameters are not uniquely
+ * determined" and stops at tau^2 = 6e-8. The answer is the exact 4/8 with
+ * a warning. (0/1 with 1/1 is flat too, but every study there is at 0 or n,
+ * which has its own warning: see test_separation.) */
+static void test_flat(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text("study,n,events\nA,2,0\nB,2,2\nC,4,2\n", "events", NULL);
+    for (int nagq = 7; nagq <= 9; nagq += 2) {
+        msc_analysis *a = glmm(d, nagq);
+        const msc_fit *f = &a->outcome[0].fit;
+        assert_true(f->random.exact);
+        assert_close(f->random.est, 0.5, 0);
+        assert_true(isnan(f->het.tau2));
+        assert_non_null(strstr(a->outcome[0].warnings.msg[0], "flat"));
+        msc_analysis_free(a);
+    }
     msc_dataset_free(d);
 }
 
@@ -297,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_all_zero),       cmocka_unit_test(test_all_n),
         cmocka_unit_test(test_separation),     cmocka_unit_test(test_boundary),
         cmocka_unit_test(test_small),          cmocka_unit_test(test_nagq),
+        cmocka_unit_test(test_false_divergence), cmocka_unit_test(test_flat),
+        cmocka_unit_test(test_lme4_tolerance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
