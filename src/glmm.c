@@ -533,14 +533,20 @@ int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
         sx += xi[i];
         sn += ni[i];
     }
-    /* metafor's typical within-study variance, from escalc's vi */
-    double swv = 0, swv2 = 0;
+    /* metafor's typical within-study variance from escalc's vi,
+     * (k - 1) / (sum w - sum w^2 / sum w). That difference cancels to noise
+     * (even below 0, giving I^2 < 0) when one weight dominates, so it is
+     * summed as 2 sum_{i<j} w_i w_j / sum w, all terms positive. */
+    double swv = 0, pre = 0, cross = 0;
+    for (size_t i = 0; i < k; i++)
+        if (isfinite(vi[i]) && vi[i] > 0)
+            swv += 1.0 / vi[i];
     for (size_t i = 0; i < k; i++)
         if (isfinite(vi[i]) && vi[i] > 0) {
-            swv += 1.0 / vi[i];
-            swv2 += 1.0 / (vi[i] * vi[i]);
+            cross += (1.0 / vi[i]) * (pre / swv);
+            pre += 1.0 / vi[i];
         }
-    h->vt = k > 1 ? ((double)k - 1.0) / (swv - swv2 / swv) : NAN;
+    h->vt = k > 1 ? ((double)k - 1.0) / (2.0 * cross) : NAN;
 
     if (sx == 0 || sx == sn) {
         exact(&f->common, sx, sn, s->level);
