@@ -14,27 +14,51 @@
 #include <gsl/gsl_cdf.h>
 
 #include "internal.h"
+#include "report.h"
 
 /* ------------------------------------------------- per-study intervals */
 
-/* Intervals depend only on (x, n): cache them, since a large data set of
- * small studies repeats the same pairs many times and each exact interval
- * costs two beta quantiles. Open addressing, bounded size. */
-typedef struct {
-    double x, n, lo, hi;
-    int used;
-} ci_slot;
-
-static uint64_t mix(double a, double b)
+/* Values that depend only on (x, n), computed once per distinct pair. Open
+ * addressing on the index of the first study with those counts; bounded
+ * size. */
+void msc_pair_values(const double *x, const double *n, size_t k, msc_pair_fn fn, const void *ctx,
+                     size_t m, double *const *out)
 {
-    uint64_t x, y;
-    memcpy(&x, &a, sizeof x);
-    memcpy(&y, &b, sizeof y);
-    uint64_t h = x * 0x9E3779B97F4A7C15ull ^ (y + 0x632BE59BD9B4E019ull + (x << 6) + (x >> 2));
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 29;
-    return h;
+    size_t cap = 64;
+    while (cap < 2 * k && cap < ((size_t)1 << 20))
+        cap *= 2;
+    size_t *first = malloc(cap * sizeof *first);
+    if (first)
+        for (size_t h = 0; h < cap; h++)
+            first[h] = SIZE_MAX;
+    size_t used = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (first) {
+            size_t h = (size_t)(msc_pair_hash(x[i], n[i]) & (cap - 1));
+            while (first[h] != SIZE_MAX && !(x[first[h]] == x[i] && n[first[h]] == n[i]))
+                h = (h + 1) & (cap - 1);
+            if (first[h] != SIZE_MAX) {
+                for (size_t j = 0; j < m; j++)
+                    out[j][i] = out[j][first[h]];
+                continue;
+            }
+            if (used < cap / 2) { /* keep the table sparse */
+                first[h] = i;
+                used++;
+            }
+        }
+        double v[4];
+        fn(x[i], n[i], ctx, v);
+        for (size_t j = 0; j < m; j++)
+            out[j][i] = v[j];
+    }
+    free(first);
+}
+
+static void study_ci_fn(double x, double n, const void *ctx, double *v)
+{
+    const msc_settings *s = ctx;
+    msc_study_ci_compute(s->study_ci, x, n, s->level, &v[0], &v[1]);
 }
 
 static int study_cis(msc_outcome_result *o, const msc_settings *s)
@@ -43,32 +67,7 @@ static int study_cis(msc_outcome_result *o, const msc_settings *s)
     o->ci_hi = malloc(o->k * sizeof *o->ci_hi);
     if (!o->ci_lo || !o->ci_hi)
         return MSC_ERR_NOMEM;
-    size_t cap = 64;
-    while (cap < 2 * o->k && cap < ((size_t)1 << 20))
-        cap *= 2;
-    ci_slot *t = calloc(cap, sizeof *t);
-    size_t used = 0;
-    for (size_t i = 0; i < o->k; i++) {
-        double x = o->xi[i], n = o->ni[i];
-        if (t) {
-            size_t h = (size_t)(mix(x, n) & (cap - 1));
-            while (t[h].used && !(t[h].x == x && t[h].n == n))
-                h = (h + 1) & (cap - 1);
-            if (t[h].used) {
-                o->ci_lo[i] = t[h].lo;
-                o->ci_hi[i] = t[h].hi;
-                continue;
-            }
-            msc_study_ci_compute(s->study_ci, x, n, s->level, &o->ci_lo[i], &o->ci_hi[i]);
-            if (used < cap / 2) { /* keep the table sparse */
-                t[h] = (ci_slot){x, n, o->ci_lo[i], o->ci_hi[i], 1};
-                used++;
-            }
-        } else {
-            msc_study_ci_compute(s->study_ci, x, n, s->level, &o->ci_lo[i], &o->ci_hi[i]);
-        }
-    }
-    free(t);
+    msc_pair_values(o->xi, o->ni, o->k, study_ci_fn, s, 2, (double *const[]){o->ci_lo, o->ci_hi});
     return MSC_OK;
 }
 
@@ -108,12 +107,6 @@ static int fit_one(const double *xi, const double *ni, const double *yi, const d
     if (s->method == MSC_METHOD_GLMM)
         return msc_glmm_fit(xi, ni, vi, k, s, f, w);
     return msc_pool_fit(yi, vi, ni, k, s, f, w);
-}
-
-/* The block whose estimate and SE the subgroup test uses. */
-static const msc_estimate *test_block(const msc_fit *f)
-{
-    return f->has_random ? &f->random : &f->common;
 }
 
 static int subgroups(msc_outcome_result *o, const msc_dataset *d, const msc_settings *s)
@@ -194,14 +187,9 @@ static int subgroups(msc_outcome_result *o, const msc_dataset *d, const msc_sett
             n[j] = o->ni[i];
             y[j] = o->yi[i];
             v[j] = o->vi[i];
-        }
-        for (size_t j = 0; j < gr->k; j++) {
             gr->events_total += x[j];
             gr->n_total += n[j];
         }
-        gr->exact_est = gr->events_total / gr->n_total;
-        msc_study_ci_compute(MSC_SCI_CP, gr->events_total, gr->n_total, s->level, &gr->exact_lo,
-                             &gr->exact_hi);
         int frc = fit_one(x, n, y, v, gr->k, s, &gr->fit, &gr->warnings);
         if (frc != MSC_OK) {
             free(buf);
@@ -216,7 +204,7 @@ static int subgroups(msc_outcome_result *o, const msc_dataset *d, const msc_sett
     double sw = 0, swy = 0;
     size_t used = 0;
     for (size_t g = 0; g < G; g++) {
-        const msc_estimate *e = test_block(&o->group[g].fit);
+        const msc_estimate *e = msc_fit_main_block(&o->group[g].fit);
         if (e->se > 0.0 && isfinite(e->se) && isfinite(e->yi)) {
             sw += 1.0 / (e->se * e->se);
             swy += e->yi / (e->se * e->se);
@@ -227,7 +215,7 @@ static int subgroups(msc_outcome_result *o, const msc_dataset *d, const msc_sett
     if (used >= 2) {
         double mean = swy / sw, q = 0;
         for (size_t g = 0; g < G; g++) {
-            const msc_estimate *e = test_block(&o->group[g].fit);
+            const msc_estimate *e = msc_fit_main_block(&o->group[g].fit);
             if (e->se > 0.0 && isfinite(e->se) && isfinite(e->yi))
                 q += (e->yi - mean) * (e->yi - mean) / (e->se * e->se);
         }
@@ -314,14 +302,15 @@ static int run_outcome(msc_outcome_result *o, const msc_dataset *d, const msc_ou
         }
         double y, v;
         msc_effect_compute(m, x, n, add, mode, any0, &y, &v);
-        if (s->method != MSC_METHOD_GLMM && (!isfinite(y) || !isfinite(v) || !(v > 0.0))) {
+        if (!isfinite(y) || !isfinite(v) || !(v > 0.0)) {
             /* only with --cc-mode none (or --cc 0): logit/log of 0 or 1 */
-            add_excluded(o, r, REASON_UNDEFINED);
-            n_undefined++;
-            continue;
-        }
-        if (!isfinite(y) || !isfinite(v) || !(v > 0.0))
+            if (s->method != MSC_METHOD_GLMM) {
+                add_excluded(o, r, REASON_UNDEFINED);
+                n_undefined++;
+                continue;
+            }
             n_no_logit++; /* GLMM: kept, it fits the counts; yi and vi are null in reports */
+        }
         o->row[k] = r;
         o->xi[k] = x;
         o->ni[k] = n;
@@ -362,7 +351,7 @@ static int run_outcome(msc_outcome_result *o, const msc_dataset *d, const msc_ou
     if (rc != MSC_OK)
         return rc;
     if (m == MSC_PR || m == MSC_PLN) {
-        const msc_estimate *e = o->fit.has_random ? &o->fit.random : &o->fit.common;
+        const msc_estimate *e = msc_fit_main_block(&o->fit);
         double lo = fmin(e->ci_lo, o->fit.common.ci_lo), hi = fmax(e->ci_hi, o->fit.common.ci_hi);
         if (isfinite(e->pi_lo))
             lo = fmin(lo, e->pi_lo);

@@ -91,8 +91,18 @@ static void beta_moments(double a, double b, double *mean, double *sd, double *s
               (a * b * (s + 2.0) * (s + 3.0));
 }
 
+/* base + the Cornish-Fisher correction at the standard normal deviate z,
+ * the terms added to base one at a time from the left (the order fixes the
+ * rounding): base 0 gives the correction alone, for the CDF; base z the
+ * standardised quantile. */
+static double cornish_fisher(double base, double z, double g1, double g2)
+{
+    return base + g1 / 6.0 * (z * z - 1.0) + g2 / 24.0 * (z * z * z - 3.0 * z) -
+           g1 * g1 / 36.0 * (2.0 * z * z * z - 5.0 * z);
+}
+
 /* P(X <= x), or P(X > x) when upper is set. */
-double msc_beta_cdf(double x, double a, double b, int upper)
+static double beta_cdf(double x, double a, double b, int upper)
 {
     if (x <= 0.0)
         return upper ? 1.0 : 0.0;
@@ -109,8 +119,7 @@ double msc_beta_cdf(double x, double a, double b, int upper)
         if (fabs(w) > 38.0) /* beyond double precision (and where the map diverges) */
             return (w > 0.0) == (upper != 0) ? 0.0 : 1.0;
         for (int i = 0; i < 8; i++)
-            z = w - (g1 / 6.0 * (z * z - 1.0) + g2 / 24.0 * (z * z * z - 3.0 * z) -
-                     g1 * g1 / 36.0 * (2.0 * z * z * z - 5.0 * z));
+            z = w - cornish_fisher(0.0, z, g1, g2);
         return upper ? gsl_cdf_ugaussian_Q(z) : gsl_cdf_ugaussian_P(z);
     }
     if (x <= (a + 1.0) / (a + b + 2.0)) {
@@ -133,13 +142,12 @@ double msc_beta_quantile(double p, double a, double b, int upper)
     double mu, sd, g1, g2;
     beta_moments(a, b, &mu, &sd, &g1, &g2);
     double z = upper ? gsl_cdf_ugaussian_Qinv(p) : gsl_cdf_ugaussian_Pinv(p);
-    double x = mu + sd * (z + g1 / 6.0 * (z * z - 1.0) + g2 / 24.0 * (z * z * z - 3.0 * z) -
-                          g1 * g1 / 36.0 * (2.0 * z * z * z - 5.0 * z));
+    double x = mu + sd * cornish_fisher(z, z, g1, g2);
     double lo = 0.0, hi = 1.0;
     if (!(x > 0.0 && x < 1.0))
         x = mu;
     for (int it = 0; it < 200; it++) {
-        double f = msc_beta_cdf(x, a, b, 0) - (upper ? 1.0 - p : p);
+        double f = beta_cdf(x, a, b, 0) - (upper ? 1.0 - p : p);
         if (f > 0.0)
             hi = x;
         else
@@ -176,5 +184,5 @@ double msc_t_upper(double t, double df)
     if (isinf(t))
         return 0.0;
     double x = t * t / (df + t * t);
-    return 0.5 * msc_beta_cdf(x, 0.5, 0.5 * df, 1);
+    return 0.5 * beta_cdf(x, 0.5, 0.5 * df, 1);
 }

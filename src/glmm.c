@@ -234,7 +234,8 @@ static void evaluate(model *M, double mu, double tau, evaluation *ev)
  * rule is exact there (the integrand does not depend on z). */
 static double loglik_tau0(const model *M, double mu)
 {
-    double ll = 0, l = (mu > 0 ? mu : 0.0) + log1p(exp(-fabs(mu)));
+    double ll = 0, l, p;
+    logistic(mu, &l, &p);
     for (size_t i = 0; i < M->nu; i++)
         ll += M->u[i].m * (M->u[i].x * mu - M->u[i].n * l);
     return ll;
@@ -367,17 +368,6 @@ static double var_mu(model *M, double mu, double tau)
 
 /* ------------------------------------------------------------------ data */
 
-static uint64_t pair_hash(double x, double n)
-{
-    uint64_t a, b;
-    memcpy(&a, &x, 8);
-    memcpy(&b, &n, 8);
-    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2));
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ull;
-    return h ^ (h >> 29);
-}
-
 /* Distinct (x, n) pairs with their multiplicities. */
 static int group_pairs(const double *xi, const double *ni, size_t k, model *M)
 {
@@ -394,7 +384,7 @@ static int group_pairs(const double *xi, const double *ni, size_t k, model *M)
         slot[i] = SIZE_MAX;
     M->nu = 0;
     for (size_t i = 0; i < k; i++) {
-        size_t h = (size_t)(pair_hash(xi[i], ni[i]) & (cap - 1));
+        size_t h = (size_t)(msc_pair_hash(xi[i], ni[i]) & (cap - 1));
         while (slot[h] != SIZE_MAX &&
                !(M->u[slot[h]].x == xi[i] && M->u[slot[h]].n == ni[i]))
             h = (h + 1) & (cap - 1);
@@ -429,22 +419,59 @@ static int gauss_hermite(model *M, int nagq)
     return MSC_OK;
 }
 
-/* ------------------------------------------------------------- estimates */
-
-static void wald(msc_estimate *e, double yi, double se, double level)
+/* The random-effects fit from the common-effect mu0: sets *rc to 1 for an
+ * interior maximum (with *mu, *tau and the variance *var of mu), 0 when tau
+ * is at its boundary of 0, 2 when the maximum rises above the boundary by
+ * no more than the quadrature's error, -1 when it failed. Returns MSC_OK or
+ * MSC_ERR_NOMEM. */
+static int fit_random(const double *xi, const double *ni, size_t k, int nagq, double mu0,
+                      double *mu, double *tau, double *var, int *iters, int *rc)
 {
-    double z = msc_qnorm_upper((1.0 - level) / 2.0);
-    e->yi = yi;
-    e->se = se;
-    e->df = NAN;
-    e->stat = yi / se;
-    e->p = 2.0 * gsl_cdf_ugaussian_Q(fabs(e->stat));
-    e->ci_lo_yi = yi - z * se;
-    e->ci_hi_yi = yi + z * se;
-    e->est = msc_effect_backtransform(MSC_PLO, yi, NAN);
-    e->ci_lo = msc_effect_backtransform(MSC_PLO, e->ci_lo_yi, NAN);
-    e->ci_hi = msc_effect_backtransform(MSC_PLO, e->ci_hi_yi, NAN);
+    model M;
+    memset(&M, 0, sizeof M);
+    if (group_pairs(xi, ni, k, &M) != MSC_OK || gauss_hermite(&M, nagq) != MSC_OK) {
+        free(M.u);
+        return MSC_ERR_NOMEM;
+    }
+    /* Start where lme4 does (tau = 1), from the common-effect mu. */
+    *mu = mu0;
+    *tau = 1.0;
+    double ll = -INFINITY;
+    int r = maximise(&M, mu, tau, iters, &ll);
+    if (r == 1) {
+        /* tau = 0 can be a maximum too; the boundary wins unless the
+         * interior maximum is higher. */
+        double ll0 = loglik_tau0(&M, mu0);
+        if (ll < ll0)
+            r = 0;
+        /* An interior maximum that rises above the boundary by no more than
+         * the quadrature's own error is an artefact of the rule, not of the
+         * data: the likelihood is flat in tau (0/2, 2/2 and 2/4: lme4 warns
+         * that its Hessian is singular). The error is estimated by
+         * re-evaluating with a finer rule (2K + 1 points) at the maximum;
+         * that costs about two evaluations, so it is skipped when the gain is
+         * far beyond any error of the rule seen in practice (at most ~0.5). */
+        if (r == 1 && M.nagq < 32 && ll - ll0 < 10.0) {
+            model F = M;
+            if (gauss_hermite(&F, 2 * M.nagq + 1) == MSC_OK) {
+                evaluation fine;
+                evaluate(&F, *mu, *tau, &fine);
+                if (!(ll - ll0 > 2.0 * fabs(fine.ll - ll)))
+                    r = 2;
+            }
+        }
+    }
+    if (r == 1) {
+        *var = var_mu(&M, *mu, *tau);
+        if (!(*var > 0) || !isfinite(*var))
+            r = -1;
+    }
+    free(M.u);
+    *rc = r;
+    return MSC_OK;
 }
+
+/* ------------------------------------------------------------- estimates */
 
 /* The exact pooled proportion under homogeneity, in an estimate block. */
 static void exact(msc_estimate *e, double sx, double sn, double level)
@@ -459,29 +486,25 @@ static void exact(msc_estimate *e, double sx, double sn, double level)
     e->exact = 1;
 }
 
-static void clear(msc_estimate *e)
-{
-    e->yi = e->se = e->ci_lo_yi = e->ci_hi_yi = e->stat = e->p = e->df = NAN;
-    e->est = e->ci_lo = e->ci_hi = NAN;
-    e->pi_lo_yi = e->pi_hi_yi = e->pi_lo = e->pi_hi = e->pi_df = NAN;
-    e->exact = 0;
-}
-
 /* Wald and likelihood-ratio tests of the saturated model (one logit per
  * study) against the common one, as rma.glmm computes them from glm fits.
  * Studies with 0 or n events have infinite saturated logits with zero
  * weight: they add nothing to the Wald statistic (glm's finite iterates
  * add about 1e-6 of it) and their log-likelihood term is 0. */
-static void heterogeneity_tests(const double *xi, const double *ni, size_t k, double p0,
-                                msc_heterogeneity *h)
+static int heterogeneity_tests(const double *xi, const double *ni, size_t k, double p0,
+                               msc_heterogeneity *h)
 {
-    double sw = 0, swy = 0, dev = 0;
+    /* the saturated logits and their variances, without correction */
+    double *y = malloc(2 * k * sizeof *y);
+    if (!y)
+        return MSC_ERR_NOMEM;
+    double *v = y + k, dev = 0;
+    size_t m = 0;
     for (size_t i = 0; i < k; i++) {
         double x = xi[i], n = ni[i];
         if (x > 0 && x < n) {
-            double w = 1.0 / (1.0 / x + 1.0 / (n - x));
-            sw += w;
-            swy += w * log(x / (n - x));
+            msc_effect_compute(MSC_PLO, x, n, 0.0, MSC_CC_NONE, 0, &y[m], &v[m]);
+            m++;
             dev += x * log(x / (n * p0));
             dev += (n - x) * log((n - x) / (n * (1.0 - p0)));
         } else if (x == 0) {
@@ -491,30 +514,27 @@ static void heterogeneity_tests(const double *xi, const double *ni, size_t k, do
         }
     }
     double q = 0;
-    if (sw > 0) {
-        double ybar = swy / sw;
-        for (size_t i = 0; i < k; i++) {
-            double x = xi[i], n = ni[i];
-            if (x > 0 && x < n) {
-                double w = 1.0 / (1.0 / x + 1.0 / (n - x)), r = log(x / (n - x)) - ybar;
-                q += w * r * r;
-            }
-        }
+    if (m > 0) {
+        msc_wsums ws;
+        msc_wsums_compute(y, v, m, 0.0, &ws);
+        q = ws.q;
     }
+    free(y);
     double df = (double)k - 1.0;
     h->df = df;
     h->Q = q;
     h->Q_lrt = 2.0 * dev > 0 ? 2.0 * dev : 0.0;
     h->Q_p = df > 0 ? gsl_cdf_chisq_Q(h->Q, df) : NAN;
     h->Q_lrt_p = df > 0 ? gsl_cdf_chisq_Q(h->Q_lrt, df) : NAN;
+    return MSC_OK;
 }
 
 int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
                  const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
     memset(f, 0, sizeof *f);
-    clear(&f->common);
-    clear(&f->random);
+    msc_estimate_clear(&f->common);
+    msc_estimate_clear(&f->random);
     f->method = MSC_METHOD_GLMM;
     f->k = k;
     f->has_random = 1;
@@ -528,29 +548,26 @@ int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
     h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
     if (k == 0)
         return MSC_ERR_INPUT;
+    /* Every study at 0 or at n (some of each): the likelihood never falls
+     * as tau grows (each study's term tends to Phi(-+mu/tau)), so there is
+     * no finite maximum to find; with 0/1 and 1/1 it is flat. A finite rule
+     * can still show one (lme4 reports mu = -14.7, tau^2 = 32778 for 0/10,
+     * 20/20, 0/15, 12/12); that is an artefact of the quadrature. */
     double sx = 0, sn = 0;
+    int separated = 1;
     for (size_t i = 0; i < k; i++) {
         sx += xi[i];
         sn += ni[i];
+        if (xi[i] != 0 && xi[i] != ni[i])
+            separated = 0;
     }
     /* metafor's typical within-study variance from escalc's vi,
-     * (k - 1) / (sum w - sum w^2 / sum w). That difference cancels to noise
-     * (even below 0, giving I^2 < 0) when one weight dominates, so it is
-     * summed as 2 sum_{i<j} w_i w_j / sum w, all terms positive. */
-    double swv = 0, pre = 0, cross = 0;
-    for (size_t i = 0; i < k; i++)
-        if (isfinite(vi[i]) && vi[i] > 0)
-            swv += 1.0 / vi[i];
-    for (size_t i = 0; i < k; i++)
-        if (isfinite(vi[i]) && vi[i] > 0) {
-            cross += (1.0 / vi[i]) * (pre / swv);
-            pre += 1.0 / vi[i];
-        }
-    h->vt = k > 1 ? ((double)k - 1.0) / (2.0 * cross) : NAN;
+     * (k - 1) / tr(P) */
+    h->vt = k > 1 ? ((double)k - 1.0) / msc_wsums_trp(vi, k, 0.0) : NAN;
 
     if (sx == 0 || sx == sn) {
         exact(&f->common, sx, sn, s->level);
-        exact(&f->random, sx, sn, s->level);
+        f->random = f->common;
         f->exact_fallback = 1;
         h->df = (double)k - 1.0;
         msc_warnings_add(w,
@@ -565,8 +582,12 @@ int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
     /* Common effect: logistic regression with one intercept. */
     double p0 = sx / sn;
     double mu0 = log(sx / (sn - sx));
-    wald(&f->common, mu0, 1.0 / sqrt(sn * p0 * (1.0 - p0)), s->level);
-    heterogeneity_tests(xi, ni, k, p0, h);
+    f->common.yi = mu0;
+    f->common.se = 1.0 / sqrt(sn * p0 * (1.0 - p0));
+    msc_estimate_test(&f->common, s->level, NAN);
+    msc_estimate_backtransform(&f->common, MSC_PLO, NAN);
+    if (heterogeneity_tests(xi, ni, k, p0, h) != MSC_OK)
+        return MSC_ERR_NOMEM;
 
     if (k == 1) {
         exact(&f->random, sx, sn, s->level);
@@ -579,65 +600,23 @@ int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
         return MSC_OK;
     }
 
-    model M;
-    memset(&M, 0, sizeof M);
-    if (group_pairs(xi, ni, k, &M) != MSC_OK || gauss_hermite(&M, s->nagq) != MSC_OK) {
-        free(M.u);
+    double mu = mu0, tau = 0.0, v = NAN;
+    int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
+    if (!separated &&
+        fit_random(xi, ni, k, s->nagq, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
         return MSC_ERR_NOMEM;
-    }
-    /* Every study at 0 or at n (some of each): the likelihood never falls
-     * as tau grows (each study's term tends to Phi(-+mu/tau)), so there is
-     * no finite maximum to find; with 0/1 and 1/1 it is flat. A finite rule
-     * can still show one (lme4 reports mu = -14.7, tau^2 = 32778 for 0/10,
-     * 20/20, 0/15, 12/12); that is an artefact of the quadrature. */
-    int separated = 1;
-    for (size_t i = 0; i < k && separated; i++)
-        separated = xi[i] == 0 || xi[i] == ni[i];
-    /* Start where lme4 does (tau = 1), from the common-effect mu. */
-    double mu = mu0, tau = 1.0;
-    int iters = 0;
-    double ll = -INFINITY;
-    int rc = separated ? -2 : maximise(&M, &mu, &tau, &iters, &ll);
-    /* tau = 0 can be a maximum too; the boundary wins unless the interior
-     * maximum is higher. */
-    double ll0 = loglik_tau0(&M, mu0);
-    if (rc == 1 && ll < ll0)
-        rc = 0;
-    /* An interior maximum that rises above the boundary by no more than the
-     * quadrature's own error is an artefact of the rule, not of the data:
-     * the likelihood is flat in tau (0/2, 2/2 and 2/4: lme4 warns that its
-     * Hessian is singular). The error is estimated by re-evaluating with a
-     * finer rule (2K + 1 points) at the maximum; that costs about two
-     * evaluations, so it is skipped when the gain is far beyond any error
-     * of the rule seen in practice (at most ~0.5). */
-    if (rc == 1 && M.nagq < 32 && ll - ll0 < 10.0) {
-        model F = M;
-        if (gauss_hermite(&F, 2 * M.nagq + 1) == MSC_OK) {
-            evaluation fine;
-            evaluate(&F, mu, tau, &fine);
-            if (!(ll - ll0 > 2.0 * fabs(fine.ll - ll)))
-                rc = 2;
-        }
-    }
     f->iterations = iters;
     if (rc == 1) {
-        double v = var_mu(&M, mu, tau);
-        if (!(v > 0) || !isfinite(v)) {
-            rc = -1;
-        } else {
-            wald(&f->random, mu, sqrt(v), s->level);
-            h->tau2 = tau * tau;
-            h->tau = tau;
-        }
-    }
-    free(M.u);
-    if (rc == 1) {
+        msc_estimate *e = &f->random;
+        e->yi = mu;
+        e->se = sqrt(v);
+        msc_estimate_test(e, s->level, NAN);
+        h->tau2 = tau * tau;
+        h->tau = tau;
         h->I2 = 100.0 * h->tau2 / (h->vt + h->tau2);
         h->H2 = h->tau2 / h->vt + 1.0;
-        msc_estimate *e = &f->random;
         msc_pool_prediction_interval(e, h->tau2, k, s, w);
-        e->pi_lo = msc_effect_backtransform(MSC_PLO, e->pi_lo_yi, NAN);
-        e->pi_hi = msc_effect_backtransform(MSC_PLO, e->pi_hi_yi, NAN);
+        msc_estimate_backtransform(e, MSC_PLO, NAN);
         return MSC_OK;
     }
     exact(&f->random, sx, sn, s->level);

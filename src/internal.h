@@ -5,6 +5,8 @@
 #define MSC_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "mscmeta/mscmeta.h"
 
@@ -15,17 +17,29 @@ typedef struct {
     double mean;         /* weighted mean of y */
     double q;            /* sum w (y - mean)^2 */
     double q2;           /* sum w^2 (y - mean)^2 */
-    double trp;          /* tr(P) = sum w - sum w^2 / sum w, without cancellation */
 } msc_wsums;
 
 /* Two passes (mean first, then squares) so Q keeps its precision. */
 void msc_wsums_compute(const double *yi, const double *vi, size_t k, double tau2, msc_wsums *s);
+
+/* tr(P) = sum w - sum w^2 / sum w with w_i = 1/(v_i + tau2), summed without
+ * cancellation; studies whose v_i is not finite and positive are left out
+ * (an infinite v_i has weight 0 and would add nothing anyway). */
+double msc_wsums_trp(const double *vi, size_t k, double tau2);
 
 /* Root of a decreasing function f on [lo, inf): the x with f(x) = 0. The
  * upper end of the bracket is doubled from `hi` until f changes sign, then
  * Brent's method (GSL) closes it to about 1e-13 relative. Returns 0 on
  * success, -1 if no sign change was found. */
 int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root);
+
+/* An estimate block with every value NAN, not exact (pool.c). */
+void msc_estimate_clear(msc_estimate *e);
+/* Fills the test and interval of an estimate whose yi and se are set: z, or
+ * t with df degrees of freedom when df is finite (pool.c). */
+void msc_estimate_test(msc_estimate *e, double level, double df);
+/* Estimate, interval and prediction interval on the proportion scale (pool.c). */
+void msc_estimate_backtransform(msc_estimate *e, msc_measure m, double nhm);
 
 /* Prediction interval on the model scale for a random-effects estimate e
  * (yi, se set), by s->pi: t(k-2) (HTS), z, or t(k-1); a warning when k is
@@ -37,12 +51,34 @@ void msc_pool_prediction_interval(msc_estimate *e, double tau2, size_t k, const 
 double msc_qnorm_upper(double p);          /* z with P(Z > z) = p */
 double msc_qt_upper(double p, double df);  /* t with P(T > t) = p */
 
-/* The beta distribution for shape parameters up to 1e15 (beta.c):
- * P(X <= x) or, with upper set, P(X > x); and its inverse. */
-double msc_beta_cdf(double x, double a, double b, int upper);
+/* The beta distribution for shape parameters up to 1e15 (beta.c): the x
+ * with P(X <= x) = p or, with upper set, P(X > x) = p. */
 double msc_beta_quantile(double p, double a, double b, int upper);
 /* P(T > t), Student's t with df degrees of freedom (beta.c). */
 double msc_t_upper(double t, double df);
+
+/* Hash of a study's counts (x, n), for the tables that group studies by them. */
+static inline uint64_t msc_pair_hash(double x, double n)
+{
+    uint64_t a, b;
+    memcpy(&a, &x, sizeof a);
+    memcpy(&b, &n, sizeof b);
+    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull + (a << 6) + (a >> 2));
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    return h;
+}
+
+/* Values that depend only on a study's counts, such as its intervals:
+ * fn(x, n, ctx, v) fills v[0..m) (m <= 4), and out[j][i] receives v[j] for
+ * study i. fn runs once per distinct (x, n), since large data sets of small
+ * studies repeat the same pairs many times and an exact interval costs two
+ * beta quantiles; the table of pairs is bounded, and past it (or without
+ * memory for it) fn runs once per study (analysis.c). */
+typedef void (*msc_pair_fn)(double x, double n, const void *ctx, double *v);
+void msc_pair_values(const double *x, const double *n, size_t k, msc_pair_fn fn, const void *ctx,
+                     size_t m, double *const *out);
 
 char *msc_strdup(const char *s);
 

@@ -16,17 +16,18 @@
 double msc_qnorm_upper(double p) { return gsl_cdf_ugaussian_Qinv(p); }
 double msc_qt_upper(double p, double df) { return gsl_cdf_tdist_Qinv(p, df); }
 
-static void estimate_clear(msc_estimate *e)
+void msc_estimate_clear(msc_estimate *e)
 {
     e->yi = e->se = e->ci_lo_yi = e->ci_hi_yi = NAN;
     e->stat = e->p = e->df = NAN;
     e->est = e->ci_lo = e->ci_hi = NAN;
     e->pi_lo_yi = e->pi_hi_yi = e->pi_lo = e->pi_hi = e->pi_df = NAN;
+    e->exact = 0;
 }
 
 /* Fills the test and interval of an estimate whose yi and se are set:
  * z, or t with df degrees of freedom when df is finite. */
-static void estimate_test(msc_estimate *e, double level, double df)
+void msc_estimate_test(msc_estimate *e, double level, double df)
 {
     double a2 = (1.0 - level) / 2.0;
     e->df = df;
@@ -49,7 +50,7 @@ static void estimate_test(msc_estimate *e, double level, double df)
     e->ci_hi_yi = e->yi + crit * e->se;
 }
 
-static void estimate_backtransform(msc_estimate *e, msc_measure m, double nhm)
+void msc_estimate_backtransform(msc_estimate *e, msc_measure m, double nhm)
 {
     e->est = msc_effect_backtransform(m, e->yi, nhm);
     e->ci_lo = msc_effect_backtransform(m, e->ci_lo_yi, nhm);
@@ -183,8 +184,8 @@ static const char *estimator_long_name(msc_method m)
  * double (--cc near 0, counts near 1e15) makes a weight infinite. */
 static void warn_not_finite(const msc_fit *f, msc_warnings *w)
 {
-    const msc_estimate *e[2] = {&f->common, f->has_random ? &f->random : &f->common};
-    for (int i = 0; i < 2; i++)
+    const msc_estimate *e[2] = {&f->common, &f->random};
+    for (int i = 0; i < (f->has_random ? 2 : 1); i++)
         if (!isfinite(e[i]->yi) || !isfinite(e[i]->se) || !isfinite(e[i]->est) ||
             !isfinite(e[i]->ci_lo) || !isfinite(e[i]->ci_hi) || !isfinite(f->het.tau2)) {
             msc_warnings_add(w, "a pooled value could not be computed and is shown as missing: "
@@ -199,8 +200,8 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
                  const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
     memset(f, 0, sizeof *f);
-    estimate_clear(&f->common);
-    estimate_clear(&f->random);
+    msc_estimate_clear(&f->common);
+    msc_estimate_clear(&f->random);
     f->method = s->method;
     f->k = k;
     f->has_weights = 1;
@@ -237,14 +238,14 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
                             "(metafor warns the same)");
         knha_adjust(&f->common, &s0, k, w);
     }
-    estimate_test(&f->common, s->level, fe && knha ? (double)k - 1.0 : NAN);
+    msc_estimate_test(&f->common, s->level, fe && knha ? (double)k - 1.0 : NAN);
 
     double df = (double)k - 1.0;
     h->df = df;
     if (k > 1) {
         h->Q = s0.q > 0.0 ? s0.q : 0.0;
         h->Q_p = gsl_cdf_chisq_Q(h->Q, df);
-        h->vt = df / s0.trp; /* (k-1) / tr(P), metafor's i2def 1 */
+        h->vt = df / msc_wsums_trp(vi, k, 0.0); /* (k-1) / tr(P), metafor's i2def 1 */
     } else {
         h->Q = 0.0;
         h->Q_p = 1.0;
@@ -261,7 +262,7 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
             h->H2 = 1.0;
         }
         f->sum_w_random = NAN;
-        estimate_backtransform(&f->common, s->measure, f->nhm);
+        msc_estimate_backtransform(&f->common, s->measure, f->nhm);
         warn_not_finite(f, w);
         return MSC_OK;
     }
@@ -285,7 +286,7 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
     f->random.se = sqrt(1.0 / st.sw);
     if (knha)
         knha_adjust(&f->random, &st, k, w);
-    estimate_test(&f->random, s->level, knha ? df : NAN);
+    msc_estimate_test(&f->random, s->level, knha ? df : NAN);
     if (k > 1) {
         h->I2 = 100.0 * tau2 / (h->vt + tau2);
         h->H2 = tau2 / h->vt + 1.0;
@@ -297,8 +298,8 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
                             "equals the common-effect one");
     }
     msc_pool_prediction_interval(&f->random, tau2, k, s, w);
-    estimate_backtransform(&f->common, s->measure, f->nhm);
-    estimate_backtransform(&f->random, s->measure, f->nhm);
+    msc_estimate_backtransform(&f->common, s->measure, f->nhm);
+    msc_estimate_backtransform(&f->random, s->measure, f->nhm);
     warn_not_finite(f, w);
     return MSC_OK;
 }

@@ -62,10 +62,9 @@ static void studies(FILE *fp, const msc_analysis *a, const msc_outcome_result *o
     fprintf(fp, " %7s %7s %8s  %-20s %10s %9s %s\n", "Events", "N", "Rate", h1, h2, "Rule of 3",
             "Signal");
     for (size_t i = 0; i < o->k; i++) {
-        double lo, hi;
-        msc_study_ci_compute(MSC_SCI_CP, o->xi[i], o->ni[i], sf->level, &lo, &hi);
         char ci[96];
-        snprintf(ci, sizeof ci, "[%s, %s]", pct(b1, sizeof b1, lo), pct(b2, sizeof b2, hi));
+        snprintf(ci, sizeof ci, "[%s, %s]", pct(b1, sizeof b1, sf->study_lo_exact[i]),
+                 pct(b2, sizeof b2, sf->study_hi_exact[i]));
         msc_text_pad(fp, a->data->label[o->row[i]], LABEL_W, 0);
         fprintf(fp, " %7.0f %7.0f %8s  %-20s %10s %9s %s\n", o->xi[i], o->ni[i],
                 pct(b3, sizeof b3, o->xi[i] / o->ni[i]), ci,
@@ -146,8 +145,6 @@ int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_opti
         csv_num(fp, sf->threshold);
         fprintf(fp, ",%s\n", isfinite(sf->threshold) ? (sf->exceeded ? "true" : "false") : "");
         for (size_t i = 0; !opt->summary_only && i < o->k; i++) {
-            double lo, hi;
-            msc_study_ci_compute(MSC_SCI_CP, o->xi[i], o->ni[i], sf->level, &lo, &hi);
             msc_csv_text(fp, o->data->name);
             fputs(",study,", fp);
             msc_csv_text(fp, a->data->label[o->row[i]]);
@@ -155,8 +152,8 @@ int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_opti
             csv_num(fp, o->xi[i]);
             csv_num(fp, o->ni[i]);
             csv_num(fp, o->xi[i] / o->ni[i]);
-            csv_num(fp, lo);
-            csv_num(fp, hi);
+            csv_num(fp, sf->study_lo_exact[i]);
+            csv_num(fp, sf->study_hi_exact[i]);
             csv_num(fp, sf->study_upper[i]);
             csv_num(fp, o->xi[i] == 0 ? 3.0 / o->ni[i] : NAN);
             fprintf(fp, ",%s", sf->signal[i] ? "true" : "false");

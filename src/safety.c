@@ -8,21 +8,22 @@
  * the exact proportion sum x / sum n, the exact one-sided Clopper-Pearson
  * bound. A limit is "exceeded" when that bound is above it.
  *
- * Per study: the exact one-sided upper bound (for 0 events the closed form
- * 1 - (1-level)^(1/n), beside which reports show the rule of three, 3/n),
- * and a signal flag when the study's own exact lower bound is above the
- * limit.
+ * Per study: the exact two-sided interval, the exact one-sided upper bound
+ * (for 0 events the closed form 1 - (1-level)^(1/n), beside which reports
+ * show the rule of three, 3/n), and a signal flag when the study's own exact
+ * lower bound is above the limit.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "report.h"
 
 static double pooled_upper(const msc_analysis *a, const msc_outcome_result *o, int *exact)
 {
     const msc_fit *f = &o->fit;
-    const msc_estimate *e = f->has_random ? &f->random : &f->common;
+    const msc_estimate *e = msc_fit_main_block(f);
     double level = a->settings.level;
     *exact = e->exact;
     if (e->exact)
@@ -30,8 +31,20 @@ static double pooled_upper(const msc_analysis *a, const msc_outcome_result *o, i
     if (!isfinite(e->yi) || !isfinite(e->se))
         return NAN;
     double crit = isfinite(e->df) ? msc_qt_upper(1.0 - level, e->df) : msc_qnorm_upper(1.0 - level);
-    msc_measure m = a->settings.method == MSC_METHOD_GLMM ? MSC_PLO : a->settings.measure;
-    return msc_effect_backtransform(m, e->yi + crit * e->se, f->nhm);
+    return msc_effect_backtransform(a->settings.measure, e->yi + crit * e->se, f->nhm);
+}
+
+/* A study's exact two-sided interval and one-sided upper bound. */
+static void exact_bounds(double x, double n, const void *ctx, double *v)
+{
+    double level = *(const double *)ctx;
+    msc_study_ci_compute(MSC_SCI_CP, x, n, level, &v[0], &v[1]);
+    v[2] = msc_study_ci_upper_exact(x, n, level);
+}
+
+static void exact_upper(double x, double n, const void *ctx, double *v)
+{
+    v[0] = msc_study_ci_upper_exact(x, n, *(const double *)ctx);
 }
 
 int msc_safety_evaluate(const msc_analysis *a, const double *thresholds, msc_safety **out)
@@ -52,21 +65,28 @@ int msc_safety_evaluate(const msc_analysis *a, const double *thresholds, msc_saf
         s->exceeded = isfinite(s->threshold) && s->upper_bound > s->threshold;
         s->study_upper = malloc(o->k * sizeof *s->study_upper);
         s->study_lo_exact = malloc(o->k * sizeof *s->study_lo_exact);
+        s->study_hi_exact = malloc(o->k * sizeof *s->study_hi_exact);
         s->signal = calloc(o->k, 1);
-        if (!s->study_upper || !s->study_lo_exact || !s->signal) {
+        if (!s->study_upper || !s->study_lo_exact || !s->study_hi_exact || !s->signal) {
             msc_safety_free(r, a->n_outcomes);
             return MSC_ERR_NOMEM;
         }
-        for (size_t i = 0; i < o->k; i++) {
-            double lo, hi;
-            msc_study_ci_compute(MSC_SCI_CP, o->xi[i], o->ni[i], level, &lo, &hi);
-            s->study_lo_exact[i] = lo;
-            s->study_upper[i] = msc_study_ci_upper_exact(o->xi[i], o->ni[i], level);
-            if (isfinite(s->threshold) && lo > s->threshold) {
+        if (o->ci_lo && o->ci_hi && a->settings.study_ci == MSC_SCI_CP) {
+            /* the analysis computed the same intervals already */
+            memcpy(s->study_lo_exact, o->ci_lo, o->k * sizeof *o->ci_lo);
+            memcpy(s->study_hi_exact, o->ci_hi, o->k * sizeof *o->ci_hi);
+            msc_pair_values(o->xi, o->ni, o->k, exact_upper, &level, 1,
+                            (double *const[]){s->study_upper});
+        } else {
+            msc_pair_values(o->xi, o->ni, o->k, exact_bounds, &level, 3,
+                            (double *const[]){s->study_lo_exact, s->study_hi_exact,
+                                              s->study_upper});
+        }
+        for (size_t i = 0; i < o->k; i++)
+            if (isfinite(s->threshold) && s->study_lo_exact[i] > s->threshold) {
                 s->signal[i] = 1;
                 s->n_signals++;
             }
-        }
     }
     *out = r;
     return MSC_OK;
@@ -79,6 +99,7 @@ void msc_safety_free(msc_safety *s, size_t n)
     for (size_t j = 0; j < n; j++) {
         free(s[j].study_upper);
         free(s[j].study_lo_exact);
+        free(s[j].study_hi_exact);
         free(s[j].signal);
     }
     free(s);

@@ -35,11 +35,9 @@ void msc_wsums_compute(const double *yi, const double *vi, size_t k, double tau2
         sw3 += w * w * w;
         swy += w * yi[i];
     }
-    double mean = swy / sw, q = 0, q2 = 0, pre = 0, cross = 0;
+    double mean = swy / sw, q = 0, q2 = 0;
     for (size_t i = 0; i < k; i++) {
         double w = 1.0 / (vi[i] + tau2), r = yi[i] - mean;
-        cross += w * (pre / sw); /* sum_{j<i} w_i w_j / sw: positive terms, scaled */
-        pre += w;
         q += w * r * r;
         q2 += w * w * r * r;
     }
@@ -49,9 +47,23 @@ void msc_wsums_compute(const double *yi, const double *vi, size_t k, double tau2
     s->mean = mean;
     s->q = q;
     s->q2 = q2;
+}
+
+double msc_wsums_trp(const double *vi, size_t k, double tau2)
+{
+    double sw = 0, pre = 0, cross = 0;
+    for (size_t i = 0; i < k; i++)
+        if (isfinite(vi[i]) && vi[i] > 0)
+            sw += 1.0 / (vi[i] + tau2);
+    for (size_t i = 0; i < k; i++)
+        if (isfinite(vi[i]) && vi[i] > 0) {
+            double w = 1.0 / (vi[i] + tau2);
+            cross += w * (pre / sw); /* sum_{j<i} w_i w_j / sw: positive terms, scaled */
+            pre += w;
+        }
     /* tr(P) = (sw^2 - sw2) / sw = 2 sum_{i<j} w_i w_j / sw: sw - sw2/sw
      * cancels to noise (even below 0) when one weight dominates. */
-    s->trp = 2.0 * cross;
+    return 2.0 * cross;
 }
 
 double msc_tau2_qgen(const double *yi, const double *vi, size_t k, double tau2)
@@ -162,7 +174,8 @@ static double loglik(const double *yi, const double *vi, size_t k, double tau2, 
  *   ML   (Y'PPY - tr W) / tr W^2
  *   REML (Y'PPY - tr P) / tr PP
  *   EB   (Y'PY k/(k-1) - k) / tr W
- * with, for one intercept, Y'PPY = sum w^2 r^2, tr P = sum w - sum w^2/sum w,
+ * with, for one intercept, Y'PPY = sum w^2 r^2, tr P = sum w - sum w^2/sum w
+ * (summed over pairs by msc_wsums_trp, without the cancellation),
  * tr PP = sum w^2 - 2 sum w^3/sum w + (sum w^2/sum w)^2. */
 static double fisher_step(msc_method m, const double *yi, const double *vi, size_t k, double tau2)
 {
@@ -173,10 +186,9 @@ static double fisher_step(msc_method m, const double *yi, const double *vi, size
     case MSC_METHOD_ML:
         return (s.q2 - s.sw) / s.sw2;
     case MSC_METHOD_REML: {
-        double trp = s.trp;
         double r = s.sw2 / s.sw;
         double trpp = s.sw2 - 2.0 * s.sw3 / s.sw + r * r;
-        return (s.q2 - trp) / trpp;
+        return (s.q2 - msc_wsums_trp(vi, k, tau2)) / trpp;
     }
     default: /* EB */
         return (s.q * kk / (kk - 1.0) - kk) / s.sw;
@@ -201,7 +213,7 @@ static double score(double tau2, void *p)
     case MSC_METHOD_ML:
         return s.q2 - s.sw;
     case MSC_METHOD_REML:
-        return s.q2 - s.trp;
+        return s.q2 - msc_wsums_trp(c->vi, c->k, tau2);
     default:
         return s.q * kk / (kk - 1.0) - kk;
     }
@@ -267,7 +279,7 @@ int msc_tau2_estimate(msc_method method, const double *yi, const double *vi, siz
     case MSC_METHOD_DL: {
         msc_wsums s;
         msc_wsums_compute(yi, vi, k, 0.0, &s);
-        r->tau2 = (s.q - (kk - 1.0)) / s.trp;
+        r->tau2 = (s.q - (kk - 1.0)) / msc_wsums_trp(vi, k, 0.0);
         break;
     }
     case MSC_METHOD_HE:

@@ -63,7 +63,8 @@ static void test_glmm_bound(void **state)
 }
 
 /* A study whose own exact lower bound is above the limit is a signal: 10 of
- * 20 has lower bound 0.2720 (R: binom.test(10, 20)); no limit, no verdict. */
+ * 20 has the interval [0.2720, 0.7280] (R: binom.test(10, 20)); no limit, no
+ * verdict. */
 static void test_signals_and_no_limit(void **state)
 {
     (void)state;
@@ -73,6 +74,7 @@ static void test_signals_and_no_limit(void **state)
     double t = 0.25;
     assert_int_equal(msc_safety_evaluate(a, &t, &s), MSC_OK);
     assert_close(s[0].study_lo_exact[0], 0.27195784956079183, 1e-12);
+    assert_close(s[0].study_hi_exact[0], 0.72804215043920817, 1e-12);
     assert_int_equal(s[0].n_signals, 1);
     assert_true(s[0].signal[0] && !s[0].signal[1] && !s[0].signal[2]);
     msc_safety_free(s, 1);
@@ -85,6 +87,45 @@ static void test_signals_and_no_limit(void **state)
     msc_dataset_free(d);
 }
 
+/* The per-study exact bounds are the same whether they are copied from the
+ * analysis (Clopper-Pearson study intervals) or computed (no study
+ * intervals, or another kind), and for repeated counts. */
+static void test_study_bounds_every_way(void **state)
+{
+    (void)state;
+    msc_dataset *d =
+        load_text("study,n,events\nA,20,10\nB,50,1\nC,40,0\nD,20,10\n", "events", NULL);
+    msc_settings s;
+    msc_settings_default(&s);
+    double t = 0.25;
+    msc_safety *ref = NULL;
+    for (int way = 0; way < 3; way++) {
+        s.study_ci = way == 2 ? MSC_SCI_WILSON : MSC_SCI_CP;
+        msc_analysis *a = NULL;
+        char err[MSC_ERRBUF];
+        assert_int_equal(msc_analysis_run(d, &s, way == 1 ? MSC_RUN_NO_STUDY_CI : 0u, &a, err,
+                                          sizeof err),
+                         MSC_OK);
+        msc_safety *sf = NULL;
+        assert_int_equal(msc_safety_evaluate(a, &t, &sf), MSC_OK);
+        assert_close(sf[0].study_lo_exact[3], 0.27195784956079183, 1e-12);
+        if (!ref) {
+            ref = sf;
+        } else {
+            for (size_t i = 0; i < a->outcome[0].k; i++) {
+                assert_true(sf[0].study_lo_exact[i] == ref[0].study_lo_exact[i]);
+                assert_true(sf[0].study_hi_exact[i] == ref[0].study_hi_exact[i]);
+                assert_true(sf[0].study_upper[i] == ref[0].study_upper[i]);
+                assert_int_equal(sf[0].signal[i], ref[0].signal[i]);
+            }
+            msc_safety_free(sf, 1);
+        }
+        msc_analysis_free(a);
+    }
+    msc_safety_free(ref, 1);
+    msc_dataset_free(d);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -92,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_zero_events_verdict),
         cmocka_unit_test(test_glmm_bound),
         cmocka_unit_test(test_signals_and_no_limit),
+        cmocka_unit_test(test_study_bounds_every_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -253,7 +253,6 @@ typedef struct {
     size_t *study;       /* indices into the outcome's studies */
     msc_fit fit;
     double events_total, n_total;
-    double exact_est, exact_lo, exact_hi; /* sum x / sum n in the group, Clopper-Pearson */
     msc_warnings warnings;
 } msc_group_result;
 
@@ -311,7 +310,8 @@ typedef struct {
     int exceeded;           /* upper_bound > threshold */
     int exact;              /* the bound is the exact (Clopper-Pearson) one */
     double *study_upper;    /* per study: exact one-sided upper bound, 1-(1-level)^(1/n) at x = 0 */
-    double *study_lo_exact; /* per study: exact two-sided lower bound at `level` */
+    double *study_lo_exact; /* per study: exact (Clopper-Pearson) two-sided interval at `level` */
+    double *study_hi_exact;
     unsigned char *signal;  /* per study: its exact lower bound is above the limit */
     size_t n_signals;
 } msc_safety;
