@@ -230,7 +230,8 @@ static void tau2_scoring(msc_method m, const double *yi, const double *vi, size_
         it++;
         double adj = fisher_step(m, yi, vi, k, tau2);
         if (!isfinite(adj))
-            adj = 0.0; /* also -inf (all w^2 underflow to 0): halving it would never end */
+            break; /* no step (-inf when all w^2 underflow to 0, where halving would
+                    * never end): not converged, so the bracketing below takes over */
         while (tau2 + adj < 0.0)
             adj /= 2.0; /* step halving keeps tau2 >= 0, as metafor does */
         double old = tau2;
