@@ -28,8 +28,7 @@ add() { # add DIR PREFIX_HEX FILE: writes PREFIX + FILE into DIR under its hash
 
 mkdir -p "$out/corpus-load" "$out/corpus-pipeline" "$out/corpus-quote"
 n=0
-for f in "$root"/data/*.csv "$root"/tests/reference/*.csv "$root"/tests/hostile/*.csv \
-         "$root"/tests/hostile/*.txt; do
+for f in "$root"/data/*.csv "$root"/tests/reference/*.csv "$root"/tests/hostile/*.csv; do
     [ -f "$f" ] || continue
     [ "$(wc -c < "$f")" -le 65536 ] || continue
     # loader: defaults; --events events; + --subgroup disease; ';'; tab

@@ -5,6 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+# RelWithDebInfo, as scripts/test.sh builds build/: running one after the
+# other does not rebuild everything.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 ./build/mscmeta pool data/msc_autoimmune.csv --subgroup disease --forest plots/forest.png

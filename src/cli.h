@@ -41,13 +41,12 @@ typedef struct {
     /* plots */
     const char *forest; /* pool --forest PATH */
     const char *title;
-    double width, height; /* pixels (png) or inches*100 (pdf, svg); 0 = automatic */
+    double width, height; /* pixels (png) or points (pdf, svg); 0 = automatic */
     double scale;         /* 1, or 100 for "per 100 patients" */
     double ref;           /* reference line (proportion), NAN for none */
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
-    int method_set;
 } msc_cli;
 
 /* Parses argv for `cmd` (argv[0] is the subcommand's name). Returns -1 when
@@ -81,6 +80,15 @@ typedef struct {
 int msc_out_open(msc_out *o, const char *path);
 int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
 void msc_out_abort(msc_out *o);
+
+/* A report writer: msc_report_table, msc_report_json, ... */
+typedef int (*msc_report_fn)(FILE *fp, const msc_analysis *a, const msc_report_options *opt);
+
+/* Writes a report with `report` to `output` (NULL: standard output) through
+ * msc_out: on failure nothing is left behind and the one-line error is
+ * printed. Returns an exit code. */
+int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
+                  const msc_report_options *opt);
 
 /* Temporary files to remove if a signal arrives (plots use this too). */
 void msc_cli_track_tmp(const char *path);

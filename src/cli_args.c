@@ -258,12 +258,18 @@ static int allowed(msc_command cmd, int opt)
     }
 }
 
-static const char *opt_name(int opt)
+static const struct option *find_opt(int opt)
 {
     for (const struct option *o = LONG_OPTS; o->name; o++)
         if (o->val == opt)
-            return o->name;
-    return "?";
+            return o;
+    return NULL;
+}
+
+static const char *opt_name(int opt)
+{
+    const struct option *o = find_opt(opt);
+    return o ? o->name : "?";
 }
 
 static int parse_threshold(msc_cli *c, const char *arg)
@@ -337,7 +343,6 @@ static int option(msc_cli *c, int opt, const char *arg)
                        "REML, ML, DL, HE, HS, SJ, EB, PM, FE or GLMM", &v) >= 0)
             return EXIT_USAGE;
         s->method = (msc_method)v;
-        c->method_set = 1;
         return -1;
     case O_TEST:
         if (enum_value(cmd, "--test", arg, msc_test_parse(arg), "z or knha", &v) >= 0)
@@ -450,9 +455,9 @@ int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c)
             const char *bad = argv[optind - 1];
             if (optopt == 'o')
                 return usage(cmd, "-o needs a value");
-            for (const struct option *o = LONG_OPTS; optopt && o->name; o++)
-                if (o->val == optopt && o->has_arg == required_argument)
-                    return usage(cmd, "--%s needs a value", o->name);
+            const struct option *o = optopt ? find_opt(optopt) : NULL;
+            if (o && o->has_arg == required_argument)
+                return usage(cmd, "--%s needs a value", o->name);
             return usage(cmd, "unknown option \"%.60s\"", bad);
         }
         int rc = option(c, opt, optarg);

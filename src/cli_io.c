@@ -131,6 +131,7 @@ static int load(const msc_cli *c, msc_dataset **d)
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a)
 {
     char err[MSC_ERRBUF];
+    *d = NULL;
     *a = NULL;
     int rc = load(c, d);
     if (rc != EXIT_OK)
@@ -251,4 +252,21 @@ int msc_out_commit(msc_out *o)
     }
     msc_cli_untrack_tmp(o->tmp);
     return EXIT_OK;
+}
+
+int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
+                  const msc_report_options *opt)
+{
+    msc_out out;
+    int rc = msc_out_open(&out, output);
+    if (rc != EXIT_OK)
+        return rc;
+    if (report(out.fp, a, opt) != MSC_OK) {
+        int e = errno; /* the write's error: closing and unlinking may change errno */
+        msc_out_abort(&out);
+        msc_cli_error("writing to %s failed: %s", output ? output : "standard output",
+                      strerror(e));
+        return EXIT_OUTPUT;
+    }
+    return msc_out_commit(&out);
 }

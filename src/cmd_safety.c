@@ -3,12 +3,12 @@
  * Exit 0 when no limit is exceeded, 3 when any is (so pipelines can gate
  * on it), 1 / 2 / 4 for input, usage and output errors as for pool.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 
 /* The limit of each outcome: its own COL=R, else the general R, else none.
  * A COL that is not an outcome is a usage error. */
@@ -29,10 +29,8 @@ static int thresholds_for(const msc_cli *c, const msc_analysis *a, double *t)
             j++;
         if (j == a->n_outcomes) {
             char list[512] = "";
-            for (size_t k = 0; k < a->n_outcomes; k++) {
-                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
-                strncat(list, a->outcome[k].data->name, sizeof list - strlen(list) - 1);
-            }
+            for (size_t k = 0; k < a->n_outcomes; k++)
+                msc_text_append(list, sizeof list, k ? ", " : "", a->outcome[k].data->name);
             msc_cli_error("safety: --max-rate names \"%.60s\", which is not an outcome here; the "
                           "outcomes are %s (add --events %.60s to check it)",
                           col, list, col);
@@ -49,7 +47,7 @@ int msc_cmd_safety(msc_cli *c)
     msc_analysis *a;
     msc_safety *sf = NULL;
     double *t = NULL;
-    int st, rc = msc_cli_analyse(c, 0, &d, &a);
+    int rc = msc_cli_analyse(c, 0, &d, &a);
     if (rc != EXIT_OK)
         return rc;
     t = malloc(a->n_outcomes * sizeof *t);
@@ -65,28 +63,19 @@ int msc_cmd_safety(msc_cli *c)
         rc = EXIT_OUTPUT;
         goto out;
     }
-    msc_report_options ro = {c->summary_only, strcmp(c->input, "-") ? c->input : "<stdin>", sf};
-    msc_out out;
-    if ((rc = msc_out_open(&out, c->output)) != EXIT_OK)
-        goto out;
-    st = c->format == MSC_FORMAT_JSON  ? msc_report_json(out.fp, a, &ro)
-         : c->format == MSC_FORMAT_CSV ? msc_report_safety_csv(out.fp, a, &ro)
-                                       : msc_report_safety_table(out.fp, a, &ro);
-    if (st != MSC_OK) {
-        msc_out_abort(&out);
-        msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",
-                      strerror(errno));
-        rc = EXIT_OUTPUT;
-        goto out;
-    }
-    if ((rc = msc_out_commit(&out)) != EXIT_OK)
+    /* input_name NULL: the reports name the data set's source (the file
+     * name, or "<stdin>" for "-"). */
+    msc_report_options ro = {c->summary_only, NULL, sf};
+    msc_report_fn report = c->format == MSC_FORMAT_JSON  ? msc_report_json
+                           : c->format == MSC_FORMAT_CSV ? msc_report_safety_csv
+                                                         : msc_report_safety_table;
+    if ((rc = msc_cli_write(c->output, report, a, &ro)) != EXIT_OK)
         goto out;
     for (size_t j = 0; j < a->n_outcomes; j++)
         if (sf[j].exceeded)
             rc = EXIT_SAFETY;
 out:
-    if (a)
-        msc_safety_free(sf, a->n_outcomes);
+    msc_safety_free(sf, a->n_outcomes); /* a is set: every goto comes after the analysis */
     free(t);
     msc_analysis_free(a);
     msc_dataset_free(d);

@@ -23,6 +23,7 @@
 #include <csv.h>
 
 #include "internal.h"
+#include "report.h"
 
 const char *const msc_default_events[] = {"responders", "adverse_events",
                                           "serious_adverse_events", "events"};
@@ -376,10 +377,8 @@ static void process_header(loader *L)
             }
         if (L->d->n_outcomes == 0) {
             char want[256] = "";
-            for (size_t j = 0; j < opt->n_default_events; j++) {
-                strncat(want, j ? ", " : "", sizeof want - strlen(want) - 1);
-                strncat(want, opt->default_events[j], sizeof want - strlen(want) - 1);
-            }
+            for (size_t j = 0; j < opt->n_default_events; j++)
+                msc_text_append(want, sizeof want, j ? ", " : "", opt->default_events[j]);
             header_list(L, list, sizeof list);
             fail(L, L->rec_line,
                  "no events column: none of %s is in the header (name one with --events); the "
@@ -801,6 +800,19 @@ static char line_end(const char *buf, size_t len)
     return memchr(buf, '\r', len) ? '\r' : '\n';
 }
 
+/* Reads the start of the input (at least the header line): skips a UTF-8
+ * byte order mark (moving *buf and *len past it), refuses UTF-16, sets
+ * the delimiter (given, or detected from the header). Returns the line
+ * end. */
+static char start_input(loader *L, const char **buf, size_t *len, char delimiter)
+{
+    *buf = skip_bom(*buf, len);
+    refuse_utf16(L, *buf, *len);
+    L->delim = detect_delim(*buf, *len, delimiter);
+    csv_set_delim(&L->p, (unsigned char)L->delim);
+    return line_end(*buf, *len);
+}
+
 int msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
                             const msc_load_options *opt, msc_dataset **out, char *err,
                             size_t errlen)
@@ -810,11 +822,8 @@ int msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
     int rc = setup(&L, name, opt, err, errlen);
     if (rc != MSC_OK)
         return rc;
-    buf = skip_bom(buf, &len);
-    refuse_utf16(&L, buf, len);
-    L.delim = detect_delim(buf, len, opt->delimiter);
-    csv_set_delim(&L.p, (unsigned char)L.delim);
-    feed(&L, buf, len, line_end(buf, len));
+    char eol = start_input(&L, &buf, &len, opt->delimiter);
+    feed(&L, buf, len, eol);
     return finish(&L, out);
 }
 
@@ -861,11 +870,8 @@ int msc_dataset_load(FILE *fp, const char *name, const msc_load_options *opt, ms
             }
             first = 0;
             size_t l = len;
-            const char *b = skip_bom(buf, &l);
-            refuse_utf16(&L, b, l);
-            L.delim = detect_delim(b, l, opt->delimiter);
-            csv_set_delim(&L.p, (unsigned char)L.delim);
-            eol = line_end(b, l);
+            const char *b = buf;
+            eol = start_input(&L, &b, &l, opt->delimiter);
             feed(&L, b, l, eol);
         } else {
             feed(&L, buf, len, eol);

@@ -4,8 +4,10 @@
  * never a silent truncation.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -30,8 +32,27 @@ static void usage_top(FILE *fp)
             "  --help      this text\n");
 }
 
+/* A standard descriptor closed at startup (mscmeta ... >&-) would be taken
+ * by the next file opened, the input or the temporary output file, which
+ * would then receive what goes to stdout or stderr. Each one closed is
+ * reopened on /dev/null the way round that keeps it unusable: standard
+ * input write-only, standard output and error read-only. Reading or
+ * writing it still fails with EBADF as if it were closed, so the messages
+ * and exit codes stay those of a closed descriptor. */
+static void reserve_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (got >= 0 && got != fd) /* not the lowest free descriptor: cannot happen */
+            close(got);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    reserve_std_fds();
     gsl_set_error_handler_off(); /* GSL must return errors, never abort() */
     msc_cli_install_signals();
     if (argc < 2) {
@@ -80,12 +101,11 @@ int main(int argc, char **argv)
         rc = msc_cmd_plot(&c);
         break;
     }
-    /* Closing stdout flushes it: a full disk or closed pipe shows up here.
-     * A closed stdout we never wrote to (-o FILE >&-) fails only the close,
-     * with EBADF: not an error (as gnulib's close_stdout). */
+    /* Closing stdout flushes it: a full disk, closed pipe or closed stdout
+     * shows up here. */
     int bad = fflush(stdout) != 0 || ferror(stdout);
     int err = errno;
-    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+    if (fclose(stdout) != 0 && !bad) {
         bad = 1;
         err = errno;
     }

@@ -1,7 +1,8 @@
 /*
- * Helpers shared by the report writers and plots: safe display of user text
- * and the long names of settings.
+ * Helpers shared by the report writers and plots: safe display of user text,
+ * number formats and the long names of settings.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,36 @@ void msc_text_print(FILE *fp, const char *s)
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
 }
 
+void msc_text_warnings(FILE *fp, const char *prefix, const msc_warnings *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        fputs(prefix, fp);
+        msc_text_print(fp, w->msg[i]);
+        fputc('\n', fp);
+    }
+}
+
+void msc_text_append(char *buf, size_t size, const char *sep, const char *s)
+{
+    strncat(buf, sep, size - strlen(buf) - 1);
+    strncat(buf, s, size - strlen(buf) - 1);
+}
+
+const char *msc_pvalue_text(char *buf, size_t len, double p, int decimals, msc_p_style style)
+{
+    /* 10^-decimals, exactly as the literals 0.1, 0.01, ... */
+    static const double bound[] = {1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
+    int d = decimals < 1 ? 1 : decimals > 6 ? 6 : decimals;
+    int prose = style == MSC_P_PROSE;
+    if (!isfinite(p))
+        snprintf(buf, len, "%s", prose ? "p = NA" : "NA");
+    else if (p < bound[d - 1])
+        snprintf(buf, len, "%s%.*f", prose ? "p < " : "<", d, bound[d - 1]);
+    else
+        snprintf(buf, len, "%s%.*f", prose ? "p = " : "", d, p);
+    return buf;
+}
+
 const char *msc_measure_scale_name(msc_measure m)
 {
     static const char *const n[] = {"raw proportion", "log", "logit", "arcsine square root",
@@ -96,4 +127,10 @@ const char *msc_study_ci_long_name(msc_study_ci c)
 const msc_estimate *msc_fit_main_block(const msc_fit *f)
 {
     return f->has_random ? &f->random : &f->common;
+}
+
+int msc_fit_het_estimable(const msc_fit *f)
+{
+    /* random.exact is set exactly where the GLMM falls back (exact_fallback) */
+    return !(f->random.exact && !(f->het.tau2 == 0.0));
 }

@@ -46,6 +46,12 @@ void msc_csv_text(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
+void msc_csv_num(FILE *fp, double v)
+{
+    if (isfinite(v))
+        fprintf(fp, "%.17g", v);
+}
+
 static void row_write(FILE *fp, const row *r)
 {
     for (int i = 0; i < NCOL; i++) {
@@ -53,8 +59,8 @@ static void row_write(FILE *fp, const row *r)
             fputc(',', fp);
         if (r->text[i])
             msc_csv_text(fp, r->text[i]);
-        else if (isfinite(r->v[i]))
-            fprintf(fp, "%.17g", r->v[i]);
+        else
+            msc_csv_num(fp, r->v[i]);
     }
     fputc('\n', fp);
 }

@@ -56,20 +56,30 @@ static void put_json(jw *w, json_t *v)
     json_decref(v);
 }
 
-/* Writes the members of object v (without its braces) after a comma into
- * the object being written, and releases v. */
-static void put_members(jw *w, json_t *v)
+enum { OPEN, MEMBERS };
+
+/* Writes object v without its closing brace, so that more members can
+ * stream in after it, and releases v. OPEN starts a new object with v's
+ * members; MEMBERS adds them, after a comma, to the object being written
+ * (nothing when v is empty). Returns -1, with w->err set, when v could not
+ * be encoded (nothing written). */
+static int put_partial(jw *w, json_t *v, int how)
 {
-    char *text = v && json_object_size(v) ? json_dumps(v, JFLAGS) : NULL;
-    if (text) {
-        text[strlen(text) - 1] = '\0'; /* the closing brace */
+    char *text = v ? json_dumps(v, JFLAGS) : NULL;
+    json_decref(v);
+    if (!text) {
+        w->err = 1;
+        return -1;
+    }
+    text[strlen(text) - 1] = '\0'; /* the closing brace */
+    if (how == OPEN) {
+        put(w, text);
+    } else if (text[1]) { /* "{" alone: no members */
         put(w, ",");
         put(w, text + 1); /* after the opening brace */
-    } else if (!v) {
-        w->err = 1;
     }
     free(text);
-    json_decref(v);
+    return 0;
 }
 
 static void put_key(jw *w, const char *key)
@@ -164,7 +174,7 @@ static json_t *study_json(const msc_analysis *a, const msc_outcome_result *o, si
     json_object_set_new(s, "vi", num(o->vi[i]));
     json_object_set_new(s, "weight_common", num(msc_outcome_weight(o, i, 0)));
     json_object_set_new(s, "weight_random", num(msc_outcome_weight(o, i, 1)));
-    if (sf && sf->study_upper) {
+    if (sf) { /* msc_safety_evaluate fills study_upper for every outcome pooled */
         json_object_set_new(s, "upper_bound", num(sf->study_upper[i]));
         json_object_set_new(s, "rule_of_three", o->xi[i] == 0 ? num(3.0 / o->ni[i]) : json_null());
         json_object_set_new(s, "signal", json_boolean(sf->signal[i]));
@@ -197,16 +207,8 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
     json_object_set_new(head, "k", json_integer((json_int_t)o->k));
     json_object_set_new(head, "skipped", json_boolean(o->skipped));
     /* Open the object by hand so the study array can stream in. */
-    char *text = json_dumps(head, JFLAGS);
-    json_decref(head);
-    if (!text) {
-        w->err = 1;
+    if (put_partial(w, head, OPEN) < 0)
         return;
-    }
-    text[strlen(text) - 1] = '\0'; /* drop the closing brace */
-    put(w, text);
-    free(text);
-
     put(w, ",");
     put_key(w, "studies");
     put(w, "[");
@@ -250,7 +252,7 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
     }
     /* Members so far; the subgroups stream in one at a time after them (a
      * file may have as many levels as studies). */
-    put_members(w, tail);
+    put_partial(w, tail, MEMBERS);
     tail = json_object();
     if (d->group_col && !o->skipped) {
         put(w, ",");
@@ -280,7 +282,7 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
     if (sf)
         json_object_set_new(tail, "safety", safety_json(a, sf));
     json_object_set_new(tail, "warnings", warnings_json(&o->warnings));
-    put_members(w, tail);
+    put_partial(w, tail, MEMBERS);
     put(w, "}");
 }
 
@@ -314,13 +316,8 @@ int msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o
     json_object_set_new(head, "subgroup",
                         a->data->group_col ? str(a->data->group_col) : json_null());
     json_object_set_new(head, "warnings", warnings_json(&a->data->warnings));
-    char *text = json_dumps(head, JFLAGS);
-    json_decref(head);
-    if (!text)
+    if (put_partial(&w, head, OPEN) < 0)
         return MSC_ERR_NOMEM;
-    text[strlen(text) - 1] = '\0';
-    put(&w, text);
-    free(text);
     put(&w, ",");
     put_key(&w, "outcomes");
     put(&w, "[");

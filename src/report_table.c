@@ -22,29 +22,6 @@ static const char *num(char *buf, size_t len, const char *fmt, double v)
     return buf;
 }
 
-static const char *pval(char *buf, size_t len, double p)
-{
-    if (!isfinite(p))
-        snprintf(buf, len, "NA");
-    else if (p < 0.0001)
-        snprintf(buf, len, "<0.0001");
-    else
-        snprintf(buf, len, "%.4f", p);
-    return buf;
-}
-
-/* "p = 0.0685" or "p < 0.0001", for running text */
-static const char *prel(char *buf, size_t len, double p)
-{
-    if (!isfinite(p))
-        snprintf(buf, len, "p = NA");
-    else if (p < 0.0001)
-        snprintf(buf, len, "p < 0.0001");
-    else
-        snprintf(buf, len, "p = %.4f", p);
-    return buf;
-}
-
 static const char *interval(char *buf, size_t len, double lo, double hi)
 {
     if (!isfinite(lo) || !isfinite(hi))
@@ -136,15 +113,14 @@ static void study_rows(FILE *fp, const msc_analysis *a, const msc_outcome_result
         fprintf(fp, "(-- the GLMM has no inverse-variance study weights)\n");
 }
 
-static void estimate_row(FILE *fp, const char *name, const msc_estimate *e, const char *scale)
+static void estimate_row(FILE *fp, const char *name, const msc_estimate *e)
 {
     char b1[64], b2[32], b3[32], b4[32], b5[32], b6[32];
-    (void)scale;
     msc_text_pad(fp, name, LABEL_W, 0);
     fprintf(fp, "  %-8s %-18s %9s %8s %8s %8s", num(b6, sizeof b6, "%.4f", e->est),
             interval(b1, sizeof b1, e->ci_lo, e->ci_hi), num(b2, sizeof b2, "%.4f", e->yi),
             num(b3, sizeof b3, "%.4f", e->se), num(b4, sizeof b4, "%.3f", e->stat),
-            pval(b5, sizeof b5, e->p));
+            msc_pvalue_text(b5, sizeof b5, e->p, 4, MSC_P_SHORT));
     if (isfinite(e->df))
         fprintf(fp, "  (t, %g df)", e->df);
     fputc('\n', fp);
@@ -160,29 +136,27 @@ static void pooled_rows(FILE *fp, const msc_analysis *a, const msc_outcome_resul
     fprintf(fp, "  %-8s %-18s %9s %8s %8s %8s\n", "Prop.", b1,
             a->settings.method == MSC_METHOD_GLMM ? "logit" : msc_measure_name(a->settings.measure),
             "SE", isfinite(msc_fit_main_block(f)->df) ? "t" : "z", "p");
-    {
-        estimate_row(fp, f->common.exact ? "Common effect (exact)"
-                         : a->settings.method == MSC_METHOD_GLMM ? "Common effect (GLMM)"
-                                                                 : "Common effect",
-                     &f->common, "");
-        if (f->has_random) {
-            if (f->random.exact)
-                snprintf(b2, sizeof b2, "Random effects: exact*");
-            else
-                snprintf(b2, sizeof b2, "Random effects (%s)", msc_method_name(f->method));
-            estimate_row(fp, b2, &f->random, "");
-            const msc_estimate *r = &f->random;
-            msc_text_pad(fp, "Prediction interval", LABEL_W, 0);
-            if (isfinite(r->pi_lo))
-                fprintf(fp, "  %-8s %-18s %s\n", "", interval(b1, sizeof b1, r->pi_lo, r->pi_hi),
-                        isfinite(r->pi_df) ? (snprintf(b2, sizeof b2, "(t, %g df)", r->pi_df), b2)
-                                           : "(z)");
-            else
-                fprintf(fp, "  not available (see warnings)\n");
-            if (f->random.exact)
-                fprintf(fp, "* the GLMM could not be fitted here (see warnings): the exact pooled "
-                            "proportion, Clopper-Pearson interval\n");
-        }
+    estimate_row(fp, f->common.exact ? "Common effect (exact)"
+                     : a->settings.method == MSC_METHOD_GLMM ? "Common effect (GLMM)"
+                                                             : "Common effect",
+                 &f->common);
+    if (f->has_random) {
+        if (f->random.exact)
+            snprintf(b2, sizeof b2, "Random effects: exact*");
+        else
+            snprintf(b2, sizeof b2, "Random effects (%s)", msc_method_name(f->method));
+        estimate_row(fp, b2, &f->random);
+        const msc_estimate *r = &f->random;
+        msc_text_pad(fp, "Prediction interval", LABEL_W, 0);
+        if (isfinite(r->pi_lo))
+            fprintf(fp, "  %-8s %-18s %s\n", "", interval(b1, sizeof b1, r->pi_lo, r->pi_hi),
+                    isfinite(r->pi_df) ? (snprintf(b2, sizeof b2, "(t, %g df)", r->pi_df), b2)
+                                       : "(z)");
+        else
+            fprintf(fp, "  not available (see warnings)\n");
+        if (f->random.exact)
+            fprintf(fp, "* the GLMM could not be fitted here (see warnings): the exact pooled "
+                        "proportion, Clopper-Pearson interval\n");
     }
     msc_text_pad(fp, "Exact, if homogeneous", LABEL_W, 0);
     fprintf(fp, "  %-8.4f %-18s %.0f events / %.0f patients (Clopper-Pearson)\n", o->exact_est,
@@ -200,7 +174,7 @@ static void heterogeneity(FILE *fp, const msc_analysis *a, const msc_outcome_res
         fprintf(fp, "  not estimable from a single study\n");
         return;
     }
-    if (f->exact_fallback && !(h->tau2 == 0.0)) {
+    if (!msc_fit_het_estimable(f)) {
         fprintf(fp, "  not estimable (see warnings)\n");
         return;
     }
@@ -222,12 +196,12 @@ static void heterogeneity(FILE *fp, const msc_analysis *a, const msc_outcome_res
     fputc('\n', fp);
     if (f->method == MSC_METHOD_GLMM) {
         fprintf(fp, "  Wald Q = %s, df = %g, %s", num(b1, sizeof b1, "%.4g", h->Q), h->df,
-                prel(b2, sizeof b2, h->Q_p));
+                msc_pvalue_text(b2, sizeof b2, h->Q_p, 4, MSC_P_PROSE));
         fprintf(fp, ";  likelihood-ratio Q = %s, %s\n", num(b3, sizeof b3, "%.4g", h->Q_lrt),
-                prel(b4, sizeof b4, h->Q_lrt_p));
+                msc_pvalue_text(b4, sizeof b4, h->Q_lrt_p, 4, MSC_P_PROSE));
     } else {
         fprintf(fp, "  Q = %s, df = %g, %s\n", num(b1, sizeof b1, "%.4g", h->Q), h->df,
-                prel(b2, sizeof b2, h->Q_p));
+                msc_pvalue_text(b2, sizeof b2, h->Q_p, 4, MSC_P_PROSE));
     }
 }
 
@@ -253,20 +227,19 @@ static void subgroup_rows(FILE *fp, const msc_analysis *a, const msc_outcome_res
                 num(b5, sizeof b5, "%.4f", e->est), interval(b1, sizeof b1, e->ci_lo, e->ci_hi),
                 num(b2, sizeof b2, "%.4g", gr->fit.het.tau2),
                 num(b3, sizeof b3, "%.1f", gr->fit.het.I2), num(b4, sizeof b4, "%.4g", gr->fit.het.Q),
-                gr->k > 1 ? pval(b6, sizeof b6, gr->fit.het.Q_p) : "NA");
+                gr->k > 1 ? msc_pvalue_text(b6, sizeof b6, gr->fit.het.Q_p, 4, MSC_P_SHORT)
+                          : "NA");
     }
     fprintf(fp, "Test for subgroup differences (%s estimates): Q = %s, df = %s, %s\n",
             o->fit.has_random ? "random-effects" : "common-effect",
             num(b2, sizeof b2, "%.4g", o->Q_between), num(b3, sizeof b3, "%g", o->Q_between_df),
-            prel(b4, sizeof b4, o->Q_between_p));
-    for (size_t g = 0; g < o->n_groups; g++)
-        for (size_t i = 0; i < o->group[g].warnings.n; i++) {
-            char name[128];
-            msc_text_display(o->group[g].name, 40, name, sizeof name);
-            fprintf(fp, "  ! %s: ", name);
-            msc_text_print(fp, o->group[g].warnings.msg[i]);
-            fputc('\n', fp);
-        }
+            msc_pvalue_text(b4, sizeof b4, o->Q_between_p, 4, MSC_P_PROSE));
+    for (size_t g = 0; g < o->n_groups; g++) {
+        char name[128], prefix[sizeof name + 8];
+        msc_text_display(o->group[g].name, 40, name, sizeof name);
+        snprintf(prefix, sizeof prefix, "  ! %s: ", name);
+        msc_text_warnings(fp, prefix, &o->group[g].warnings);
+    }
 }
 
 static void excluded_rows(FILE *fp, const msc_analysis *a, const msc_outcome_result *o)
@@ -312,11 +285,7 @@ static void outcome_section(FILE *fp, const msc_analysis *a, const msc_outcome_r
     }
     if (o->warnings.n) {
         fprintf(fp, "\nWarnings:\n");
-        for (size_t i = 0; i < o->warnings.n; i++) {
-            fputs("  ! ", fp);
-            msc_text_print(fp, o->warnings.msg[i]);
-            fputc('\n', fp);
-        }
+        msc_text_warnings(fp, "  ! ", &o->warnings);
     }
 }
 
@@ -326,11 +295,7 @@ int msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *
     msc_text_display(opt->input_name ? opt->input_name : a->data->source, 80, in, sizeof in);
     fprintf(fp, "mscmeta %s: meta-analysis of proportions, %s\n", MSC_VERSION, in);
     settings_lines(fp, a);
-    for (size_t i = 0; i < a->data->warnings.n; i++) {
-        fputs("! ", fp);
-        msc_text_print(fp, a->data->warnings.msg[i]);
-        fputc('\n', fp);
-    }
+    msc_text_warnings(fp, "! ", &a->data->warnings);
     for (size_t j = 0; j < a->n_outcomes; j++)
         outcome_section(fp, a, &a->outcome[j], opt);
     return ferror(fp) ? MSC_ERR_IO : MSC_OK;

@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+/* fuzz/harness_util.c (msc_fuzz_valid_utf8) repeats these rules on
+ * purpose, as an independent check of the output: change both together. */
 size_t msc_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];

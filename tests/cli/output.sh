@@ -16,42 +16,10 @@ DATA="$HERE/../../data/msc_autoimmune.csv"
 TMP=$(mktemp -d)
 trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:exitcode=86"
-fails=0 count=0
-cd "$TMP" || exit 1
+cd "$TMP" || exit 1 # out and err below are $TMP/out and $TMP/err
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$HERE/lib.sh"
 
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-# run NAME WANT -- command...: stdout -> out, stderr -> err
-run() {
-    local name=$1 want=$2
-    shift 3
-    count=$((count + 1))
-    "$@" > out 2> err
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name: exit $got, want $want"
-        sed 's/^/  stderr: /' err | head -5
-        return 1
-    fi
-    return 0
-}
-# one_line NAME REGEX: stderr is one line, "mscmeta: ...", matching REGEX
-one_line() {
-    if [ "$(wc -l < err)" != 1 ] || ! grep -Eq -- "^mscmeta: .*$2" err; then
-        fail "$1: stderr is not one line matching /$2/"
-        sed 's/^/  stderr: /' err | head -5
-    fi
-}
-has_temp() { # DIR: is there a .mscmeta-* in DIR?
-    local f
-    for f in "$1"/.mscmeta-*; do [ -e "$f" ] && return 0; done
-    return 1
-}
-no_temps() { # NAME DIR: no .mscmeta-* left in DIR
-    if has_temp "$2"; then
-        fail "$1: temporary file left in $2"
-        rm -f "$2"/.mscmeta-*
-    fi
-}
 sum() { cksum < "$1"; }
 
 cp "$DATA" in.csv
@@ -139,10 +107,13 @@ if [ "$rc" != 4 ]; then fail "closed-pipe: exit $rc, want 4"; else one_line clos
 # -o to a file, stdout closed: the report is still written
 run closed-stdout-o 0 -- sh -c "'$BIN' pool in.csv --format json -o ok.json >&-"
 grep -q '"tool":"mscmeta"' ok.json || fail "closed-stdout-o: report missing"
+# standard input closed: reading it fails as such (the input is not empty)
+run closed-stdin 1 -- sh -c "'$BIN' pool - <&-" && one_line closed-stdin '<stdin>: cannot read: Bad file descriptor'
 
 # --- SIGINT, SIGTERM, SIGHUP while the report is being written: no partial
 # file, no temporary, and the process ends by that signal
 "$GEN" 500000 11 > big.csv
+tested=0
 for sig in INT TERM HUP; do
     count=$((count + 1))
     rm -f big.json
@@ -164,11 +135,12 @@ for sig in INT TERM HUP; do
         echo "note: SIG$sig: the run finished before its temporary file was seen; not tested"
         continue
     fi
+    tested=$((tested + 1))
     want=$((128 + $(kill -l "$sig")))
     [ "$rc" = "$want" ] || fail "SIG$sig: exit $rc, want $want (killed by the signal)"
     [ -e big.json ] && fail "SIG$sig: partial output big.json left"
     no_temps "SIG$sig" .
 done
+[ "$tested" -gt 0 ] || fail "signals: no run was caught with its temporary file; none of SIGINT, SIGTERM, SIGHUP tested"
 
-echo "output: $count commands, $fails failure(s)"
-[ "$fails" = 0 ]
+finish output

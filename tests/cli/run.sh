@@ -7,35 +7,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DATA="$HERE/../../data/msc_autoimmune.csv"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-fails=0 count=0
-
-# check NAME WANT_EXIT -- command...   (stdout -> $TMP/out, stderr -> $TMP/err)
-check() {
-    local name=$1 want=$2
-    shift 3
-    count=$((count + 1))
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL $name: exit $got, want $want"; sed 's/^/  stderr: /' "$TMP/err" | head -5
-        fails=$((fails + 1)); return 1
-    fi
-    return 0
-}
-# expect NAME FILE REGEX: the file matches the (extended) regex
-expect() {
-    if ! grep -Eq -- "$3" "$2"; then
-        echo "FAIL $1: $(basename "$2") does not match /$3/"; head -5 "$2" | sed 's/^/  /'
-        fails=$((fails + 1))
-    fi
-}
-lines() { # NAME FILE N: the file has exactly N lines
-    local n; n=$(wc -l <"$2")
-    if [ "$n" != "$3" ]; then echo "FAIL $1: $n lines in $(basename "$2"), want $3"; fails=$((fails + 1)); fi
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$HERE/lib.sh"
 
 # --- the example, no options (issue 2, "done when")
-check example 0 -- "$BIN" pool "$DATA"
+run example 0 -- "$BIN" pool "$DATA"
 expect example-responders "$TMP/out" '^== responders \(k = 9 studies'
 expect example-ae "$TMP/out" '^== adverse_events \(k = 2 studies'
 expect example-sae "$TMP/out" '^== serious_adverse_events \(k = 10 studies'
@@ -44,79 +20,78 @@ expect example-random "$TMP/out" '^Random effects \(REML\) +0\.5781'
 lines example-quiet "$TMP/err" 0
 
 # --- help and version
-check help 0 -- "$BIN" --help
+run help 0 -- "$BIN" --help
 expect help-text "$TMP/out" 'Commands:'
-check pool-help 0 -- "$BIN" pool --help
+run pool-help 0 -- "$BIN" pool --help
 expect pool-help-text "$TMP/out" '--method M'
-check safety-help 0 -- "$BIN" safety --help
-check version 0 -- "$BIN" --version
+run safety-help 0 -- "$BIN" safety --help
+run version 0 -- "$BIN" --version
 expect version-text "$TMP/out" '^mscmeta [0-9]+\.[0-9]+\.[0-9]+$'
 
 # --- usage errors: exit 2, one line on stderr
-check no-args 2 -- "$BIN"
-check unknown-command 2 -- "$BIN" frobnicate "$DATA"
-check no-input 2 -- "$BIN" pool
+run no-args 2 -- "$BIN"
+run unknown-command 2 -- "$BIN" frobnicate "$DATA"
+run no-input 2 -- "$BIN" pool
 expect no-input-msg "$TMP/err" '^mscmeta: pool: no input file'
-check unknown-option 2 -- "$BIN" pool "$DATA" --frobnicate
+run unknown-option 2 -- "$BIN" pool "$DATA" --frobnicate
 expect unknown-option-msg "$TMP/err" 'unknown option "--frobnicate"'
 lines unknown-option-one-line "$TMP/err" 1
-check bad-method 2 -- "$BIN" pool "$DATA" --method XYZ
+run bad-method 2 -- "$BIN" pool "$DATA" --method XYZ
 expect bad-method-msg "$TMP/err" '^mscmeta: pool: --method: unknown value "XYZ"; choose REML'
-check bad-level 2 -- "$BIN" pool "$DATA" --level 1.5
-check missing-value 2 -- "$BIN" pool "$DATA" --method
+run bad-level 2 -- "$BIN" pool "$DATA" --level 1.5
+run missing-value 2 -- "$BIN" pool "$DATA" --method
 expect missing-value-msg "$TMP/err" '--method needs a value'
-check glmm-pfT 2 -- "$BIN" pool "$DATA" --method GLMM --measure PFT
-check two-inputs 2 -- "$BIN" pool "$DATA" "$DATA"
-check output-is-input 2 -- "$BIN" pool "$DATA" -o "$DATA"
+run glmm-pfT 2 -- "$BIN" pool "$DATA" --method GLMM --measure PFT
+run two-inputs 2 -- "$BIN" pool "$DATA" "$DATA"
+run output-is-input 2 -- "$BIN" pool "$DATA" -o "$DATA"
 expect output-is-input-msg "$TMP/err" 'is the input file'
-check safety-no-limit 2 -- "$BIN" safety "$DATA"
+run safety-no-limit 2 -- "$BIN" safety "$DATA"
 expect safety-no-limit-msg "$TMP/err" '--max-rate is required'
-check safety-bad-limit 2 -- "$BIN" safety "$DATA" --max-rate 5
-check safety-unknown-col 2 -- "$BIN" safety "$DATA" --max-rate foo=0.1
+run safety-bad-limit 2 -- "$BIN" safety "$DATA" --max-rate 5
+run safety-unknown-col 2 -- "$BIN" safety "$DATA" --max-rate foo=0.1
 expect safety-unknown-col-msg "$TMP/err" '"foo", which is not an outcome'
-check format-on-plot 2 -- "$BIN" funnel "$DATA" --format json
+run format-on-plot 2 -- "$BIN" funnel "$DATA" --format json
 
 # --- input errors: exit 1, file:line
 printf 'study,n,events\nA,10,2\nB,12.5,2\n' >"$TMP/bad.csv"
-check bad-n 1 -- "$BIN" pool "$TMP/bad.csv" --events events -o "$TMP/never.json"
+run bad-n 1 -- "$BIN" pool "$TMP/bad.csv" --events events -o "$TMP/never.json"
 expect bad-n-msg "$TMP/err" '^mscmeta: .*bad\.csv:3: column "n": "12\.5" is not a whole number$'
 lines bad-n-nothing-on-stdout "$TMP/out" 0
-[ -e "$TMP/never.json" ] && { echo "FAIL bad-n: output file written"; fails=$((fails + 1)); }
-ls -a "$TMP" | grep -q '^\.mscmeta-' && { echo "FAIL bad-n: temporary file left"; fails=$((fails + 1)); }
-check missing-file 1 -- "$BIN" pool "$TMP/nope.csv"
+[ -e "$TMP/never.json" ] && fail "bad-n: output file written"
+no_temps bad-n "$TMP"
+run missing-file 1 -- "$BIN" pool "$TMP/nope.csv"
 expect missing-file-msg "$TMP/err" 'nope\.csv: cannot open: No such file'
 
 # --- standard input, formats, output file
-check stdin 0 -- sh -c "'$BIN' pool - --format csv < '$DATA'"
+run stdin 0 -- sh -c "'$BIN' pool - --format csv < '$DATA'"
 expect stdin-csv-header "$TMP/out" '^outcome,type,group,study,row,events,n,proportion'
 expect stdin-csv-random "$TMP/out" '^"responders","random",'
-check json-file 0 -- "$BIN" pool "$DATA" --format json -o "$TMP/r.json"
+run json-file 0 -- "$BIN" pool "$DATA" --format json -o "$TMP/r.json"
 lines json-file-stdout-empty "$TMP/out" 0
 expect json-file-content "$TMP/r.json" '"tool":"mscmeta"'
-check summary-only 0 -- "$BIN" pool "$DATA" --summary-only --format json
+run summary-only 0 -- "$BIN" pool "$DATA" --summary-only --format json
 expect summary-only-empty "$TMP/out" '"studies":\[\]'
-check subgroup 0 -- "$BIN" pool "$DATA" --subgroup disease --events responders
+run subgroup 0 -- "$BIN" pool "$DATA" --subgroup disease --events responders
 expect subgroup-test "$TMP/out" '^Test for subgroup differences'
 
 # --- safety exit codes: 3 above the limit, 0 below
-check safety-exceeded 3 -- "$BIN" safety "$DATA" --max-rate 0.05
+run safety-exceeded 3 -- "$BIN" safety "$DATA" --max-rate 0.05
 expect safety-exceeded-sae "$TMP/out" '^== serious_adverse_events: 4 events in 241 patients, 10 studies =='
 expect safety-exceeded-verdict "$TMP/out" 'EXCEEDED'
-check safety-below 0 -- "$BIN" safety "$DATA" --events serious_adverse_events --max-rate 0.10
+run safety-below 0 -- "$BIN" safety "$DATA" --events serious_adverse_events --max-rate 0.10
 expect safety-below-verdict "$TMP/out" 'not exceeded'
 printf 'study,n,serious_adverse_events\nA,10,0\nB,20,0\nC,15,0\nD,5,0\n' >"$TMP/zero.csv"
-check safety-zero-3 3 -- "$BIN" safety "$TMP/zero.csv" --max-rate 0.05 --format json
+run safety-zero-3 3 -- "$BIN" safety "$TMP/zero.csv" --max-rate 0.05 --format json
 expect safety-zero-bound "$TMP/out" '"upper_bound":0\.0581550791169722'
-check safety-zero-0 0 -- "$BIN" safety "$TMP/zero.csv" --max-rate 0.06
-check safety-per-outcome 0 -- "$BIN" safety "$DATA" --max-rate serious_adverse_events=0.1 --max-rate adverse_events=0.95
-check safety-csv 3 -- "$BIN" safety "$DATA" --max-rate 0.05 --format csv
+run safety-zero-0 0 -- "$BIN" safety "$TMP/zero.csv" --max-rate 0.06
+run safety-per-outcome 0 -- "$BIN" safety "$DATA" --max-rate serious_adverse_events=0.1 --max-rate adverse_events=0.95
+run safety-csv 3 -- "$BIN" safety "$DATA" --max-rate 0.05 --format csv
 expect safety-csv-pooled "$TMP/out" '^"serious_adverse_events",pooled,'
 
 # --- write errors: exit 4, never silent
 if [ -w /dev/full ]; then
-    check dev-full 4 -- sh -c "'$BIN' pool '$DATA' > /dev/full"
+    run dev-full 4 -- sh -c "'$BIN' pool '$DATA' > /dev/full"
     expect dev-full-msg "$TMP/err" 'writing to standard output failed'
 fi
 
-echo "cli: $count commands, $fails failure(s)"
-[ "$fails" = 0 ]
+finish cli
