@@ -28,9 +28,13 @@ static int thresholds_for(const msc_cli *c, const msc_analysis *a, double *t)
         while (j < a->n_outcomes && strcmp(a->outcome[j].data->name, col) != 0)
             j++;
         if (j == a->n_outcomes) {
-            char list[512] = "";
-            for (size_t k = 0; k < a->n_outcomes; k++)
-                msc_text_append(list, sizeof list, k ? ", " : "", a->outcome[k].data->name);
+            /* The names come from the file's header: shown without control
+             * characters, like every name the reports print. */
+            char list[512] = "", shown[sizeof list];
+            for (size_t k = 0; k < a->n_outcomes; k++) {
+                msc_text_display(a->outcome[k].data->name, sizeof list - 1, shown, sizeof shown);
+                msc_text_append(list, sizeof list, k ? ", " : "", shown);
+            }
             msc_cli_error("safety: --max-rate names \"%.60s\", which is not an outcome here; the "
                           "outcomes are %s (add --events %.60s to check it)",
                           col, list, col);

@@ -50,6 +50,9 @@ expect safety-no-limit-msg "$TMP/err" '--max-rate is required'
 run safety-bad-limit 2 -- "$BIN" safety "$DATA" --max-rate 5
 run safety-unknown-col 2 -- "$BIN" safety "$DATA" --max-rate foo=0.1
 expect safety-unknown-col-msg "$TMP/err" '"foo", which is not an outcome'
+printf 'study,n,a\033[2Jb\nA,10,2\nB,12,3\n' >"$TMP/esc.csv"
+run safety-unknown-col-controls 2 -- "$BIN" safety "$TMP/esc.csv" --events "$(printf 'a\033[2Jb')" --max-rate foo=0.1
+expect safety-unknown-col-controls-msg "$TMP/err" 'the outcomes are a\?\[2Jb \(add'
 run format-on-plot 2 -- "$BIN" funnel "$DATA" --format json
 
 # --- input errors: exit 1, file:line
