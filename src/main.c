@@ -50,11 +50,9 @@ static void reserve_std_fds(void)
     }
 }
 
-int main(int argc, char **argv)
+/* Runs the command; returns its exit code. */
+static int run(int argc, char **argv)
 {
-    reserve_std_fds();
-    gsl_set_error_handler_off(); /* GSL must return errors, never abort() */
-    msc_cli_install_signals();
     if (argc < 2) {
         usage_top(stderr);
         return EXIT_USAGE;
@@ -62,11 +60,11 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage_top(stdout);
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_OUTPUT;
+        return EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("mscmeta %s\n", MSC_VERSION);
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_OUTPUT;
+        return EXIT_OK;
     }
     msc_command which;
     if (strcmp(cmd, "pool") == 0)
@@ -85,24 +83,26 @@ int main(int argc, char **argv)
     }
     static msc_cli c; /* large (option lists); keep it off the stack */
     int rc = msc_cli_parse(which, argc - 1, argv + 1, &c);
-    if (rc >= 0) {
-        if (fflush(stdout) != 0)
-            return EXIT_OUTPUT;
-        return rc;
-    }
+    if (rc >= 0)
+        return rc; /* --help printed (0), or a usage error (2) */
     switch (which) {
     case CMD_POOL:
-        rc = msc_cmd_pool(&c);
-        break;
+        return msc_cmd_pool(&c);
     case CMD_SAFETY:
-        rc = msc_cmd_safety(&c);
-        break;
+        return msc_cmd_safety(&c);
     default:
-        rc = msc_cmd_plot(&c);
-        break;
+        return msc_cmd_plot(&c);
     }
+}
+
+int main(int argc, char **argv)
+{
+    reserve_std_fds();
+    gsl_set_error_handler_off(); /* GSL must return errors, never abort() */
+    msc_cli_install_signals();
+    int rc = run(argc, argv);
     /* Closing stdout flushes it: a full disk, closed pipe or closed stdout
-     * shows up here. */
+     * shows up here (--help and --version too). */
     int bad = fflush(stdout) != 0 || ferror(stdout);
     int err = errno;
     if (fclose(stdout) != 0 && !bad) {

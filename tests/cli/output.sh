@@ -94,10 +94,14 @@ if [ -w /dev/full ]; then
         one_line dev-full-stdout 'writing to standard output failed: No space left on device'
     run dev-full-json 4 -- sh -c "'$BIN' pool in.csv --format json > /dev/full"
     run dev-full-csv 4 -- sh -c "'$BIN' pool in.csv --format csv > /dev/full"
+    run dev-full-version 4 -- sh -c "'$BIN' --version > /dev/full" &&
+        one_line dev-full-version 'writing to standard output failed: No space left on device'
 fi
 run closed-stdout 4 -- sh -c "'$BIN' pool in.csv >&-" &&
     one_line closed-stdout 'writing to standard output failed: Bad file descriptor'
 run closed-stdout-json 4 -- sh -c "'$BIN' pool in.csv --format json >&-"
+run closed-stdout-help 4 -- sh -c "'$BIN' pool --help >&-" &&
+    one_line closed-stdout-help 'writing to standard output failed: Bad file descriptor'
 # a reader that stops early: EPIPE (SIGPIPE is ignored), exit 4
 "$GEN" 20000 3 > mid.csv
 count=$((count + 1))
