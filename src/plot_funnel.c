@@ -45,6 +45,7 @@ typedef struct {
     double yf, yt, ys;
     int xd, yd;   /* tick label decimals */
     size_t n_leg; /* legend entries: subgroups (+ "No <column> value") */
+    size_t n_hidden; /* studies with no effect size on the model scale */
     char col[128], missing[160];
     double W, H, F;        /* canvas (points), font size */
     double x0, x1, y0, y1; /* panel, points from the top left */
@@ -63,6 +64,15 @@ static const char *legend_colour(const funnel *fu, size_t s)
     return s < fu->o->n_groups ? PALETTE[s % N_PALETTE] : C_MISSING;
 }
 
+/* Whether study i has a point: a finite effect size and a positive
+ * variance. The GLMM keeps studies with 0 or n events whose logit is
+ * undefined without a continuity correction (--cc-mode none); it fits
+ * their counts, but they have no place on a funnel plot. */
+static int drawable(const msc_outcome_result *o, size_t i)
+{
+    return isfinite(o->yi[i]) && isfinite(o->vi[i]) && o->vi[i] > 0.0;
+}
+
 /* Ranges and ticks: the studies, the region at the bottom of the axis,
  * the reference line. */
 static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
@@ -71,6 +81,10 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
     const msc_fit *f = &o->fit;
     double se_max = 0, lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < o->k; i++) {
+        if (!drawable(o, i)) {
+            fu->n_hidden++;
+            continue;
+        }
         se_max = fmax(se_max, sqrt(o->vi[i]));
         lo = fmin(lo, o->yi[i]);
         hi = fmax(hi, o->yi[i]);
@@ -92,6 +106,8 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
         lo = fmin(lo, fu->ref);
         hi = fmax(hi, fu->ref);
     }
+    if (!(lo <= hi)) /* nothing to show: no study, no estimate, no reference */
+        lo = -1, hi = 1;
     msc_plot_ticks(lo, hi, &fu->xf, &fu->xt, &fu->xs, &fu->xd);
     fu->xpad = 0.03 * (fu->xt - fu->xf);
 }
@@ -115,7 +131,8 @@ static void funnel_box(funnel *fu, const msc_plot_options *opt, double k, int ha
             leg_w += 2.0 * F;
         }
         double left = 6.0 * F, right = 1.5 * F + leg_w;
-        double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + 2 * 1.35 * F + 0.6 * F;
+        int n_lines = fu->n_hidden ? 3 : 2; /* footer lines */
+        double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
         fu->F = F;
         fu->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
         fu->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
@@ -186,7 +203,8 @@ static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
         msc_plot_text_fit(title, fu->W - 2 * F, 1.2 * F, 1, t, sizeof t);
         msc_plot_label(g, t, fx(fu, F), fy(fu, 1.5 * F), MSC_AT_SCREEN, 'l', 1.2 * F, 1, NULL);
     }
-    char lines[2][256];
+    char lines[3][256];
+    int n_lines = 2;
     int pct = (int)lround(100.0 * a->settings.level);
     if (isfinite(fu->est))
         snprintf(lines[0], sizeof lines[0],
@@ -202,7 +220,12 @@ static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
         snprintf(lines[0] + l, sizeof lines[0] - l, "; dotted: reference proportion %g", fu->ref_p);
     }
     msc_plot_method_line(a, o, lines[1], sizeof lines[1]);
-    for (int i = 0; i < 2; i++) {
+    if (fu->n_hidden)
+        snprintf(lines[n_lines++], sizeof lines[0],
+                 "Not shown: %zu stud%s with 0 or n events (no logit without a continuity "
+                 "correction)",
+                 fu->n_hidden, fu->n_hidden == 1 ? "y" : "ies");
+    for (int i = 0; i < n_lines; i++) {
         char t[512];
         msc_plot_text_fit(lines[i], fu->W - 2 * F, 0.9 * F, 0, t, sizeof t);
         msc_plot_label(g, t, fx(fu, F), fy(fu, fu->y1 + (4.6 + 1.35 * i) * F), MSC_AT_SCREEN, 'l',
@@ -273,17 +296,23 @@ static size_t emit_points(msc_gp *g, const msc_outcome_result *o, const msc_data
     size_t n = 0;
     msc_gp_cmd(g, "$g%zu << EOD\n", grp);
     if (o->n_groups == 0) {
-        for (size_t i = 0; i < o->k; i++, n++)
-            msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+        for (size_t i = 0; i < o->k; i++)
+            if (drawable(o, i)) {
+                msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+                n++;
+            }
     } else if (grp < o->n_groups) {
         const msc_group_result *gr = &o->group[grp];
-        for (size_t j = 0; j < gr->k; j++, n++) {
+        for (size_t j = 0; j < gr->k; j++) {
             size_t i = gr->study[j];
-            msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+            if (drawable(o, i)) {
+                msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
+                n++;
+            }
         }
     } else {
         for (size_t i = 0; i < o->k; i++)
-            if (!d->group[o->row[i]]) {
+            if (!d->group[o->row[i]] && drawable(o, i)) {
                 msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
                 n++;
             }

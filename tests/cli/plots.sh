@@ -92,6 +92,23 @@ ok subgroup-test grep -q "Test for subgroup differences (random effects): Q = 2.
 run glmm 0 "$BIN" forest "$DATA" --method GLMM --events responders -o "$TMP/glmm.svg"
 ok glmm-dash svg_text "$TMP/glmm.svg" "—"
 ok glmm-footnote grep -q "no inverse-variance study weights" "$TMP/glmm.svg"
+# GLMM without a continuity correction: a study at 0 events has no logit
+# (yi, vi undefined); the funnel leaves it out and says so (not "nan" in
+# the script); with every study at 0 there is nothing to draw but the notes
+printf 'study,n,responders\nA,10,0\nB,20,5\nC,15,7\nD,30,12\n' >"$TMP/z.csv"
+run funnel-glmm-zero 0 "$BIN" funnel "$TMP/z.csv" --method GLMM --cc-mode none -o "$TMP/z.svg"
+ok funnel-glmm-zero-note svg_text "$TMP/z.svg" \
+    "Not shown: 1 study with 0 or n events (no logit without a continuity correction)"
+ok funnel-glmm-zero-points test "$(grep -c "fill-opacity = '0.850000'" "$TMP/z.svg")" = 3
+printf 'study,g,n,responders\nA,x,10,0\nB,y,20,0\nC,x,15,0\n' >"$TMP/z0.csv"
+run funnel-glmm-all-zero 0 "$BIN" funnel "$TMP/z0.csv" --method GLMM --cc-mode none \
+    --subgroup g -o "$TMP/z0.svg"
+ok funnel-glmm-all-zero-note svg_text "$TMP/z0.svg" \
+    "Not shown: 3 studies with 0 or n events (no logit without a continuity correction)"
+run funnel-glmm-zero-default-cc 0 "$BIN" funnel "$TMP/z.csv" --method GLMM -o "$TMP/zc.svg"
+ok funnel-glmm-zero-default-cc-all \
+    test "$(grep -c "fill-opacity = '0.850000'" "$TMP/zc.svg")" = 4
+ok funnel-glmm-zero-default-cc-no-note test -z "$(grep -l 'Not shown' "$TMP/zc.svg")"
 
 # --- pool --forest: the numbers, then one file per outcome
 run pool-forest 0 "$BIN" pool "$DATA" --forest "$TMP/p.png"
