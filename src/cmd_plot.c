@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "mscmeta/plot.h"
@@ -48,6 +49,53 @@ static int outcome_path(const char *path, const char *part, char *out, size_t le
     return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* Draws outcome j into out, a device, FIFO or socket (a named pipe, a link
+ * to /dev/stdout), through a private temporary file whose bytes are then
+ * copied there. gnuplot must not open such a path itself: /dev/stdout
+ * would be its own standard output, where its messages are captured, and
+ * the picture would be lost. Returns an exit code. */
+static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_plot_options *po,
+                       draw_fn draw)
+{
+    char err[MSC_ERRBUF], tmp[4096];
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !dir[0])
+        dir = "/tmp";
+    int n = snprintf(tmp, sizeof tmp, "%s/.mscmeta-XXXXXX", dir);
+    int fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : (errno = ENAMETOOLONG, -1);
+    if (fd < 0) {
+        msc_cli_error("%s: cannot create a temporary file in %s: %s", out->path, dir,
+                      strerror(errno));
+        msc_out_abort(out);
+        return EXIT_OUTPUT;
+    }
+    msc_cli_track_tmp(tmp);
+    int rc = EXIT_OK;
+    int st = draw(a, j, tmp, po, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s: %s", out->path, err);
+        rc = msc_cli_exit_code(st);
+    } else {
+        char buf[65536];
+        ssize_t got;
+        while ((got = read(fd, buf, sizeof buf)) > 0)
+            if (fwrite(buf, 1, (size_t)got, out->fp) != (size_t)got)
+                break; /* msc_out_commit reports it */
+        if (got < 0) {
+            msc_cli_error("%s: cannot read the picture back: %s", out->path, strerror(errno));
+            rc = EXIT_OUTPUT;
+        }
+    }
+    close(fd);
+    unlink(tmp);
+    msc_cli_untrack_tmp(tmp);
+    if (rc != EXIT_OK) {
+        msc_out_abort(out);
+        return rc;
+    }
+    return msc_out_commit(out);
+}
+
 /* Draws outcome j to `path` through a temporary file. Returns an exit code. */
 static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const char *path,
                     const msc_plot_options *po, draw_fn draw)
@@ -61,6 +109,8 @@ static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const cha
     int rc = msc_out_open(&out, path);
     if (rc != EXIT_OK)
         return rc;
+    if (out.direct)
+        return draw_copied(&out, a, j, po, draw);
     int st = draw(a, j, out.tmp, po, err, sizeof err);
     if (st != MSC_OK) {
         msc_out_abort(&out);
@@ -68,6 +118,15 @@ static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const cha
         return msc_cli_exit_code(st);
     }
     return msc_out_commit(&out);
+}
+
+/* Whether path is where standard output goes (a link to /dev/stdout):
+ * the picture went there, so its name is not listed after it. */
+static int is_stdout(const char *path)
+{
+    struct stat a, b;
+    return fstat(STDOUT_FILENO, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
 }
 
 /* Draws every outcome of `a` to `path` (one outcome: path as given;
@@ -125,7 +184,7 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
             continue;
         }
         rc = draw_one(c, a, j, target, &po, draw);
-        if (rc == EXIT_OK && list)
+        if (rc == EXIT_OK && list && !is_stdout(target))
             printf("%s\n", target);
     }
 out:

@@ -333,8 +333,10 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
 int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
 {
     int rc = msc_gp_run(g, err, errlen);
+    /* Only a regular file can show that nothing was written: a FIFO or a
+     * device (a named pipe, /dev/stdout) always has size 0. */
     struct stat st;
-    if (rc == MSC_OK && (stat(path, &st) != 0 || st.st_size == 0)) {
+    if (rc == MSC_OK && (stat(path, &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0))) {
         snprintf(err, errlen, "gnuplot wrote no picture");
         rc = MSC_ERR_IO;
     }

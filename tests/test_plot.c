@@ -9,11 +9,13 @@
  */
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mscmeta/plot.h"
@@ -293,6 +295,51 @@ static void test_funnel(void **state)
     msc_dataset_free(d);
 }
 
+/* A picture drawn into a FIFO: gnuplot wrote it, though a FIFO's size is
+ * always 0 (not "gnuplot wrote no picture"); a child process reads it. */
+static void test_forest_to_fifo(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    char fifo[256], copy[256], err[MSC_ERRBUF];
+    snprintf(fifo, sizeof fifo, "%s/pipe.svg", tmpdir);
+    snprintf(copy, sizeof copy, "%s/pipe-read.svg", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the reader: the FIFO's bytes into a file */
+        FILE *in = fopen(fifo, "rb"), *out = fopen(copy, "wb");
+        char buf[4096];
+        size_t n;
+        while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+            fwrite(buf, 1, n, out);
+        _exit(in && out && fclose(out) == 0 ? 0 : 1);
+    }
+    msc_dataset *d = load_text(CSV, "responders", NULL);
+    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_plot_options o;
+    msc_plot_options_default(&o);
+    o.format = MSC_PLOT_SVG;
+    int rc = msc_plot_forest(a, 0, fifo, &o, err, sizeof err);
+    /* a reader still waiting for a writer (the plot failed early) gets EOF */
+    int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+    if (fd >= 0)
+        close(fd);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (rc != MSC_OK)
+        print_error("plot: %s\n", err);
+    assert_int_equal(rc, MSC_OK);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char *svg = slurp(copy);
+    assert_svg_text(svg, "Karussis 2010");
+    assert_non_null(strstr(svg, "</svg>"));
+    free(svg);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
 static void test_gnuplot_missing(void **state)
 {
     (void)state;
@@ -327,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_forest_exact_fallback),
         cmocka_unit_test(test_forest_common_effect),
         cmocka_unit_test(test_funnel),
+        cmocka_unit_test(test_forest_to_fifo),
         cmocka_unit_test(test_gnuplot_missing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -187,6 +187,29 @@ ok same-as-input-untouched cmp -s "$DATA" "$TMP/in.png"
 run no-such-dir 4 "$BIN" forest "$DATA" -o "$TMP/no/such/dir/f.png"
 ok no-temp-left no_temp_left "$TMP"
 
+# --- a named pipe, and a link to /dev/stdout read through a pipe: the
+# picture arrives whole (a FIFO has size 0: not "gnuplot wrote no picture";
+# gnuplot opening /dev/stdout itself would write into its own output)
+mkdir -p "$TMP/pipetmp"
+mkfifo "$TMP/fifo.svg"
+cat "$TMP/fifo.svg" >"$TMP/fifo-read.svg" &
+reader=$!
+run fifo 0 env TMPDIR="$TMP/pipetmp" "$BIN" forest "$DATA" --events responders -o "$TMP/fifo.svg"
+for _ in $(seq 50); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
+kill "$reader" 2>/dev/null # never left waiting for a writer that failed early
+wait "$reader" 2>/dev/null
+ok fifo-picture svg_text "$TMP/fifo-read.svg" "Karussis 2010"
+ok fifo-whole grep -q '</svg>' "$TMP/fifo-read.svg"
+ln -s /dev/stdout "$TMP/stdout.svg"
+count=$((count + 1))
+env TMPDIR="$TMP/pipetmp" "$BIN" funnel "$DATA" --events responders -o "$TMP/stdout.svg" 2>"$TMP/err" |
+    cat >"$TMP/piped.svg"
+st=${PIPESTATUS[0]}
+[ "$st" = 0 ] || fail "stdout-pipe: exit $st, want 0 ($(head -1 "$TMP/err"))"
+ok stdout-pipe-picture svg_text "$TMP/piped.svg" "Standard error"
+ok stdout-pipe-only-picture test "$(awk 'NF { l = $0 } END { print l }' "$TMP/piped.svg")" = "</svg>"
+ok pipe-no-temp-left test -z "$(ls -A "$TMP/pipetmp")"
+
 # --- outcome names become file names safely; default output folder
 printf 'study,n,events/1,my col,..\nA,10,3,4,1\nB,20,5,6,2\n' >"$TMP/names.csv"
 run names 0 "$BIN" forest "$TMP/names.csv" --events "events/1" --events "my col" --events ".." -o "$TMP/nm.svg"
