@@ -38,6 +38,24 @@ static void file_part(const char *name, size_t j, char *out, size_t len)
         snprintf(out, len, "outcome%zu", j + 1); /* nothing left to recognise it by */
 }
 
+/* Makes parts[j] differ from parts[0..j-1] (two names that clean up
+ * alike): its first 60 bytes and "_<n>", n from j + 1 up until the name is
+ * free (a suffixed name may be another outcome's own: "a b", "a?b",
+ * "a_b_3"). */
+static void unique_part(char (*parts)[72], size_t j)
+{
+    char base[61];
+    snprintf(base, sizeof base, "%s", parts[j]);
+    for (unsigned n = (unsigned)j + 1;; n++) {
+        size_t i = 0;
+        while (i < j && strcmp(parts[i], parts[j]) != 0)
+            i++;
+        if (i == j)
+            return;
+        snprintf(parts[j], sizeof parts[j], "%s_%u", base, n);
+    }
+}
+
 /* "dir/forest.png" + "responders" -> "dir/forest-responders.png". */
 static int outcome_path(const char *path, const char *part, char *out, size_t len)
 {
@@ -165,13 +183,7 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
         const char *target = path;
         if (a->n_outcomes > 1) {
             file_part(o->data->name, j, parts[j], sizeof parts[j]);
-            for (size_t i = 0; i < j; i++) /* two names that clean up alike */
-                if (strcmp(parts[i], parts[j]) == 0) {
-                    size_t l = strlen(parts[j]);
-                    snprintf(parts[j] + (l < 60 ? l : 60), sizeof parts[j] - (l < 60 ? l : 60),
-                             "_%zu", j + 1);
-                    break;
-                }
+            unique_part(parts, j);
             if (outcome_path(path, parts[j], name, len) < 0) {
                 msc_cli_error("%s: the path is too long", path);
                 rc = EXIT_OUTPUT;

@@ -216,6 +216,15 @@ run names 0 "$BIN" forest "$TMP/names.csv" --events "events/1" --events "my col"
 ok names-slash test -s "$TMP/nm-events_1.svg"
 ok names-space test -s "$TMP/nm-my_col.svg"
 ok names-dots test -s "$TMP/nm-outcome3.svg"
+# names that clean up alike get files of their own, even when the suffix
+# makes another outcome's name ("a?b" -> a_b -> a_b_3, taken: a_b_4)
+printf 'study,n,a_b_3,a b,a?b\nA,10,3,4,1\nB,20,5,6,2\n' >"$TMP/clash.csv"
+run clash 0 "$BIN" forest "$TMP/clash.csv" --events a_b_3 --events "a b" --events "a?b" \
+    -o "$TMP/cl.svg"
+ok clash-three-listed test "$(sort -u "$TMP/out" | wc -l)" = 3
+ok clash-a_b_3 svg_text "$TMP/cl-a_b_3.svg" "A b 3 (proportion)"
+ok clash-a_b svg_text "$TMP/cl-a_b.svg" "A b (proportion)"
+ok clash-a?b svg_text "$TMP/cl-a_b_4.svg" "A?b (proportion)"
 mkdir -p "$TMP/cwd"
 (cd "$TMP/cwd" && "$BIN" forest "$DATA" --events responders >/dev/null 2>&1)
 ok default-output is_png "$TMP/cwd/plots/forest.png"
