@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "internal.h"
 #include "plot_internal.h"
 #include "report.h"
 
@@ -74,18 +75,18 @@ static const short HELV_BOLD[95] = {
 /* clang-format on */
 
 /* Decodes one UTF-8 character at p (the loader made labels valid UTF-8;
- * anything else counts as one byte). Sets *cp, returns the bytes used. */
+ * an invalid byte counts as one U+FFFD, as msc_gnuplot_quote draws it).
+ * Sets *cp, returns the bytes used. */
 static size_t decode(const unsigned char *p, unsigned *cp)
 {
-    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 1;
-    unsigned v = len == 1 ? p[0] : p[0] & (0x3Fu >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        v = (v << 6) | (p[i] & 0x3Fu);
+    size_t len = msc_utf8_seq(p, 4); /* stops at the terminating NUL */
+    if (len == 0) {
+        *cp = 0xFFFD;
+        return 1;
     }
+    unsigned v = len == 1 ? p[0] : p[0] & (0x7Fu >> len); /* the lead byte's payload */
+    for (size_t i = 1; i < len; i++)
+        v = (v << 6) | (p[i] & 0x3Fu);
     *cp = v;
     return len;
 }

@@ -155,6 +155,13 @@ static void test_text_fit(void **state)
     assert_close(w, msc_plot_text_width(out, 10.0, 0), 1e-9);
     w = msc_plot_text_fit("short\x1b[1m", 100.0, 10.0, 0, out, sizeof out);
     assert_string_equal(out, "short?[1m"); /* control characters shown as '?' */
+    /* beyond ASCII, by code point: a combining accent takes nothing, a CJK
+     * character (U+4E2D) a full em, other letters and an invalid byte
+     * (U+FFFD) 0.65 em */
+    assert_close(msc_plot_text_width("e\xCC\x81", 10.0, 0), 5.56, 1e-9);
+    assert_close(msc_plot_text_width("\xE4\xB8\xAD", 10.0, 0), 10.0, 1e-9);
+    assert_close(msc_plot_text_width("\xC3\xA9\xF0\x9F\x98\x80", 10.0, 0), 6.5 + 10.0, 1e-9);
+    assert_close(msc_plot_text_width("\xFF", 10.0, 0), 6.5, 1e-9);
 }
 
 static void test_bad_options(void **state)
