@@ -153,15 +153,10 @@ static int is_stdout(const char *path)
 static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, draw_fn draw,
                     int list)
 {
-    int fmt = msc_plot_format_from_path(path);
-    if (fmt < 0) {
-        msc_cli_error("%s: the picture's format comes from its extension: use .png, .svg or .pdf",
-                      path);
-        return EXIT_USAGE;
-    }
     msc_plot_options po;
     msc_plot_options_default(&po);
-    po.format = (msc_plot_format)fmt;
+    /* msc_cli_parse checked the extension of -o and --forest */
+    po.format = (msc_plot_format)msc_plot_format_from_path(path);
     po.title = c->title;
     po.width = c->width;
     po.height = c->height;
@@ -216,14 +211,10 @@ int msc_cmd_plot(msc_cli *c)
     const char *path = c->output;
     if (!path)
         path = funnel ? "plots/funnel.png" : "plots/forest.png";
-    if (msc_plot_format_from_path(path) < 0) {
-        msc_cli_error("%s: the picture's format comes from its extension: use .png, .svg or .pdf",
-                      path);
-        return EXIT_USAGE;
-    }
     msc_dataset *d;
     msc_analysis *a;
-    int rc = msc_cli_analyse(c, 0, &d, &a);
+    /* the funnel shows no per-study interval */
+    int rc = msc_cli_analyse(c, funnel ? MSC_RUN_NO_STUDY_CI : 0u, &d, &a);
     if (rc != EXIT_OK)
         return rc;
     /* The default folder is made when needed; a folder the user names must exist. */

@@ -297,6 +297,17 @@ static void test_funnel(void **state)
     assert_svg_text(svg, "Responders (logit proportion)");
     assert_svg_text(svg, "disease");
     assert_svg_text(svg, "SLE");
+    /* it reads no per-study interval: the same picture without them */
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *b = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_analysis_run(d, &s, MSC_RUN_NO_STUDY_CI, &b, err, sizeof err), MSC_OK);
+    assert_null(b->outcome[0].ci_lo);
+    char *svg2 = draw(b, 1, "funnel-noci.svg");
+    assert_string_equal(svg2, svg);
+    free(svg2);
+    msc_analysis_free(b);
     free(svg);
     msc_analysis_free(a);
     msc_dataset_free(d);

@@ -45,8 +45,9 @@ int msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
 
 /* Draws the funnel plot of outcome `outcome`: each study's effect on the
  * model scale against its standard error (axis inverted), the pooled
- * estimate and the pseudo-confidence region at the analysis' level.
- * Returns as msc_plot_forest. */
+ * estimate and the pseudo-confidence region at the analysis' level. Needs
+ * no per-study intervals (MSC_RUN_NO_STUDY_CI will do). Returns as
+ * msc_plot_forest. */
 int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
                     const msc_plot_options *o, char *err, size_t errlen);
 
