@@ -212,6 +212,20 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
                   "set style fill solid 1.0 noborder\n");
 }
 
+/* "screen x, first y" and the like: fractions of the canvas to 6
+ * decimals, data units to 10 significant digits. */
+static void coords(msc_gp *g, int at, double x, double y)
+{
+    if (at == MSC_AT_X_DATA || at == MSC_AT_DATA)
+        msc_gp_cmd(g, "first %.10g, ", x);
+    else
+        msc_gp_cmd(g, "screen %.6f, ", x);
+    if (at == MSC_AT_Y_DATA || at == MSC_AT_DATA)
+        msc_gp_cmd(g, "first %.10g", y);
+    else
+        msc_gp_cmd(g, "screen %.6f", y);
+}
+
 void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int align, double size,
                     int bold, const char *rgb)
 {
@@ -219,12 +233,8 @@ void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int
     snprintf(font, sizeof font, "%s,%.2f", bold ? MSC_PLOT_FONT_BOLD : MSC_PLOT_FONT, size);
     msc_gp_cmd(g, "set label ");
     msc_gp_str(g, text);
-    if (at == MSC_AT_Y_DATA)
-        msc_gp_cmd(g, " at screen %.6f, first %.10g", x, y);
-    else if (at == MSC_AT_X_DATA)
-        msc_gp_cmd(g, " at first %.10g, screen %.6f", x, y);
-    else
-        msc_gp_cmd(g, " at screen %.6f, screen %.6f", x, y);
+    msc_gp_cmd(g, " at ");
+    coords(g, at, x, y);
     if (align == 'r')
         msc_gp_cmd(g, " right");
     else if (align == 'c')
@@ -234,13 +244,46 @@ void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int
     msc_gp_cmd(g, " font ");
     msc_gp_str(g, font);
     msc_gp_cmd(g, " noenhanced front textcolor rgb ");
-    msc_gp_str(g, rgb ? rgb : "#000000");
+    msc_gp_str(g, rgb ? rgb : MSC_RGB_TEXT);
     msc_gp_cmd(g, "\n");
+}
+
+void msc_plot_text(msc_gp *g, const msc_plot_frame *fr, const char *text, double x, double y,
+                   int align, double size, int bold, const char *rgb)
+{
+    if (text && *text)
+        msc_plot_label(g, text, msc_plot_sx(fr, x), msc_plot_sy(fr, y), MSC_AT_SCREEN, align, size,
+                       bold, rgb);
+}
+
+void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1, int back, int dt,
+                   double lw, const char *rgb)
+{
+    msc_gp_cmd(g, "set arrow from ");
+    coords(g, at, x0, y0);
+    msc_gp_cmd(g, " to ");
+    coords(g, at, x1, y1);
+    msc_gp_cmd(g, " nohead");
+    if (back)
+        msc_gp_cmd(g, " back");
+    if (dt)
+        msc_gp_cmd(g, " dt %d", dt);
+    msc_gp_cmd(g, " lw %g lc rgb ", lw);
+    msc_gp_str(g, rgb);
+    msc_gp_cmd(g, "\n");
+}
+
+void msc_plot_title(msc_gp *g, const msc_plot_frame *fr, const char *title, double x, double y)
+{
+    double F = fr->F;
+    char t[1024];
+    msc_plot_text_fit(title, fr->W - 2 * F, 1.2 * F, 1, t, sizeof t);
+    msc_plot_text(g, fr, t, x, y, 'l', 1.2 * F, 1, NULL);
 }
 
 /* ---------------------------------------------------------------- axes */
 
-void msc_plot_ticks(double lo, double hi, double *from, double *to, double *step, int *decimals)
+void msc_plot_ticks(double lo, double hi, msc_plot_axis *ax)
 {
     static const double MULT[] = {1.0, 2.0, 2.5, 5.0, 10.0};
     double span = hi - lo;
@@ -259,38 +302,41 @@ void msc_plot_ticks(double lo, double hi, double *from, double *to, double *step
     int d = 0;
     while (d < 8 && fabs(st * pow(10.0, d) - round(st * pow(10.0, d))) > 1e-6)
         d++;
-    *from = f;
-    *to = t;
-    *step = st;
-    *decimals = d;
+    ax->from = f;
+    ax->to = t;
+    ax->step = st;
+    ax->decimals = d;
 }
 
-void msc_plot_axis_ticks(msc_gp *g, int axis, double from, double to, double step, int decimals,
-                         double pos, double len, double label_pos, double size)
+void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ybottom)
 {
-    long n = lround((to - from) / step);
+    msc_gp_cmd(g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n",
+               msc_plot_sx(fr, fr->x0), msc_plot_sx(fr, fr->x1));
+    msc_gp_cmd(g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n",
+               msc_plot_sy(fr, fr->y0), msc_plot_sy(fr, fr->y1));
+    msc_gp_cmd(g, "set xrange [%.10g:%.10g]\nset yrange [%.10g:0]\n", xmin, xmax, ybottom);
+}
+
+void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const msc_plot_axis *ax)
+{
+    double F = fr->F;
+    long n = lround((ax->to - ax->from) / ax->step);
     for (long i = 0; i <= n && i < 1000; i++) {
-        double v = from + (double)i * step;
-        if (fabs(v) < 1e-9 * step)
+        double v = ax->from + (double)i * ax->step;
+        if (fabs(v) < 1e-9 * ax->step)
             v = 0.0; /* not "-0.0" */
         char t[64];
-        snprintf(t, sizeof t, "%.*f", decimals, v);
+        snprintf(t, sizeof t, "%.*f", ax->decimals, v);
         if (axis == 'x') {
-            msc_gp_cmd(g,
-                       "set arrow from first %.10g, screen %.6f to first %.10g, screen %.6f "
-                       "nohead lw 0.8 lc rgb ",
-                       v, pos, v, pos - len);
-            msc_gp_str(g, "#000000");
-            msc_gp_cmd(g, "\n");
-            msc_plot_label(g, t, v, label_pos, MSC_AT_X_DATA, 'c', size, 0, NULL);
+            double y = msc_plot_sy(fr, fr->y1);
+            msc_plot_line(g, MSC_AT_X_DATA, v, y, v, y - 0.35 * F / fr->H, 0, 0, 0.8, MSC_RGB_TEXT);
+            msc_plot_label(g, t, v, msc_plot_sy(fr, fr->y1 + 1.15 * F), MSC_AT_X_DATA, 'c', F, 0,
+                           NULL);
         } else {
-            msc_gp_cmd(g,
-                       "set arrow from screen %.6f, first %.10g to screen %.6f, first %.10g "
-                       "nohead lw 0.8 lc rgb ",
-                       pos, v, pos - len, v);
-            msc_gp_str(g, "#000000");
-            msc_gp_cmd(g, "\n");
-            msc_plot_label(g, t, label_pos, v, MSC_AT_Y_DATA, 'r', size, 0, NULL);
+            double x = msc_plot_sx(fr, fr->x0);
+            msc_plot_line(g, MSC_AT_Y_DATA, x, v, x - 0.35 * F / fr->W, v, 0, 0, 0.8, MSC_RGB_TEXT);
+            msc_plot_label(g, t, msc_plot_sx(fr, fr->x0 - 0.6 * F), v, MSC_AT_Y_DATA, 'r', F, 0,
+                           NULL);
         }
     }
 }
@@ -313,6 +359,20 @@ void msc_plot_column_name(const char *s, char *out, size_t outlen)
     for (; *s && n + 1 < outlen; s++)
         out[n++] = *s == '_' ? ' ' : *s;
     out[n] = '\0';
+}
+
+void msc_plot_outcome_name(const msc_outcome_result *o, char *out, size_t outlen)
+{
+    msc_plot_column_name(o->data->name, out, outlen);
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+}
+
+void msc_plot_group_names(const msc_analysis *a, char *col, size_t col_len, char *missing,
+                          size_t missing_len)
+{
+    msc_plot_column_name(a->data->group_col ? a->data->group_col : "group", col, col_len);
+    snprintf(missing, missing_len, "No %s value", col);
 }
 
 void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, char *out,

@@ -32,14 +32,10 @@
 #define LABEL_MAX_EM 24.0 /* longer study labels are cut with "..." */
 #define SMALL 0.9         /* footer and note text, relative (9 pt at 10) */
 
-#define C_TEXT "#000000"
-#define C_NOTE "#333333"
+/* The forest plot's own colours (the shared ones: MSC_RGB_*) */
 #define C_SQUARE "#3B5B8C"
-#define C_COMMON "#9A9A9A"
-#define C_RANDOM "#1A1A1A"
+#define C_COMMON "#9A9A9A" /* common-effect diamond */
 #define C_PI "#B22222"
-#define C_LINE "#7F7F7F"
-#define C_REF "#4D4D4D"
 
 typedef enum { R_STUDY, R_HEADING, R_POOLED, R_PI, R_NOTE, R_BLANK } row_kind;
 typedef enum { D_COMMON, D_RANDOM, D_EXACT } diamond_style;
@@ -72,16 +68,14 @@ typedef struct {
 
 /* The layout, in points from the top-left corner. */
 typedef struct {
-    double F, R;                          /* font size, row pitch */
-    double W, H;                          /* canvas */
+    msc_plot_frame fr;                    /* canvas, font; panel: body top (y0) to axis (y1) */
+    double R;                             /* row pitch */
     double x_label, x_events, x_n;        /* left edge of labels; right edges */
-    double x_p0, x_p1;                    /* panel */
     double x_est, x_lo, x_hi, x_w1, x_w2; /* right edges */
     double w_w1;                          /* width of the first weight column */
-    double y_title, y_head1, y_head2, y_rule, y_body, y_axis, y_axlabel, y_foot;
-    double body_rows;           /* height of the body in rows */
-    double from, to, step, pad; /* axis (display units) */
-    int decimals;
+    double y_title, y_head1, y_head2, y_rule, y_axlabel, y_foot;
+    double body_rows; /* height of the body in rows */
+    msc_plot_axis ax; /* display units */
 } layout;
 
 /* ------------------------------------------------------------- rows */
@@ -442,17 +436,17 @@ static double layout_columns(layout *L, rows *rs, double F, double target_w, con
     double panel = PANEL_EM * F;
     if (left + panel + right < need)
         panel = need - left - right;
-    L->W = left + panel + right;
+    L->fr.W = left + panel + right;
     if (target_w > 0) {
         panel = target_w - left - right;
-        L->W = target_w;
+        L->fr.W = target_w;
     }
     L->x_label = m;
     L->x_events = m + w_label + gap + w_ev;
     L->x_n = L->x_events + gap + w_n;
-    L->x_p0 = left;
-    L->x_p1 = left + panel;
-    L->x_est = L->x_p1 + pgap + w_est;
+    L->fr.x0 = left;
+    L->fr.x1 = left + panel;
+    L->x_est = L->fr.x1 + pgap + w_est;
     L->x_lo = L->x_est + sp + w_lo;
     L->x_hi = L->x_lo + sp + w_hi;
     L->x_w1 = L->x_hi + gap + w_w1;
@@ -478,23 +472,23 @@ static void layout_rows(layout *L, rows *rs, double F, double target_h, int have
     L->y_head2 = y + 0.5 * hl;
     y += hl;
     L->y_rule = y + 0.25 * F;
-    L->y_body = L->y_rule + 0.35 * F;
+    L->fr.y0 = L->y_rule + 0.35 * F;
     double body = 0;
     for (size_t i = 0; i < rs->n; i++)
         body += rs->r[i].height;
     L->body_rows = body + 0.3; /* a little air above the axis */
-    double fixed_v = L->y_body + 3.6 * F + rs->n_notes * 1.35 * F + 0.6 * F;
+    double fixed_v = L->fr.y0 + 3.6 * F + rs->n_notes * 1.35 * F + 0.6 * F;
     double h_nat = fixed_v + L->body_rows * L->R;
-    L->H = h_nat;
+    L->fr.H = h_nat;
     if (target_h > h_nat) {
         /* spread the rows, up to twice their pitch; the rest is margin */
         double R = (target_h - fixed_v) / L->body_rows;
         L->R = R < 2 * ROW_EM * F ? R : 2 * ROW_EM * F;
-        L->H = target_h;
+        L->fr.H = target_h;
     }
-    L->y_axis = L->y_body + L->body_rows * L->R;
-    L->y_axlabel = L->y_axis + 2.7 * F;
-    L->y_foot = L->y_axis + 4.0 * F;
+    L->fr.y1 = L->fr.y0 + L->body_rows * L->R;
+    L->y_axlabel = L->fr.y1 + 2.7 * F;
+    L->y_foot = L->fr.y1 + 4.0 * F;
     double yy = 0;
     for (size_t i = 0; i < rs->n; i++) {
         rs->r[i].y = yy + 0.5 * rs->r[i].height;
@@ -507,7 +501,7 @@ static void layout_rows(layout *L, rows *rs, double F, double target_h, int have
 static double compute_layout(layout *L, rows *rs, double F, double target_w, double target_h,
                              const heads *hd, int have_title)
 {
-    L->F = F;
+    L->fr.F = F;
     L->R = ROW_EM * F;
     double need = layout_columns(L, rs, F, target_w, hd);
     layout_rows(L, rs, F, target_h, have_title);
@@ -536,7 +530,7 @@ static void axis_range(layout *L, const rows *rs, double ref)
     /* Proportions: start the axis at 0 unless the data sit far from it. */
     if (lo >= 0.0 && lo < 0.4 * hi)
         lo = 0.0;
-    msc_plot_ticks(lo, hi, &L->from, &L->to, &L->step, &L->decimals);
+    msc_plot_ticks(lo, hi, &L->ax);
 }
 
 /* ------------------------------------------------------------ script */
@@ -546,96 +540,81 @@ typedef struct {
     const layout *L;
 } ctx;
 
-static double sx(const layout *L, double x)
-{
-    return x / L->W;
-}
-static double sy(const layout *L, double y)
-{
-    return 1.0 - y / L->H;
-}
-
-static void text_at(ctx *c, const char *s, double x, double y_pt, int align, double size, int bold,
-                    const char *rgb)
-{
-    if (s && *s)
-        msc_plot_label(c->g, s, sx(c->L, x), sy(c->L, y_pt), MSC_AT_SCREEN, align, size, bold, rgb);
-}
-
+/* Text in a row of the body: x in points, y the row's. */
 static void text_row(ctx *c, const char *s, double x, const row *r, int align, double size,
                      int bold, const char *rgb)
 {
     if (s && *s)
-        msc_plot_label(c->g, s, sx(c->L, x), -r->y, MSC_AT_Y_DATA, align, size, bold, rgb);
+        msc_plot_label(c->g, s, msc_plot_sx(&c->L->fr, x), -r->y, MSC_AT_Y_DATA, align, size, bold,
+                       rgb);
 }
 
 /* Data x per point inside the panel. */
 static double x_per_pt(const layout *L)
 {
-    return (L->to - L->from + 2 * L->pad) / (L->x_p1 - L->x_p0);
+    return (L->ax.to - L->ax.from + 2 * L->ax.pad) / (L->fr.x1 - L->fr.x0);
 }
 
 static void emit_header(ctx *c, const rows *rs, const heads *hd, const char *title)
 {
     const layout *L = c->L;
-    double F = L->F;
-    if (title) {
-        char t[1024];
-        msc_plot_text_fit(title, L->W - 2 * MARGIN_EM * F, 1.2 * F, 1, t, sizeof t);
-        text_at(c, t, L->x_label, L->y_title, 'l', 1.2 * F, 1, C_TEXT);
-    }
+    const msc_plot_frame *fr = &L->fr;
+    msc_gp *g = c->g;
+    double F = fr->F;
+    if (title)
+        msc_plot_title(g, fr, title, L->x_label, L->y_title);
     double y = L->y_head2;
-    text_at(c, "Study", L->x_label, y, 'l', F, 1, C_TEXT);
-    text_at(c, "Events", L->x_events, y, 'r', F, 1, C_TEXT);
-    text_at(c, "N", L->x_n, y, 'r', F, 1, C_TEXT);
-    text_at(c, hd->ci_head, L->x_hi, y, 'r', F, 1, C_TEXT);
+    msc_plot_text(g, fr, "Study", L->x_label, y, 'l', F, 1, MSC_RGB_TEXT);
+    msc_plot_text(g, fr, "Events", L->x_events, y, 'r', F, 1, MSC_RGB_TEXT);
+    msc_plot_text(g, fr, "N", L->x_n, y, 'r', F, 1, MSC_RGB_TEXT);
+    msc_plot_text(g, fr, hd->ci_head, L->x_hi, y, 'r', F, 1, MSC_RGB_TEXT);
     if (rs->two_weights) {
         /* centred over both weight columns */
-        text_at(c, "Weight", 0.5 * (L->x_w1 - L->w_w1 + L->x_w2), L->y_head1, 'c', F, 1, C_TEXT);
-        text_at(c, "common", L->x_w1, y, 'r', F, 1, C_TEXT);
-        text_at(c, "random", L->x_w2, y, 'r', F, 1, C_TEXT);
+        msc_plot_text(g, fr, "Weight", 0.5 * (L->x_w1 - L->w_w1 + L->x_w2), L->y_head1, 'c', F, 1,
+                      MSC_RGB_TEXT);
+        msc_plot_text(g, fr, "common", L->x_w1, y, 'r', F, 1, MSC_RGB_TEXT);
+        msc_plot_text(g, fr, "random", L->x_w2, y, 'r', F, 1, MSC_RGB_TEXT);
     } else {
-        text_at(c, "Weight", L->x_w1, y, 'r', F, 1, C_TEXT);
+        msc_plot_text(g, fr, "Weight", L->x_w1, y, 'r', F, 1, MSC_RGB_TEXT);
     }
-    msc_gp_cmd(c->g,
-               "set arrow from screen %.6f, screen %.6f to screen %.6f, screen %.6f nohead "
-               "lw 0.6 lc rgb ",
-               sx(L, L->x_label), sy(L, L->y_rule), sx(L, L->W - MARGIN_EM * F), sy(L, L->y_rule));
-    msc_gp_str(c->g, C_TEXT);
-    msc_gp_cmd(c->g, "\n");
+    double yr = msc_plot_sy(fr, L->y_rule);
+    msc_plot_line(g, MSC_AT_SCREEN, msc_plot_sx(fr, L->x_label), yr,
+                  msc_plot_sx(fr, fr->W - MARGIN_EM * F), yr, 0, 0, 0.6, MSC_RGB_TEXT);
 }
 
 static void emit_rows(ctx *c, const rows *rs)
 {
     const layout *L = c->L;
-    double F = L->F;
+    double F = L->fr.F;
     for (size_t i = 0; i < rs->n; i++) {
         const row *r = &rs->r[i];
         const char *lab = rs->labels + i * LABEL_BYTES;
         if (r->kind == R_NOTE) {
-            text_row(c, r->text[COL_NOTE], L->x_label, r, 'l', SMALL * F, 0, C_NOTE);
+            text_row(c, r->text[COL_NOTE], L->x_label, r, 'l', SMALL * F, 0, MSC_RGB_NOTE);
             continue;
         }
-        text_row(c, lab, L->x_label, r, 'l', F, r->bold, C_TEXT);
-        text_row(c, r->text[COL_EVENTS], L->x_events, r, 'r', F, 0, C_TEXT);
-        text_row(c, r->text[COL_N], L->x_n, r, 'r', F, 0, C_TEXT);
+        text_row(c, lab, L->x_label, r, 'l', F, r->bold, MSC_RGB_TEXT);
+        text_row(c, r->text[COL_EVENTS], L->x_events, r, 'r', F, 0, MSC_RGB_TEXT);
+        text_row(c, r->text[COL_N], L->x_n, r, 'r', F, 0, MSC_RGB_TEXT);
         int b = r->kind == R_POOLED;
-        text_row(c, r->text[COL_EST], L->x_est, r, 'r', F, b, C_TEXT);
-        text_row(c, r->text[COL_LO], L->x_lo, r, 'r', F, b, C_TEXT);
-        text_row(c, r->text[COL_HI], L->x_hi, r, 'r', F, b, C_TEXT);
-        text_row(c, r->text[COL_W1], L->x_w1, r, 'r', F, 0, C_TEXT);
-        text_row(c, r->text[COL_W2], L->x_w2, r, 'r', F, 0, C_TEXT);
+        text_row(c, r->text[COL_EST], L->x_est, r, 'r', F, b, MSC_RGB_TEXT);
+        text_row(c, r->text[COL_LO], L->x_lo, r, 'r', F, b, MSC_RGB_TEXT);
+        text_row(c, r->text[COL_HI], L->x_hi, r, 'r', F, b, MSC_RGB_TEXT);
+        text_row(c, r->text[COL_W1], L->x_w1, r, 'r', F, 0, MSC_RGB_TEXT);
+        text_row(c, r->text[COL_W2], L->x_w2, r, 'r', F, 0, MSC_RGB_TEXT);
     }
 }
 
 static void emit_footer(ctx *c, const rows *rs, const char *axis_label)
 {
     const layout *L = c->L;
-    double F = L->F;
-    text_at(c, axis_label, 0.5 * (L->x_p0 + L->x_p1), L->y_axlabel, 'c', F, 0, C_TEXT);
+    const msc_plot_frame *fr = &L->fr;
+    double F = fr->F;
+    msc_plot_text(c->g, fr, axis_label, 0.5 * (fr->x0 + fr->x1), L->y_axlabel, 'c', F, 0,
+                  MSC_RGB_TEXT);
     for (size_t i = 0; i < rs->n_notes; i++)
-        text_at(c, rs->notes[i], L->x_label, L->y_foot + (0.5 + i * 1.35) * F, 'l', SMALL * F, 0,
-                C_NOTE);
+        msc_plot_text(c->g, fr, rs->notes[i], L->x_label, L->y_foot + (0.5 + i * 1.35) * F, 'l',
+                      SMALL * F, 0, MSC_RGB_NOTE);
 }
 
 /* Diamonds, prediction bars and the vertical lines, as objects. */
@@ -654,9 +633,9 @@ static void emit_shapes(ctx *c, const rows *rs, const msc_outcome_result *o, dou
                        "set object %d polygon from %.10g,%.10g to %.10g,%.10g to %.10g,%.10g to "
                        "%.10g,%.10g to %.10g,%.10g front fc rgb ",
                        obj++, r->lo, y, r->est, y + hh, r->hi, y, r->est, y - hh, r->lo, y);
-            msc_gp_str(g, r->style == D_RANDOM ? C_RANDOM : C_COMMON);
+            msc_gp_str(g, r->style == D_RANDOM ? MSC_RGB_DARK : C_COMMON);
             msc_gp_cmd(g, " fs solid 1.0 border lc rgb ");
-            msc_gp_str(g, C_RANDOM);
+            msc_gp_str(g, MSC_RGB_DARK);
             msc_gp_cmd(g, " lw 0.6\n");
         } else if (r->kind == R_PI && isfinite(r->lo) && isfinite(r->hi)) {
             double y = -r->y;
@@ -674,30 +653,14 @@ static void emit_shapes(ctx *c, const rows *rs, const msc_outcome_result *o, dou
     const msc_fit *f = &o->fit;
     double est = msc_fit_main_block(f)->est;
     double top = 0.0, bottom = -last_y; /* from the top of the body to the last model row */
-    if (isfinite(est)) {
-        msc_gp_cmd(g,
-                   "set arrow from first %.10g, first %.10g to first %.10g, first %.10g nohead "
-                   "back dt 3 lw 0.8 lc rgb ",
-                   est * scale, top, est * scale, bottom);
-        msc_gp_str(g, C_LINE);
-        msc_gp_cmd(g, "\n");
-    }
-    if (isfinite(ref)) {
-        msc_gp_cmd(g,
-                   "set arrow from first %.10g, first %.10g to first %.10g, first %.10g nohead "
-                   "back dt 2 lw 0.8 lc rgb ",
-                   ref, top, ref, bottom);
-        msc_gp_str(g, C_REF);
-        msc_gp_cmd(g, "\n");
-    }
+    if (isfinite(est))
+        msc_plot_line(g, MSC_AT_DATA, est * scale, top, est * scale, bottom, 1, 3, 0.8,
+                      MSC_RGB_LINE);
+    if (isfinite(ref))
+        msc_plot_line(g, MSC_AT_DATA, ref, top, ref, bottom, 1, 2, 0.8, MSC_RGB_REF);
     /* The axis line spans the ticks only. */
     double ya = -L->body_rows;
-    msc_gp_cmd(g,
-               "set arrow from first %.10g, first %.10g to first %.10g, first %.10g nohead "
-               "lw 0.8 lc rgb ",
-               L->from, ya, L->to, ya);
-    msc_gp_str(g, C_TEXT);
-    msc_gp_cmd(g, "\n");
+    msc_plot_line(g, MSC_AT_DATA, L->ax.from, ya, L->ax.to, ya, 0, 0, 0.8, MSC_RGB_TEXT);
 }
 
 /* Whiskers and squares, as inline data (numbers only). */
@@ -731,7 +694,7 @@ static void emit_plot(ctx *c, const rows *rs)
     }
     msc_gp_cmd(g, "EOD\n");
     msc_gp_cmd(g, "plot $ci using 1:2:3:(0) with vectors nohead lw 0.9 lc rgb ");
-    msc_gp_str(g, C_TEXT);
+    msc_gp_str(g, MSC_RGB_TEXT);
     msc_gp_cmd(g, ", $sq using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb ");
     msc_gp_str(g, C_SQUARE);
     msc_gp_cmd(g, "\n");
@@ -740,15 +703,8 @@ static void emit_plot(ctx *c, const rows *rs)
 static void emit_axes(ctx *c)
 {
     const layout *L = c->L;
-    msc_gp *g = c->g;
-    msc_gp_cmd(g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n", sx(L, L->x_p0),
-               sx(L, L->x_p1));
-    msc_gp_cmd(g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n", sy(L, L->y_body),
-               sy(L, L->y_axis));
-    msc_gp_cmd(g, "set xrange [%.10g:%.10g]\nset yrange [%.10g:0]\n", L->from - L->pad,
-               L->to + L->pad, -L->body_rows);
-    msc_plot_axis_ticks(g, 'x', L->from, L->to, L->step, L->decimals, sy(L, L->y_axis),
-                        0.35 * L->F / L->H, sy(L, L->y_axis + 1.15 * L->F), L->F);
+    msc_plot_panel(c->g, &L->fr, L->ax.from - L->ax.pad, L->ax.to + L->ax.pad, -L->body_rows);
+    msc_plot_axis_ticks(c->g, &L->fr, 'x', &L->ax);
 }
 
 /* --------------------------------------------------------------- API */
@@ -767,14 +723,14 @@ static int size_layout(layout *L, rows *rs, const heads *hd, const msc_plot_opti
         F *= tw / need;
     if (th > 0) {
         compute_layout(L, rs, F, 0, 0, hd, have_title);
-        if (L->H > th)
-            F *= th / L->H;
+        if (L->fr.H > th)
+            F *= th / L->fr.H;
     }
     need = compute_layout(L, rs, F, tw, th, hd, have_title);
     if (tw > 0 && need > tw * 1.0001) /* text cut to the smaller font may be a hair wide */
         compute_layout(L, rs, F * tw / need, tw, th, hd, have_title);
-    if (opt->format == MSC_PLOT_PNG && fmax(L->W, L->H) * *k > MSC_PLOT_PNG_MAX_PX) {
-        *k = MSC_PLOT_PNG_MAX_PX / fmax(L->W, L->H); /* a lower resolution for huge plots */
+    if (opt->format == MSC_PLOT_PNG && fmax(L->fr.W, L->fr.H) * *k > MSC_PLOT_PNG_MAX_PX) {
+        *k = MSC_PLOT_PNG_MAX_PX / fmax(L->fr.W, L->fr.H); /* a lower resolution for huge plots */
         if (*k < 1.0) {
             snprintf(err, errlen,
                      "a forest plot of %zu rows is too large for PNG; write it as "
@@ -792,16 +748,13 @@ static void make_heads(heads *hd, const msc_analysis *a, const msc_plot_options 
     snprintf(hd->ci_head, sizeof hd->ci_head, "%s [%.4g%% CI]", hd->est_head,
              100.0 * a->settings.level);
     char col[128];
-    msc_plot_column_name(a->data->group_col ? a->data->group_col : "group", col, sizeof col);
-    snprintf(hd->missing_head, sizeof hd->missing_head, "No %s value", col);
+    msc_plot_group_names(a, col, sizeof col, hd->missing_head, sizeof hd->missing_head);
 }
 
 static void axis_text(const msc_outcome_result *o, double scale, char *out, size_t len)
 {
     char name[256];
-    msc_plot_column_name(o->data->name, name, sizeof name);
-    if (name[0] >= 'a' && name[0] <= 'z')
-        name[0] = (char)(name[0] - 'a' + 'A');
+    msc_plot_outcome_name(o, name, sizeof name);
     if (scale == 1.0)
         snprintf(out, len, "%s (proportion)", name);
     else
@@ -842,13 +795,13 @@ int msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
     if ((rc = size_layout(&L, &rs, &hd, opt, have_title, &k, err, errlen)) != MSC_OK)
         goto out;
     axis_range(&L, &rs, ref);
-    L.pad = 0.5 * 0.78 * L.R + 1.0; /* half the largest square, in points ... */
-    L.pad *= (L.to - L.from) / (L.x_p1 - L.x_p0 - 2 * L.pad); /* ... in data units */
+    L.ax.pad = 0.5 * 0.78 * L.R + 1.0; /* half the largest square, in points ... */
+    L.ax.pad *= (L.ax.to - L.ax.from) / (L.fr.x1 - L.fr.x0 - 2 * L.ax.pad); /* ... in data units */
 
     msc_gp g;
     if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
         goto out;
-    msc_plot_terminal(&g, opt->format, L.W, L.H, L.F, k, path);
+    msc_plot_terminal(&g, opt->format, L.fr.W, L.fr.H, L.fr.F, k, path);
     ctx c = {&g, &L};
     char axl[320];
     axis_text(o, scale, axl, sizeof axl);

@@ -41,15 +41,12 @@ typedef struct {
     double est, z;           /* pooled estimate (NAN: none); the region's quantile */
     double ref, ref_p;       /* reference line (NAN: none); as a proportion */
     double ybot;             /* the SE axis runs from 0 (top) to ybot */
-    double xf, xt, xs, xpad; /* x ticks from xf to xt by xs; padding */
-    double yf, yt, ys;
-    int xd, yd;   /* tick label decimals */
-    size_t n_leg; /* legend entries: subgroups (+ "No <column> value") */
-    size_t n_hidden; /* studies with no effect size on the model scale */
+    msc_plot_axis xa, ya;    /* effect size (padded), standard error */
+    size_t n_leg;            /* legend entries: subgroups (+ "No <column> value") */
+    size_t n_hidden;         /* studies with no effect size on the model scale */
     char col[128], missing[160];
-    double W, H, F;        /* canvas (points), font size */
-    double x0, x1, y0, y1; /* panel, points from the top left */
-    double lx;             /* legend's left edge */
+    msc_plot_frame fr;
+    double lx; /* legend's left edge */
 } funnel;
 
 static const char *legend_name(const funnel *fu, size_t s)
@@ -60,7 +57,7 @@ static const char *legend_name(const funnel *fu, size_t s)
 static const char *legend_colour(const funnel *fu, size_t s)
 {
     if (!fu->o->n_groups)
-        return "#1A1A1A";
+        return MSC_RGB_DARK;
     return s < fu->o->n_groups ? PALETTE[s % N_PALETTE] : C_MISSING;
 }
 
@@ -93,8 +90,8 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
         se_max = 1;
     fu->est = msc_fit_main_block(f)->exact ? NAN : msc_fit_main_block(f)->yi;
     fu->z = msc_qnorm_upper((1.0 - fu->a->settings.level) / 2.0);
-    msc_plot_ticks(0, se_max, &fu->yf, &fu->yt, &fu->ys, &fu->yd);
-    fu->ybot = fmax(fu->yt, se_max * 1.04); /* the region reaches the last tick */
+    msc_plot_ticks(0, se_max, &fu->ya);
+    fu->ybot = fmax(fu->ya.to, se_max * 1.04); /* the region reaches the last tick */
     if (isfinite(fu->est)) {
         lo = fmin(lo, fu->est - fu->z * fu->ybot);
         hi = fmax(hi, fu->est + fu->z * fu->ybot);
@@ -108,8 +105,8 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
     }
     if (!(lo <= hi)) /* nothing to show: no study, no estimate, no reference */
         lo = -1, hi = 1;
-    msc_plot_ticks(lo, hi, &fu->xf, &fu->xt, &fu->xs, &fu->xd);
-    fu->xpad = 0.03 * (fu->xt - fu->xf);
+    msc_plot_ticks(lo, hi, &fu->xa);
+    fu->xa.pad = 0.03 * (fu->xa.to - fu->xa.from);
 }
 
 /* The canvas: natural at 10 pt, or the size asked for (smaller text when
@@ -133,49 +130,34 @@ static void funnel_box(funnel *fu, const msc_plot_options *opt, double k, int ha
         double left = 6.0 * F, right = 1.5 * F + leg_w;
         int n_lines = fu->n_hidden ? 3 : 2; /* footer lines */
         double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
-        fu->F = F;
-        fu->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
-        fu->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
+        msc_plot_frame *fr = &fu->fr;
+        fr->F = F;
+        fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
+        fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
         double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
-        if (pass == 0 && (fu->W < min_w || fu->H < min_h)) {
-            F *= fmin(fu->W / min_w, fu->H / min_h);
+        if (pass == 0 && (fr->W < min_w || fr->H < min_h)) {
+            F *= fmin(fr->W / min_w, fr->H / min_h);
             continue;
         }
-        fu->x0 = left;
-        fu->x1 = fu->W - right;
-        fu->y0 = top;
-        fu->y1 = fu->H - bottom;
-        fu->lx = fu->x1 + 2.0 * F;
+        fr->x0 = left;
+        fr->x1 = fr->W - right;
+        fr->y0 = top;
+        fr->y1 = fr->H - bottom;
+        fu->lx = fr->x1 + 2.0 * F;
         break;
     }
-}
-
-static double fx(const funnel *fu, double x)
-{
-    return x / fu->W;
-}
-static double fy(const funnel *fu, double y)
-{
-    return 1.0 - y / fu->H;
 }
 
 /* Margins, ranges, axes, ticks and their labels. */
 static void emit_frame(msc_gp *g, const funnel *fu)
 {
-    double F = fu->F;
-    msc_gp_cmd(g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n", fx(fu, fu->x0),
-               fx(fu, fu->x1));
-    msc_gp_cmd(g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n", fy(fu, fu->y0),
-               fy(fu, fu->y1));
-    msc_gp_cmd(g, "set xrange [%.10g:%.10g]\nset yrange [%.10g:0]\n", fu->xf - fu->xpad,
-               fu->xt + fu->xpad, fu->ybot); /* reversed: SE 0 at the top */
+    msc_plot_panel(g, &fu->fr, fu->xa.from - fu->xa.pad, fu->xa.to + fu->xa.pad,
+                   fu->ybot); /* reversed: SE 0 at the top */
     msc_gp_cmd(g, "set border 3 lw 0.8 lc rgb ");
-    msc_gp_str(g, "#000000");
+    msc_gp_str(g, MSC_RGB_TEXT);
     msc_gp_cmd(g, "\n");
-    msc_plot_axis_ticks(g, 'x', fu->xf, fu->xt, fu->xs, fu->xd, fy(fu, fu->y1), 0.35 * F / fu->H,
-                        fy(fu, fu->y1 + 1.15 * F), F);
-    msc_plot_axis_ticks(g, 'y', fu->yf, fu->yt, fu->ys, fu->yd, fx(fu, fu->x0), 0.35 * F / fu->W,
-                        fx(fu, fu->x0 - 0.6 * F), F);
+    msc_plot_axis_ticks(g, &fu->fr, 'x', &fu->xa);
+    msc_plot_axis_ticks(g, &fu->fr, 'y', &fu->ya);
 }
 
 /* Axis titles, the title, the footer. */
@@ -183,26 +165,21 @@ static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
 {
     const msc_analysis *a = fu->a;
     const msc_outcome_result *o = fu->o;
-    double F = fu->F;
+    const msc_plot_frame *fr = &fu->fr;
+    double F = fr->F;
     char name[256], text[512];
-    msc_plot_column_name(o->data->name, name, sizeof name);
-    if (name[0] >= 'a' && name[0] <= 'z')
-        name[0] = (char)(name[0] - 'a' + 'A');
+    msc_plot_outcome_name(o, name, sizeof name);
     snprintf(text, sizeof text, "%s (%s)", name, scale_label(a));
-    msc_plot_label(g, text, fx(fu, (fu->x0 + fu->x1) / 2), fy(fu, fu->y1 + 2.8 * F), MSC_AT_SCREEN,
-                   'c', F, 0, NULL);
+    msc_plot_text(g, fr, text, (fr->x0 + fr->x1) / 2, fr->y1 + 2.8 * F, 'c', F, 0, NULL);
     msc_gp_cmd(g, "set label ");
     msc_gp_str(g, "Standard error");
-    msc_gp_cmd(g, " at screen %.6f, screen %.6f center rotate by 90 font ", fx(fu, 1.3 * F),
-               fy(fu, (fu->y0 + fu->y1) / 2));
+    msc_gp_cmd(g, " at screen %.6f, screen %.6f center rotate by 90 font ",
+               msc_plot_sx(fr, 1.3 * F), msc_plot_sy(fr, (fr->y0 + fr->y1) / 2));
     snprintf(text, sizeof text, "%s,%.2f", MSC_PLOT_FONT, F);
     msc_gp_str(g, text);
     msc_gp_cmd(g, " noenhanced\n");
-    if (title) {
-        char t[1024];
-        msc_plot_text_fit(title, fu->W - 2 * F, 1.2 * F, 1, t, sizeof t);
-        msc_plot_label(g, t, fx(fu, F), fy(fu, 1.5 * F), MSC_AT_SCREEN, 'l', 1.2 * F, 1, NULL);
-    }
+    if (title)
+        msc_plot_title(g, fr, title, F, 1.5 * F);
     char lines[3][256];
     int n_lines = 2;
     int pct = (int)lround(100.0 * a->settings.level);
@@ -227,27 +204,9 @@ static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
                  fu->n_hidden, fu->n_hidden == 1 ? "y" : "ies");
     for (int i = 0; i < n_lines; i++) {
         char t[512];
-        msc_plot_text_fit(lines[i], fu->W - 2 * F, 0.9 * F, 0, t, sizeof t);
-        msc_plot_label(g, t, fx(fu, F), fy(fu, fu->y1 + (4.6 + 1.35 * i) * F), MSC_AT_SCREEN, 'l',
-                       0.9 * F, 0, "#333333");
+        msc_plot_text_fit(lines[i], fr->W - 2 * F, 0.9 * F, 0, t, sizeof t);
+        msc_plot_text(g, fr, t, F, fr->y1 + (4.6 + 1.35 * i) * F, 'l', 0.9 * F, 0, MSC_RGB_NOTE);
     }
-}
-
-/* A line in data units; style 's' solid, 'd' dashed, 'o' dotted. */
-static void line_at(msc_gp *g, double x0, double y0, double x1, double y1, int style,
-                    const char *rgb)
-{
-    msc_gp_cmd(g,
-               "set arrow from first %.10g, first %.10g to first %.10g, first %.10g nohead back ",
-               x0, y0, x1, y1);
-    if (style == 'd')
-        msc_gp_cmd(g, "dt 2 lw 0.7 lc rgb "); /* dashed */
-    else if (style == 'o')
-        msc_gp_cmd(g, "dt 3 lw 0.8 lc rgb "); /* dotted */
-    else
-        msc_gp_cmd(g, "lw 0.9 lc rgb ");
-    msc_gp_str(g, rgb);
-    msc_gp_cmd(g, "\n");
 }
 
 /* The shaded region est +- z SE, its edges, the estimate, the reference. */
@@ -261,19 +220,20 @@ static void emit_region(msc_gp *g, const funnel *fu)
                    e - w, yb, e, e + w, yb, e - w, yb);
         msc_gp_str(g, "#EDEDED");
         msc_gp_cmd(g, " fs solid 1.0 noborder\n");
-        line_at(g, e - w, yb, e, 0, 'd', "#7F7F7F");
-        line_at(g, e + w, yb, e, 0, 'd', "#7F7F7F");
-        line_at(g, e, yb, e, 0, 's', "#000000");
+        msc_plot_line(g, MSC_AT_DATA, e - w, yb, e, 0, 1, 2, 0.7, MSC_RGB_LINE); /* dashed */
+        msc_plot_line(g, MSC_AT_DATA, e + w, yb, e, 0, 1, 2, 0.7, MSC_RGB_LINE);
+        msc_plot_line(g, MSC_AT_DATA, e, yb, e, 0, 1, 0, 0.9, MSC_RGB_TEXT);
     }
-    if (isfinite(fu->ref))
-        line_at(g, fu->ref, yb, fu->ref, 0, 'o', "#4D4D4D");
+    if (isfinite(fu->ref)) /* dotted */
+        msc_plot_line(g, MSC_AT_DATA, fu->ref, yb, fu->ref, 0, 1, 3, 0.8, MSC_RGB_REF);
 }
 
 /* Legend: the group column's name, then a dot and a name per group. */
 static void emit_legend(msc_gp *g, const funnel *fu)
 {
-    double F = fu->F, y = fu->y0 + 0.6 * F;
-    msc_plot_label(g, fu->col, fx(fu, fu->lx), fy(fu, y), MSC_AT_SCREEN, 'l', F, 1, NULL);
+    const msc_plot_frame *fr = &fu->fr;
+    double F = fr->F, y = fr->y0 + 0.6 * F;
+    msc_plot_text(g, fr, fu->col, fu->lx, y, 'l', F, 1, NULL);
     for (size_t s = 0; s < fu->n_leg; s++) {
         char t[512];
         y += 1.5 * F;
@@ -281,10 +241,11 @@ static void emit_legend(msc_gp *g, const funnel *fu)
         msc_gp_cmd(g,
                    "set object %zu circle at screen %.6f, screen %.6f size screen %.6f front "
                    "fc rgb ",
-                   s + 10, fx(fu, fu->lx + 0.45 * F), fy(fu, y), 0.32 * F / fu->W);
+                   s + 10, msc_plot_sx(fr, fu->lx + 0.45 * F), msc_plot_sy(fr, y),
+                   0.32 * F / fr->W);
         msc_gp_str(g, legend_colour(fu, s));
         msc_gp_cmd(g, " fs solid 0.85 noborder\n");
-        msc_plot_label(g, t, fx(fu, fu->lx + 1.4 * F), fy(fu, y), MSC_AT_SCREEN, 'l', F, 0, NULL);
+        msc_plot_text(g, fr, t, fu->lx + 1.4 * F, y, 'l', F, 0, NULL);
     }
 }
 
@@ -325,7 +286,7 @@ static size_t emit_points(msc_gp *g, const msc_outcome_result *o, const msc_data
  * and colour per subgroup. */
 static void emit_studies(msc_gp *g, const funnel *fu)
 {
-    double r = 3.2 * (fu->xt - fu->xf + 2 * fu->xpad) / (fu->x1 - fu->x0);
+    double r = 3.2 * (fu->xa.to - fu->xa.from + 2 * fu->xa.pad) / (fu->fr.x1 - fu->fr.x0);
     size_t n_sets = fu->o->n_groups ? fu->n_leg : 1;
     for (size_t s = 0; s < n_sets; s++)
         emit_points(g, fu->o, fu->a->data, s, r);
@@ -351,8 +312,7 @@ int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
     fu.a = a;
     fu.o = &a->outcome[outcome];
     fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
-    msc_plot_column_name(a->data->group_col ? a->data->group_col : "group", fu.col, sizeof fu.col);
-    snprintf(fu.missing, sizeof fu.missing, "No %s value", fu.col);
+    msc_plot_group_names(a, fu.col, sizeof fu.col, fu.missing, sizeof fu.missing);
     int have_title = opt->title && opt->title[0];
     double k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
     funnel_ranges(&fu, opt);
@@ -361,7 +321,7 @@ int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
     msc_gp g;
     if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
         return rc;
-    msc_plot_terminal(&g, opt->format, fu.W, fu.H, fu.F, k, path);
+    msc_plot_terminal(&g, opt->format, fu.fr.W, fu.fr.H, fu.fr.F, k, path);
     emit_frame(&g, &fu);
     emit_texts(&g, &fu, have_title ? opt->title : NULL);
     emit_region(&g, &fu);

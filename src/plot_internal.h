@@ -75,9 +75,34 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
 /* cairo's image surfaces stop at 32767 pixels a side */
 #define MSC_PLOT_PNG_MAX_PX 32000.0
 
-/* Where a label's coordinates are measured: x and y as fractions of the
- * canvas ("screen"), or one of them in data units ("first"). */
-enum { MSC_AT_SCREEN = 0, MSC_AT_Y_DATA = 1, MSC_AT_X_DATA = 2 };
+/* Colours both plots use. */
+#define MSC_RGB_TEXT "#000000"
+#define MSC_RGB_NOTE "#333333" /* footer text */
+#define MSC_RGB_DARK "#1A1A1A" /* random-effects diamond; funnel points without subgroups */
+#define MSC_RGB_LINE "#7F7F7F" /* the estimate's line (forest), the region's edges (funnel) */
+#define MSC_RGB_REF "#4D4D4D"  /* the reference line */
+
+/* Where a plot is drawn, in points from the canvas' top-left corner: the
+ * canvas (W x H), the panel inside it, and the base font size. */
+typedef struct {
+    double W, H;
+    double x0, x1, y0, y1; /* panel: left, right, top, bottom */
+    double F;
+} msc_plot_frame;
+
+/* A position in points as a fraction of the canvas ("screen"). */
+static inline double msc_plot_sx(const msc_plot_frame *fr, double x)
+{
+    return x / fr->W;
+}
+static inline double msc_plot_sy(const msc_plot_frame *fr, double y)
+{
+    return 1.0 - y / fr->H;
+}
+
+/* Where coordinates are measured: x and y as fractions of the canvas
+ * ("screen"), one of them in data units ("first"), or both. */
+enum { MSC_AT_SCREEN = 0, MSC_AT_Y_DATA = 1, MSC_AT_X_DATA = 2, MSC_AT_DATA = 3 };
 
 /* A label: text at (x, y) in the system `at`; align 'l', 'r' or 'c';
  * the font's size in points, bold or not; rgb "#rrggbb" or NULL (black).
@@ -85,25 +110,59 @@ enum { MSC_AT_SCREEN = 0, MSC_AT_Y_DATA = 1, MSC_AT_X_DATA = 2 };
 void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int align, double size,
                     int bold, const char *rgb);
 
+/* A label at (x, y) in points on the frame's canvas; nothing when text is
+ * NULL or empty. Otherwise as msc_plot_label. */
+void msc_plot_text(msc_gp *g, const msc_plot_frame *fr, const char *text, double x, double y,
+                   int align, double size, int bold, const char *rgb);
+
+/* A straight line from (x0, y0) to (x1, y1) in the system `at`: behind the
+ * data when `back`, dash type `dt` (0: solid; 2 dashed, 3 dotted), `lw`
+ * points wide, colour rgb. */
+void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1, int back, int dt,
+                   double lw, const char *rgb);
+
+/* The title above a plot: bold at 1.2 em, cut to the canvas less a margin
+ * of one em each side, its left end at (x, y) points. */
+void msc_plot_title(msc_gp *g, const msc_plot_frame *fr, const char *title, double x, double y);
+
+/* An axis in data units: ticks from `from` to `to` by `step`, their labels
+ * with `decimals` decimals; `pad` of air beyond the end ticks. */
+typedef struct {
+    double from, to, step, pad;
+    int decimals;
+} msc_plot_axis;
+
 /* Nice axis: from the range [lo, hi] (finite, lo <= hi) picks a tick step
- * and rounded ends that cover it with 3 to 8 ticks; *decimals is how many
- * decimals the tick labels need. */
-void msc_plot_ticks(double lo, double hi, double *from, double *to, double *step, int *decimals);
+ * and rounded ends that cover it with 3 to 8 ticks, and how many decimals
+ * the tick labels need (sets all of *ax but pad). */
+void msc_plot_ticks(double lo, double hi, msc_plot_axis *ax);
+
+/* The plot panel: the frame's panel as gnuplot's margins, data x from xmin
+ * to xmax, data y from ybottom at the bottom to 0 at the top. */
+void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax,
+                    double ybottom);
 
 /* Draws an axis' ticks and their labels ourselves (gnuplot's own tick
- * labels sit at terminal-dependent distances). axis 'x': ticks at data x
- * from `from` to `to` by `step`, hanging down from the canvas height
- * `pos` (fraction) by `len`, labels centred at height `label_pos`;
- * axis 'y': ticks at data y, left of the canvas x `pos`, labels right-
- * aligned at `label_pos`. */
-void msc_plot_axis_ticks(msc_gp *g, int axis, double from, double to, double step, int decimals,
-                         double pos, double len, double label_pos, double size);
+ * labels sit at terminal-dependent distances), at the frame's font size:
+ * axis 'x' at data x, hanging down from the panel's bottom edge, labels
+ * centred below; axis 'y' at data y, left of the panel's left edge,
+ * labels right-aligned beside them. */
+void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const msc_plot_axis *ax);
 
 /* "p = 0.068", "p < 0.001", "p = NA" */
 void msc_plot_pvalue(double p, char *out, size_t outlen);
 
 /* A display name for a CSV column: underscores as spaces. */
 void msc_plot_column_name(const char *s, char *out, size_t outlen);
+
+/* The outcome's display name with a capital first letter, for an axis
+ * title ("Serious adverse events"). */
+void msc_plot_outcome_name(const msc_outcome_result *o, char *out, size_t outlen);
+
+/* The subgroup column's display name ("group" when there is none) and the
+ * heading of the studies with no value in it: "No <column> value". */
+void msc_plot_group_names(const msc_analysis *a, char *col, size_t col_len, char *missing,
+                          size_t missing_len);
 
 /* "Random effects, REML, logit; Clopper-Pearson study CIs" and the like. */
 void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, char *out,

@@ -122,24 +122,23 @@ static void test_format_from_path(void **state)
 static void test_ticks(void **state)
 {
     (void)state;
-    double f, t, s;
-    int d;
-    msc_plot_ticks(0.0, 0.459, &f, &t, &s, &d);
-    assert_close(f, 0.0, 1e-12);
-    assert_close(t, 0.5, 1e-12);
-    assert_close(s, 0.1, 1e-12);
-    assert_int_equal(d, 1);
-    msc_plot_ticks(0.0, 1.0, &f, &t, &s, &d);
-    assert_close(t, 1.0, 1e-12);
-    assert_close(s, 0.2, 1e-12);
-    msc_plot_ticks(0.0, 45.9, &f, &t, &s, &d);
-    assert_close(t, 50.0, 1e-12);
-    assert_close(s, 10.0, 1e-12);
-    assert_int_equal(d, 0);
-    msc_plot_ticks(-4.4, 3.3, &f, &t, &s, &d);
-    assert_true(f <= -4.4 && t >= 3.3 && (t - f) / s <= 8.0);
-    msc_plot_ticks(0.25, 0.25, &f, &t, &s, &d); /* a single value */
-    assert_true(f <= 0.25 && t > f);
+    msc_plot_axis ax;
+    msc_plot_ticks(0.0, 0.459, &ax);
+    assert_close(ax.from, 0.0, 1e-12);
+    assert_close(ax.to, 0.5, 1e-12);
+    assert_close(ax.step, 0.1, 1e-12);
+    assert_int_equal(ax.decimals, 1);
+    msc_plot_ticks(0.0, 1.0, &ax);
+    assert_close(ax.to, 1.0, 1e-12);
+    assert_close(ax.step, 0.2, 1e-12);
+    msc_plot_ticks(0.0, 45.9, &ax);
+    assert_close(ax.to, 50.0, 1e-12);
+    assert_close(ax.step, 10.0, 1e-12);
+    assert_int_equal(ax.decimals, 0);
+    msc_plot_ticks(-4.4, 3.3, &ax);
+    assert_true(ax.from <= -4.4 && ax.to >= 3.3 && (ax.to - ax.from) / ax.step <= 8.0);
+    msc_plot_ticks(0.25, 0.25, &ax); /* a single value */
+    assert_true(ax.from <= 0.25 && ax.to > ax.from);
 }
 
 static void test_text_fit(void **state)
