@@ -129,6 +129,14 @@ size_t msc_gnuplot_quote(const char *s, char *out, size_t outlen)
 
 /* -------------------------------------------------------------- script */
 
+/* Releases a script without running it. Accepts a closed script. */
+static void discard(msc_gp *g)
+{
+    if (g->fp)
+        fclose(g->fp);
+    g->fp = NULL;
+}
+
 int msc_gp_open(msc_gp *g, char *err, size_t errlen)
 {
     g->bad = 0;
@@ -178,13 +186,6 @@ void msc_gp_str(msc_gp *g, const char *s)
     if (fputs(big, g->fp) == EOF)
         g->bad = 1;
     free(big);
-}
-
-void msc_gp_discard(msc_gp *g)
-{
-    if (g->fp)
-        fclose(g->fp);
-    g->fp = NULL;
 }
 
 /* gnuplot's error from its captured output: the last line that says
@@ -279,6 +280,6 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
 out:
     if (cap)
         fclose(cap);
-    msc_gp_discard(g);
+    discard(g);
     return rc;
 }

@@ -6,7 +6,6 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -193,21 +192,13 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
     }
     msc_gp_str(g, "#ffffff");
     msc_gp_cmd(g, "\nset termoption noenhanced\n");
-    /* A relative path is written "./path": gnuplot would open a name that
-     * starts with '|' as a pipe to a shell command. */
-    int rel = path[0] != '/';
-    size_t n = strlen(path) + 3;
-    char small[1024], *buf = n <= sizeof small ? small : malloc(n);
-    if (!buf) {
-        g->bad = 1;
-        return;
-    }
-    snprintf(buf, n, "%s%s", rel ? "./" : "", path);
+    /* A relative path is written './'.'path': gnuplot would open a name
+     * that starts with '|' as a pipe to a shell command. */
     msc_gp_cmd(g, "set output ");
-    msc_gp_str(g, buf);
+    if (path[0] != '/')
+        msc_gp_cmd(g, "'./'.");
+    msc_gp_str(g, path);
     msc_gp_cmd(g, "\n");
-    if (buf != small)
-        free(buf);
     msc_gp_cmd(g, "unset key\nunset border\nunset xtics\nunset ytics\nunset grid\n"
                   "set style fill solid 1.0 noborder\n");
 }

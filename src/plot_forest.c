@@ -38,19 +38,16 @@
 #define C_PI "#B22222"
 
 typedef enum { R_STUDY, R_HEADING, R_POOLED, R_PI, R_NOTE, R_BLANK } row_kind;
-typedef enum { D_COMMON, D_RANDOM, D_EXACT } diamond_style;
 
 typedef struct {
     row_kind kind;
-    diamond_style style;
-    const char *label; /* what the left column shows (user text or ours) */
-    int bold;
-    double est, lo, hi;                 /* display scale; NAN where none */
-    double events, n;                   /* counts shown; NAN: blank */
-    double w_common, w_random, size_by; /* weights (%) and what sizes the square */
-    double height;                      /* in rows */
-    double y;                           /* centre, in rows from the top of the body */
-    char text[8][96];                   /* formatted columns (see COL_*) */
+    int dark;           /* R_POOLED: the random-effects diamond (dark, not grey) */
+    const char *label;  /* what the left column shows (user text or ours) */
+    double est, lo, hi; /* display scale; NAN where none */
+    double size_by;     /* what sizes a study's square: its weight (%) or n */
+    double height;      /* in rows */
+    double y;           /* centre, in rows from the top of the body */
+    char text[8][96];   /* formatted columns (see COL_*) */
 } row;
 
 enum { COL_EVENTS, COL_N, COL_EST, COL_LO, COL_HI, COL_W1, COL_W2, COL_NOTE };
@@ -95,9 +92,14 @@ static row *add_row(rows *rs, row_kind kind, const char *label, double height)
     r->kind = kind;
     r->label = label;
     r->height = height;
-    r->est = r->lo = r->hi = r->events = r->n = NAN;
-    r->w_common = r->w_random = r->size_by = NAN;
+    r->est = r->lo = r->hi = r->size_by = NAN;
     return r;
+}
+
+/* Headings and model rows are set in bold. */
+static int row_bold(const row *r)
+{
+    return r->kind == R_HEADING || r->kind == R_POOLED;
 }
 
 static void fmt_value(char *out, size_t len, double v, double scale)
@@ -130,33 +132,29 @@ static row *add_study(rows *rs, const msc_outcome_result *o, size_t i, const cha
     r->est = o->xi[i] / o->ni[i] * scale; /* the observed proportion, as the table shows it */
     r->lo = o->ci_lo[i] * scale;
     r->hi = o->ci_hi[i] * scale;
-    r->events = o->xi[i];
-    r->n = o->ni[i];
-    r->w_common = msc_outcome_weight(o, i, 0);
-    r->w_random = msc_outcome_weight(o, i, 1);
-    r->size_by = o->fit.has_weights ? (o->fit.has_random ? r->w_random : r->w_common) : o->ni[i];
-    snprintf(r->text[COL_EVENTS], sizeof r->text[0], "%.0f", r->events);
-    snprintf(r->text[COL_N], sizeof r->text[0], "%.0f", r->n);
+    double w_common = msc_outcome_weight(o, i, 0), w_random = msc_outcome_weight(o, i, 1);
+    r->size_by = o->fit.has_weights ? (o->fit.has_random ? w_random : w_common) : o->ni[i];
+    snprintf(r->text[COL_EVENTS], sizeof r->text[0], "%.0f", o->xi[i]);
+    snprintf(r->text[COL_N], sizeof r->text[0], "%.0f", o->ni[i]);
     fmt_interval(r, scale);
     if (!rs->weights) {
         snprintf(r->text[COL_W1], sizeof r->text[0], "\xE2\x80\x94"); /* em dash */
     } else {
-        if (isfinite(r->w_common))
-            snprintf(r->text[COL_W1], sizeof r->text[0], "%.1f%%", r->w_common);
-        if (rs->two_weights && isfinite(r->w_random))
-            snprintf(r->text[COL_W2], sizeof r->text[0], "%.1f%%", r->w_random);
+        if (isfinite(w_common))
+            snprintf(r->text[COL_W1], sizeof r->text[0], "%.1f%%", w_common);
+        if (rs->two_weights && isfinite(w_random))
+            snprintf(r->text[COL_W2], sizeof r->text[0], "%.1f%%", w_random);
     }
     return r;
 }
 
-static row *add_pooled(rows *rs, const char *label, diamond_style st, double est, double lo,
-                       double hi, double scale)
+static row *add_pooled(rows *rs, const char *label, int dark, double est, double lo, double hi,
+                       double scale)
 {
     row *r = add_row(rs, R_POOLED, label, 1.0);
     if (!r)
         return NULL;
-    r->style = st;
-    r->bold = 1;
+    r->dark = dark;
     r->est = est * scale;
     r->lo = lo * scale;
     r->hi = hi * scale;
@@ -215,18 +213,16 @@ static int add_model_rows(rows *rs, const msc_fit *f, int group, double scale)
 {
     if ((!group || !f->has_random) && !(f->has_random && f->common.exact))
         if (!add_pooled(rs, f->common.exact ? "Exact pooled proportion" : "Common effect model",
-                        f->common.exact ? D_EXACT : D_COMMON, f->common.est, f->common.ci_lo,
-                        f->common.ci_hi, scale))
+                        0, f->common.est, f->common.ci_lo, f->common.ci_hi, scale))
             return -1;
     if (!f->has_random)
         return 0;
     const msc_estimate *e = &f->random;
-    if (e->exact)
-        return add_pooled(rs, "Exact pooled proportion", D_EXACT, e->est, e->ci_lo, e->ci_hi,
-                          scale)
+    if (e->exact) /* grey, as the common effect */
+        return add_pooled(rs, "Exact pooled proportion", 0, e->est, e->ci_lo, e->ci_hi, scale)
                    ? 0
                    : -1;
-    if (!add_pooled(rs, "Random effects model", D_RANDOM, e->est, e->ci_lo, e->ci_hi, scale))
+    if (!add_pooled(rs, "Random effects model", 1, e->est, e->ci_lo, e->ci_hi, scale))
         return -1;
     if (!group && isfinite(e->pi_lo) && isfinite(e->pi_hi)) {
         row *r = add_row(rs, R_PI, "Prediction interval", 1.0);
@@ -259,10 +255,8 @@ static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o
     }
     for (size_t g = 0; g < o->n_groups; g++) {
         const msc_group_result *gr = &o->group[g];
-        row *h = add_row(rs, R_HEADING, gr->name, 1.0);
-        if (!h)
+        if (!add_row(rs, R_HEADING, gr->name, 1.0))
             return -1;
-        h->bold = 1;
         for (size_t j = 0; j < gr->k; j++)
             if (!add_study(rs, o, gr->study[j], d->label[o->row[gr->study[j]]], scale))
                 return -1;
@@ -278,10 +272,8 @@ static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o
             return -1;
     }
     if (o->n_group_missing) {                       /* in the overall pool, in no subgroup */
-        row *h = add_row(rs, R_HEADING, NULL, 1.0); /* "No <column> value" (fit_labels) */
-        if (!h)
+        if (!add_row(rs, R_HEADING, NULL, 1.0)) /* "No <column> value" (fit_labels) */
             return -1;
-        h->bold = 1;
         for (size_t i = 0; i < o->k; i++)
             if (!d->group[o->row[i]] && !add_study(rs, o, i, d->label[o->row[i]], scale))
                 return -1;
@@ -364,8 +356,7 @@ static double max_width(const rows *rs, int col, double size, int bold, const ch
 }
 
 typedef struct {
-    const char *est_head; /* "Proportion", "Per 100", "Per 1000" */
-    char ci_head[64];     /* "Proportion [95% CI]" */
+    char ci_head[64]; /* "Proportion [95% CI]", "Per 100 [95% CI]" */
     char missing_head[160];
 } heads;
 
@@ -383,7 +374,7 @@ static double fit_labels(rows *rs, double F, const heads *hd)
             s = hd->missing_head;
         if (!s)
             continue;
-        double x = msc_plot_text_fit(s, LABEL_MAX_EM * F, F, r->bold, slot, LABEL_BYTES);
+        double x = msc_plot_text_fit(s, LABEL_MAX_EM * F, F, row_bold(r), slot, LABEL_BYTES);
         if (x > w)
             w = x;
     }
@@ -593,7 +584,7 @@ static void emit_rows(ctx *c, const rows *rs)
             text_row(c, r->text[COL_NOTE], L->x_label, r, 'l', SMALL * F, 0, MSC_RGB_NOTE);
             continue;
         }
-        text_row(c, lab, L->x_label, r, 'l', F, r->bold, MSC_RGB_TEXT);
+        text_row(c, lab, L->x_label, r, 'l', F, row_bold(r), MSC_RGB_TEXT);
         text_row(c, r->text[COL_EVENTS], L->x_events, r, 'r', F, 0, MSC_RGB_TEXT);
         text_row(c, r->text[COL_N], L->x_n, r, 'r', F, 0, MSC_RGB_TEXT);
         int b = r->kind == R_POOLED;
@@ -633,7 +624,7 @@ static void emit_shapes(ctx *c, const rows *rs, const msc_outcome_result *o, dou
                        "set object %d polygon from %.10g,%.10g to %.10g,%.10g to %.10g,%.10g to "
                        "%.10g,%.10g to %.10g,%.10g front fc rgb ",
                        obj++, r->lo, y, r->est, y + hh, r->hi, y, r->est, y - hh, r->lo, y);
-            msc_gp_str(g, r->style == D_RANDOM ? MSC_RGB_DARK : C_COMMON);
+            msc_gp_str(g, r->dark ? MSC_RGB_DARK : C_COMMON);
             msc_gp_cmd(g, " fs solid 1.0 border lc rgb ");
             msc_gp_str(g, MSC_RGB_DARK);
             msc_gp_cmd(g, " lw 0.6\n");
@@ -744,9 +735,8 @@ static int size_layout(layout *L, rows *rs, const heads *hd, const msc_plot_opti
 
 static void make_heads(heads *hd, const msc_analysis *a, const msc_plot_options *o)
 {
-    hd->est_head = o->scale == 100.0 ? "Per 100" : o->scale == 1000.0 ? "Per 1000" : "Proportion";
-    snprintf(hd->ci_head, sizeof hd->ci_head, "%s [%.4g%% CI]", hd->est_head,
-             100.0 * a->settings.level);
+    const char *est = o->scale == 100.0 ? "Per 100" : o->scale == 1000.0 ? "Per 1000" : "Proportion";
+    snprintf(hd->ci_head, sizeof hd->ci_head, "%s [%.4g%% CI]", est, 100.0 * a->settings.level);
     char col[128];
     msc_plot_group_names(a, col, sizeof col, hd->missing_head, sizeof hd->missing_head);
 }

@@ -25,13 +25,13 @@ static const char *const PALETTE[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
 #define N_PALETTE (sizeof PALETTE / sizeof PALETTE[0])
 #define C_MISSING "#8C8C8C"
 
+/* The model scale (the GLMM's is PLO: msc_analysis_run refuses another). */
 static const char *scale_label(const msc_analysis *a)
 {
-    msc_measure m = a->settings.method == MSC_METHOD_GLMM ? MSC_PLO : a->settings.measure;
     static const char *const n[] = {"proportion", "log proportion", "logit proportion",
                                     "arcsine square-root proportion",
                                     "Freeman-Tukey double arcsine"};
-    return n[m];
+    return n[a->settings.measure];
 }
 
 /* What a funnel plot draws, in model units, and where. */
@@ -39,7 +39,7 @@ typedef struct {
     const msc_analysis *a;
     const msc_outcome_result *o;
     double est, z;           /* pooled estimate (NAN: none); the region's quantile */
-    double ref, ref_p;       /* reference line (NAN: none); as a proportion */
+    double ref;              /* reference line, model scale (NAN: none) */
     double ybot;             /* the SE axis runs from 0 (top) to ybot */
     msc_plot_axis xa, ya;    /* effect size (padded), standard error */
     size_t n_leg;            /* legend entries: subgroups (+ "No <column> value") */
@@ -96,9 +96,8 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
         lo = fmin(lo, fu->est - fu->z * fu->ybot);
         hi = fmax(hi, fu->est + fu->z * fu->ybot);
     }
-    msc_measure m = fu->a->settings.method == MSC_METHOD_GLMM ? MSC_PLO : fu->a->settings.measure;
+    msc_measure m = fu->a->settings.measure;
     fu->ref = isnan(opt->ref) ? NAN : msc_effect_transform(m, opt->ref, f->nhm);
-    fu->ref_p = opt->ref;
     if (isfinite(fu->ref)) {
         lo = fmin(lo, fu->ref);
         hi = fmax(hi, fu->ref);
@@ -111,8 +110,9 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
 
 /* The canvas: natural at 10 pt, or the size asked for (smaller text when
  * that is too small for 10 pt); the legend's width from its names. */
-static void funnel_box(funnel *fu, const msc_plot_options *opt, double k, int have_title)
+static void funnel_box(funnel *fu, const msc_plot_options *opt, double k)
 {
+    int have_title = opt->title && opt->title[0];
     double tw = opt->width > 0 ? opt->width / k : 0, th = opt->height > 0 ? opt->height / k : 0;
     double F = FONT_PT;
     for (int pass = 0; pass < 2; pass++) {
@@ -161,7 +161,7 @@ static void emit_frame(msc_gp *g, const funnel *fu)
 }
 
 /* Axis titles, the title, the footer. */
-static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
+static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
 {
     const msc_analysis *a = fu->a;
     const msc_outcome_result *o = fu->o;
@@ -178,8 +178,8 @@ static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
     snprintf(text, sizeof text, "%s,%.2f", MSC_PLOT_FONT, F);
     msc_gp_str(g, text);
     msc_gp_cmd(g, " noenhanced\n");
-    if (title)
-        msc_plot_title(g, fr, title, F, 1.5 * F);
+    if (opt->title && opt->title[0])
+        msc_plot_title(g, fr, opt->title, F, 1.5 * F);
     char lines[3][256];
     int n_lines = 2;
     int pct = (int)lround(100.0 * a->settings.level);
@@ -194,7 +194,7 @@ static void emit_texts(msc_gp *g, const funnel *fu, const char *title)
         snprintf(lines[0], sizeof lines[0], "No pooled estimate: the model could not be fitted");
     if (isfinite(fu->ref)) {
         size_t l = strlen(lines[0]);
-        snprintf(lines[0] + l, sizeof lines[0] - l, "; dotted: reference proportion %g", fu->ref_p);
+        snprintf(lines[0] + l, sizeof lines[0] - l, "; dotted: reference proportion %g", opt->ref);
     }
     msc_plot_method_line(a, o, lines[1], sizeof lines[1]);
     if (fu->n_hidden)
@@ -313,17 +313,16 @@ int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
     fu.o = &a->outcome[outcome];
     fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
     msc_plot_group_names(a, fu.col, sizeof fu.col, fu.missing, sizeof fu.missing);
-    int have_title = opt->title && opt->title[0];
     double k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
     funnel_ranges(&fu, opt);
-    funnel_box(&fu, opt, k, have_title);
+    funnel_box(&fu, opt, k);
 
     msc_gp g;
     if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
         return rc;
     msc_plot_terminal(&g, opt->format, fu.fr.W, fu.fr.H, fu.fr.F, k, path);
     emit_frame(&g, &fu);
-    emit_texts(&g, &fu, have_title ? opt->title : NULL);
+    emit_texts(&g, &fu, opt);
     emit_region(&g, &fu);
     if (fu.n_leg)
         emit_legend(&g, &fu);

@@ -40,13 +40,11 @@ void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
 /* Appends s as one quoted string expression (msc_gnuplot_quote). */
 void msc_gp_str(msc_gp *g, const char *s);
 
-/* Runs gnuplot on the script and releases it. Returns MSC_OK, or
+/* Runs gnuplot on the script, then releases it whatever the outcome (a
+ * script whose building failed is released unrun). Returns MSC_OK, or
  * MSC_ERR_IO with err naming the problem: gnuplot not installed (with the
  * package to install), killed, or failing (with its first message). */
 int msc_gp_run(msc_gp *g, char *err, size_t errlen);
-
-/* Releases a script without running it. Accepts a closed script. */
-void msc_gp_discard(msc_gp *g);
 
 /* --------------------------------------------------------- plot_common.c */
 
