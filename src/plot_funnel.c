@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -44,6 +45,7 @@ typedef struct {
     msc_plot_axis xa, ya;    /* effect size (padded), standard error */
     size_t n_leg;            /* legend entries: subgroups (+ "No <column> value") */
     size_t n_hidden;         /* studies with no effect size on the model scale */
+    double *se;              /* per study: sqrt(vi); NAN for those with no point */
     char col[128], missing[160];
     msc_plot_frame fr;
     double lx; /* legend's left edge */
@@ -79,10 +81,12 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
     double se_max = 0, lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < o->k; i++) {
         if (!drawable(o, i)) {
+            fu->se[i] = NAN;
             fu->n_hidden++;
             continue;
         }
-        se_max = fmax(se_max, sqrt(o->vi[i]));
+        fu->se[i] = sqrt(o->vi[i]);
+        se_max = fmax(se_max, fu->se[i]);
         lo = fmin(lo, o->yi[i]);
         hi = fmax(hi, o->yi[i]);
     }
@@ -249,37 +253,33 @@ static void emit_legend(msc_gp *g, const funnel *fu)
     }
 }
 
-/* The studies of group grp (grp == n_groups: those with no group value;
- * no groups: every study) as data block $g<grp>: x, y, circle radius. */
-static size_t emit_points(msc_gp *g, const msc_outcome_result *o, const msc_dataset *d, size_t grp,
-                          double r)
+/* Study i as a line of a data block: x, y, circle radius (nothing for a
+ * study with no point). */
+static void emit_point(msc_gp *g, const funnel *fu, size_t i, double r)
 {
-    size_t n = 0;
+    if (!isnan(fu->se[i]))
+        msc_gp_cmd(g, "%.10g %.10g %.10g\n", fu->o->yi[i], fu->se[i], r);
+}
+
+/* The studies of group grp (grp == n_groups: those with no group value;
+ * no groups: every study) as data block $g<grp>. */
+static void emit_points(msc_gp *g, const funnel *fu, size_t grp, double r)
+{
+    const msc_outcome_result *o = fu->o;
     msc_gp_cmd(g, "$g%zu << EOD\n", grp);
     if (o->n_groups == 0) {
         for (size_t i = 0; i < o->k; i++)
-            if (drawable(o, i)) {
-                msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
-                n++;
-            }
+            emit_point(g, fu, i, r);
     } else if (grp < o->n_groups) {
         const msc_group_result *gr = &o->group[grp];
-        for (size_t j = 0; j < gr->k; j++) {
-            size_t i = gr->study[j];
-            if (drawable(o, i)) {
-                msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
-                n++;
-            }
-        }
+        for (size_t j = 0; j < gr->k; j++)
+            emit_point(g, fu, gr->study[j], r);
     } else {
         for (size_t i = 0; i < o->k; i++)
-            if (!d->group[o->row[i]] && drawable(o, i)) {
-                msc_gp_cmd(g, "%.10g %.10g %.10g\n", o->yi[i], sqrt(o->vi[i]), r);
-                n++;
-            }
+            if (!fu->a->data->group[o->row[i]])
+                emit_point(g, fu, i, r);
     }
     msc_gp_cmd(g, "EOD\n");
-    return n;
 }
 
 /* The studies as circles of 3.2 pt radius (in x units), one data block
@@ -289,7 +289,7 @@ static void emit_studies(msc_gp *g, const funnel *fu)
     double r = 3.2 * (fu->xa.to - fu->xa.from + 2 * fu->xa.pad) / (fu->fr.x1 - fu->fr.x0);
     size_t n_sets = fu->o->n_groups ? fu->n_leg : 1;
     for (size_t s = 0; s < n_sets; s++)
-        emit_points(g, fu->o, fu->a->data, s, r);
+        emit_points(g, fu, s, r);
     msc_gp_cmd(g, "plot ");
     for (size_t s = 0; s < n_sets; s++) {
         if (s)
@@ -314,12 +314,19 @@ int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
     fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
     msc_plot_group_names(a, fu.col, sizeof fu.col, fu.missing, sizeof fu.missing);
     double k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
+    fu.se = malloc(fu.o->k * sizeof *fu.se); /* k >= 1 (msc_plot_check) */
+    if (!fu.se) {
+        snprintf(err, errlen, "out of memory");
+        return MSC_ERR_NOMEM;
+    }
     funnel_ranges(&fu, opt);
     funnel_box(&fu, opt, k);
 
     msc_gp g;
-    if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
+    if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK) {
+        free(fu.se);
         return rc;
+    }
     msc_plot_terminal(&g, opt->format, fu.fr.W, fu.fr.H, fu.fr.F, k, path);
     emit_frame(&g, &fu);
     emit_texts(&g, &fu, opt);
@@ -327,5 +334,6 @@ int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
     if (fu.n_leg)
         emit_legend(&g, &fu);
     emit_studies(&g, &fu);
+    free(fu.se);
     return msc_plot_render(&g, path, err, errlen);
 }
