@@ -30,7 +30,7 @@
 
 extern char **environ;
 
-#define MSC_GP_UNQUOTED 2 /* msc_gp.bad: a format with %s or %c */
+#define MSC_GP_UNQUOTED 2 /* msc_gp.bad: a format that prints more than numbers */
 #define INSTALL_HINT "install it (Debian/Ubuntu: apt-get install gnuplot-nox)"
 
 /* ------------------------------------------------------------- quoting */
@@ -149,16 +149,69 @@ int msc_gp_open(msc_gp *g, char *err, size_t errlen)
     return MSC_OK;
 }
 
+/* One conversion of a printf format. */
+typedef struct {
+    int stars; /* '*' width and precision: int arguments before the value */
+    char len;  /* length modifier: 0, 'H' (hh), 'h', 'l', 'q' (ll), 'j', 'z', 't', 'L' */
+    char conv; /* the conversion letter */
+} conversion;
+
+/* Reads the next conversion of the format at *fmt ("%%" is none) and moves
+ * *fmt past it. Returns 1, 0 at the end of the format, or -1 when it does
+ * not print a number: %s and %c in every form (%.*s, %10s, %ls, %lc),
+ * %n, %p, %m, positional arguments (%1$d), a format that ends inside one. */
+static int next_conversion(const char **fmt, conversion *c)
+{
+    const char *p = *fmt;
+    for (;;) {
+        p = strchr(p, '%');
+        if (!p)
+            return 0;
+        if (p[1] != '%')
+            break;
+        p += 2;
+    }
+    p++;
+    c->stars = 0;
+    p += strspn(p, "-+ #0'"); /* flags */
+    if (*p == '*')            /* width */
+        c->stars++, p++;
+    p += strspn(p, "0123456789");
+    if (*p == '.') { /* precision */
+        p++;
+        if (*p == '*')
+            c->stars++, p++;
+        p += strspn(p, "0123456789");
+    }
+    if (*p == '$') /* %1$d, %*2$d, %.*3$f */
+        return -1;
+    c->len = 0;
+    if (p[0] == 'h' && p[1] == 'h')
+        c->len = 'H', p += 2;
+    else if (p[0] == 'l' && p[1] == 'l')
+        c->len = 'q', p += 2;
+    else if (*p && strchr("hljztL", *p))
+        c->len = *p++;
+    c->conv = *p;
+    if (!*p || !strchr("diouxXeEfFgGaA", *p))
+        return -1;
+    *fmt = p + 1;
+    return 1;
+}
+
 void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
 {
     if (!g->fp || g->bad)
         return;
     /* Strings must be quoted: only msc_gp_str may add them. Checked at run
      * time (not assert, which release builds drop); the script then fails. */
-    if (strstr(fmt, "%s") || strstr(fmt, "%c")) {
-        g->bad = MSC_GP_UNQUOTED;
-        return;
-    }
+    conversion c;
+    int r;
+    for (const char *p = fmt; (r = next_conversion(&p, &c)) != 0;)
+        if (r < 0) {
+            g->bad = MSC_GP_UNQUOTED;
+            return;
+        }
     va_list ap;
     va_start(ap, fmt);
     if (vfprintf(g->fp, fmt, ap) < 0)

@@ -403,17 +403,77 @@ static void test_run_failure(void **state)
 }
 
 /* A format that would pass a string unquoted is refused, in release
- * builds too, and nothing runs. */
+ * builds too, whatever its form, and nothing runs. */
 static void test_cmd_refuses_strings(void **state)
 {
     (void)state;
+    char dir[] = "/tmp/msc_test_gnuplot_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char never[256], hostile[512];
+    snprintf(never, sizeof never, "%s/never", dir);
+    snprintf(hostile, sizeof hostile, "`touch %s`", never);
+    /* through a pointer: these formats are wrong on purpose, unchecked */
+    void (*cmd)(msc_gp *, const char *, ...) = msc_gp_cmd;
     msc_gp g;
     char err[MSC_ERRBUF];
+    int n = 0;
+#define REFUSED(...)                                                                               \
+    do {                                                                                           \
+        assert_int_equal(msc_gp_open(&g, err, sizeof err), MSC_OK);                                \
+        cmd(&g, "print %d\n", 1);                                                                  \
+        cmd(&g, __VA_ARGS__);                                                                      \
+        assert_int_equal(msc_gp_run(&g, err, sizeof err), MSC_ERR_IO);                             \
+        assert_non_null(strstr(err, "unquoted"));                                                  \
+    } while (0)
+    REFUSED("set label %s\n", hostile);
+    REFUSED("set label %.*s\n", 40, hostile);
+    REFUSED("set label %10s\n", hostile);
+    REFUSED("set label %-3s\n", hostile);
+    REFUSED("set label %.100s\n", hostile);
+    REFUSED("set label %ls\n", L"`x`");
+    REFUSED("set label %c\n", '`');
+    REFUSED("set label %5c\n", '`');
+    REFUSED("set label %%%s\n", hostile);
+    REFUSED("print %d %n\n", 1, &n);
+    REFUSED("print %p\n", (void *)&n);
+    REFUSED("print %1$d\n", 1);
+    REFUSED("print %.*2$f\n", 1.0, 3);
+    REFUSED("print 1 %");
+#undef REFUSED
+    assert_int_equal(n, 0); /* %n wrote nothing */
+    struct stat st;
+    assert_int_equal(stat(never, &st), -1); /* nothing ran */
+    assert_int_equal(errno, ENOENT);
+    rmdir(dir);
+}
+
+/* Every numeric conversion passes, with its flags, width, precision and
+ * length modifier, and "%%". */
+static void test_cmd_numbers(void **state)
+{
+    (void)state;
+    if (!have_gnuplot())
+        skip();
+    char dir[] = "/tmp/msc_test_gnuplot_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[256], err[MSC_ERRBUF];
+    snprintf(out, sizeof out, "%s/printed.txt", dir);
+    msc_gp g;
     assert_int_equal(msc_gp_open(&g, err, sizeof err), MSC_OK);
-    msc_gp_cmd(&g, "print %d\n", 1);
-    msc_gp_cmd(&g, "set label %s\n", "`touch /tmp/msc_never`");
-    assert_int_equal(msc_gp_run(&g, err, sizeof err), MSC_ERR_IO);
-    assert_non_null(strstr(err, "unquoted"));
+    msc_gp_cmd(&g, "set print ");
+    msc_gp_str(&g, out);
+    msc_gp_cmd(&g, "\nprint %d, %zu, %5.1f, %.10g, %*d, %-4ld, %lld, %hhd, %Lg, %u, %e\n", -1,
+               (size_t)2, 3.25, 0.1, 3, 4, 5L, 6LL, (signed char)7, 8.5L, 9u, 1e-3);
+    msc_gp_cmd(&g, "print 7 %% 4\nunset print\n");
+    int rc = msc_gp_run(&g, err, sizeof err);
+    if (rc != MSC_OK)
+        print_error("gnuplot: %s\n", err);
+    assert_int_equal(rc, MSC_OK);
+    char *printed = read_all(out);
+    assert_string_equal(printed, "-1 2 3.2 0.1 4 5 6 7 8.5 9 0.001\n3\n"); /* %*d: width 3 */
+    free(printed);
+    unlink(out);
+    rmdir(dir);
 }
 
 /* No gnuplot on PATH: a clear error naming the package. */
@@ -445,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_quote_long),        cmocka_unit_test(test_quote_truncated),
         cmocka_unit_test(test_roundtrip_gnuplot), cmocka_unit_test(test_run_failure),
         cmocka_unit_test(test_run_missing),       cmocka_unit_test(test_cmd_refuses_strings),
+        cmocka_unit_test(test_cmd_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
