@@ -16,8 +16,11 @@
  * so that the library prints nothing and can quote gnuplot's message.
  */
 #include <errno.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +33,8 @@
 
 extern char **environ;
 
-#define MSC_GP_UNQUOTED 2 /* msc_gp.bad: a format that prints more than numbers */
+#define MSC_GP_UNQUOTED 2  /* msc_gp.bad: a format that prints more than numbers */
+#define MSC_GP_NONFINITE 3 /* msc_gp.bad: a number that is NaN or infinite */
 #define INSTALL_HINT "install it (Debian/Ubuntu: apt-get install gnuplot-nox)"
 
 /* ------------------------------------------------------------- quoting */
@@ -199,6 +203,34 @@ static int next_conversion(const char **fmt, conversion *c)
     return 1;
 }
 
+/* Whether every floating-point argument of a numbers-only format is
+ * finite. Consumes ap, the caller's copy of its arguments. */
+static int all_finite(const char *fmt, va_list ap)
+{
+    conversion c;
+    for (const char *p = fmt; next_conversion(&p, &c) > 0;) {
+        for (int i = 0; i < c.stars; i++)
+            (void)va_arg(ap, int);
+        if (strchr("eEfFgGaA", c.conv)) {
+            if (c.len == 'L' ? !isfinite(va_arg(ap, long double)) : !isfinite(va_arg(ap, double)))
+                return 0;
+        } else if (c.len == 'l') {
+            (void)va_arg(ap, long);
+        } else if (c.len == 'q') {
+            (void)va_arg(ap, long long);
+        } else if (c.len == 'j') {
+            (void)va_arg(ap, intmax_t);
+        } else if (c.len == 'z') {
+            (void)va_arg(ap, size_t);
+        } else if (c.len == 't') {
+            (void)va_arg(ap, ptrdiff_t);
+        } else {
+            (void)va_arg(ap, int); /* int, and char and short promoted */
+        }
+    }
+    return 1;
+}
+
 void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
 {
     if (!g->fp || g->bad)
@@ -212,9 +244,15 @@ void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
             g->bad = MSC_GP_UNQUOTED;
             return;
         }
-    va_list ap;
+    va_list ap, aq;
     va_start(ap, fmt);
-    if (vfprintf(g->fp, fmt, ap) < 0)
+    /* gnuplot would read "nan" or "inf" as a variable's name */
+    va_copy(aq, ap);
+    int finite = all_finite(fmt, aq);
+    va_end(aq);
+    if (!finite)
+        g->bad = MSC_GP_NONFINITE;
+    else if (vfprintf(g->fp, fmt, ap) < 0)
         g->bad = 1;
     va_end(ap);
 }
@@ -273,6 +311,11 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
     }
     if (g->bad == MSC_GP_UNQUOTED) {
         snprintf(err, errlen, "internal error: text was about to reach gnuplot unquoted");
+        goto out;
+    }
+    if (g->bad == MSC_GP_NONFINITE) {
+        snprintf(err, errlen, "internal error: a number that is not finite was about to reach "
+                              "gnuplot");
         goto out;
     }
     if (g->bad || fflush(g->fp) != 0 || ferror(g->fp) || fseek(g->fp, 0, SEEK_SET) != 0) {

@@ -21,7 +21,7 @@
  * msc_gp_str (which quotes it); msc_gp_cmd takes numbers and keywords. */
 typedef struct {
     FILE *fp;
-    int bad; /* a write failed, memory ran out, or a format printed text */
+    int bad; /* a write failed, memory ran out, a format printed text or NaN */
 } msc_gp;
 
 /* Starts a script. Returns MSC_OK, or MSC_ERR_IO with a message. */
@@ -30,8 +30,9 @@ int msc_gp_open(msc_gp *g, char *err, size_t errlen);
 /* Appends printf-formatted text. The format may print numbers only (%d,
  * %zu, %.6f, %.10g and the like): one with any other conversion (%s, %c in
  * any form, %n, %p) is refused and the script then fails with an internal
- * error; strings go through msc_gp_str. Callers pass finite numbers only
- * (gnuplot would read "nan" as a variable name). */
+ * error; strings go through msc_gp_str. So is a number that is NaN or
+ * infinite (gnuplot would read "nan" as a variable name): callers leave
+ * out what has no finite value. */
 void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

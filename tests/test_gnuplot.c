@@ -17,6 +17,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,23 @@ static void test_cmd_numbers(void **state)
     rmdir(dir);
 }
 
+/* A number that is not finite is refused too: gnuplot would take "nan"
+ * or "inf" for a variable's name. The arguments before it are skipped by
+ * their types, '*' widths included. */
+static void test_cmd_refuses_nonfinite(void **state)
+{
+    (void)state;
+    const double bad[] = {NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        msc_gp g;
+        char err[MSC_ERRBUF];
+        assert_int_equal(msc_gp_open(&g, err, sizeof err), MSC_OK);
+        msc_gp_cmd(&g, "print %*d, %zu, %lld, %Lg, %.3f\n", 3, 4, (size_t)5, 6LL, 7.0L, bad[i]);
+        assert_int_equal(msc_gp_run(&g, err, sizeof err), MSC_ERR_IO);
+        assert_non_null(strstr(err, "not finite"));
+    }
+}
+
 /* No gnuplot on PATH: a clear error naming the package. */
 static void test_run_missing(void **state)
 {
@@ -505,7 +523,7 @@ int main(void)
         cmocka_unit_test(test_quote_long),        cmocka_unit_test(test_quote_truncated),
         cmocka_unit_test(test_roundtrip_gnuplot), cmocka_unit_test(test_run_failure),
         cmocka_unit_test(test_run_missing),       cmocka_unit_test(test_cmd_refuses_strings),
-        cmocka_unit_test(test_cmd_numbers),
+        cmocka_unit_test(test_cmd_numbers),       cmocka_unit_test(test_cmd_refuses_nonfinite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
