@@ -4,7 +4,8 @@
  * and forest/funnel plots drawn to SVG whose text is then read back:
  * every study label, the subgroup headings, the model rows; the GLMM's
  * missing weights ("—" and a footnote, faked here with has_weights = 0)
- * and the exact-proportion fallback (faked with exact_fallback = 1).
+ * and the exact-proportion fallback (faked with exact_fallback = 1); a
+ * funnel without per-study intervals; a picture drawn into a FIFO.
  * Drawing needs gnuplot on PATH; those cases are skipped without it.
  */
 #include "test_util.h"
@@ -223,9 +224,16 @@ static void test_forest_subgroups(void **state)
     assert_svg_text(svg, "Prediction interval");
     assert_non_null(strstr(svg, "Test for subgroup differences"));
     assert_non_null(strstr(svg, "Random effects, REML, logit; Clopper-Pearson study CIs"));
-    /* the totals and a pooled interval, as the report gives them */
+    /* the totals and a pooled interval, as the report gives them: the
+     * overall random-effects estimate of the responders above, metafor
+     * 3.8.1: predict(rma(measure = "PLO", xi = c(4, 7, 11, 15, 24, 30, 12),
+     * ni = c(6, 20, 15, 15, 40, 50, 30), method = "REML"), transf =
+     * transf.ilogit) gives 0.5680715 [0.4428303, 0.6851750] */
     assert_svg_text(svg, "103");
     assert_svg_text(svg, "176");
+    assert_svg_text(svg, "0.568");
+    assert_svg_text(svg, "[0.443,");
+    assert_svg_text(svg, "0.685]");
     free(svg);
     msc_analysis_free(a);
     msc_dataset_free(d);

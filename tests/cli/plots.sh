@@ -5,7 +5,10 @@
 # header); hostile study names, subgroup names, titles and output paths
 # run nothing and are drawn literally; 60 studies give label rows at least
 # a line apart; a missing gnuplot is exit 4 while `pool --forest` still
-# prints the numbers; nothing partial is left behind.
+# prints the numbers; nothing partial is left behind; a named pipe and a
+# link to /dev/stdout get the whole picture; GLMM studies without a logit
+# are left off the funnel with a note; outcome names that clean up alike
+# get files of their own.
 # Usage: plots.sh PATH/TO/mscmeta (from ctest). Exit 77 (skipped) without gnuplot.
 set -u
 BIN=$(cd "$(dirname "${1:?usage: plots.sh PATH/TO/mscmeta}")" && pwd)/$(basename "$1")
