@@ -5,7 +5,8 @@
  *    ordered results for every measure and tau^2 method, and match
  *    metafor where metafor computes them;
  *  - k up to 1e6 studies (MSC_NUMERIC_K to change it; 1e7 was measured
- *    by hand) pools to finite results in bounded time;
+ *    by hand) pools to finite results; the time taken is printed, not
+ *    asserted (speed is measured by bench/, not by the unit tests);
  *  - no NaN or Inf reaches a result without a warning that explains it.
  */
 #include "test_util.h"
@@ -47,19 +48,6 @@ static char *make_csv(size_t k, double nmin, double nmax, double p0, size_t *len
     }
     *len = o;
     return s;
-}
-
-static msc_dataset *load_csv(const char *csv, size_t len)
-{
-    msc_load_options o;
-    msc_load_options_default(&o);
-    msc_dataset *d = NULL;
-    char err[MSC_ERRBUF] = "";
-    if (msc_dataset_load_buffer(csv, len, "gen.csv", &o, &d, err, sizeof err) != MSC_OK) {
-        print_error("load failed: %s\n", err);
-        fail();
-    }
-    return d;
 }
 
 static msc_settings settings(msc_measure m, msc_method meth)
@@ -104,25 +92,18 @@ static void check_outcome(const msc_outcome_result *o, msc_measure m, const char
     }
     assert_true(isfinite(f->het.Q) && f->het.Q >= 0.0);
     assert_true(o->exact_lo <= o->exact_est && o->exact_est <= o->exact_hi);
-    for (size_t i = 0; o->ci_lo && i < o->k; i++) {
+    for (size_t i = 0; i < o->k; i++)
         assert_true(isfinite(o->yi[i]) && isfinite(o->vi[i]) && o->vi[i] > 0.0);
+    /* per-study intervals: absent with MSC_RUN_NO_STUDY_CI */
+    for (size_t i = 0; o->ci_lo && i < o->k; i++)
         assert_true(o->ci_lo[i] <= o->xi[i] / o->ni[i] && o->xi[i] / o->ni[i] <= o->ci_hi[i]);
-    }
 }
 
 /* A report in memory. */
-static char *render(int (*fn)(FILE *, const msc_analysis *, const msc_report_options *),
-                    const msc_analysis *a, size_t *len)
+static char *render(msc_report_fn fn, const msc_analysis *a, size_t *len)
 {
-    char *buf = NULL;
-    FILE *fp = open_memstream(&buf, len);
-    assert_non_null(fp);
-    msc_report_options ro;
-    memset(&ro, 0, sizeof ro);
-    ro.input_name = "gen.csv";
-    assert_int_equal(fn(fp, a, &ro), MSC_OK);
-    assert_int_equal(fclose(fp), 0);
-    return buf;
+    const msc_report_options ro = {0, "gen.csv", NULL};
+    return render_report(fn, a, &ro, len);
 }
 
 static const msc_method METHODS[] = {MSC_METHOD_FE, MSC_METHOD_DL, MSC_METHOD_HE,
@@ -139,8 +120,7 @@ static void test_deterministic(void **state)
     static const char *const files[] = {"../data/msc_autoimmune.csv", "hostile/one_in_a_billion.csv",
                                         "hostile/huge_counts.csv", "hostile/all_zeros.csv",
                                         "hostile/subgroups_hostile.csv"};
-    int (*const reports[])(FILE *, const msc_analysis *, const msc_report_options *) = {
-        msc_report_json, msc_report_table, msc_report_csv};
+    const msc_report_fn reports[] = {msc_report_json, msc_report_table, msc_report_csv};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         msc_dataset *d = load_file(files[f], NULL, strstr(files[f], "subgroups") ? "group" : NULL);
         for (int m = MSC_PR; m <= MSC_PFT; m++)
@@ -172,7 +152,19 @@ static void test_deterministic(void **state)
  *   r <- rma(yi, vi, data = es, method = meth,
  *            control = list(threshold = 1e-12, maxiter = 1000))
  *   c(r$b, r$se, r$tau2, transf(c(r$b, r$ci.lb, r$ci.ub)))
- * with transf.ilogit, transf.iarcsin, transf.ipft.hm (ni = n). */
+ * with transf.ilogit, transf.iarcsin, transf.ipft.hm (ni = n). Where
+ * metafor gives exactly 0 (identical(..., 0) is TRUE in R: the PAS and PFT
+ * lower bounds, which the back-transform clamps, and the PLO DL tau^2,
+ * truncated at 0), mscmeta must give exactly 0 too: assert_close against 0
+ * is an absolute bound, here larger than the estimates themselves. */
+#define CLOSE_OR_ZERO(got, want, rel)                                                             \
+    do {                                                                                          \
+        if ((want) == 0)                                                                          \
+            assert_true((got) == 0.0);                                                            \
+        else                                                                                      \
+            assert_close((got), (want), (rel));                                                   \
+    } while (0)
+
 static void test_one_in_a_billion(void **state)
 {
     (void)state;
@@ -202,9 +194,9 @@ static void test_one_in_a_billion(void **state)
         const msc_estimate *e = &f->random;
         assert_close(e->yi, REF[i].b, 1e-9);
         assert_close(e->se, REF[i].se, 1e-9);
-        assert_close(f->het.tau2, REF[i].tau2, 1e-6);
+        CLOSE_OR_ZERO(f->het.tau2, REF[i].tau2, 1e-6);
         assert_close(e->est, REF[i].est, 1e-9);
-        assert_close(e->ci_lo, REF[i].lo, 1e-9);
+        CLOSE_OR_ZERO(e->ci_lo, REF[i].lo, 1e-9);
         assert_close(e->ci_hi, REF[i].hi, 1e-9);
         check_outcome(&a->outcome[0], REF[i].m, "one in a billion");
         msc_analysis_free(a);
@@ -244,7 +236,7 @@ static void test_large_n(void **state)
     for (size_t p = 0; p < sizeof P0 / sizeof P0[0]; p++) {
         size_t len;
         char *csv = make_csv(200, 1e8, 1e9, P0[p], &len);
-        msc_dataset *d = load_csv(csv, len);
+        msc_dataset *d = load_buffer(csv, len, "gen.csv", NULL, NULL);
         for (int m = MSC_PR; m <= MSC_PFT; m++)
             for (size_t j = 0; j < N_METHODS; j++) {
                 msc_settings s = settings((msc_measure)m, METHODS[j]);
@@ -261,7 +253,8 @@ static void test_large_n(void **state)
 }
 
 /* k studies (default 1e6; MSC_NUMERIC_K): the loader and the closed-form and
- * iterative estimators stay finite and fast. */
+ * iterative estimators stay finite. The load and analysis times are printed
+ * for information only; nothing here asserts a time limit. */
 static void test_large_k(void **state)
 {
     (void)state;
@@ -270,16 +263,14 @@ static void test_large_k(void **state)
     size_t len;
     char *csv = make_csv(k, 5, 200, 0.2, &len);
     clock_t t0 = clock();
-    msc_dataset *d = load_csv(csv, len);
+    msc_dataset *d = load_buffer(csv, len, "gen.csv", NULL, NULL);
     assert_int_equal(d->k, k);
     double t_load = (double)(clock() - t0) / CLOCKS_PER_SEC;
     static const msc_method M[] = {MSC_METHOD_DL, MSC_METHOD_REML, MSC_METHOD_PM};
     for (size_t j = 0; j < 3; j++) {
         msc_settings s = settings(MSC_PLO, M[j]);
-        msc_analysis *a = NULL;
-        char err[MSC_ERRBUF] = "";
         t0 = clock();
-        assert_int_equal(msc_analysis_run(d, &s, MSC_RUN_NO_STUDY_CI, &a, err, sizeof err), MSC_OK);
+        msc_analysis *a = run_analysis_flags(d, &s, MSC_RUN_NO_STUDY_CI);
         double t = (double)(clock() - t0) / CLOCKS_PER_SEC;
         const msc_outcome_result *o = &a->outcome[0];
         assert_int_equal(o->k, k);

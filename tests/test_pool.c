@@ -18,7 +18,7 @@
 
 #define TOL 1e-6
 #define TOL_QP 1e-5
-#define FLOOR 1e-10 /* absolute slack for tau^2-like values at a boundary 0 */
+#define FLOOR 1e-12 /* absolute slack for tau^2-like values at a boundary 0 */
 
 /* Data sets with reference files (tests/reference/README.md): the CSV has
  * columns study, events, n (and the group column named here). Those with
@@ -206,8 +206,11 @@ static void check_cc(const msc_dataset *d, const json_t *f, const char *ds)
 /* Every subgroup fit (extra.json "subgroups"): each group's own fit, its
  * HTS prediction interval (k >= 3) and Q-profile (where metafor's search
  * was not capped), and the test for subgroup differences. Where metafor's
- * Q_between is NaN (a group with se = 0 under knha), mscmeta leaves that
- * group out of the test and must say so. */
+ * Q_between is NaN (a group with se = 0 under knha: w = 1/se^2 is Inf in
+ * extra_reference.R), mscmeta leaves that group out of the test and must
+ * say so; its Q_between is then extra_reference.R's formula, sum w_g (est_g
+ * - mean_w)^2 with w_g = 1/se_g^2, over the groups whose metafor se is
+ * finite and positive, with df = (those groups) - 1. */
 static void check_subgroups(const msc_dataset *d, const json_t *sf, const char *ds)
 {
     msc_settings s;
@@ -236,8 +239,29 @@ static void check_subgroups(const msc_dataset *d, const json_t *sf, const char *
     snprintf(ctx, sizeof ctx, "%s subgroup test %s/%s/%s", ds, msc_measure_name(s.measure),
              msc_method_name(s.method), msc_test_name(s.test));
     if (json_is_null(json_object_get(sf, "Q_between"))) {
-        assert_true(isfinite(o->Q_between));
-        assert_true(o->warnings.n > 0);
+        double sw = 0, swy = 0, q = 0;
+        size_t used = 0;
+        const char *name;
+        json_t *r;
+        json_object_foreach(groups, name, r)
+        {
+            double se = ref_get(r, "se"), w = 1.0 / (se * se);
+            if (se > 0 && isfinite(se)) {
+                sw += w;
+                swy += w * ref_get(r, "est");
+                used++;
+            }
+        }
+        assert_true(used >= 2 && used < o->n_groups);
+        json_object_foreach(groups, name, r)
+        {
+            double se = ref_get(r, "se"), dy = ref_get(r, "est") - swy / sw;
+            if (se > 0 && isfinite(se))
+                q += dy * dy / (se * se);
+        }
+        near(o->Q_between, q, TOL, 1e-12, ctx, "Q_between (groups with se > 0)");
+        near(o->Q_between_df, (double)used - 1.0, 0, 0, ctx, "df (groups with se > 0)");
+        assert_has_warning(o, "left out of the test for subgroup differences");
     } else {
         NEAR(o->Q_between, sf, "Q_between", TOL, 1e-12);
         NEAR(o->Q_between_df, sf, "df", 0, 0);
@@ -297,6 +321,8 @@ static void test_subgroups(void **state)
         assert_int_equal(gr->k, (size_t)ref_get(r, "k"));
         assert_close(gr->fit.random.yi, ref_get(r, "est"), TOL);
         assert_close(gr->fit.random.se, ref_get(r, "se"), TOL);
+        assert_close(gr->fit.random.ci_lo_yi, ref_get(r, "ci_lb"), TOL);
+        assert_close(gr->fit.random.ci_hi_yi, ref_get(r, "ci_ub"), TOL);
         assert_close(gr->fit.het.tau2, ref_get(r, "tau2"), TOL);
         assert_close(gr->fit.het.I2, ref_get(r, "I2"), TOL);
         assert_close(gr->fit.het.Q, ref_get(r, "Q"), TOL);

@@ -30,30 +30,6 @@ static const struct {
 };
 #define N_HARNESSES (sizeof HARNESSES / sizeof HARNESSES[0])
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(fp);
-    *len = n;
-    return buf;
-}
-
 static void test_replay(void **state)
 {
     (void)state;
@@ -75,8 +51,7 @@ static void test_replay(void **state)
             continue;
         }
         size_t len = 0;
-        uint8_t *data = read_all(path, &len);
-        assert_non_null(data);
+        uint8_t *data = (uint8_t *)read_file(path, &len);
         print_message("replaying %s (%zu bytes)\n", path, len);
         HARNESSES[i].fn(data, len);
         free(data);
@@ -115,8 +90,7 @@ static void test_hostile_corpus(void **state)
         char path[1024];
         snprintf(path, sizeof path, "hostile/%s", e->d_name);
         size_t len = 0;
-        uint8_t *data = read_all(path, &len);
-        assert_non_null(data);
+        uint8_t *data = (uint8_t *)read_file(path, &len);
         uint8_t *buf = malloc(len + MSC_FUZZ_PIPELINE_PREFIX);
         assert_non_null(buf);
         memcpy(buf + MSC_FUZZ_PIPELINE_PREFIX, data, len);

@@ -3,7 +3,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void msc_assert_close(double got, double want, double rel, const char *what, const char *file,
                       int line)
@@ -51,8 +53,8 @@ double ref_at(const json_t *obj, const char *key, size_t i)
     return ref_num(json_array_get(json_object_get(obj, key), i));
 }
 
-static msc_dataset *load_with(const char *csv, size_t len, const char *name, const char *events,
-                              const char *subgroup)
+msc_dataset *load_buffer(const char *csv, size_t len, const char *name, const char *events,
+                         const char *subgroup)
 {
     msc_load_options o;
     msc_load_options_default(&o);
@@ -74,30 +76,127 @@ static msc_dataset *load_with(const char *csv, size_t len, const char *name, con
 
 msc_dataset *load_text(const char *csv, const char *events, const char *subgroup)
 {
-    return load_with(csv, strlen(csv), "test.csv", events, subgroup);
+    return load_buffer(csv, strlen(csv), "test.csv", events, subgroup);
 }
 
 msc_dataset *load_file(const char *path, const char *events, const char *subgroup)
+{
+    size_t len;
+    char *buf = read_file(path, &len);
+    msc_dataset *d = load_buffer(buf, len, path, events, subgroup);
+    free(buf);
+    return d;
+}
+
+msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags)
+{
+    msc_analysis *a = NULL;
+    char err[MSC_ERRBUF] = "";
+    int rc = msc_analysis_run(d, s, flags, &a, err, sizeof err);
+    if (rc != MSC_OK) {
+        print_error("analysis failed: %s\n", err);
+        fail();
+    }
+    return a;
+}
+
+msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s)
+{
+    return run_analysis_flags(d, s, 0);
+}
+
+char *read_file(const char *path, size_t *len)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         print_error("cannot open %s\n", path);
         fail();
     }
-    static char buf[1 << 20];
-    size_t len = fread(buf, 1, sizeof buf, fp);
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            assert_non_null(nb);
+            buf = nb;
+        }
+    }
+    int bad = ferror(fp);
     fclose(fp);
-    return load_with(buf, len, path, events, subgroup);
-}
-
-msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s)
-{
-    msc_analysis *a = NULL;
-    char err[MSC_ERRBUF] = "";
-    int rc = msc_analysis_run(d, s, 0, &a, err, sizeof err);
-    if (rc != MSC_OK) {
-        print_error("analysis failed: %s\n", err);
+    if (bad) {
+        print_error("cannot read %s\n", path);
         fail();
     }
-    return a;
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+char *render_report(msc_report_fn fn, const msc_analysis *a, const msc_report_options *ro,
+                    size_t *len)
+{
+    msc_report_options dflt;
+    if (!ro) {
+        memset(&dflt, 0, sizeof dflt);
+        dflt.input_name = "test.csv";
+        ro = &dflt;
+    }
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *fp = open_memstream(&buf, &n);
+    assert_non_null(fp);
+    assert_int_equal(fn(fp, a, ro), MSC_OK);
+    assert_int_equal(fclose(fp), 0);
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static void print_warnings(const msc_outcome_result *o)
+{
+    for (size_t i = 0; i < o->warnings.n; i++)
+        print_error("  warning %zu: %s\n", i + 1, o->warnings.msg[i]);
+}
+
+void msc_assert_one_warning(const msc_outcome_result *o, const char *substr, const char *file,
+                            int line)
+{
+    if (o->warnings.n != 1 || !strstr(o->warnings.msg[0], substr)) {
+        print_error("want exactly one warning containing \"%s\", have %zu:\n", substr,
+                    o->warnings.n);
+        print_warnings(o);
+        _fail(file, line);
+    }
+}
+
+void msc_assert_has_warning(const msc_outcome_result *o, const char *substr, const char *file,
+                            int line)
+{
+    for (size_t i = 0; i < o->warnings.n; i++)
+        if (strstr(o->warnings.msg[i], substr))
+            return;
+    print_error("no warning contains \"%s\"; have %zu:\n", substr, o->warnings.n);
+    print_warnings(o);
+    _fail(file, line);
+}
+
+int have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char *copy = strdup(path);
+    assert_non_null(copy);
+    int found = 0;
+    for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        char f[4096];
+        snprintf(f, sizeof f, "%s/gnuplot", d);
+        found = access(f, X_OK) == 0;
+    }
+    free(copy);
+    return found;
 }

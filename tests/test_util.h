@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -37,8 +38,44 @@ double ref_at(const json_t *obj, const char *key, size_t i);
 msc_dataset *load_text(const char *csv, const char *events, const char *subgroup);
 /* Runs the analysis with settings s (flags 0); fails the test on error. */
 msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s);
+/* The same with msc_analysis_run flags (MSC_RUN_NO_STUDY_CI). */
+msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags);
 
 /* Loads a file from tests/; fails the test on error. */
 msc_dataset *load_file(const char *path, const char *events, const char *subgroup);
+/* Loads CSV bytes (not necessarily NUL-terminated) as file `name`, default
+ * columns, with the given events column (NULL: the defaults) and subgroup
+ * (NULL: none); fails the test on error. */
+msc_dataset *load_buffer(const char *csv, size_t len, const char *name, const char *events,
+                         const char *subgroup);
+
+/* The whole file, NUL-terminated (the NUL not counted in *len; len may be
+ * NULL), in malloc'd memory the caller frees. Fails the test if the file
+ * cannot be read. */
+char *read_file(const char *path, size_t *len);
+
+/* One report writer (msc_report_json, _csv, _table, ...) run on `a` into
+ * memory: a NUL-terminated malloc'd buffer, its length in *len (len may be
+ * NULL). ro NULL means all fields 0 except input_name "test.csv". Fails the
+ * test unless the writer returns MSC_OK. */
+typedef int (*msc_report_fn)(FILE *, const msc_analysis *, const msc_report_options *);
+char *render_report(msc_report_fn fn, const msc_analysis *a, const msc_report_options *ro,
+                    size_t *len);
+
+/* Fails unless outcome o has exactly one warning and it contains substr. */
+void msc_assert_one_warning(const msc_outcome_result *o, const char *substr, const char *file,
+                            int line);
+#define assert_one_warning(o, substr) msc_assert_one_warning((o), (substr), __FILE__, __LINE__)
+/* Fails unless some warning of outcome o contains substr. */
+void msc_assert_has_warning(const msc_outcome_result *o, const char *substr, const char *file,
+                            int line);
+#define assert_has_warning(o, substr) msc_assert_has_warning((o), (substr), __FILE__, __LINE__)
+
+/* 1 if an executable gnuplot is on PATH (tests that need it skip()).
+ * MSC_TEST_OWN_HAVE_GNUPLOT (tests/CMakeLists.txt) hides this declaration
+ * from a program that still defines its own static have_gnuplot. */
+#ifndef MSC_TEST_OWN_HAVE_GNUPLOT
+int have_gnuplot(void);
+#endif
 
 #endif
