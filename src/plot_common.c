@@ -334,16 +334,6 @@ void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const ms
 
 /* ---------------------------------------------------------------- texts */
 
-void msc_plot_pvalue(double p, char *out, size_t outlen)
-{
-    if (!isfinite(p))
-        snprintf(out, outlen, "p = NA");
-    else if (p < 0.001)
-        snprintf(out, outlen, "p < 0.001");
-    else
-        snprintf(out, outlen, "p = %.3f", p);
-}
-
 void msc_plot_column_name(const char *s, char *out, size_t outlen)
 {
     size_t n = 0;

@@ -171,11 +171,11 @@ static void het_text(const msc_fit *f, size_t k, int with_q, char *out, size_t l
         snprintf(out, len, "Heterogeneity: not applicable (one study)");
         return;
     }
-    if (f->exact_fallback && !(h->tau2 == 0.0)) {
+    if (!msc_fit_het_estimable(f)) {
         snprintf(out, len, "Heterogeneity: not estimable (the GLMM could not be fitted)");
         return;
     }
-    msc_plot_pvalue(h->Q_p, p, sizeof p);
+    msc_pvalue_text(p, sizeof p, h->Q_p, 3, MSC_P_PROSE);
     if (f->has_random && isfinite(h->tau2))
         snprintf(tau, sizeof tau, ", \xCF\x84\xC2\xB2 = %.3g", h->tau2);
     if (with_q)
@@ -185,7 +185,7 @@ static void het_text(const msc_fit *f, size_t k, int with_q, char *out, size_t l
     if (with_q && f->method == MSC_METHOD_GLMM && isfinite(h->Q_lrt)) {
         char p2[32];
         size_t l = strlen(out);
-        msc_plot_pvalue(h->Q_lrt_p, p2, sizeof p2);
+        msc_pvalue_text(p2, sizeof p2, h->Q_lrt_p, 3, MSC_P_PROSE);
         snprintf(out + l, len - l, "; likelihood-ratio Q = %.2f, %s", h->Q_lrt, p2);
     }
 }
@@ -302,7 +302,7 @@ static void add_footer(rows *rs, const msc_analysis *a, const msc_outcome_result
     add_note(rs, "%s", line);
     if (o->n_groups) {
         char p[32];
-        msc_plot_pvalue(o->Q_between_p, p, sizeof p);
+        msc_pvalue_text(p, sizeof p, o->Q_between_p, 3, MSC_P_PROSE);
         if (isfinite(o->Q_between))
             add_note(rs, "Test for subgroup differences (%s): Q = %.2f, df = %g, %s",
                      f->has_random ? "random effects" : "common effect", o->Q_between,

@@ -149,9 +149,6 @@ void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xma
  * labels right-aligned beside them. */
 void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const msc_plot_axis *ax);
 
-/* "p = 0.068", "p < 0.001", "p = NA" */
-void msc_plot_pvalue(double p, char *out, size_t outlen);
-
 /* A display name for a CSV column: underscores as spaces. */
 void msc_plot_column_name(const char *s, char *out, size_t outlen);
 

@@ -81,11 +81,7 @@ int msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_op
     fprintf(fp, "mscmeta %s safety check: %s\n", MSC_VERSION, in);
     fprintf(fp, "Pooled by %s; one-sided %d%% upper bounds against the limit.\n",
             msc_method_long_name(a->settings.method), (int)lround(100.0 * a->settings.level));
-    for (size_t i = 0; i < a->data->warnings.n; i++) {
-        fputs("! ", fp);
-        msc_text_print(fp, a->data->warnings.msg[i]);
-        fputc('\n', fp);
-    }
+    msc_text_warnings(fp, "! ", &a->data->warnings);
     for (size_t j = 0; j < a->n_outcomes; j++) {
         const msc_outcome_result *o = &a->outcome[j];
         const msc_safety *sf = &opt->safety[j];
@@ -105,11 +101,7 @@ int msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_op
         if (o->n_excluded)
             fprintf(fp, "(%zu stud%s without %s counts left out)\n", o->n_excluded,
                     o->n_excluded == 1 ? "y" : "ies", name);
-        for (size_t i = 0; i < o->warnings.n; i++) {
-            fputs("  ! ", fp);
-            msc_text_print(fp, o->warnings.msg[i]);
-            fputc('\n', fp);
-        }
+        msc_text_warnings(fp, "  ! ", &o->warnings);
     }
     return ferror(fp) ? MSC_ERR_IO : MSC_OK;
 }
@@ -118,8 +110,7 @@ int msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_op
 static void csv_num(FILE *fp, double v)
 {
     fputc(',', fp);
-    if (isfinite(v))
-        fprintf(fp, "%.17g", v);
+    msc_csv_num(fp, v);
 }
 
 int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *opt)

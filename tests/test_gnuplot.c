@@ -268,46 +268,6 @@ static void test_quote_truncated(void **state)
 
 /* ------------------------------------------------------ real gnuplot */
 
-static int have_gnuplot(void)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char *copy = strdup(path);
-    int found = 0;
-    for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && !found;
-         d = strtok_r(NULL, ":", &save)) {
-        char f[4096];
-        snprintf(f, sizeof f, "%s/gnuplot", d);
-        found = access(f, X_OK) == 0;
-    }
-    free(copy);
-    return found;
-}
-
-static char *read_all(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[65536];
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = 2 * (len + n + 1);
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(fp);
-    if (!buf)
-        buf = calloc(1, 1);
-    buf[len] = '\0';
-    return buf;
-}
-
 /* s with every PWNED_AT in it replaced by target (malloc). */
 static char *aimed(const char *s, const char *target)
 {
@@ -385,7 +345,7 @@ static void test_roundtrip_gnuplot(void **state)
         print_error("gnuplot: %s\n", err);
     assert_int_equal(rc, MSC_OK);
 
-    char *printed = read_all(out);
+    char *printed = read_file(out, NULL);
     char *line = printed;
     for (size_t i = 0; i < nh + N + 1; i++) {
         char *nl = strchr(line, '\n');
@@ -494,7 +454,7 @@ static void test_cmd_numbers(void **state)
     if (rc != MSC_OK)
         print_error("gnuplot: %s\n", err);
     assert_int_equal(rc, MSC_OK);
-    char *printed = read_all(out);
+    char *printed = read_file(out, NULL);
     assert_string_equal(printed, "-1 2 3.2 0.1 4 5 6 7 8.5 9 0.001\n3\n"); /* %*d: width 3 */
     free(printed);
     unlink(out);

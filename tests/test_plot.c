@@ -51,32 +51,12 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static int have_gnuplot(void)
-{
-    return system("command -v gnuplot >/dev/null 2>&1") == 0;
-}
-
 static msc_analysis *analyse(msc_dataset *d, msc_method method)
 {
     msc_settings s;
     msc_settings_default(&s);
     s.method = method;
     return run_analysis(d, &s);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    rewind(fp);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
 }
 
 /* The SVG holds <text>t</text> (t already XML-escaped as gnuplot does). */
@@ -102,7 +82,7 @@ static char *draw(const msc_analysis *a, int funnel, const char *name)
     if (rc != MSC_OK)
         print_error("plot: %s\n", err);
     assert_int_equal(rc, MSC_OK);
-    return slurp(path);
+    return read_file(path, NULL);
 }
 
 /* --------------------------------------------------------------- pieces */
@@ -357,7 +337,7 @@ static void test_forest_to_fifo(void **state)
         print_error("plot: %s\n", err);
     assert_int_equal(rc, MSC_OK);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char *svg = slurp(copy);
+    char *svg = read_file(copy, NULL);
     assert_svg_text(svg, "Karussis 2010");
     assert_non_null(strstr(svg, "</svg>"));
     free(svg);

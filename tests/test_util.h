@@ -71,11 +71,7 @@ void msc_assert_has_warning(const msc_outcome_result *o, const char *substr, con
                             int line);
 #define assert_has_warning(o, substr) msc_assert_has_warning((o), (substr), __FILE__, __LINE__)
 
-/* 1 if an executable gnuplot is on PATH (tests that need it skip()).
- * MSC_TEST_OWN_HAVE_GNUPLOT (tests/CMakeLists.txt) hides this declaration
- * from a program that still defines its own static have_gnuplot. */
-#ifndef MSC_TEST_OWN_HAVE_GNUPLOT
+/* 1 if an executable gnuplot is on PATH (tests that need it skip()). */
 int have_gnuplot(void);
-#endif
 
 #endif

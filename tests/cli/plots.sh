@@ -21,29 +21,9 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1 # commands in the hostile names below would touch files here
-fails=0 count=0
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$HERE/lib.sh"
 
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-# run NAME WANT_EXIT command...   (stdout -> $TMP/out, stderr -> $TMP/err)
-run() {
-    local name=$1 want=$2
-    shift 2
-    count=$((count + 1))
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "$name: exit $got, want $want"
-        sed 's/^/  stderr: /' "$TMP/err" | head -5
-        return 1
-    fi
-}
-# ok NAME test...: one assertion
-ok() {
-    local name=$1
-    shift
-    count=$((count + 1))
-    "$@" || fail "$name"
-}
 is_png() { # FILE: PNG signature, a real size, at least 400 x 200 pixels
     [ -f "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
         [ "$(wc -c <"$1")" -gt 5000 ] &&
@@ -59,13 +39,13 @@ svg_text() {
 no_temp_left() { ! find "$1" -name '.mscmeta-*' | grep -q .; }
 
 # --- formats; several outcomes give one file each
-run png-all 0 "$BIN" forest "$DATA" -o "$TMP/f.png"
+run png-all 0 -- "$BIN" forest "$DATA" -o "$TMP/f.png"
 for o in responders adverse_events serious_adverse_events; do
     ok "png-$o" is_png "$TMP/f-$o.png"
     ok "png-listed-$o" grep -Fqx "$TMP/f-$o.png" "$TMP/out"
 done
 ok png-no-plain-name test ! -e "$TMP/f.png"
-run svg-one 0 "$BIN" forest "$DATA" --events responders -o "$TMP/r.svg"
+run svg-one 0 -- "$BIN" forest "$DATA" --events responders -o "$TMP/r.svg"
 ok svg-as-given test -s "$TMP/r.svg"
 if command -v xmllint >/dev/null 2>&1; then ok svg-well-formed xmllint --noout "$TMP/r.svg"; fi
 for s in "Harris 2016" "Harris 2018" "Karussis 2010" "Yamout 2010" "Petrou 2021" \
@@ -73,48 +53,48 @@ for s in "Harris 2016" "Harris 2018" "Karussis 2010" "Yamout 2010" "Petrou 2021"
     "Random effects model" "Prediction interval" "Proportion [95% CI]"; do
     ok "svg-label-$s" svg_text "$TMP/r.svg" "$s"
 done
-run pdf 0 "$BIN" forest "$DATA" --events serious_adverse_events -o "$TMP/s.pdf"
+run pdf 0 -- "$BIN" forest "$DATA" --events serious_adverse_events -o "$TMP/s.pdf"
 ok pdf-header is_pdf "$TMP/s.pdf"
 if command -v pdftotext >/dev/null 2>&1; then
     pdftotext "$TMP/s.pdf" "$TMP/s.txt"
     ok pdf-text grep -q "Alvaro-Gracia 2017" "$TMP/s.txt"
 fi
-run funnel 0 "$BIN" funnel "$DATA" --events responders -o "$TMP/fun.png"
+run funnel 0 -- "$BIN" funnel "$DATA" --events responders -o "$TMP/fun.png"
 ok funnel-png is_png "$TMP/fun.png"
-run funnel-svg 0 "$BIN" funnel "$DATA" --subgroup disease --events responders -o "$TMP/fun.svg"
+run funnel-svg 0 -- "$BIN" funnel "$DATA" --subgroup disease --events responders -o "$TMP/fun.svg"
 ok funnel-legend svg_text "$TMP/fun.svg" "SLE"
 
 # --- subgroups, scale, reference line, title
-run subgroups 0 "$BIN" forest "$DATA" --subgroup disease --events responders --scale 100 \
+run subgroups 0 -- "$BIN" forest "$DATA" --subgroup disease --events responders --scale 100 \
     --ref 0.5 --title "MSC: responders by disease" -o "$TMP/g.svg"
 ok subgroup-ref-note grep -q "Dashed line: reference at 50 per 100" "$TMP/g.svg"
 for s in MS SLE RA "Per 100 [95% CI]" "MSC: responders by disease" "66.7"; do
     ok "subgroup-text-$s" svg_text "$TMP/g.svg" "$s"
 done
 ok subgroup-test grep -q "Test for subgroup differences (random effects): Q = 2.53, df = 2" "$TMP/g.svg"
-run glmm 0 "$BIN" forest "$DATA" --method GLMM --events responders -o "$TMP/glmm.svg"
+run glmm 0 -- "$BIN" forest "$DATA" --method GLMM --events responders -o "$TMP/glmm.svg"
 ok glmm-dash svg_text "$TMP/glmm.svg" "—"
 ok glmm-footnote grep -q "no inverse-variance study weights" "$TMP/glmm.svg"
 # GLMM without a continuity correction: a study at 0 events has no logit
 # (yi, vi undefined); the funnel leaves it out and says so (not "nan" in
 # the script); with every study at 0 there is nothing to draw but the notes
 printf 'study,n,responders\nA,10,0\nB,20,5\nC,15,7\nD,30,12\n' >"$TMP/z.csv"
-run funnel-glmm-zero 0 "$BIN" funnel "$TMP/z.csv" --method GLMM --cc-mode none -o "$TMP/z.svg"
+run funnel-glmm-zero 0 -- "$BIN" funnel "$TMP/z.csv" --method GLMM --cc-mode none -o "$TMP/z.svg"
 ok funnel-glmm-zero-note svg_text "$TMP/z.svg" \
     "Not shown: 1 study with 0 or n events (no logit without a continuity correction)"
 ok funnel-glmm-zero-points test "$(grep -c "fill-opacity = '0.850000'" "$TMP/z.svg")" = 3
 printf 'study,g,n,responders\nA,x,10,0\nB,y,20,0\nC,x,15,0\n' >"$TMP/z0.csv"
-run funnel-glmm-all-zero 0 "$BIN" funnel "$TMP/z0.csv" --method GLMM --cc-mode none \
+run funnel-glmm-all-zero 0 -- "$BIN" funnel "$TMP/z0.csv" --method GLMM --cc-mode none \
     --subgroup g -o "$TMP/z0.svg"
 ok funnel-glmm-all-zero-note svg_text "$TMP/z0.svg" \
     "Not shown: 3 studies with 0 or n events (no logit without a continuity correction)"
-run funnel-glmm-zero-default-cc 0 "$BIN" funnel "$TMP/z.csv" --method GLMM -o "$TMP/zc.svg"
+run funnel-glmm-zero-default-cc 0 -- "$BIN" funnel "$TMP/z.csv" --method GLMM -o "$TMP/zc.svg"
 ok funnel-glmm-zero-default-cc-all \
     test "$(grep -c "fill-opacity = '0.850000'" "$TMP/zc.svg")" = 4
 ok funnel-glmm-zero-default-cc-no-note test -z "$(grep -l 'Not shown' "$TMP/zc.svg")"
 
 # --- pool --forest: the numbers, then one file per outcome
-run pool-forest 0 "$BIN" pool "$DATA" --forest "$TMP/p.png"
+run pool-forest 0 -- "$BIN" pool "$DATA" --forest "$TMP/p.png"
 ok pool-forest-numbers grep -q "^Random effects (REML)" "$TMP/out"
 for o in responders adverse_events serious_adverse_events; do ok "pool-forest-$o" is_png "$TMP/p-$o.png"; done
 
@@ -130,7 +110,7 @@ study,group,n,responders
 EOF
 mkdir -p "$TMP/o'd \`touch $PW-6\` |x"
 OUT="$TMP/o'd \`touch $PW-6\` |x/\`touch $PW-7\`'.svg"
-run hostile 0 "$BIN" forest "$TMP/hostile.csv" --subgroup group \
+run hostile 0 -- "$BIN" forest "$TMP/hostile.csv" --subgroup group \
     --title "T \`touch $PW-8\` '; system('touch $PW-9'); ' @GPVAL_PWD" -o "$OUT"
 ok hostile-file test -s "$OUT"
 ok hostile-nothing-ran test -z "$(find "$TMP" -name 'pwned*' -print)"
@@ -142,7 +122,7 @@ for s in "x\`touch $PW-1\`y" "'; system(\"touch $PW-3\"); '" \
 done
 # an output folder whose name starts with '|' (gnuplot would read '|...' as a pipe)
 mkdir -p "|touch $PW-10"
-run pipe-dir 0 "$BIN" forest "$DATA" --events responders -o "|touch $PW-10/x.png"
+run pipe-dir 0 -- "$BIN" forest "$DATA" --events responders -o "|touch $PW-10/x.png"
 ok pipe-dir-no-run test ! -e "$PW-10"
 ok pipe-dir-file is_png "$TMP/|touch $PW-10/x.png"
 
@@ -150,7 +130,7 @@ ok pipe-dir-file is_png "$TMP/|touch $PW-10/x.png"
 awk 'BEGIN { srand(7); print "study,n,responders";
     for (i = 1; i <= 60; i++) { n = 10 + int(rand() * 90); printf "Study %02d (%d),%d,%d\n", i, 1990 + i % 30, n, int(rand() * (n + 1)) } }' \
     >"$TMP/k60.csv"
-run k60 0 "$BIN" forest "$TMP/k60.csv" -o "$TMP/k60.svg"
+run k60 0 -- "$BIN" forest "$TMP/k60.csv" -o "$TMP/k60.svg"
 missing=0
 for i in $(seq -w 1 60); do grep -Fq "<text>Study $i (" "$TMP/k60.svg" || missing=$((missing + 1)); done
 ok k60-all-labels test "$missing" = 0
@@ -174,20 +154,20 @@ ok "k60-rows-apart $(cat "$TMP/k60.msg")" test ! -s "$TMP/k60.msg"
 # --- failures: exit codes, no partial files
 mkdir -p "$TMP/nognuplot"
 PATH_NO=/nonexistent-mscmeta-dir
-run missing-gnuplot 4 env PATH="$PATH_NO" "$BIN" forest "$DATA" -o "$TMP/nognuplot/f.png"
+run missing-gnuplot 4 -- env PATH="$PATH_NO" "$BIN" forest "$DATA" -o "$TMP/nognuplot/f.png"
 ok missing-gnuplot-message grep -q "gnuplot-nox" "$TMP/err"
-run missing-gnuplot-pool 4 env PATH="$PATH_NO" "$BIN" pool "$DATA" --forest "$TMP/nognuplot/p.png"
+run missing-gnuplot-pool 4 -- env PATH="$PATH_NO" "$BIN" pool "$DATA" --forest "$TMP/nognuplot/p.png"
 ok missing-gnuplot-pool-numbers grep -q "^Random effects (REML)" "$TMP/out"
 ok missing-gnuplot-no-files test -z "$(ls -A "$TMP/nognuplot")"
-run bad-extension 2 "$BIN" forest "$DATA" -o "$TMP/f.jpg"
+run bad-extension 2 -- "$BIN" forest "$DATA" -o "$TMP/f.jpg"
 ok bad-extension-message grep -q "png, .svg or .pdf" "$TMP/err"
 ok bad-extension-first test ! -s "$TMP/out"
-run bad-extension-pool 2 "$BIN" pool "$DATA" --forest "$TMP/f.gif"
+run bad-extension-pool 2 -- "$BIN" pool "$DATA" --forest "$TMP/f.gif"
 ok bad-extension-pool-no-numbers test ! -s "$TMP/out"
 cp "$DATA" "$TMP/in.png"
-run same-as-input 2 "$BIN" forest "$TMP/in.png" -o "$TMP/in.png"
+run same-as-input 2 -- "$BIN" forest "$TMP/in.png" -o "$TMP/in.png"
 ok same-as-input-untouched cmp -s "$DATA" "$TMP/in.png"
-run no-such-dir 4 "$BIN" forest "$DATA" -o "$TMP/no/such/dir/f.png"
+run no-such-dir 4 -- "$BIN" forest "$DATA" -o "$TMP/no/such/dir/f.png"
 ok no-temp-left no_temp_left "$TMP"
 
 # --- a named pipe, and a link to /dev/stdout read through a pipe: the
@@ -197,7 +177,7 @@ mkdir -p "$TMP/pipetmp"
 mkfifo "$TMP/fifo.svg"
 cat "$TMP/fifo.svg" >"$TMP/fifo-read.svg" &
 reader=$!
-run fifo 0 env TMPDIR="$TMP/pipetmp" "$BIN" forest "$DATA" --events responders -o "$TMP/fifo.svg"
+run fifo 0 -- env TMPDIR="$TMP/pipetmp" "$BIN" forest "$DATA" --events responders -o "$TMP/fifo.svg"
 for _ in $(seq 50); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
 kill "$reader" 2>/dev/null # never left waiting for a writer that failed early
 wait "$reader" 2>/dev/null
@@ -215,14 +195,14 @@ ok pipe-no-temp-left test -z "$(ls -A "$TMP/pipetmp")"
 
 # --- outcome names become file names safely; default output folder
 printf 'study,n,events/1,my col,..\nA,10,3,4,1\nB,20,5,6,2\n' >"$TMP/names.csv"
-run names 0 "$BIN" forest "$TMP/names.csv" --events "events/1" --events "my col" --events ".." -o "$TMP/nm.svg"
+run names 0 -- "$BIN" forest "$TMP/names.csv" --events "events/1" --events "my col" --events ".." -o "$TMP/nm.svg"
 ok names-slash test -s "$TMP/nm-events_1.svg"
 ok names-space test -s "$TMP/nm-my_col.svg"
 ok names-dots test -s "$TMP/nm-outcome3.svg"
 # names that clean up alike get files of their own, even when the suffix
 # makes another outcome's name ("a?b" -> a_b -> a_b_3, taken: a_b_4)
 printf 'study,n,a_b_3,a b,a?b\nA,10,3,4,1\nB,20,5,6,2\n' >"$TMP/clash.csv"
-run clash 0 "$BIN" forest "$TMP/clash.csv" --events a_b_3 --events "a b" --events "a?b" \
+run clash 0 -- "$BIN" forest "$TMP/clash.csv" --events a_b_3 --events "a b" --events "a?b" \
     -o "$TMP/cl.svg"
 ok clash-three-listed test "$(sort -u "$TMP/out" | wc -l)" = 3
 ok clash-a_b_3 svg_text "$TMP/cl-a_b_3.svg" "A b 3 (proportion)"
@@ -232,5 +212,4 @@ mkdir -p "$TMP/cwd"
 (cd "$TMP/cwd" && "$BIN" forest "$DATA" --events responders >/dev/null 2>&1)
 ok default-output is_png "$TMP/cwd/plots/forest.png"
 
-echo "plots: $((count - fails)) passed, $fails failed"
-[ "$fails" = 0 ]
+finish plots
