@@ -8,6 +8,12 @@
  * msc_status and, where it says so, fills a caller's error buffer with a
  * one-line message naming the file and line ("studies.csv:7: ...").
  *
+ * One thing the caller must do: call gsl_set_error_handler_off() once before
+ * using the library (src/main.c and every test program do). GSL's default
+ * handler abort()s on a failed special function (for example a beta quantile
+ * that does not converge), and the library handles those returns itself; it
+ * does not change the process-wide handler on the caller's behalf.
+ *
  * Conventions: NAN marks "not applicable / not available"; every _free
  * accepts NULL; counts are held as doubles (exact up to 2^53).
  */
