@@ -14,7 +14,7 @@ void msc_fuzz_fail(const char *what, const char *detail)
     abort();
 }
 
-/* The same rules as msc_utf8_seq in src/text.c (shortest form, no
+/* The same rules as msc_utf8_seq in src/core/text.c (shortest form, no
  * surrogates, at most U+10FFFF, no NUL), written out again on purpose: the
  * harnesses check the library's output with it, so it must be an
  * independent oracle rather than the code under test. Keep the two in step

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "mscmeta/plot.h"
-#include "plot_internal.h"
+#include "msc_plot.h"
 
 static const char QEXPR[] = "sprintf('%c',39)";
 

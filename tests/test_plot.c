@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "mscmeta/plot.h"
-#include "plot_internal.h"
+#include "msc_plot.h"
 
 static const char CSV[] = "study,disease,n,responders\n"
                           "Harris 2016,MS,6,4\n"

@@ -9,7 +9,7 @@
  * one-line message naming the file and line ("studies.csv:7: ...").
  *
  * One thing the caller must do: call gsl_set_error_handler_off() once before
- * using the library (src/main.c and every test program do). GSL's default
+ * using the library (cli/main.c and every test program do). GSL's default
  * handler abort()s on a failed special function (for example a beta quantile
  * that does not converge), and the library handles those returns itself; it
  * does not change the process-wide handler on the caller's behalf.
@@ -50,6 +50,13 @@ int msc_warnings_add(msc_warnings *w, const char *fmt, ...)
 #endif
     ;
 void msc_warnings_clear(msc_warnings *w);
+
+/* Copies at most `width` display characters (UTF-8 code points) of s into
+ * out, replacing control characters (ESC, CR, C1 ...) by '?' so that a
+ * label cannot drive a terminal, and ending with "..." when cut. Returns
+ * the number of display characters written. For showing names from a data
+ * file in messages. */
+size_t msc_text_display(const char *s, size_t width, char *out, size_t outlen);
 
 /* ---------------------------------------------------------------------------
  * Settings
@@ -302,6 +309,17 @@ typedef struct {
 int msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,
                      msc_analysis **out, char *err, size_t errlen);
 void msc_analysis_free(msc_analysis *a);
+
+/* The block a fit's tests and plots use: random effects, or the common
+ * effect for FE. */
+const msc_estimate *msc_fit_main_block(const msc_fit *f);
+
+/* 0 when a fit's heterogeneity could not be estimated: the GLMM fell back
+ * to the exact pooled proportion (random.exact) and tau^2 is not 0 (not
+ * identified; the fit's warnings say why). A fallback at tau^2 = 0 (one
+ * study, a singular fit) is shown as such. One study (k < 2) is for the
+ * caller to check first. */
+int msc_fit_het_estimable(const msc_fit *f);
 
 /* Per-study weight in percent (NAN when the fit has no weights). */
 double msc_outcome_weight(const msc_outcome_result *o, size_t i, int random);

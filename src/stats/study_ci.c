@@ -11,7 +11,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "internal.h"
+#include "msc_stats.h"
 
 static double clip01(double v) { return v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v); }
 

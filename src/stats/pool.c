@@ -11,7 +11,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "internal.h"
+#include "msc_stats.h"
 
 double msc_qnorm_upper(double p) { return gsl_cdf_ugaussian_Qinv(p); }
 double msc_qt_upper(double p, double df) { return gsl_cdf_tdist_Qinv(p, df); }
@@ -302,4 +302,15 @@ int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
     msc_estimate_backtransform(&f->random, s->measure, f->nhm);
     warn_not_finite(f, w);
     return MSC_OK;
+}
+
+const msc_estimate *msc_fit_main_block(const msc_fit *f)
+{
+    return f->has_random ? &f->random : &f->common;
+}
+
+int msc_fit_het_estimable(const msc_fit *f)
+{
+    /* random.exact is set exactly where the GLMM falls back (exact_fallback) */
+    return !(f->random.exact && !(f->het.tau2 == 0.0));
 }

@@ -4,8 +4,8 @@
  * to gnuplot), text measurement and number formatting (plot_common.c).
  * Not part of the public API.
  */
-#ifndef MSC_PLOT_INTERNAL_H
-#define MSC_PLOT_INTERNAL_H
+#ifndef MSC_PLOT_PRIVATE_H
+#define MSC_PLOT_PRIVATE_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report.h"
 
 /* The limit of each outcome: its own COL=R, else the general R, else none.
  * A COL that is not an outcome is a usage error. */
@@ -33,7 +32,8 @@ static int thresholds_for(const msc_cli *c, const msc_analysis *a, double *t)
             char list[512] = "", shown[sizeof list];
             for (size_t k = 0; k < a->n_outcomes; k++) {
                 msc_text_display(a->outcome[k].data->name, sizeof list - 1, shown, sizeof shown);
-                msc_text_append(list, sizeof list, k ? ", " : "", shown);
+                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, shown, sizeof list - strlen(list) - 1);
             }
             msc_cli_error("safety: --max-rate names \"%.60s\", which is not an outcome here; the "
                           "outcomes are %s (add --events %.60s to check it)",

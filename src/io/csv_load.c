@@ -22,8 +22,7 @@
 
 #include <csv.h>
 
-#include "internal.h"
-#include "report.h"
+#include "msc_core.h"
 
 const char *const msc_default_events[] = {"responders", "adverse_events",
                                           "serious_adverse_events", "events"};
@@ -36,15 +35,6 @@ void msc_load_options_default(msc_load_options *o)
     o->n_col = "n";
     o->default_events = msc_default_events;
     o->n_default_events = msc_n_default_events;
-}
-
-char *msc_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
 }
 
 /* A growable byte buffer, reused across records for the fields we keep. */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "msc_report.h"
 
 #define LABEL_W 28
 

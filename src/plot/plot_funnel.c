@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "plot_internal.h"
-#include "report.h"
+#include "msc_stats.h"
+#include "msc_plot.h"
+#include "msc_core.h"
 
 #define FONT_PT 10.0
 #define PANEL_W_EM 30.0

@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "internal.h"
-#include "report.h"
+#include "msc_stats.h"
+#include "msc_report.h"
 
 #define JFLAGS (JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17))
 

@@ -20,7 +20,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
-#include "internal.h"
+#include "msc_stats.h"
 
 #define FS_MAXITER 1000
 #define FS_THRESHOLD 1e-12 /* the reference values used 1e-12 in metafor */

@@ -23,7 +23,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "internal.h"
+#include "msc_stats.h"
 
 #define GSL_MAX_AB 2e5
 #define CF_MAX_MIN 1e10

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "msc_report.h"
 
 #define LABEL_W 28
 

@@ -28,8 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "plot_internal.h"
+#include "msc_core.h"
+#include "msc_plot.h"
 
 extern char **environ;
 

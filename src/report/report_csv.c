@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "msc_report.h"
 
 static const char *const COLUMNS =
     "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"

@@ -1,14 +1,15 @@
 /*
- * Helpers shared by the library's modules; not part of the public API.
+ * The statistics layer's private helpers (src/stats), also used by the
+ * layers above it (report, plot). Not part of the public API.
  */
-#ifndef MSC_INTERNAL_H
-#define MSC_INTERNAL_H
+#ifndef MSC_STATS_H
+#define MSC_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "mscmeta/mscmeta.h"
+#include "msc_core.h"
 
 /* Sums over the studies with weights w_i = 1/(v_i + tau2): the quantities
  * every intercept-only inverse-variance model is built from. */
@@ -79,17 +80,5 @@ static inline uint64_t msc_pair_hash(double x, double n)
 typedef void (*msc_pair_fn)(double x, double n, const void *ctx, double *v);
 void msc_pair_values(const double *x, const double *n, size_t k, msc_pair_fn fn, const void *ctx,
                      size_t m, double *const *out);
-
-char *msc_strdup(const char *s);
-
-/* Length of the valid UTF-8 sequence at s (1..4 bytes, at most n), or 0 if
- * it is invalid (NUL, stray continuation byte, overlong, surrogate, beyond
- * U+10FFFF). Stops reading at the first byte that breaks the sequence. */
-size_t msc_utf8_seq(const unsigned char *s, size_t n);
-
-/* A NUL-terminated copy of s[0..len) as valid UTF-8: invalid bytes and NULs
- * become U+FFFD; *fixed says whether anything was replaced. NULL if out of
- * memory. */
-char *msc_utf8_clean(const char *s, size_t len, int *fixed);
 
 #endif

@@ -10,9 +10,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "plot_internal.h"
-#include "report.h"
+#include "msc_stats.h"
+#include "msc_plot.h"
 
 void msc_plot_options_default(msc_plot_options *o)
 {

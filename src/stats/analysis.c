@@ -13,8 +13,7 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "internal.h"
-#include "report.h"
+#include "msc_stats.h"
 
 /* ------------------------------------------------- per-study intervals */
 

@@ -17,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "report.h"
+#include "msc_stats.h"
 
 static double pooled_upper(const msc_analysis *a, const msc_outcome_result *o, int *exact)
 {

@@ -13,7 +13,6 @@
 
 #include "cli.h"
 #include "mscmeta/plot.h"
-#include "report.h"
 
 typedef int (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
                        size_t);

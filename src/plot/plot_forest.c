@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot_internal.h"
-#include "report.h"
+#include "msc_plot.h"
+#include "msc_core.h"
 
 /* Sizes in em of the base font (10 pt by default). */
 #define FONT_PT 10.0      /* the default font size */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "mscmeta/mscmeta.h"
+#include "msc_core.h"
 
 int msc_warnings_add(msc_warnings *w, const char *fmt, ...)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mscmeta/mscmeta.h"
+#include "msc_core.h"
 
 void msc_settings_default(msc_settings *s)
 {
@@ -94,4 +94,33 @@ int msc_format_parse(const char *s)
 {
     static const char *const names[] = {"table", "json", "csv"};
     return lookup(names, N_OF(names), s, 1);
+}
+
+const char *msc_measure_scale_name(msc_measure m)
+{
+    static const char *const n[] = {"raw proportion", "log", "logit", "arcsine square root",
+                                    "Freeman-Tukey double arcsine"};
+    return n[m];
+}
+
+const char *msc_method_long_name(msc_method m)
+{
+    static const char *const n[] = {"common effect (inverse variance)",
+                                    "DerSimonian-Laird",
+                                    "Hedges",
+                                    "Hunter-Schmidt",
+                                    "Sidik-Jonkman",
+                                    "maximum likelihood",
+                                    "restricted maximum likelihood (REML)",
+                                    "empirical Bayes",
+                                    "Paule-Mandel",
+                                    "binomial-normal GLMM (ML)"};
+    return n[m];
+}
+
+const char *msc_study_ci_long_name(msc_study_ci c)
+{
+    static const char *const n[] = {"Clopper-Pearson", "Wilson", "Jeffreys", "Agresti-Coull",
+                                    "Wald"};
+    return n[c];
 }

@@ -36,7 +36,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_integration.h>
 
-#include "internal.h"
+#include "msc_stats.h"
 
 #define MAX_NEWTON 200
 #define TAU_MIN 1e-5  /* below this the fit is on the boundary tau = 0 */
