@@ -81,8 +81,6 @@ int msc_out_open(msc_out *o, const char *path);
 int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
 void msc_out_abort(msc_out *o);
 
-/* A report writer: msc_report_table, msc_report_json, ... */
-typedef int (*msc_report_fn)(FILE *fp, const msc_analysis *a, const msc_report_options *opt);
 
 /* Writes a report with `report` to `output` (NULL: standard output) through
  * msc_out: on failure nothing is left behind and the one-line error is

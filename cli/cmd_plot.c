@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "mscmeta/plot.h"
 
-typedef int (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
+typedef msc_status (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
                        size_t);
 
 /* An outcome name as a file-name part: letters, digits, '.', '-' and '_'

@@ -79,9 +79,7 @@ typedef struct {
     size_t len;
 } membuf;
 
-typedef int (*report_fn)(FILE *, const msc_analysis *, const msc_report_options *);
-
-static membuf render(report_fn fn, const msc_analysis *a, const msc_report_options *ro)
+static membuf render(msc_report_fn fn, const msc_analysis *a, const msc_report_options *ro)
 {
     membuf m = {NULL, 0};
     FILE *fp = open_memstream(&m.buf, &m.len);

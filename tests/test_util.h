@@ -58,7 +58,6 @@ char *read_file(const char *path, size_t *len);
  * memory: a NUL-terminated malloc'd buffer, its length in *len (len may be
  * NULL). ro NULL means all fields 0 except input_name "test.csv". Fails the
  * test unless the writer returns MSC_OK. */
-typedef int (*msc_report_fn)(FILE *, const msc_analysis *, const msc_report_options *);
 char *render_report(msc_report_fn fn, const msc_analysis *a, const msc_report_options *ro,
                     size_t *len);
 

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "mscmeta/mscmeta.h"
+#include "mscmeta/analysis.h"
 
 typedef enum { MSC_PLOT_PNG, MSC_PLOT_SVG, MSC_PLOT_PDF } msc_plot_format;
 
@@ -27,11 +27,11 @@ typedef struct {
 } msc_plot_options;
 
 /* Defaults: PNG, no title, automatic size, scale 1, no reference line. */
-void msc_plot_options_default(msc_plot_options *o);
+MSC_API void msc_plot_options_default(msc_plot_options *o);
 
 /* The format named by a path's extension (.png, .svg, .pdf; any case), or
  * -1 when the extension is none of these. */
-int msc_plot_format_from_path(const char *path);
+MSC_API int msc_plot_format_from_path(const char *path);
 
 /* Draws the forest plot of outcome `outcome` of `a` into the file `path`
  * (created or truncated; the caller writes to a temporary name and renames
@@ -40,16 +40,16 @@ int msc_plot_format_from_path(const char *path);
  * Returns MSC_OK; MSC_ERR_INPUT when the outcome has no usable study;
  * MSC_ERR_USAGE for bad options; MSC_ERR_IO when gnuplot is missing or
  * fails (err says which, and how to install it); MSC_ERR_NOMEM. */
-int msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
-                    const msc_plot_options *o, char *err, size_t errlen);
+MSC_API msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
 
 /* Draws the funnel plot of outcome `outcome`: each study's effect on the
  * model scale against its standard error (axis inverted), the pooled
  * estimate and the pseudo-confidence region at the analysis' level. Needs
  * no per-study intervals (MSC_RUN_NO_STUDY_CI will do). Returns as
  * msc_plot_forest. */
-int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
-                    const msc_plot_options *o, char *err, size_t errlen);
+MSC_API msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
 
 /* Writes s into out as one gnuplot string expression that evaluates to s:
  * single-quoted pieces ('O'), each quote character as sprintf('%c',39),
@@ -63,6 +63,6 @@ int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
  * the NUL); when that is >= outlen the text is cut at a character boundary
  * and the expression still closed, so out always holds a valid expression
  * (outlen >= 3; '' for an empty s). */
-size_t msc_gnuplot_quote(const char *s, char *out, size_t outlen);
+MSC_API size_t msc_gnuplot_quote(const char *s, char *out, size_t outlen);
 
 #endif /* MSCMETA_PLOT_H */

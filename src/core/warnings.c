@@ -8,7 +8,7 @@
 
 #include "msc_core.h"
 
-int msc_warnings_add(msc_warnings *w, const char *fmt, ...)
+msc_status msc_warnings_add(msc_warnings *w, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

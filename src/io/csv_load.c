@@ -803,7 +803,7 @@ static char start_input(loader *L, const char **buf, size_t *len, char delimiter
     return line_end(*buf, *len);
 }
 
-int msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
+msc_status msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
                             const msc_load_options *opt, msc_dataset **out, char *err,
                             size_t errlen)
 {
@@ -819,7 +819,7 @@ int msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
 
 #define CHUNK 65536
 
-int msc_dataset_load(FILE *fp, const char *name, const msc_load_options *opt, msc_dataset **out,
+msc_status msc_dataset_load(FILE *fp, const char *name, const msc_load_options *opt, msc_dataset **out,
                      char *err, size_t errlen)
 {
     loader L;

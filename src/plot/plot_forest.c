@@ -751,7 +751,7 @@ static void axis_text(const msc_outcome_result *o, double scale, char *out, size
         snprintf(out, len, "%s per %.0f patients", name, scale);
 }
 
-int msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
+msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
                     const msc_plot_options *opt, char *err, size_t errlen)
 {
     int rc = msc_plot_check(a, outcome, opt, err, errlen);

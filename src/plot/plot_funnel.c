@@ -301,7 +301,7 @@ static void emit_studies(msc_gp *g, const funnel *fu)
     msc_gp_cmd(g, "\n");
 }
 
-int msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
                     const msc_plot_options *opt, char *err, size_t errlen)
 {
     int rc = msc_plot_check(a, outcome, opt, err, errlen);

@@ -108,7 +108,7 @@ static void fit_rows(FILE *fp, const char *outcome, const char *group, const msc
     }
 }
 
-int msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
+msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
     const msc_dataset *d = a->data;
     fputs(COLUMNS, fp);

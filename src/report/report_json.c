@@ -286,7 +286,7 @@ static void outcome(jw *w, const msc_analysis *a, const msc_outcome_result *o,
     put(w, "}");
 }
 
-int msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
+msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
     jw w = {fp, 0};
     const msc_settings *s = &a->settings;

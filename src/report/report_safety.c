@@ -74,7 +74,7 @@ static void studies(FILE *fp, const msc_analysis *a, const msc_outcome_result *o
     }
 }
 
-int msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
+msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
     char in[256];
     msc_text_display(opt->input_name ? opt->input_name : a->data->source, 80, in, sizeof in);
@@ -113,7 +113,7 @@ static void csv_num(FILE *fp, double v)
     msc_csv_num(fp, v);
 }
 
-int msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
+msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
     fputs("outcome,type,study,row,events,n,rate,ci_lower,ci_upper,upper_bound,rule_of_three,"
           "signal,threshold,exceeded\n",

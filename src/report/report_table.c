@@ -289,7 +289,7 @@ static void outcome_section(FILE *fp, const msc_analysis *a, const msc_outcome_r
     }
 }
 
-int msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
+msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
     char in[256];
     msc_text_display(opt->input_name ? opt->input_name : a->data->source, 80, in, sizeof in);

@@ -369,7 +369,7 @@ static int run_outcome(msc_outcome_result *o, const msc_dataset *d, const msc_ou
     return MSC_OK;
 }
 
-int msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,
+msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,
                      msc_analysis **out, char *err, size_t errlen)
 {
     *out = NULL;

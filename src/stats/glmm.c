@@ -529,7 +529,7 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     return MSC_OK;
 }
 
-int msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
+msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
                  const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
     memset(f, 0, sizeof *f);

@@ -196,7 +196,7 @@ static void warn_not_finite(const msc_fit *f, msc_warnings *w)
         }
 }
 
-int msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
+msc_status msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
                  const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
     memset(f, 0, sizeof *f);

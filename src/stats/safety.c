@@ -46,7 +46,7 @@ static void exact_upper(double x, double n, const void *ctx, double *v)
     v[0] = msc_study_ci_upper_exact(x, n, *(const double *)ctx);
 }
 
-int msc_safety_evaluate(const msc_analysis *a, const double *thresholds, msc_safety **out)
+msc_status msc_safety_evaluate(const msc_analysis *a, const double *thresholds, msc_safety **out)
 {
     msc_safety *r = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *r);
     if (!r)

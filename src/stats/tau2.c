@@ -267,7 +267,7 @@ static void tau2_scoring(msc_method m, const double *yi, const double *vi, size_
     r->converged = conv;
 }
 
-int msc_tau2_estimate(msc_method method, const double *yi, const double *vi, size_t k,
+msc_status msc_tau2_estimate(msc_method method, const double *yi, const double *vi, size_t k,
                       msc_tau2_result *r)
 {
     r->tau2 = 0.0;

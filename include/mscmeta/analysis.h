@@ -1,0 +1,104 @@
+/*
+ * mscmeta analysis: a data set and settings in, per-outcome results out
+ * (every number a report or plot shows), and the safety check against a
+ * limit (src/stats).
+ */
+#ifndef MSCMETA_ANALYSIS_H
+#define MSCMETA_ANALYSIS_H
+
+#include <stddef.h>
+
+#include "mscmeta/data.h"
+#include "mscmeta/stats.h"
+
+/* ---------------------------------------------------------------------------
+ * Whole analysis: data set + settings -> per-outcome results (analysis.c)
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+    char *name; /* subgroup level */
+    size_t k;
+    size_t *study; /* indices into the outcome's studies */
+    msc_fit fit;
+    double events_total, n_total;
+    msc_warnings warnings;
+} msc_group_result;
+
+typedef struct {
+    const msc_outcome_data *data;
+    size_t k;              /* studies in the analysis */
+    size_t *row;           /* index into the data set's records */
+    double *xi, *ni;       /* counts */
+    double *yi, *vi;       /* effect sizes, model scale */
+    double *ci_lo, *ci_hi; /* per-study interval (NULL with MSC_RUN_NO_STUDY_CI) */
+    size_t n_excluded;
+    size_t *excluded_row;
+    const char **excluded_reason; /* owned by the result */
+    int skipped;                  /* no usable study: nothing pooled */
+    msc_fit fit;
+    double events_total, n_total;
+    double exact_est, exact_lo, exact_hi; /* sum x / sum n, Clopper-Pearson */
+    size_t n_groups;
+    msc_group_result *group;
+    size_t n_group_missing; /* studies with no subgroup value */
+    double Q_between, Q_between_df, Q_between_p;
+    msc_warnings warnings;
+    /* private: storage behind the pointers above */
+    size_t *group_members_;
+    char *reason_missing_events_, *reason_missing_n_;
+} msc_outcome_result;
+
+typedef struct {
+    const msc_dataset *data;
+    msc_settings settings;
+    size_t n_outcomes;
+    msc_outcome_result *outcome;
+} msc_analysis;
+
+/* Flags for msc_analysis_run. */
+#define MSC_RUN_NO_STUDY_CI 1u /* skip per-study intervals (summary-only output) */
+
+/* Runs the analysis for every outcome of `d`. Fails (MSC_ERR_INPUT) only when
+ * no outcome has a usable study; MSC_ERR_USAGE for settings that cannot
+ * apply (GLMM with a measure other than PLO). `d` must outlive the result. */
+MSC_API msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,
+                                    msc_analysis **out, char *err, size_t errlen);
+MSC_API void msc_analysis_free(msc_analysis *a);
+
+/* The block a fit's tests and plots use: random effects, or the common
+ * effect for FE. */
+MSC_API const msc_estimate *msc_fit_main_block(const msc_fit *f);
+
+/* 0 when a fit's heterogeneity could not be estimated: the GLMM fell back
+ * to the exact pooled proportion (random.exact) and tau^2 is not 0 (not
+ * identified; the fit's warnings say why). A fallback at tau^2 = 0 (one
+ * study, a singular fit) is shown as such. One study (k < 2) is for the
+ * caller to check first. */
+MSC_API int msc_fit_het_estimable(const msc_fit *f);
+
+/* Per-study weight in percent (NAN when the fit has no weights). */
+MSC_API double msc_outcome_weight(const msc_outcome_result *o, size_t i, int random);
+
+/* ---------------------------------------------------------------------------
+ * Safety check against a limit (safety.c)
+ * ------------------------------------------------------------------------- */
+typedef struct {
+    double threshold;       /* the limit for this outcome; NAN when none applies */
+    double level;           /* one-sided confidence level of the bounds */
+    double upper_bound;     /* one-sided upper confidence bound of the pooled rate */
+    int exceeded;           /* upper_bound > threshold */
+    int exact;              /* the bound is the exact (Clopper-Pearson) one */
+    double *study_upper;    /* per study: exact one-sided upper bound, 1-(1-level)^(1/n) at x = 0 */
+    double *study_lo_exact; /* per study: exact (Clopper-Pearson) two-sided interval at `level` */
+    double *study_hi_exact;
+    unsigned char *signal; /* per study: its exact lower bound is above the limit */
+    size_t n_signals;
+} msc_safety;
+
+/* Evaluates every outcome of `a` against thresholds[j] (NAN: no limit).
+ * Returns an array of a->n_outcomes results (msc_safety_free releases it). */
+MSC_API msc_status msc_safety_evaluate(const msc_analysis *a, const double *thresholds,
+                                       msc_safety **out);
+MSC_API void msc_safety_free(msc_safety *s, size_t n);
+
+#endif /* MSCMETA_ANALYSIS_H */

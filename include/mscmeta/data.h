@@ -1,0 +1,68 @@
+/*
+ * mscmeta data: the data set a CSV file (or a caller) provides, and the
+ * loader that reads it (src/io).
+ */
+#ifndef MSCMETA_DATA_H
+#define MSCMETA_DATA_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mscmeta/core.h"
+
+/* ---------------------------------------------------------------------------
+ * Data set: the loader's output (csv_load.c)
+ * ------------------------------------------------------------------------- */
+
+/* Documented input limits; past them the loader stops with a clear error. */
+#define MSC_MAX_RECORD_BYTES (32u * 1024u * 1024u) /* one CSV record */
+#define MSC_MAX_FIELDS 1000000u                    /* fields in one record */
+#define MSC_MAX_COUNT 1e15                         /* largest count accepted */
+
+typedef struct {
+    char *name;     /* the events column's header */
+    char *denom;    /* the denominator column's header ("n" or "n_<name>") */
+    double *events; /* per record; NAN where missing */
+    double *n;      /* per record; NAN where missing */
+} msc_outcome_data;
+
+typedef struct {
+    char *source;    /* file name used in messages ("-" shown as "<stdin>") */
+    size_t k;        /* data records */
+    char **label;    /* study label per record */
+    long *line;      /* line where each record starts */
+    char **group;    /* subgroup value per record (NULL if no --subgroup or missing) */
+    char *group_col; /* the subgroup column's header, or NULL */
+    size_t n_outcomes;
+    msc_outcome_data *outcome;
+    msc_warnings warnings; /* things the loader fixed up (e.g. invalid UTF-8) */
+} msc_dataset;
+
+typedef struct {
+    const char *study_col;          /* default "study" */
+    const char *n_col;              /* default "n" */
+    const char *const *events_cols; /* explicit outcomes, or NULL */
+    size_t n_events_cols;
+    const char *const *default_events; /* used when events_cols is empty: those present, in order */
+    size_t n_default_events;
+    const char *subgroup_col; /* NULL for none */
+    char delimiter;           /* 0: ',' unless the header has ';' and no ',' */
+} msc_load_options;
+
+/* The default outcomes of `pool`: responders, adverse_events, serious_adverse_events, events. */
+MSC_API extern const char *const msc_default_events[];
+MSC_API extern const size_t msc_n_default_events;
+
+MSC_API void msc_load_options_default(msc_load_options *o);
+
+/* Reads a CSV from `fp` (display name `name`). On error returns MSC_ERR_INPUT
+ * (or MSC_ERR_NOMEM) with "name:line: ..." in err, and *out stays NULL. */
+MSC_API msc_status msc_dataset_load(FILE *fp, const char *name, const msc_load_options *opt,
+                                    msc_dataset **out, char *err, size_t errlen);
+/* Parses an in-memory buffer the same way (for tests and fuzzing). */
+MSC_API msc_status msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
+                                           const msc_load_options *opt, msc_dataset **out,
+                                           char *err, size_t errlen);
+MSC_API void msc_dataset_free(msc_dataset *d);
+
+#endif /* MSCMETA_DATA_H */

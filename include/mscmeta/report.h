@@ -1,0 +1,36 @@
+/*
+ * mscmeta reports: an analysis as a readable table, JSON or CSV
+ * (src/report).
+ */
+#ifndef MSCMETA_REPORT_H
+#define MSCMETA_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mscmeta/analysis.h"
+
+/* ---------------------------------------------------------------------------
+ * Reports (report_table.c, report_json.c, report_csv.c, report_safety.c)
+ * ------------------------------------------------------------------------- */
+typedef enum { MSC_FORMAT_TABLE, MSC_FORMAT_JSON, MSC_FORMAT_CSV } msc_format;
+MSC_API int msc_format_parse(const char *s);
+
+typedef struct {
+    int summary_only;         /* omit per-study rows */
+    const char *input_name;   /* shown in the report */
+    const msc_safety *safety; /* per outcome, for `safety` reports; NULL for pool */
+} msc_report_options;
+
+/* A report writer; each returns MSC_OK or MSC_ERR_IO if a write failed. */
+typedef msc_status (*msc_report_fn)(FILE *fp, const msc_analysis *a, const msc_report_options *o);
+MSC_API msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o);
+MSC_API msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o);
+MSC_API msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o);
+/* The safety verdicts as a table or CSV (JSON: msc_report_json with o->safety). */
+MSC_API msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a,
+                                           const msc_report_options *o);
+MSC_API msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a,
+                                         const msc_report_options *o);
+
+#endif /* MSCMETA_REPORT_H */
