@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gsl/gsl_errno.h>
 
 #include "cli.h"
 
@@ -98,7 +97,7 @@ static int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     reserve_std_fds();
-    gsl_set_error_handler_off(); /* GSL must return errors, never abort() */
+    msc_init(); /* GSL must return errors, never abort() */
     msc_cli_install_signals();
     int rc = run(argc, argv);
     /* Closing stdout flushes it: a full disk, closed pipe or closed stdout

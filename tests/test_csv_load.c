@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 /* Loads text with `events` (NULL: defaults); returns the status and leaves
  * the message in err. */
@@ -269,7 +268,7 @@ static void test_wide_header(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_layout),     cmocka_unit_test(test_quoting_and_lines),
         cmocka_unit_test(test_semicolons),         cmocka_unit_test(test_explicit_delimiter),

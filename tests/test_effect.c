@@ -13,7 +13,6 @@
 
 #include <math.h>
 
-#include <gsl/gsl_errno.h>
 
 static const double XI[4] = {0, 4, 10, 7}, NI[4] = {10, 6, 10, 20};
 
@@ -184,7 +183,7 @@ static void test_reference_yi_vi(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escalc_modes),       cmocka_unit_test(test_default_correction),
         cmocka_unit_test(test_if0all_without_zeros), cmocka_unit_test(test_backtransforms),

@@ -15,7 +15,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 static msc_analysis *glmm(const msc_dataset *d, int nagq)
 {
@@ -402,7 +401,7 @@ static void test_nagq(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_sets), cmocka_unit_test(test_stress_sets),
         cmocka_unit_test(test_example_data),

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <gsl/gsl_errno.h>
 
 /* ------------------------------------------------------------ helpers */
 
@@ -285,7 +284,7 @@ static void test_large_k(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_one_in_a_billion),

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 #define TOL 1e-6
 #define TOL_QP 1e-5
@@ -414,7 +413,7 @@ static void test_large_n(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_fits), cmocka_unit_test(test_subgroups),
         cmocka_unit_test(test_single_study),   cmocka_unit_test(test_all_zero_and_all_n),

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 #include "fuzz_harness.h"
 
@@ -115,7 +114,7 @@ static void test_hostile_corpus(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_replay),
                                        cmocka_unit_test(test_hostile_corpus)};
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 /* Runs the analysis with settings s and one writer into a memory buffer. */
 static char *render_with(const msc_dataset *d, const msc_settings *s, msc_report_fn fn,
@@ -224,7 +223,7 @@ static void test_write_error(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_contract),   cmocka_unit_test(test_json_fe_and_knha),
         cmocka_unit_test(test_skipped_outcome), cmocka_unit_test(test_hostile_labels),

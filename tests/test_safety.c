@@ -6,7 +6,6 @@
 
 #include <math.h>
 
-#include <gsl/gsl_errno.h>
 
 static msc_analysis *run(const msc_dataset *d, msc_method m)
 {
@@ -128,7 +127,7 @@ static void test_study_bounds_every_way(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zero_events_verdict),
         cmocka_unit_test(test_glmm_bound),

@@ -10,7 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 static void check_reference(const char *file)
 {
@@ -168,7 +167,7 @@ static void test_bounds_hold(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_pritz),     cmocka_unit_test(test_reference_debruin),
         cmocka_unit_test(test_agresti_coull_and_wald), cmocka_unit_test(test_levels_and_extremes),

@@ -36,6 +36,22 @@ typedef enum {
     MSC_ERR_NOMEM = 5  /* an allocation failed */
 } msc_status;
 
+/* Call once before anything else (it is cheap and may be called again):
+ * turns GSL's abort-on-error handler off, process-wide, because the
+ * library checks GSL's return values itself and must not abort its
+ * caller. Returns MSC_OK. */
+MSC_API msc_status msc_init(void);
+
+/* The library's version, "MAJOR.MINOR.PATCH" (the same as MSC_VERSION of
+ * the headers it was built with). */
+MSC_API const char *msc_version(void);
+
+/* A short English description of a status ("invalid input", ...). */
+MSC_API const char *msc_strerror(msc_status s);
+
+/* Releases memory the library allocated for the caller (report strings). */
+MSC_API void msc_free(void *p);
+
 /* ---------------------------------------------------------------------------
  * Warnings: messages attached to a result, for the report to show.
  * ------------------------------------------------------------------------- */

@@ -63,6 +63,15 @@ MSC_API msc_status msc_dataset_load(FILE *fp, const char *name, const msc_load_o
 MSC_API msc_status msc_dataset_load_buffer(const char *buf, size_t len, const char *name,
                                            const msc_load_options *opt, msc_dataset **out,
                                            char *err, size_t errlen);
+/* Builds a data set of one outcome from counts in memory, for programs
+ * that embed the library: k studies with labels[i] (NULL, or labels NULL:
+ * "study i"), events[i] of n[i] patients (NAN: missing), the outcome named
+ * `outcome` ("events" when NULL) with denominator "n", source "<memory>",
+ * and study i's "line" i + 1. Counts are checked as the CSV loader checks
+ * them (MSC_ERR_INPUT, "study i: ..." in err). */
+MSC_API msc_status msc_dataset_from_counts(const char *const *labels, const double *events,
+                                           const double *n, size_t k, const char *outcome,
+                                           msc_dataset **out, char *err, size_t errlen);
 MSC_API void msc_dataset_free(msc_dataset *d);
 
 #endif /* MSCMETA_DATA_H */

@@ -33,4 +33,11 @@ MSC_API msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a,
 MSC_API msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a,
                                          const msc_report_options *o);
 
+/* Runs a report writer into memory: *out receives a NUL-terminated string
+ * (release it with msc_free) and *len its length (len may be NULL), for
+ * callers whose output is not a FILE* (R connections, Python objects).
+ * Returns the writer's status, or MSC_ERR_NOMEM; *out is NULL on failure. */
+MSC_API msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a,
+                                     const msc_report_options *o, char **out, size_t *len);
+
 #endif /* MSCMETA_REPORT_H */
