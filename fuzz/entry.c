@@ -7,6 +7,7 @@
 
 
 #include "fuzz_harness.h"
+#include "mscmeta/mscmeta.h"
 
 #ifndef MSC_FUZZ_TARGET
 #error "define MSC_FUZZ_TARGET"
