@@ -34,6 +34,14 @@ double msc_wsums_trp(const double *vi, size_t k, double tau2);
  * success, -1 if no sign change was found. */
 int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root);
 
+/* The tau^2 >= 0 at which the generalised Q statistic (msc_tau2_qgen)
+ * equals `target`; Q falls as tau^2 grows. Paule-Mandel's estimator (target
+ * k - 1) and the Q-profile interval (chi^2 quantiles) are both this root.
+ * Returns 0 with *tau2 = 0 when Q(0) is already below target, 1 with the
+ * root (bracket grown from [0, start], then Brent), -1 if none was found. */
+int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target, double start,
+                     double *tau2);
+
 /* An estimate block with every value NAN, not exact (pool.c). */
 void msc_estimate_clear(msc_estimate *e);
 /* Fills the test and interval of an estimate whose yi and se are set: z, or

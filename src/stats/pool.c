@@ -71,18 +71,6 @@ static void knha_adjust(msc_estimate *e, const msc_wsums *s, size_t k, msc_warni
                             "consider --test z");
 }
 
-typedef struct {
-    const double *yi, *vi;
-    size_t k;
-    double target;
-} qp_ctx;
-
-static double qp_fn(double tau2, void *p)
-{
-    const qp_ctx *c = p;
-    return msc_tau2_qgen(c->yi, c->vi, c->k, tau2) - c->target;
-}
-
 /* Q-profile interval (Viechtbauer 2007): the tau^2 values at which the
  * generalised Q statistic equals the chi^2_{k-1} quantiles. Q(tau2) falls
  * as tau2 grows; a bound whose quantile Q(0) does not reach is 0. */
@@ -93,23 +81,11 @@ static void qprofile(const double *yi, const double *vi, size_t k, double q0, do
     double crit_u = gsl_cdf_chisq_Qinv(a2, df); /* upper quantile -> lower bound */
     double crit_l = gsl_cdf_chisq_Pinv(a2, df); /* lower quantile -> upper bound */
     double start = h->tau2 > 0.0 ? 2.0 * h->tau2 : 1.0;
-    qp_ctx c = {yi, vi, k, 0.0};
-    double r;
     h->tau2_lo = h->tau2_hi = 0.0;
-    if (q0 >= crit_l) {
-        c.target = crit_l;
-        if (msc_root_decreasing(qp_fn, &c, 0.0, start, &r) == 0)
-            h->tau2_hi = r;
-        else
-            h->tau2_hi = NAN;
-    }
-    if (q0 >= crit_u) {
-        c.target = crit_u;
-        if (msc_root_decreasing(qp_fn, &c, 0.0, start, &r) == 0)
-            h->tau2_lo = r;
-        else
-            h->tau2_lo = NAN;
-    }
+    if (q0 >= crit_l && msc_tau2_q_solve(yi, vi, k, crit_l, start, &h->tau2_hi) < 0)
+        h->tau2_hi = NAN;
+    if (q0 >= crit_u && msc_tau2_q_solve(yi, vi, k, crit_u, start, &h->tau2_lo) < 0)
+        h->tau2_lo = NAN;
     if (isnan(h->tau2_lo) || isnan(h->tau2_hi))
         msc_warnings_add(w, "the Q-profile interval for tau^2 could not be found");
     /* metafor's confint() searches only up to max(100, 10 tau^2) and prints

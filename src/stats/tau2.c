@@ -73,17 +73,6 @@ double msc_tau2_qgen(const double *yi, const double *vi, size_t k, double tau2)
     return s.q;
 }
 
-typedef struct {
-    const double *yi, *vi;
-    size_t k;
-    double target;
-} qctx;
-
-static double q_minus_target(double tau2, void *p)
-{
-    const qctx *c = p;
-    return msc_tau2_qgen(c->yi, c->vi, c->k, tau2) - c->target;
-}
 
 int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root)
 {
@@ -131,6 +120,28 @@ int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, doubl
     }
     gsl_root_fsolver_free(s);
     return rc;
+}
+
+typedef struct {
+    const double *yi, *vi;
+    size_t k;
+    double target;
+} qctx;
+
+static double q_minus_target(double tau2, void *p)
+{
+    const qctx *c = p;
+    return msc_tau2_qgen(c->yi, c->vi, c->k, tau2) - c->target;
+}
+
+int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target, double start,
+                     double *tau2)
+{
+    qctx c = {yi, vi, k, target};
+    *tau2 = 0.0;
+    if (q_minus_target(0.0, &c) < 0.0)
+        return 0;
+    return msc_root_decreasing(q_minus_target, &c, 0.0, start, tau2) == 0 ? 1 : -1;
 }
 
 static double tau2_he(const double *yi, const double *vi, size_t k)
@@ -296,16 +307,13 @@ msc_status msc_tau2_estimate(msc_method method, const double *yi, const double *
         r->tau2 = tau2_sj(yi, vi, k);
         break;
     case MSC_METHOD_PM: {
-        qctx c = {yi, vi, k, kk - 1.0};
         double root;
-        if (q_minus_target(0.0, &c) < 0.0) {
-            r->tau2 = 0.0;
-        } else if (msc_root_decreasing(q_minus_target, &c, 0.0, 1.0, &root) == 0) {
-            r->tau2 = root;
-            r->iterations = 1;
-        } else {
+        int rc = msc_tau2_q_solve(yi, vi, k, kk - 1.0, 1.0, &root);
+        if (rc < 0)
             r->converged = 0;
-        }
+        else
+            r->tau2 = root;
+        r->iterations = rc > 0; /* the root was searched for */
         break;
     }
     case MSC_METHOD_ML:
