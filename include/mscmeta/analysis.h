@@ -43,9 +43,6 @@ typedef struct {
     size_t n_group_missing; /* studies with no subgroup value */
     double Q_between, Q_between_df, Q_between_p;
     msc_warnings warnings;
-    /* private: storage behind the pointers above */
-    size_t *group_members_;
-    char *reason_missing_events_, *reason_missing_n_;
 } msc_outcome_result;
 
 typedef struct {
@@ -75,6 +72,10 @@ MSC_API const msc_estimate *msc_fit_main_block(const msc_fit *f);
  * study, a singular fit) is shown as such. One study (k < 2) is for the
  * caller to check first. */
 MSC_API int msc_fit_het_estimable(const msc_fit *f);
+
+/* The studies of an analysed outcome, for msc_fit_studies: views into o,
+ * valid while the analysis lives. */
+MSC_API void msc_outcome_studies(const msc_outcome_result *o, msc_studies *st);
 
 /* Per-study weight in percent (NAN when the fit has no weights). */
 MSC_API double msc_outcome_weight(const msc_outcome_result *o, size_t i, int random);

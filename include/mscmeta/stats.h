@@ -101,4 +101,31 @@ MSC_API msc_status msc_pool_fit(const double *yi, const double *vi, const double
 MSC_API msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
                                 const msc_settings *s, msc_fit *f, msc_warnings *w);
 
+/* ---------------------------------------------------------------------------
+ * Fits on any subset of studies (fit.c)
+ * ------------------------------------------------------------------------- */
+
+/* The usable studies of one outcome, in study order (msc_outcome_studies):
+ * counts, and effect sizes on the model scale after the continuity
+ * correction (for the GLMM, escalc's logit; NAN where it is undefined). */
+typedef struct {
+    size_t k;
+    const size_t *row;     /* each study's record in the data set */
+    const double *xi, *ni; /* events and patients */
+    const double *yi, *vi; /* effect size and its sampling variance */
+} msc_studies;
+
+/* Flags for msc_fit_studies. */
+#define MSC_FIT_NO_TAU2_CI 1u /* skip the Q-profile interval of tau^2, I^2, H^2 */
+
+/* Fits the model that s names (any tau^2 estimator, FE, or the GLMM) to the
+ * studies idx[0..m) of st, or to all st->k studies when idx is NULL (m is
+ * then ignored): exactly the fit the analysis makes of a whole outcome or
+ * of a subgroup, so a leave-one-out or cumulative analysis is a loop over
+ * this function. Warnings go to w. Returns MSC_OK, MSC_ERR_INPUT for no
+ * study, MSC_ERR_NOMEM. */
+MSC_API msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
+                                   const msc_settings *s, unsigned flags, msc_fit *out,
+                                   msc_warnings *w);
+
 #endif /* MSCMETA_STATS_H */

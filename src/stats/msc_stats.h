@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "msc_core.h"
+#include "mscmeta/analysis.h"
 
 /* Sums over the studies with weights w_i = 1/(v_i + tau2): the quantities
  * every intercept-only inverse-variance model is built from. */
@@ -41,6 +42,33 @@ int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, doubl
  * root (bracket grown from [0, start], then Brent), -1 if none was found. */
 int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target, double start,
                      double *tau2);
+
+/* msc_pool_fit with msc_fit_studies' flags (MSC_FIT_NO_TAU2_CI). */
+msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *ni, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
+
+/* The storage behind an outcome result's pointers that callers need not
+ * see (analysis.c owns it, per outcome). */
+typedef struct {
+    size_t *group_members;         /* msc_group_result.study, all groups in one array */
+    char *reason_missing_events;   /* "missing <events column>" */
+    char *reason_missing_n;        /* "missing <denominator column>" */
+} msc_outcome_store;
+
+/* The exclusion reason of a study whose effect size is undefined without
+ * a continuity correction (compared by address). */
+extern const char MSC_REASON_UNDEFINED[];
+
+/* Step one of an outcome's analysis (select.c): fills o's studies (row,
+ * xi, ni, yi, vi, k), exclusions with their reasons, and warnings; sets
+ * o->skipped when no study is usable. */
+int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
+                       const msc_outcome_data *od, const msc_settings *s);
+
+/* Groups o's studies by d's subgroup column, fits each group with
+ * msc_fit_studies and tests the subgroup differences (subgroups.c). */
+int msc_subgroups_fit(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
+                      const msc_settings *s);
 
 /* An estimate block with every value NAN, not exact (pool.c). */
 void msc_estimate_clear(msc_estimate *e);

@@ -173,7 +173,13 @@ static void warn_not_finite(const msc_fit *f, msc_warnings *w)
 }
 
 msc_status msc_pool_fit(const double *yi, const double *vi, const double *ni, size_t k,
-                 const msc_settings *s, msc_fit *f, msc_warnings *w)
+                        const msc_settings *s, msc_fit *f, msc_warnings *w)
+{
+    return msc_pool_fit_flags(yi, vi, ni, k, s, 0, f, w);
+}
+
+msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *ni, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
     memset(f, 0, sizeof *f);
     msc_estimate_clear(&f->common);
@@ -266,7 +272,8 @@ msc_status msc_pool_fit(const double *yi, const double *vi, const double *ni, si
     if (k > 1) {
         h->I2 = 100.0 * tau2 / (h->vt + tau2);
         h->H2 = tau2 / h->vt + 1.0;
-        qprofile(yi, vi, k, h->Q, s->level, h, w);
+        if (!(flags & MSC_FIT_NO_TAU2_CI))
+            qprofile(yi, vi, k, h->Q, s->level, h, w);
     } else {
         h->I2 = 0.0;
         h->H2 = 1.0;

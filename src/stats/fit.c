@@ -1,0 +1,36 @@
+/*
+ * One fit of any method to any subset of an outcome's studies: the step
+ * every analysis repeats. The whole outcome, each subgroup, and the k fits
+ * of a leave-one-out analysis are all msc_fit_studies on an index list.
+ */
+#include <stdlib.h>
+
+#include "msc_stats.h"
+
+msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
+                           const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
+{
+    const double *x = st->xi, *n = st->ni, *y = st->yi, *v = st->vi;
+    double *buf = NULL;
+    if (!idx) {
+        m = st->k;
+    } else {
+        /* gathered copies: the fits read contiguous arrays */
+        buf = malloc(4 * (m ? m : 1) * sizeof *buf);
+        if (!buf)
+            return MSC_ERR_NOMEM;
+        double *gx = buf, *gn = buf + m, *gy = buf + 2 * m, *gv = buf + 3 * m;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = idx[j];
+            gx[j] = st->xi[i];
+            gn[j] = st->ni[i];
+            gy[j] = st->yi[i];
+            gv[j] = st->vi[i];
+        }
+        x = gx, n = gn, y = gy, v = gv;
+    }
+    msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
+                                                 : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
+    free(buf);
+    return rc;
+}
