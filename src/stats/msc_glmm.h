@@ -1,0 +1,52 @@
+/*
+ * The GLMM's quadrature engine (glmm_quad.c), for the fit and its policy
+ * (glmm.c): the model's distinct (x, n) pairs and quadrature rule, its
+ * adaptive Gauss-Hermite log-likelihood, the Newton maximisation over
+ * (mu, log tau) and lme4's variance of mu. Private to the stats layer.
+ */
+#ifndef MSC_GLMM_H
+#define MSC_GLMM_H
+
+#include <stddef.h>
+
+#include "msc_stats.h"
+
+#define MSC_GLMM_MAX_NODES 64 /* nodes a rule can hold */
+
+typedef struct {
+    double x, n, m; /* events, patients, how many studies share them */
+    double zhat;    /* conditional mode, kept as a warm start */
+} msc_glmm_pair;
+
+typedef struct {
+    msc_glmm_pair *u;
+    size_t nu;
+    int nagq;
+    /* Gauss-Hermite nodes and log weights (weight e^{-t^2}) */
+    double t[MSC_GLMM_MAX_NODES], lw[MSC_GLMM_MAX_NODES];
+} msc_glmm_model;
+
+/* The distinct (x, n) pairs of k studies with their multiplicities, and a
+ * rule of nagq nodes (1 to MSC_GLMM_MAX_NODES). MSC_OK or MSC_ERR_NOMEM. */
+msc_status msc_glmm_model_init(msc_glmm_model *M, const double *xi, const double *ni, size_t k,
+                               int nagq);
+void msc_glmm_model_free(msc_glmm_model *M);
+
+/* Replaces M's rule with one of nagq nodes (1: the Laplace approximation). */
+msc_status msc_glmm_model_rule(msc_glmm_model *M, int nagq);
+
+/* The AGQ log-likelihood at (mu, tau > 0), up to a constant, and at
+ * tau = 0 on the same scale (where the rule is exact). */
+double msc_glmm_loglik(msc_glmm_model *M, double mu, double tau);
+double msc_glmm_loglik_tau0(const msc_glmm_model *M, double mu);
+
+/* Damped Newton on (mu, rho = log tau) from (*mu, *tau). Returns 1 when it
+ * converged to an interior maximum (*ll its log-likelihood), 0 when tau
+ * fell to the boundary (*tau = 0), -1 when it failed or tau diverged. */
+int msc_glmm_maximise(msc_glmm_model *M, double *mu, double *tau, int *iters, double *ll);
+
+/* lme4's variance of mu at (mu, tau): [H^-1]_{mu,mu} from central
+ * differences of the exact gradient; NAN if H is not negative definite. */
+double msc_glmm_var_mu(msc_glmm_model *M, double mu, double tau);
+
+#endif
