@@ -118,6 +118,77 @@ static void report_to_string(void **state)
     msc_dataset_free(d);
 }
 
+/* Settings are checked where they enter the library (issue 9): a GLMM
+ * with more quadrature points than the engine's rule holds wrote past a
+ * 64-entry stack array, and an enum out of range read past a name table. */
+static void settings_are_checked(void **state)
+{
+    (void)state;
+    char err[MSC_ERRBUF];
+    msc_dataset *d = NULL;
+    assert_int_equal(msc_dataset_from_counts(NULL, PRITZ_X, PRITZ_N, 14, NULL, &d, err,
+                                             sizeof err),
+                     MSC_OK);
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_GLMM;
+    s.nagq = 100;
+    msc_analysis *a = NULL;
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_ERR_USAGE);
+    assert_null(a);
+    assert_non_null(strstr(err, "nagq"));
+    assert_null(strstr(err, "--")); /* neutral: no command-line flag */
+
+    /* the same through the fit of a subset */
+    msc_settings_default(&s);
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+    msc_studies st;
+    msc_outcome_studies(&a->outcome[0], &st);
+    msc_fit f;
+    msc_warnings w = {0};
+    s.method = MSC_METHOD_GLMM;
+    s.nagq = 65;
+    assert_int_equal(msc_fit_studies(&st, NULL, 0, &s, 0, &f, &w), MSC_ERR_USAGE);
+    s.nagq = 0;
+    assert_int_equal(msc_glmm_fit(st.xi, st.ni, st.vi, st.k, &s, &f, &w), MSC_ERR_USAGE);
+    msc_settings_default(&s);
+    s.measure = (msc_measure)99;
+    assert_int_equal(msc_pool_fit(st.yi, st.vi, st.ni, st.k, &s, &f, &w), MSC_ERR_USAGE);
+    msc_warnings_clear(&w);
+    msc_analysis_free(a);
+
+    /* each field out of range */
+    msc_settings_default(&s);
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_OK);
+    s.level = 1.0;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    assert_non_null(strstr(err, "level"));
+    msc_settings_default(&s);
+    s.cc = -0.5;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    assert_non_null(strstr(err, "cc"));
+    msc_settings_default(&s);
+    s.cc_mode = 7;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    msc_settings_default(&s);
+    s.test = (msc_test)2;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    msc_settings_default(&s);
+    s.pi = (msc_pi)-1;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    msc_settings_default(&s);
+    s.study_ci = (msc_study_ci)5;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_GLMM;
+    s.measure = MSC_PFT;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    assert_string_equal(msc_measure_name((msc_measure)99), "?");
+    assert_string_equal(msc_method_name((msc_method)-3), "?");
+    assert_string_equal(msc_study_ci_name((msc_study_ci)5), "?");
+    msc_dataset_free(d);
+}
+
 int main(void)
 {
     msc_init();
@@ -126,6 +197,7 @@ int main(void)
         cmocka_unit_test(counts_match_the_csv),
         cmocka_unit_test(counts_are_checked),
         cmocka_unit_test(report_to_string),
+        cmocka_unit_test(settings_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,8 @@ typedef enum {
     MSC_SCI_WALD
 } msc_study_ci;
 
+#define MSC_NAGQ_MAX 64 /* quadrature points the GLMM accepts */
+
 typedef struct {
     msc_measure measure;   /* default PLO */
     double cc;             /* continuity correction; NAN = metafor's default for the measure */
@@ -100,16 +102,24 @@ typedef struct {
     msc_pi pi;             /* default HTS */
     msc_study_ci study_ci; /* default Clopper-Pearson */
     double level;          /* confidence level in (0,1), default 0.95 */
-    int nagq;              /* GLMM quadrature nodes, default 7 */
+    int nagq;              /* GLMM quadrature nodes, 1 to MSC_NAGQ_MAX, default 7 */
 } msc_settings;
 
 MSC_API void msc_settings_default(msc_settings *s);
+
+/* Checks every field: enums in range, 0 < level < 1, cc NAN or finite and
+ * >= 0, cc_mode -1 or in range, nagq from 1 to MSC_NAGQ_MAX, and the GLMM
+ * only with PLO and the z test. Returns MSC_OK, or MSC_ERR_USAGE with a
+ * message in err naming the field (not a command-line flag). Every
+ * function that takes settings calls it first. */
+MSC_API msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen);
 
 /* The correction actually applied: metafor adds 0.5 to studies with 0 or n
  * events for PR/PLN/PLO and nothing for PAS/PFT unless asked. */
 MSC_API void msc_settings_effective_cc(const msc_settings *s, double *cc, msc_cc_mode *mode);
 
-/* Names <-> enums ("PLO", "REML", "knha", "hts", "cp", "only0"); parse returns -1 if unknown. */
+/* Names <-> enums ("PLO", "REML", "knha", "hts", "cp", "only0"); the name of
+ * a value out of range is "?"; parse returns -1 if unknown. */
 MSC_API const char *msc_measure_name(msc_measure m);
 MSC_API const char *msc_method_name(msc_method m);
 MSC_API const char *msc_test_name(msc_test t);

@@ -5,6 +5,7 @@
  * Spiegelhalter, t with k-2 df).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -40,7 +41,7 @@ void msc_settings_effective_cc(const msc_settings *s, double *cc, msc_cc_mode *m
 }
 
 static const char *const measure_names[] = {"PR", "PLN", "PLO", "PAS", "PFT"};
-static const char *const method_names[] = {"FE", "DL", "HE", "HS", "SJ",
+static const char *const method_names[] = {"FE", "DL",   "HE", "HS", "SJ",
                                            "ML", "REML", "EB", "PM", "GLMM"};
 static const char *const test_names[] = {"z", "knha"};
 static const char *const pi_names[] = {"hts", "z", "t"};
@@ -60,12 +61,62 @@ static int lookup(const char *const *names, size_t n, const char *s, int fold)
     return -1;
 }
 
-const char *msc_measure_name(msc_measure m) { return measure_names[m]; }
-const char *msc_method_name(msc_method m) { return method_names[m]; }
-const char *msc_test_name(msc_test t) { return test_names[t]; }
-const char *msc_pi_name(msc_pi p) { return pi_names[p]; }
-const char *msc_study_ci_name(msc_study_ci c) { return sci_names[c]; }
-const char *msc_cc_mode_name(msc_cc_mode m) { return cc_names[m]; }
+/* names[v], or "?" for a value outside the table (a caller's bad enum
+ * must not read past it) */
+static const char *name_of(const char *const *names, size_t n, int v)
+{
+    return v >= 0 && (size_t)v < n ? names[v] : "?";
+}
+
+const char *msc_measure_name(msc_measure m)
+{
+    return name_of(measure_names, N_OF(measure_names), (int)m);
+}
+const char *msc_method_name(msc_method m)
+{
+    return name_of(method_names, N_OF(method_names), (int)m);
+}
+const char *msc_test_name(msc_test t) { return name_of(test_names, N_OF(test_names), (int)t); }
+const char *msc_pi_name(msc_pi p) { return name_of(pi_names, N_OF(pi_names), (int)p); }
+const char *msc_study_ci_name(msc_study_ci c)
+{
+    return name_of(sci_names, N_OF(sci_names), (int)c);
+}
+const char *msc_cc_mode_name(msc_cc_mode m) { return name_of(cc_names, N_OF(cc_names), (int)m); }
+
+static int in_range(int v, size_t n) { return v >= 0 && (size_t)v < n; }
+
+msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (!in_range((int)s->measure, N_OF(measure_names)))
+        why = "measure: not one of PR, PLN, PLO, PAS, PFT";
+    else if (!in_range((int)s->method, N_OF(method_names)))
+        why = "method: not one of FE, DL, HE, HS, SJ, ML, REML, EB, PM, GLMM";
+    else if (!in_range((int)s->test, N_OF(test_names)))
+        why = "test: not z or knha";
+    else if (!in_range((int)s->pi, N_OF(pi_names)))
+        why = "pi: not hts, z or t";
+    else if (!in_range((int)s->study_ci, N_OF(sci_names)))
+        why = "study_ci: not one of cp, wilson, jeffreys, ac, wald";
+    else if (s->cc_mode != -1 && !in_range(s->cc_mode, N_OF(cc_names)))
+        why = "cc_mode: not -1 (the default) or one of only0, all, if0all, none";
+    else if (!isnan(s->cc) && !(s->cc >= 0.0 && isfinite(s->cc)))
+        why = "cc: the continuity correction must be NAN (the default) or a finite number >= 0";
+    else if (!(s->level > 0.0 && s->level < 1.0))
+        why = "level: the confidence level must be between 0 and 1, for example 0.95";
+    else if (s->method == MSC_METHOD_GLMM && !(s->nagq >= 1 && s->nagq <= MSC_NAGQ_MAX))
+        why = "nagq: the GLMM takes 1 to 64 quadrature points";
+    else if (s->method == MSC_METHOD_GLMM && s->measure != MSC_PLO)
+        why = "method GLMM models the logit of the proportion: the measure must be PLO";
+    else if (s->method == MSC_METHOD_GLMM && s->test != MSC_TEST_Z)
+        why = "test knha applies to inverse-variance models, not to the GLMM";
+    if (!why)
+        return MSC_OK;
+    if (err && errlen)
+        snprintf(err, errlen, "settings: %s", why);
+    return MSC_ERR_USAGE;
+}
 
 /* Measures and methods are conventionally upper case, tests and interval
  * types lower case; accept either spelling. "EE"/"CE" are metafor's newer

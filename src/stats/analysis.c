@@ -126,15 +126,9 @@ msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigne
                             msc_analysis **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (s->method == MSC_METHOD_GLMM && s->measure != MSC_PLO) {
-        snprintf(err, errlen, "--method GLMM models the logit of the proportion: use --measure "
-                              "PLO (the default)");
-        return MSC_ERR_USAGE;
-    }
-    if (!(s->level > 0.0 && s->level < 1.0)) {
-        snprintf(err, errlen, "--level must be between 0 and 1, for example 0.95");
-        return MSC_ERR_USAGE;
-    }
+    msc_status bad = msc_settings_check(s, err, errlen);
+    if (bad != MSC_OK)
+        return bad;
     analysis_impl *impl = calloc(1, sizeof *impl);
     msc_analysis *a = impl ? &impl->pub : NULL;
     if (!a)

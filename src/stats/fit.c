@@ -10,6 +10,8 @@
 msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
                            const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
+    if (msc_stats_settings_ok(s, w) != MSC_OK)
+        return MSC_ERR_USAGE;
     const double *x = st->xi, *n = st->ni, *y = st->yi, *v = st->vi;
     double *buf = NULL;
     if (!idx) {
@@ -33,4 +35,13 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
     return rc;
+}
+
+msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w)
+{
+    char err[MSC_ERRBUF];
+    msc_status st = msc_settings_check(s, err, sizeof err);
+    if (st != MSC_OK && w)
+        msc_warnings_add(w, "%s", err);
+    return st;
 }

@@ -138,6 +138,8 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
     f->has_weights = 0;
     f->converged = 1;
     f->nhm = NAN;
+    if (msc_stats_settings_ok(s, w) != MSC_OK)
+        return MSC_ERR_USAGE;
     f->sum_w_common = f->sum_w_random = NAN;
     msc_heterogeneity *h = &f->het;
     h->tau2 = h->tau = h->I2 = h->H2 = NAN;

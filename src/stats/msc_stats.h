@@ -43,6 +43,10 @@ int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, doubl
 int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target, double start,
                      double *tau2);
 
+/* msc_settings_check for the fits, which have no error buffer: a bad
+ * setting becomes a warning in w (when w is not NULL) and MSC_ERR_USAGE. */
+msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
+
 /* msc_pool_fit with msc_fit_studies' flags (MSC_FIT_NO_TAU2_CI). */
 msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *ni, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);

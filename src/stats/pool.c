@@ -189,6 +189,8 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
     f->has_weights = 1;
     f->converged = 1;
     f->nhm = NAN;
+    if (msc_stats_settings_ok(s, w) != MSC_OK)
+        return MSC_ERR_USAGE;
     if (k == 0)
         return MSC_ERR_INPUT;
     if (ni) {
