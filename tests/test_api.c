@@ -180,6 +180,10 @@ static void settings_are_checked(void **state)
     s.study_ci = (msc_study_ci)5;
     assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
     msc_settings_default(&s);
+    s.threads = 0;
+    assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);
+    assert_non_null(strstr(err, "threads"));
+    msc_settings_default(&s);
     s.method = MSC_METHOD_GLMM;
     s.measure = MSC_PFT;
     assert_int_equal(msc_settings_check(&s, err, sizeof err), MSC_ERR_USAGE);

@@ -399,6 +399,42 @@ static void test_nagq(void **state)
     msc_dataset_free(d);
 }
 
+/* Threads are a setting (issue 9), and the results do not depend on it:
+ * 30,000 studies with distinct (x, n) pairs, past the size at which an
+ * evaluation is split between threads, give the same bits with 1, 2 and 3
+ * threads. */
+static void test_threads(void **state)
+{
+    (void)state;
+    size_t k = 30000;
+    double *x = malloc(k * sizeof *x), *n = malloc(k * sizeof *n), *v = malloc(k * sizeof *v);
+    for (size_t i = 0; i < k; i++) {
+        n[i] = 20.0 + (double)i;
+        double p = 1.0 / (1.0 + exp(1.0 - 0.8 * sin(0.7 * (double)i)));
+        x[i] = floor(n[i] * p);
+        msc_effect_compute(MSC_PLO, x[i], n[i], 0.5, MSC_CC_ONLY0, 0, &v[i], &v[i]);
+    }
+    msc_fit f[3];
+    for (int t = 0; t < 3; t++) {
+        msc_settings s;
+        msc_settings_default(&s);
+        s.method = MSC_METHOD_GLMM;
+        s.threads = t + 1;
+        msc_warnings w = {0};
+        assert_int_equal(msc_glmm_fit(x, n, v, k, &s, &f[t], &w), MSC_OK);
+        assert_false(f[t].random.exact);
+        msc_warnings_clear(&w);
+    }
+    for (int t = 1; t < 3; t++) {
+        assert_true(f[t].random.yi == f[0].random.yi);
+        assert_true(f[t].random.se == f[0].random.se);
+        assert_true(f[t].het.tau2 == f[0].het.tau2);
+    }
+    free(x);
+    free(n);
+    free(v);
+}
+
 int main(void)
 {
     msc_init();
@@ -409,7 +445,7 @@ int main(void)
         cmocka_unit_test(test_separation),     cmocka_unit_test(test_boundary),
         cmocka_unit_test(test_small),          cmocka_unit_test(test_nagq),
         cmocka_unit_test(test_false_divergence), cmocka_unit_test(test_flat),
-        cmocka_unit_test(test_lme4_tolerance),
+        cmocka_unit_test(test_lme4_tolerance), cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

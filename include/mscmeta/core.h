@@ -91,7 +91,8 @@ typedef enum {
     MSC_SCI_WALD
 } msc_study_ci;
 
-#define MSC_NAGQ_MAX 64 /* quadrature points the GLMM accepts */
+#define MSC_NAGQ_MAX 64      /* quadrature points the GLMM accepts */
+#define MSC_THREADS_MAX 1024 /* threads a computation may use */
 
 typedef struct {
     msc_measure measure;   /* default PLO */
@@ -103,12 +104,15 @@ typedef struct {
     msc_study_ci study_ci; /* default Clopper-Pearson */
     double level;          /* confidence level in (0,1), default 0.95 */
     int nagq;              /* GLMM quadrature nodes, 1 to MSC_NAGQ_MAX, default 7 */
+    int threads;           /* threads a fit may use, 1 to MSC_THREADS_MAX, default 1; the
+                            * results are the same for any number */
 } msc_settings;
 
 MSC_API void msc_settings_default(msc_settings *s);
 
 /* Checks every field: enums in range, 0 < level < 1, cc NAN or finite and
- * >= 0, cc_mode -1 or in range, nagq from 1 to MSC_NAGQ_MAX, and the GLMM
+ * >= 0, cc_mode -1 or in range, nagq from 1 to MSC_NAGQ_MAX, threads from
+ * 1 to MSC_THREADS_MAX, and the GLMM
  * only with PLO and the z test. Returns MSC_OK, or MSC_ERR_USAGE with a
  * message in err naming the field (not a command-line flag). Every
  * function that takes settings calls it first. */

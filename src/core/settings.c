@@ -22,6 +22,7 @@ void msc_settings_default(msc_settings *s)
     s->study_ci = MSC_SCI_CP;
     s->level = 0.95;
     s->nagq = 7;
+    s->threads = 1;
 }
 
 /* escalc(): add = 1/2, to = "only0" by default; for PAS and PFT `add`
@@ -105,6 +106,8 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
         why = "cc: the continuity correction must be NAN (the default) or a finite number >= 0";
     else if (!(s->level > 0.0 && s->level < 1.0))
         why = "level: the confidence level must be between 0 and 1, for example 0.95";
+    else if (!(s->threads >= 1 && s->threads <= MSC_THREADS_MAX))
+        why = "threads: from 1 to 1024";
     else if (s->method == MSC_METHOD_GLMM && !(s->nagq >= 1 && s->nagq <= MSC_NAGQ_MAX))
         why = "nagq: the GLMM takes 1 to 64 quadrature points";
     else if (s->method == MSC_METHOD_GLMM && s->measure != MSC_PLO)

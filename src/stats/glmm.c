@@ -27,11 +27,11 @@
  * is at its boundary of 0, 2 when the maximum rises above the boundary by
  * no more than the quadrature's error, -1 when it failed. Returns MSC_OK or
  * MSC_ERR_NOMEM. */
-static int fit_random(const double *xi, const double *ni, size_t k, int nagq, double mu0,
-                      double *mu, double *tau, double *var, int *iters, int *rc)
+static int fit_random(const double *xi, const double *ni, size_t k, int nagq, int threads,
+                      double mu0, double *mu, double *tau, double *var, int *iters, int *rc)
 {
     msc_glmm_model M;
-    if (msc_glmm_model_init(&M, xi, ni, k, nagq) != MSC_OK)
+    if (msc_glmm_model_init(&M, xi, ni, k, nagq, threads) != MSC_OK)
         return MSC_ERR_NOMEM;
     /* Start where lme4 does (tau = 1), from the common-effect mu. */
     *mu = mu0;
@@ -201,7 +201,8 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
 
     double mu = mu0, tau = 0.0, v = NAN;
     int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
-    if (!separated && fit_random(xi, ni, k, s->nagq, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
+    if (!separated &&
+        fit_random(xi, ni, k, s->nagq, s->threads, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
         return MSC_ERR_NOMEM;
     f->iterations = iters;
     if (rc == 1) {

@@ -32,15 +32,13 @@
 #define TAU_MAX 1e3  /* beyond this tau^2 diverges: no finite estimate */
 #define LOG_SQRT_PI 0.57236494292470008707
 #define PARALLEL_MIN 20000 /* distinct (x, n) pairs before a second thread pays */
+#define CHUNK 4096         /* pairs summed together, then the chunks in order */
+#define MAX_THREADS 64     /* threads one evaluation uses at most */
 
 typedef msc_glmm_pair pair;
 typedef msc_glmm_model model;
 
-typedef struct {
-    double ll;   /* AGQ log-likelihood, up to a constant */
-    double g[2]; /* d ll / d(mu, tau) */
-    double h[3]; /* Louis approximation: (mu,mu), (mu,tau), (tau,tau) */
-} evaluation;
+typedef msc_glmm_eval evaluation;
 
 /* log(1 + e^eta) and expit(eta), without overflow. */
 static void logistic(double eta, double *l1pe, double *p)
@@ -172,42 +170,59 @@ static void evaluate_range(model *M, size_t from, size_t to, double mu, double t
 
 typedef struct {
     model *M;
-    size_t from, to;
     double mu, tau;
-    evaluation ev;
+    size_t first, step; /* chunks first, first + step, ... */
 } job;
 
 static void *run_job(void *p)
 {
-    job *j = p;
-    evaluate_range(j->M, j->from, j->to, j->mu, j->tau, &j->ev);
+    const job *j = p;
+    size_t nu = j->M->nu, nc = (nu + CHUNK - 1) / CHUNK;
+    for (size_t c = j->first; c < nc; c += j->step) {
+        size_t from = c * CHUNK, to = from + CHUNK < nu ? from + CHUNK : nu;
+        evaluate_range(j->M, from, to, j->mu, j->tau, &j->M->part[c]);
+    }
     return NULL;
 }
 
-/* All pairs. Large problems are split in two halves on two threads (this
- * machine class has two cores); the halves are always the same and are
- * added in the same order, so results do not depend on scheduling. */
+/* All pairs. Above CHUNK pairs the sum is taken chunk by chunk: each
+ * chunk's sums, then the chunks added in order. The chunks are the same
+ * whatever the number of threads that compute them (M->threads, from
+ * PARALLEL_MIN pairs on), so the result does not depend on it. */
 static void evaluate(model *M, double mu, double tau, evaluation *ev)
 {
-    if (M->nu < PARALLEL_MIN) {
+    size_t nc = (M->nu + CHUNK - 1) / CHUNK;
+    if (nc <= 1) {
         evaluate_range(M, 0, M->nu, mu, tau, ev);
         return;
     }
-    size_t half = M->nu / 2;
-    job a = {M, 0, half, mu, tau, {0, {0, 0}, {0, 0, 0}}};
-    job b = {M, half, M->nu, mu, tau, {0, {0, 0}, {0, 0, 0}}};
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, run_job, &b) == 0;
-    run_job(&a);
-    if (threaded)
-        pthread_join(th, NULL);
-    else
-        run_job(&b);
-    ev->ll = a.ev.ll + b.ev.ll;
-    for (int i = 0; i < 2; i++)
-        ev->g[i] = a.ev.g[i] + b.ev.g[i];
-    for (int i = 0; i < 3; i++)
-        ev->h[i] = a.ev.h[i] + b.ev.h[i];
+    int T = M->nu >= PARALLEL_MIN ? M->threads : 1;
+    if (T > MAX_THREADS)
+        T = MAX_THREADS;
+    if ((size_t)T > nc)
+        T = (int)nc;
+    job jobs[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 0; t < T; t++)
+        jobs[t] = (job){M, mu, tau, (size_t)t, (size_t)T};
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
+    run_job(&jobs[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            run_job(&jobs[t]); /* no thread: do its chunks here */
+    }
+    *ev = M->part[0];
+    for (size_t c = 1; c < nc; c++) {
+        ev->ll += M->part[c].ll;
+        for (int i = 0; i < 2; i++)
+            ev->g[i] += M->part[c].g[i];
+        for (int i = 0; i < 3; i++)
+            ev->h[i] += M->part[c].h[i];
+    }
 }
 
 /* The log-likelihood at tau = 0 on the same scale as evaluate(): the AGQ
@@ -399,10 +414,14 @@ msc_status msc_glmm_model_rule(msc_glmm_model *M, int nagq)
 }
 
 msc_status msc_glmm_model_init(msc_glmm_model *M, const double *xi, const double *ni, size_t k,
-                               int nagq)
+                               int nagq, int threads)
 {
     memset(M, 0, sizeof *M);
-    if (group_pairs(xi, ni, k, M) != MSC_OK || msc_glmm_model_rule(M, nagq) != MSC_OK) {
+    M->threads = threads > 0 ? threads : 1;
+    size_t nc = (k + CHUNK - 1) / CHUNK;
+    M->part = nc > 1 ? malloc(nc * sizeof *M->part) : NULL;
+    if ((nc > 1 && !M->part) || group_pairs(xi, ni, k, M) != MSC_OK ||
+        msc_glmm_model_rule(M, nagq) != MSC_OK) {
         msc_glmm_model_free(M);
         return MSC_ERR_NOMEM;
     }
@@ -412,7 +431,9 @@ msc_status msc_glmm_model_init(msc_glmm_model *M, const double *xi, const double
 void msc_glmm_model_free(msc_glmm_model *M)
 {
     free(M->u);
+    free(M->part);
     M->u = NULL;
+    M->part = NULL;
     M->nu = 0;
 }
 

@@ -18,18 +18,29 @@ typedef struct {
     double zhat;    /* conditional mode, kept as a warm start */
 } msc_glmm_pair;
 
+/* One evaluation of the AGQ objective (or of a chunk of its pairs). */
+typedef struct {
+    double ll;   /* AGQ log-likelihood, up to a constant */
+    double g[2]; /* d ll / d(mu, tau) */
+    double h[3]; /* Louis approximation: (mu,mu), (mu,tau), (tau,tau) */
+} msc_glmm_eval;
+
 typedef struct {
     msc_glmm_pair *u;
     size_t nu;
     int nagq;
+    int threads;         /* threads an evaluation may use */
+    msc_glmm_eval *part; /* per chunk of pairs (see glmm_quad.c), or NULL */
     /* Gauss-Hermite nodes and log weights (weight e^{-t^2}) */
     double t[MSC_GLMM_MAX_NODES], lw[MSC_GLMM_MAX_NODES];
 } msc_glmm_model;
 
-/* The distinct (x, n) pairs of k studies with their multiplicities, and a
- * rule of nagq nodes (1 to MSC_GLMM_MAX_NODES). MSC_OK or MSC_ERR_NOMEM. */
+/* The distinct (x, n) pairs of k studies with their multiplicities, a rule
+ * of nagq nodes (1 to MSC_GLMM_MAX_NODES), and the threads an evaluation
+ * may use (the results are the same for any number). MSC_OK or
+ * MSC_ERR_NOMEM. */
 msc_status msc_glmm_model_init(msc_glmm_model *M, const double *xi, const double *ni, size_t k,
-                               int nagq);
+                               int nagq, int threads);
 void msc_glmm_model_free(msc_glmm_model *M);
 
 /* Replaces M's rule with one of nagq nodes (1: the Laplace approximation). */
