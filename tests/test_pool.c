@@ -411,6 +411,28 @@ static void test_large_n(void **state)
     msc_dataset_free(d);
 }
 
+/* A tau^2 estimator that does not converge: the warning says tau^2 is set
+ * to 0, and so it must be (issue 9: the last Fisher iterate, here
+ * infinite, was kept). Estimates of +-1e308 overflow every sum. */
+static void test_not_converged_is_zero(void **state)
+{
+    (void)state;
+    double y[] = {1e308, -1e308, 0, 5}, v[] = {1, 1, 1, 1};
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_EB;
+    msc_fit f;
+    msc_warnings w = {0};
+    assert_int_equal(msc_pool_fit(y, v, NULL, 4, &s, &f, &w), MSC_OK);
+    assert_int_equal(f.converged, 0);
+    assert_true(f.het.tau2 == 0.0);
+    int said = 0;
+    for (size_t i = 0; i < w.n; i++)
+        said |= strstr(w.msg[i], "did not converge; tau^2 is set to 0") != NULL;
+    assert_true(said);
+    msc_warnings_clear(&w);
+}
+
 int main(void)
 {
     msc_init();
@@ -418,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_reference_fits), cmocka_unit_test(test_subgroups),
         cmocka_unit_test(test_single_study),   cmocka_unit_test(test_all_zero_and_all_n),
         cmocka_unit_test(test_large_n),
+        cmocka_unit_test(test_not_converged_is_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

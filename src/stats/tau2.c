@@ -264,8 +264,8 @@ static void tau2_scoring(msc_method m, const double *yi, const double *vi, size_
             conv = 1;
         }
     }
-    if (tau2 < 0.0)
-        tau2 = 0.0;
+    if (tau2 < 0.0 || !conv)
+        tau2 = 0.0; /* not converged: the caller warns that tau^2 is set to 0 */
     /* metafor's ll0check: if tau2 = 0 has the higher (restricted)
      * likelihood, the scoring stopped at a local maximum; use 0. */
     if (conv && (m == MSC_METHOD_ML || m == MSC_METHOD_REML) && tau2 > FS_THRESHOLD) {
