@@ -58,9 +58,13 @@ MSC_API void msc_free(void *p);
 typedef struct {
     char **msg;
     size_t n, cap;
+    int lost; /* a message could not be stored (out of memory) */
 } msc_warnings;
 
-/* Appends a printf-formatted message; returns MSC_ERR_NOMEM on failure. */
+/* Appends a printf-formatted message; returns MSC_ERR_NOMEM, and sets
+ * w->lost, when it cannot be stored. A result whose warnings lost one is
+ * incomplete: the functions that fill warnings then fail with
+ * MSC_ERR_NOMEM rather than return it. */
 MSC_API msc_status msc_warnings_add(msc_warnings *w, const char *fmt, ...) MSC_PRINTF(2, 3);
 MSC_API void msc_warnings_clear(msc_warnings *w);
 

@@ -14,19 +14,25 @@ msc_status msc_warnings_add(msc_warnings *w, const char *fmt, ...)
     va_start(ap, fmt);
     int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (len < 0)
+    if (len < 0) {
+        w->lost = 1;
         return MSC_ERR_NOMEM;
+    }
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 4;
         char **m = realloc(w->msg, cap * sizeof *m);
-        if (!m)
+        if (!m) {
+            w->lost = 1;
             return MSC_ERR_NOMEM;
+        }
         w->msg = m;
         w->cap = cap;
     }
     char *s = malloc((size_t)len + 1);
-    if (!s)
+    if (!s) {
+        w->lost = 1;
         return MSC_ERR_NOMEM;
+    }
     va_start(ap, fmt);
     vsnprintf(s, (size_t)len + 1, fmt, ap);
     va_end(ap);
@@ -43,4 +49,5 @@ void msc_warnings_clear(msc_warnings *w)
     free(w->msg);
     w->msg = NULL;
     w->n = w->cap = 0;
+    w->lost = 0;
 }

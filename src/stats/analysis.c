@@ -113,13 +113,23 @@ void msc_outcome_studies(const msc_outcome_result *o, msc_studies *st)
     st->vi = o->vi;
 }
 
+/* Whether a warning of o (or of one of its groups) could not be stored:
+ * the result would then be incomplete. */
+static int warnings_lost(const msc_outcome_result *o)
+{
+    int lost = o->warnings.lost;
+    for (size_t g = 0; g < o->n_groups; g++)
+        lost |= o->group[g].warnings.lost;
+    return lost;
+}
+
 static int run_outcome(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                        const msc_outcome_data *od, const msc_settings *s, unsigned flags)
 {
     int rc = msc_select_studies(o, st, d, od, s);
-    if (rc != MSC_OK || o->skipped)
-        return rc;
-    return analyse_outcome(o, st, d, s, flags);
+    if (rc == MSC_OK && !o->skipped)
+        rc = analyse_outcome(o, st, d, s, flags);
+    return rc == MSC_OK && warnings_lost(o) ? MSC_ERR_NOMEM : rc;
 }
 
 msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,

@@ -1,0 +1,93 @@
+/*
+ * Out of memory, everywhere (issue 9): the analysis is run again and
+ * again, with the 1st, 2nd, 3rd ... allocation failing, until it needs no
+ * more than it got. Every run must end in MSC_ERR_NOMEM or in the complete
+ * result: never in MSC_OK with a warning silently missing. The failing
+ * allocation is injected by wrapping malloc, calloc and realloc at link
+ * time (-Wl,--wrap), so the library carries no test hook.
+ */
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+
+static long countdown = -1; /* allocations left before one fails; -1: none fails */
+
+static int fail_now(void)
+{
+    if (countdown < 0)
+        return 0;
+    return countdown-- == 0;
+}
+
+void *__wrap_malloc(size_t n) { return fail_now() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { return fail_now() ? NULL : __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_realloc(p, n); }
+
+/* Every warning of an analysis, outcome and subgroup ones included. */
+static size_t warnings_of(const msc_analysis *a)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < a->n_outcomes; j++) {
+        n += a->outcome[j].warnings.n;
+        for (size_t g = 0; g < a->outcome[j].n_groups; g++)
+            n += a->outcome[j].group[g].warnings.n;
+    }
+    return n;
+}
+
+static void sweep(const char *path, const char *subgroup, msc_method method)
+{
+    msc_dataset *d = load_file(path, NULL, subgroup);
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = method;
+    char err[MSC_ERRBUF];
+    msc_analysis *a = NULL;
+    assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+    size_t want = warnings_of(a);
+    assert_true(want > 0); /* the data were chosen to have warnings */
+    msc_analysis_free(a);
+    for (long fail = 0;; fail++) {
+        countdown = fail;
+        msc_status st = msc_analysis_run(d, &s, 0, &a, err, sizeof err);
+        int exhausted = countdown >= 0; /* the run needed fewer allocations */
+        countdown = -1;
+        if (st == MSC_OK) {
+            size_t got = warnings_of(a);
+            msc_analysis_free(a);
+            if (got != want) {
+                print_error("%s: allocation %ld failed: MSC_OK with %zu of %zu warnings\n", path,
+                            fail + 1, got, want);
+                fail();
+            }
+        } else {
+            assert_int_equal(st, MSC_ERR_NOMEM);
+            assert_null(a);
+        }
+        if (exhausted)
+            break;
+    }
+    msc_dataset_free(d);
+}
+
+static void analysis_keeps_every_warning(void **state)
+{
+    (void)state;
+    sweep("../data/msc_autoimmune.csv", "disease", MSC_METHOD_REML);
+    sweep("../data/msc_autoimmune.csv", "disease", MSC_METHOD_GLMM);
+    sweep("reference/zeros_mixed_n.csv", "route", MSC_METHOD_DL);
+}
+
+int main(void)
+{
+    msc_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(analysis_keeps_every_warning),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
