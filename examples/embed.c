@@ -14,8 +14,8 @@
 #define K 14
 
 static const char *const STUDY[K] = {
-    "Giannotta et al.", "Haraguchi and Ebina", "Swift and Solomon", "Kassell et al.",
-    "Tanabe et al.",    "Awad et al.",         "Finn et al.",       "Hadeishi et al.",
+    "Giannotta et al.", "Haraguchi and Ebina",  "Swift and Solomon", "Kassell et al.",
+    "Tanabe et al.",    "Awad et al.",          "Finn et al.",       "Hadeishi et al.",
     "Otsubo et al.",    "Muizelaar and Becker", "Rosenstein et al.", "Levy et al.",
     "Shimoda et al.",   "Solomon et al."};
 static const double EVENTS[K] = {16, 10, 4, 43, 10, 25, 13, 12, 22, 4, 5, 18, 58, 6};
@@ -57,8 +57,8 @@ int main(void)
      * model (logit) scale. */
     const msc_outcome_result *o = &fit->outcome[0];
     const msc_estimate *e = msc_fit_main_block(&o->fit);
-    printf("mscmeta %s: %zu studies, %s, %s\n", msc_version(), o->k,
-           msc_measure_name(s.measure), msc_method_name(s.method));
+    printf("mscmeta %s: %zu studies, %s, %s\n", msc_version(), o->k, msc_measure_name(s.measure),
+           msc_method_name(s.method));
     printf("pooled proportion: %.9f (%g%% CI %.9f to %.9f)\n", e->est, 100 * s.level, e->ci_lo,
            e->ci_hi);
 
