@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mscmeta needs that are not installed yet:
 # build (compiler, CMake, GSL, libcsv, jansson), plots (gnuplot), and tests
-# (cmocka, clang with libFuzzer for the fuzzers and sanitizers, valgrind).
+# (cmocka, clang with libFuzzer for the fuzzers and sanitizers, valgrind;
+# python3 and groff for the install test, which runs the Python example and
+# renders the man page).
 # Uses sudo when not run as root.
 set -eu
 PKGS="build-essential cmake pkg-config libgsl-dev libcsv-dev libjansson-dev gnuplot-nox
-      libcmocka-dev clang libclang-rt-dev valgrind"
+      libcmocka-dev clang libclang-rt-dev valgrind python3 groff-base"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
