@@ -10,11 +10,10 @@
  * buffer with a one-line message naming the file and line
  * ("studies.csv:7: ...").
  *
- * One thing the caller must do: call gsl_set_error_handler_off() once before
- * using the library (cli/main.c and every test program do). GSL's default
- * handler abort()s on a failed special function (for example a beta quantile
- * that does not converge), and the library handles those returns itself; it
- * does not change the process-wide handler on the caller's behalf.
+ * One thing the caller must do: call msc_init() once before using the
+ * library. It turns GSL's abort-on-error handler off, process-wide: the
+ * library checks GSL's return values itself (a beta quantile that does not
+ * converge, say), and must not abort its caller.
  */
 #ifndef MSCMETA_H
 #define MSCMETA_H
