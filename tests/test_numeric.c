@@ -282,6 +282,95 @@ static void test_large_k(void **state)
     free(csv);
 }
 
+/* The Q-profile interval at 10^4 to 10^7 studies (issue 15): GSL's chi^2
+ * quantile drifted above ~30,000 df (a lower bound of tau^2 0.506 for
+ * 0.605 at k = 31,949) and returned NaN at 10^6. Checked here against an
+ * independent computation: a plain bisection of Q(tau^2) (summed in this
+ * test) on R's qchisq values, copied below:
+ *   sprintf("%.17g", qchisq(0.025, k - 1, lower.tail = FALSE)), and
+ *   qchisq(0.025, k - 1). MSC_QPROFILE_KMAX limits k (valgrind: 10^4). */
+static const double QCHISQ_K[][3] = {
+    {10000, 10278.056320256948, 9723.7322370149905},
+    {100000, 100877.4109230342, 99124.377683278668},
+    {1000000, 1002772.7000820216, 997229.08852919447},
+    {10000000, 10008766.119119551, 9991235.6694921553},
+};
+
+static double q_of(const double *y, const double *v, size_t k, double tau2)
+{
+    double sw = 0, swy = 0, q = 0;
+    for (size_t i = 0; i < k; i++) {
+        sw += 1.0 / (v[i] + tau2);
+        swy += y[i] / (v[i] + tau2);
+    }
+    double m = swy / sw;
+    for (size_t i = 0; i < k; i++)
+        q += (y[i] - m) * (y[i] - m) / (v[i] + tau2);
+    return q;
+}
+
+/* tau^2 with Q(tau^2) = target, by bisection (Q falls as tau^2 grows). */
+static double bisect(const double *y, const double *v, size_t k, double target)
+{
+    double lo = 0, hi = 1;
+    if (q_of(y, v, k, 0) <= target)
+        return 0;
+    while (q_of(y, v, k, hi) > target)
+        hi *= 2;
+    for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (q_of(y, v, k, mid) > target)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static void test_qprofile_large_k(void **state)
+{
+    (void)state;
+    const char *env = getenv("MSC_QPROFILE_KMAX");
+    double kmax = env ? strtod(env, NULL) : 1e7;
+    for (size_t r = 0; r < sizeof QCHISQ_K / sizeof *QCHISQ_K; r++) {
+        size_t k = (size_t)QCHISQ_K[r][0];
+        if ((double)k > kmax)
+            break;
+        double *y = malloc(k * sizeof *y), *v = malloc(k * sizeof *v);
+        for (size_t i = 0; i < k; i++) { /* tau^2 about 0.6, as in the audit */
+            v[i] = 0.02 + 0.3 * unif();
+            y[i] = -1.0 + sqrt(0.6) * (2.0 * unif() - 1.0) * 1.7320508 + sqrt(v[i]) * (unif() - 0.5);
+        }
+        /* Paule-Mandel: Q(tau^2) = k - 1, so it lies inside the interval */
+        msc_settings s = settings(MSC_PLO, MSC_METHOD_PM);
+        msc_fit f;
+        msc_warnings w = {0};
+        assert_int_equal(msc_pool_fit(y, v, NULL, k, &s, &f, &w), MSC_OK);
+        const msc_heterogeneity *h = &f.het;
+        double lo = bisect(y, v, k, QCHISQ_K[r][1]), hi = bisect(y, v, k, QCHISQ_K[r][2]);
+        char what[64];
+        snprintf(what, sizeof what, "k = %zu: tau2 lower bound", k);
+        assert_close_msg(h->tau2_lo, lo, 1e-6, what);
+        snprintf(what, sizeof what, "k = %zu: tau2 upper bound", k);
+        assert_close_msg(h->tau2_hi, hi, 1e-6, what);
+        assert_true(h->tau2_lo <= h->tau2 && h->tau2 <= h->tau2_hi);
+        /* I^2 and H^2 bounds from metafor's typical variance, summed here */
+        double sw = 0, sw2 = 0;
+        for (size_t i = 0; i < k; i++) {
+            sw += 1.0 / v[i];
+            sw2 += 1.0 / (v[i] * v[i]);
+        }
+        double vt = ((double)k - 1.0) / (sw - sw2 / sw);
+        assert_close_msg(h->I2_lo, 100.0 * lo / (vt + lo), 1e-6, "I2 lower bound");
+        assert_close_msg(h->I2_hi, 100.0 * hi / (vt + hi), 1e-6, "I2 upper bound");
+        assert_close_msg(h->H2_lo, lo / vt + 1.0, 1e-6, "H2 lower bound");
+        assert_close_msg(h->H2_hi, hi / vt + 1.0, 1e-6, "H2 upper bound");
+        msc_warnings_clear(&w);
+        free(y);
+        free(v);
+    }
+}
+
 int main(void)
 {
     msc_init();
@@ -291,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_exact_interval_huge_n),
         cmocka_unit_test(test_large_n),
         cmocka_unit_test(test_large_k),
+        cmocka_unit_test(test_qprofile_large_k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,10 +27,11 @@
 
 #define GSL_MAX_AB 2e5
 #define CF_MAX_MIN 1e10
+#define BINOM_MAX_MIN 1000 /* whole shapes up to here: the binomial sum */
 #define LN_SQRT_2PI 0.91893853320467274178
 
 /* Stirling's remainder: lgamma(z) - [(z - 1/2) ln z - z + ln sqrt(2 pi)]. */
-static double stirling_delta(double z)
+double msc_stirling_delta(double z)
 {
     if (z < 10.0)
         return lgamma(z) - ((z - 0.5) * log(z) - z + LN_SQRT_2PI);
@@ -42,10 +43,13 @@ static double stirling_delta(double z)
 static double log_front(double x, double a, double b)
 {
     double s = a + b, x0 = a / s;
-    /* a ln(x/x0) + b ln((1-x)/(1-x0)) through log1p of small relative changes */
-    double t = a * log1p((x - x0) / x0) + b * log1p((x0 - x) / (1.0 - x0));
-    return t + 0.5 * log(a * b / s) - LN_SQRT_2PI - stirling_delta(a) - stirling_delta(b) +
-           stirling_delta(s);
+    /* a ln(x/x0) + b ln((1-x)/(1-x0)) through log1p of small relative
+     * changes; far below the mean (x/x0 near 0: the far tail of a bound
+     * with few events) x/x0 keeps its digits where (x - x0)/x0 would not */
+    double r = x / x0;
+    double t = (r < 0.5 ? a * log(r) : a * log1p((x - x0) / x0)) + b * log1p((x0 - x) / (1.0 - x0));
+    return t + 0.5 * log(a * b / s) - LN_SQRT_2PI - msc_stirling_delta(a) - msc_stirling_delta(b) +
+           msc_stirling_delta(s);
 }
 
 /* I_x(a,b) by the continued fraction; valid for x <= (a+1)/(a+b+2). */
@@ -87,8 +91,8 @@ static void beta_moments(double a, double b, double *mean, double *sd, double *s
     *mean = a / s;
     *sd = sqrt(a * b / (s * s * (s + 1.0)));
     *skew = 2.0 * (b - a) * sqrt(s + 1.0) / ((s + 2.0) * sqrt(a * b));
-    *exkurt = 6.0 * ((a - b) * (a - b) * (s + 1.0) - a * b * (s + 2.0)) /
-              (a * b * (s + 2.0) * (s + 3.0));
+    *exkurt =
+        6.0 * ((a - b) * (a - b) * (s + 1.0) - a * b * (s + 2.0)) / (a * b * (s + 2.0) * (s + 3.0));
 }
 
 /* base + the Cornish-Fisher correction at the standard normal deviate z,
@@ -101,6 +105,59 @@ static double cornish_fisher(double base, double z, double g1, double g2)
            g1 * g1 / 36.0 * (2.0 * z * z * z - 5.0 * z);
 }
 
+/* bd0(x, m) = x ln(x/m) + m - x, the deviance term of a binomial
+ * probability, summed as a series where x is close to m (Loader 2000). */
+static double bd0(double x, double m)
+{
+    if (fabs(x - m) < 0.1 * (x + m)) {
+        double v = (x - m) / (x + m), s = (x - m) * v, ej = 2.0 * x * v;
+        v *= v;
+        for (int j = 1; j < 1000; j++) {
+            ej *= v;
+            double s1 = s + ej / (2 * j + 1);
+            if (s1 == s)
+                return s1;
+            s = s1;
+        }
+        return s;
+    }
+    return x * log(x / m) + m - x;
+}
+
+/* ln P(Bin(N, p) = j), p + q = 1 given apart, by Loader's saddle-point
+ * form (as R's dbinom): no log-gammas of N cancel. */
+static double log_dbinom(double j, double N, double p, double q)
+{
+    if (j == 0)
+        return N * (p < 0.1 ? log1p(-p) : log(q));
+    if (j == N)
+        return N * (q < 0.1 ? log1p(-q) : log(p));
+    double lc = msc_stirling_delta(N) - msc_stirling_delta(j) - msc_stirling_delta(N - j) -
+                bd0(j, N * p) - bd0(N - j, N * q);
+    return lc - 0.5 * log(6.283185307179586477 * j * (N - j) / N);
+}
+
+/* P(Bin(N, p) <= m) for a small whole m, or with `above` set P(Bin > m),
+ * each summed term by term on its own side, so that a tail near 0 keeps
+ * its digits: above m the terms fall away geometrically once past the
+ * mean N p, which lies below m + 1 whenever the sum is taken there. */
+static double binom_tail(double m, double N, double p, double q, int above)
+{
+    double sum = 0;
+    if (!above || N * p >= m + 1.0) {
+        for (double j = 0; j <= m; j++)
+            sum += exp(log_dbinom(j, N, p, q));
+        return above ? 1.0 - sum : sum;
+    }
+    for (double j = m + 1.0; j <= N; j++) {
+        double t = exp(log_dbinom(j, N, p, q));
+        sum += t;
+        if (t <= 1e-17 * sum && j > N * p)
+            break;
+    }
+    return sum;
+}
+
 /* P(X <= x), or P(X > x) when upper is set. */
 static double beta_cdf(double x, double a, double b, int upper)
 {
@@ -110,6 +167,18 @@ static double beta_cdf(double x, double a, double b, int upper)
         return upper ? 0.0 : 1.0;
     if (a + b <= GSL_MAX_AB)
         return upper ? gsl_cdf_beta_Q(x, a, b) : gsl_cdf_beta_P(x, a, b);
+    if (fmin(a, b) <= BINOM_MAX_MIN && a == floor(a) && b == floor(b)) {
+        /* Whole shapes, one of them small (a few events in a huge n, the
+         * exact bounds' case): I_x(a, b) = P(Bin(a + b - 1, x) >= a), a
+         * short sum. The continued fraction would work near its limit
+         * there, where 1 - x and its first terms cancel: 0 events in 10^15
+         * patients lost all but 2 digits. */
+        double N = a + b - 1.0;
+        if (a <= b) /* P(B > x) = P(Bin(N, x) <= a - 1) */
+            return binom_tail(a - 1.0, N, x, 1.0 - x, !upper);
+        /* P(B <= x) = P(Bin(N, 1 - x) <= b - 1) */
+        return binom_tail(b - 1.0, N, 1.0 - x, x, upper);
+    }
     if (fmin(a, b) > CF_MAX_MIN) {
         /* nearly normal: invert the Cornish-Fisher quantile map by a few
          * fixed-point steps (z of x such that q(z) = x) */
@@ -134,8 +203,10 @@ static double beta_cdf(double x, double a, double b, int upper)
 double msc_beta_quantile(double p, double a, double b, int upper)
 {
     if (a + b <= GSL_MAX_AB) {
+        /* GSL's quantile, where the tail at it gives p back (it misses by
+         * 1e-8 far out in the tails: p = 1e-12 with a = 1000) */
         double q = upper ? gsl_cdf_beta_Qinv(p, a, b) : gsl_cdf_beta_Pinv(p, a, b);
-        if (isfinite(q) && q >= 0.0 && q <= 1.0)
+        if (isfinite(q) && q >= 0.0 && q <= 1.0 && fabs(beta_cdf(q, a, b, upper) - p) <= 1e-9 * p)
             return q;
     }
     /* start: Cornish-Fisher quantile */
@@ -147,7 +218,9 @@ double msc_beta_quantile(double p, double a, double b, int upper)
     if (!(x > 0.0 && x < 1.0))
         x = mu;
     for (int it = 0; it < 200; it++) {
-        double f = beta_cdf(x, a, b, 0) - (upper ? 1.0 - p : p);
+        /* increasing in x; the upper tail itself, not 1 - P, keeps the
+         * digits of a small p */
+        double f = upper ? p - beta_cdf(x, a, b, 1) : beta_cdf(x, a, b, 0) - p;
         if (f > 0.0)
             hi = x;
         else
@@ -174,7 +247,8 @@ double msc_beta_quantile(double p, double a, double b, int upper)
 /* P(T > t) for Student's t with df degrees of freedom, through the beta
  * distribution: P(T > t) = 1/2 P(B > t^2/(df+t^2)), B ~ Beta(1/2, df/2),
  * for t >= 0. GSL's gsl_cdf_tdist_Q switches to an approximation for
- * df > 30 that is off by up to 1e-6 in the tail; this stays at ~1e-14. */
+ * df > 30 that is off by up to 1e-6 in the tail; this stays at ~1e-14,
+ * far into the tail too (p = 1e-12 at 1 df). */
 double msc_t_upper(double t, double df)
 {
     if (isnan(t))
@@ -183,6 +257,10 @@ double msc_t_upper(double t, double df)
         return 1.0 - msc_t_upper(-t, df);
     if (isinf(t))
         return 0.0;
+    /* x = t^2/(df+t^2) near 1 would keep few digits of 1 - x: there,
+     * P(B > x) = P(B' < df/(df+t^2)) with B' ~ Beta(df/2, 1/2) */
     double x = t * t / (df + t * t);
+    if (x > 0.5)
+        return 0.5 * beta_cdf(df / (df + t * t), 0.5 * df, 0.5, 0);
     return 0.5 * beta_cdf(x, 0.5, 0.5 * df, 1);
 }

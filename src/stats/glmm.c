@@ -121,8 +121,8 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     h->df = df;
     h->Q = q;
     h->Q_lrt = 2.0 * dev > 0 ? 2.0 * dev : 0.0;
-    h->Q_p = df > 0 ? gsl_cdf_chisq_Q(h->Q, df) : NAN;
-    h->Q_lrt_p = df > 0 ? gsl_cdf_chisq_Q(h->Q_lrt, df) : NAN;
+    h->Q_p = df > 0 ? msc_pchisq(h->Q, df, 1) : NAN;
+    h->Q_lrt_p = df > 0 ? msc_pchisq(h->Q_lrt, df, 1) : NAN;
     return MSC_OK;
 }
 

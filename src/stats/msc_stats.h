@@ -88,13 +88,22 @@ void msc_estimate_backtransform(msc_estimate *e, msc_measure m, double nhm);
 void msc_pool_prediction_interval(msc_estimate *e, double tau2, size_t k, const msc_settings *s,
                                   msc_warnings *w);
 
-/* Quantiles and tail areas used throughout. */
-double msc_qnorm_upper(double p);          /* z with P(Z > z) = p */
-double msc_qt_upper(double p, double df);  /* t with P(T > t) = p */
+/* Quantiles used throughout, right at any df (distributions.c). */
+double msc_qnorm_upper(double p);         /* z with P(Z > z) = p */
+double msc_qt_upper(double p, double df); /* t with P(T > t) = p */
+/* chi^2 with df degrees of freedom: x with P(X > x) = p when upper is set,
+ * else with P(X <= x) = p. NAN for p outside (0, 1) or df <= 0. */
+double msc_qchisq(double p, double df, int upper);
 
 /* The beta distribution for shape parameters up to 1e15 (beta.c): the x
  * with P(X <= x) = p or, with upper set, P(X > x) = p. */
 double msc_beta_quantile(double p, double a, double b, int upper);
+/* Stirling's remainder: lgamma(z) - [(z - 1/2) ln z - z + ln sqrt(2 pi)]
+ * (beta.c), for log-gamma terms that must not cancel. */
+double msc_stirling_delta(double z);
+/* P(X > x) (upper set) or P(X <= x) for chi^2 with df degrees of freedom,
+ * right at any df (distributions.c). */
+double msc_pchisq(double x, double df, int upper);
 /* P(T > t), Student's t with df degrees of freedom (beta.c). */
 double msc_t_upper(double t, double df);
 

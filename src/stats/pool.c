@@ -13,8 +13,6 @@
 
 #include "msc_stats.h"
 
-double msc_qnorm_upper(double p) { return gsl_cdf_ugaussian_Qinv(p); }
-double msc_qt_upper(double p, double df) { return gsl_cdf_tdist_Qinv(p, df); }
 
 void msc_estimate_clear(msc_estimate *e)
 {
@@ -78,8 +76,8 @@ static void qprofile(const double *yi, const double *vi, size_t k, double q0, do
                      msc_heterogeneity *h, msc_warnings *w)
 {
     double df = (double)k - 1.0, a2 = (1.0 - level) / 2.0;
-    double crit_u = gsl_cdf_chisq_Qinv(a2, df); /* upper quantile -> lower bound */
-    double crit_l = gsl_cdf_chisq_Pinv(a2, df); /* lower quantile -> upper bound */
+    double crit_u = msc_qchisq(a2, df, 1); /* upper quantile -> lower bound */
+    double crit_l = msc_qchisq(a2, df, 0); /* lower quantile -> upper bound */
     double start = h->tau2 > 0.0 ? 2.0 * h->tau2 : 1.0;
     h->tau2_lo = h->tau2_hi = 0.0;
     if (q0 >= crit_l && msc_tau2_q_solve(yi, vi, k, crit_l, start, &h->tau2_hi) < 0)
@@ -228,7 +226,7 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
     h->df = df;
     if (k > 1) {
         h->Q = s0.q > 0.0 ? s0.q : 0.0;
-        h->Q_p = gsl_cdf_chisq_Q(h->Q, df);
+        h->Q_p = msc_pchisq(h->Q, df, 1);
         h->vt = df / msc_wsums_trp(vi, k, 0.0); /* (k-1) / tr(P), metafor's i2def 1 */
     } else {
         h->Q = 0.0;

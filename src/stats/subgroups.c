@@ -125,7 +125,7 @@ int msc_subgroups_fit(msc_outcome_result *o, msc_outcome_store *st, const msc_da
         }
         o->Q_between = q;
         o->Q_between_df = (double)used - 1.0;
-        o->Q_between_p = gsl_cdf_chisq_Q(q, o->Q_between_df);
+        o->Q_between_p = msc_pchisq(q, o->Q_between_df, 1);
         if (used < G)
             msc_warnings_add(&o->warnings,
                              "%zu subgroup(s) without a usable estimate are left out of the test "
