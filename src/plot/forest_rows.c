@@ -1,0 +1,341 @@
+/*
+ * The rows of a forest plot, from the analysis, as plain data: the studies
+ * (under a heading, with a diamond and a heterogeneity line per subgroup),
+ * the overall diamonds, the prediction interval, exact pooled proportions
+ * where the GLMM could not be fitted, and the footer's heterogeneity, test
+ * and model lines; with the column headings and the axis title. Every
+ * number shown comes from the analysis: this file computes no statistics,
+ * it only formats them.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msc_core.h"
+#include "msc_forest.h"
+
+typedef msc_forest_rows rows;
+typedef msc_forest_row row;
+
+static row *add_row(rows *rs, msc_forest_kind kind, const char *label, double height)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? 2 * rs->cap : 64;
+        row *nr = realloc(rs->r, cap * sizeof *nr);
+        if (!nr)
+            return NULL;
+        rs->r = nr;
+        rs->cap = cap;
+    }
+    row *r = &rs->r[rs->n++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->label = label;
+    r->height = height;
+    r->est = r->lo = r->hi = r->size_by = NAN;
+    return r;
+}
+
+static void fmt_value(char *out, size_t len, double v, double scale)
+{
+    if (!isfinite(v))
+        out[0] = '\0';
+    else
+        snprintf(out, len, scale == 1.0 ? "%.3f" : "%.1f", v);
+}
+
+/* Fills the right-hand columns of a row from est, lo, hi. */
+static void fmt_interval(row *r, double scale)
+{
+    fmt_value(r->text[MSC_FOREST_COL_EST], sizeof r->text[0], r->est, scale);
+    if (isfinite(r->lo) && isfinite(r->hi)) {
+        char lo[48], hi[48];
+        fmt_value(lo, sizeof lo, r->lo, scale);
+        fmt_value(hi, sizeof hi, r->hi, scale);
+        snprintf(r->text[MSC_FOREST_COL_LO], sizeof r->text[0], "[%s,", lo);
+        snprintf(r->text[MSC_FOREST_COL_HI], sizeof r->text[0], "%s]", hi);
+    }
+}
+
+/* The weight columns of study i: common (and random) weights in %, or a
+ * dash when the fit has no inverse-variance weights. */
+static void fmt_weights(const rows *rs, row *r, const msc_outcome_result *o, size_t i)
+{
+    double w_common = msc_outcome_weight(o, i, 0), w_random = msc_outcome_weight(o, i, 1);
+    r->size_by = o->fit.has_weights ? (o->fit.has_random ? w_random : w_common) : o->ni[i];
+    if (!rs->weights) {
+        snprintf(r->text[MSC_FOREST_COL_W1], sizeof r->text[0], "\xE2\x80\x94"); /* em dash */
+    } else {
+        if (isfinite(w_common))
+            snprintf(r->text[MSC_FOREST_COL_W1], sizeof r->text[0], "%.1f%%", w_common);
+        if (rs->two_weights && isfinite(w_random))
+            snprintf(r->text[MSC_FOREST_COL_W2], sizeof r->text[0], "%.1f%%", w_random);
+    }
+}
+
+static row *add_study(rows *rs, const msc_outcome_result *o, size_t i, const char *label,
+                      double scale)
+{
+    row *r = add_row(rs, MSC_FOREST_STUDY, label, 1.0);
+    if (!r)
+        return NULL;
+    r->est = o->xi[i] / o->ni[i] * scale; /* the observed proportion, as the table shows it */
+    r->lo = o->ci_lo[i] * scale;
+    r->hi = o->ci_hi[i] * scale;
+    snprintf(r->text[MSC_FOREST_COL_EVENTS], sizeof r->text[0], "%.0f", o->xi[i]);
+    snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", o->ni[i]);
+    fmt_interval(r, scale);
+    fmt_weights(rs, r, o, i);
+    return r;
+}
+
+static row *add_pooled(rows *rs, const char *label, int dark, double est, double lo, double hi,
+                       double scale)
+{
+    row *r = add_row(rs, MSC_FOREST_POOLED, label, 1.0);
+    if (!r)
+        return NULL;
+    r->dark = dark;
+    r->est = est * scale;
+    r->lo = lo * scale;
+    r->hi = hi * scale;
+    fmt_interval(r, scale);
+    return r;
+}
+
+/* "Heterogeneity: I² = 35.8%, τ² = 0.171, p = 0.504" for a fit. */
+static void het_text(const msc_fit *f, size_t k, int with_q, char *out, size_t len)
+{
+    const msc_heterogeneity *h = &f->het;
+    char p[32], tau[48] = "", q[64] = "";
+    if (k < 2) {
+        snprintf(out, len, "Heterogeneity: not applicable (one study)");
+        return;
+    }
+    if (!msc_fit_het_estimable(f)) {
+        snprintf(out, len, "Heterogeneity: not estimable (the GLMM could not be fitted)");
+        return;
+    }
+    msc_pvalue_text(p, sizeof p, h->Q_p, 3, MSC_P_PROSE);
+    if (f->has_random && isfinite(h->tau2))
+        snprintf(tau, sizeof tau, ", \xCF\x84\xC2\xB2 = %.3g", h->tau2);
+    if (with_q)
+        snprintf(q, sizeof q, ", %sQ = %.2f (df = %g)", f->method == MSC_METHOD_GLMM ? "Wald " : "",
+                 h->Q, h->df);
+    snprintf(out, len, "Heterogeneity: I\xC2\xB2 = %.1f%%%s%s, %s", h->I2, tau, q, p);
+    if (with_q && f->method == MSC_METHOD_GLMM && isfinite(h->Q_lrt)) {
+        char p2[32];
+        size_t l = strlen(out);
+        msc_pvalue_text(p2, sizeof p2, h->Q_lrt_p, 3, MSC_P_PROSE);
+        snprintf(out + l, len - l, "; likelihood-ratio Q = %.2f, %s", h->Q_lrt, p2);
+    }
+}
+
+static void add_note(rows *rs, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void add_note(rows *rs, const char *fmt, ...)
+{
+    if (rs->n_notes >= sizeof rs->notes / sizeof rs->notes[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rs->notes[rs->n_notes++], sizeof rs->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+/* The model rows of a fit: diamonds and the prediction interval. A block
+ * holding the exact pooled proportion (the GLMM could not be fitted) is
+ * drawn as such; the common block shows overall, and in groups only for FE. */
+static int add_model_rows(rows *rs, const msc_fit *f, int group, double scale)
+{
+    if ((!group || !f->has_random) && !(f->has_random && f->common.exact))
+        if (!add_pooled(rs, f->common.exact ? "Exact pooled proportion" : "Common effect model", 0,
+                        f->common.est, f->common.ci_lo, f->common.ci_hi, scale))
+            return -1;
+    if (!f->has_random)
+        return 0;
+    const msc_estimate *e = &f->random;
+    if (e->exact) /* grey, as the common effect */
+        return add_pooled(rs, "Exact pooled proportion", 0, e->est, e->ci_lo, e->ci_hi, scale) ? 0
+                                                                                               : -1;
+    if (!add_pooled(rs, "Random effects model", 1, e->est, e->ci_lo, e->ci_hi, scale))
+        return -1;
+    if (!group && isfinite(e->pi_lo) && isfinite(e->pi_hi)) {
+        row *r = add_row(rs, MSC_FOREST_PI, "Prediction interval", 1.0);
+        if (!r)
+            return -1;
+        r->lo = e->pi_lo * scale;
+        r->hi = e->pi_hi * scale;
+        fmt_interval(r, scale);
+    }
+    return 0;
+}
+
+/* Events and patients beside a fit's first model row, as meta prints them. */
+static void totals(row *r, double events, double n)
+{
+    snprintf(r->text[MSC_FOREST_COL_EVENTS], sizeof r->text[0], "%.0f", events);
+    snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", n);
+}
+
+/* A subgroup: heading, studies, diamond with totals, heterogeneity line. */
+static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                     const msc_group_result *gr, double scale)
+{
+    const msc_dataset *d = a->data;
+    if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0))
+        return -1;
+    for (size_t j = 0; j < gr->k; j++)
+        if (!add_study(rs, o, gr->study[j], d->label[o->row[gr->study[j]]], scale))
+            return -1;
+    size_t first = rs->n;
+    if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
+        return -1;
+    totals(&rs->r[first], gr->events_total, gr->n_total);
+    row *nt = add_row(rs, MSC_FOREST_NOTE, NULL, 1.0);
+    if (!nt)
+        return -1;
+    het_text(&gr->fit, gr->k, 0, nt->text[MSC_FOREST_COL_NOTE], sizeof nt->text[0]);
+    return add_row(rs, MSC_FOREST_BLANK, NULL, 0.6) ? 0 : -1;
+}
+
+/* The studies, under a heading, diamond and heterogeneity line per
+ * subgroup when there are subgroups. */
+static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o, double scale)
+{
+    const msc_dataset *d = a->data;
+    if (o->n_groups == 0) {
+        for (size_t i = 0; i < o->k; i++)
+            if (!add_study(rs, o, i, d->label[o->row[i]], scale))
+                return -1;
+        return add_row(rs, MSC_FOREST_BLANK, NULL, 0.4) ? 0 : -1;
+    }
+    for (size_t g = 0; g < o->n_groups; g++)
+        if (add_group(rs, a, o, &o->group[g], scale) < 0)
+            return -1;
+    if (o->n_group_missing) { /* in the overall pool, in no subgroup */
+        /* "No <column> value": the layout shows missing_head */
+        if (!add_row(rs, MSC_FOREST_HEADING, NULL, 1.0))
+            return -1;
+        for (size_t i = 0; i < o->k; i++)
+            if (!d->group[o->row[i]] && !add_study(rs, o, i, d->label[o->row[i]], scale))
+                return -1;
+        if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
+            return -1;
+    }
+    return 0;
+}
+
+/* The overall model rows, with the totals on the first. */
+static int add_overall(rows *rs, const msc_outcome_result *o, double scale)
+{
+    size_t first = rs->n;
+    if (add_model_rows(rs, &o->fit, 0, scale) < 0)
+        return -1;
+    totals(&rs->r[first], o->events_total, o->n_total);
+    return 0;
+}
+
+/* The footnotes under the heterogeneity lines: no prediction interval,
+ * no weights, exact pooled proportions, studies not shown. */
+static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_result *o)
+{
+    const msc_fit *f = &o->fit;
+    if (f->has_random && !f->random.exact && !isfinite(f->random.pi_lo)) {
+        size_t need = a->settings.pi == MSC_PI_HTS ? 3 : 2;
+        if (o->k < need)
+            add_note(rs, "No prediction interval: it needs at least %zu studies.", need);
+    }
+    if (!f->has_weights)
+        add_note(rs, "\xE2\x80\x94 The GLMM has no inverse-variance study weights; squares are "
+                     "sized by the number of patients.");
+    int exact = f->exact_fallback;
+    for (size_t g = 0; g < o->n_groups; g++)
+        exact |= o->group[g].fit.exact_fallback;
+    if (exact)
+        add_note(rs, "Exact pooled proportion: where the GLMM could not be fitted (see the "
+                     "report), sum of events / sum of patients with its Clopper-Pearson interval.");
+    if (o->n_excluded)
+        add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
+                 o->n_excluded == 1 ? "y" : "ies");
+}
+
+/* Footer: heterogeneity, the subgroup test, the model, footnotes. */
+static void add_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o)
+{
+    const msc_fit *f = &o->fit;
+    char line[256];
+    het_text(f, o->k, 1, line, sizeof line);
+    add_note(rs, "%s", line);
+    if (o->n_groups) {
+        char p[32];
+        msc_pvalue_text(p, sizeof p, o->Q_between_p, 3, MSC_P_PROSE);
+        if (isfinite(o->Q_between))
+            add_note(rs, "Test for subgroup differences (%s): Q = %.2f, df = %g, %s",
+                     f->has_random ? "random effects" : "common effect", o->Q_between,
+                     o->Q_between_df, p);
+        else
+            add_note(rs, "Test for subgroup differences: not available (needs two subgroups "
+                         "with an estimate)");
+    }
+    msc_plot_method_line(a, o, line, sizeof line);
+    add_note(rs, "%s", line);
+    add_footnotes(rs, a, o);
+}
+
+/* The column headings, the missing-subgroup heading and the axis title. */
+static void make_heads(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                       const msc_plot_options *opt)
+{
+    const char *est = opt->scale == 100.0    ? "Per 100"
+                      : opt->scale == 1000.0 ? "Per 1000"
+                                             : "Proportion";
+    snprintf(rs->ci_head, sizeof rs->ci_head, "%s [%.4g%% CI]", est, 100.0 * a->settings.level);
+    char col[128];
+    msc_plot_group_names(a, col, sizeof col, rs->missing_head, sizeof rs->missing_head);
+    char name[256];
+    msc_plot_outcome_name(o, name, sizeof name);
+    if (opt->scale == 1.0)
+        snprintf(rs->axis_label, sizeof rs->axis_label, "%s (proportion)", name);
+    else
+        snprintf(rs->axis_label, sizeof rs->axis_label, "%s per %.0f patients", name, opt->scale);
+}
+
+msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
+                                 const msc_outcome_result *o, const msc_plot_options *opt,
+                                 char *err, size_t errlen)
+{
+    memset(rs, 0, sizeof *rs);
+    double scale = opt->scale;
+    make_heads(rs, a, o, opt);
+    rs->title = opt->title && opt->title[0] ? opt->title : NULL;
+    rs->ref = isnan(opt->ref) ? NAN : opt->ref * opt->scale;
+    double est = msc_fit_main_block(&o->fit)->est;
+    rs->est_line = isfinite(est) ? est * scale : NAN;
+    rs->weights = o->fit.has_weights;
+    rs->two_weights = o->fit.has_weights && o->fit.has_random;
+    if (add_body(rs, a, o, scale) < 0 || add_overall(rs, o, scale) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return MSC_ERR_NOMEM;
+    }
+    add_footer(rs, a, o);
+    if (isfinite(rs->ref))
+        add_note(rs, "Dashed line: reference at %g%s", rs->ref,
+                 scale == 1.0     ? ""
+                 : scale == 100.0 ? " per 100"
+                                  : " per 1000");
+    return MSC_OK;
+}
+
+void msc_forest_rows_free(msc_forest_rows *rs)
+{
+    free(rs->r);
+    rs->r = NULL;
+    rs->n = rs->cap = 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * The forest plot's private types, shared by its three steps, which
+ * plot_forest.c runs in turn: the rows (forest_rows.c: what the plot shows,
+ * from the analysis, as plain data), the layout (forest_layout.c: where
+ * everything goes, in points, from the fonts' metrics) and the drawing
+ * (forest_draw.c: the gnuplot script). Not part of the public API.
+ */
+#ifndef MSC_FOREST_H
+#define MSC_FOREST_H
+
+#include <stddef.h>
+
+#include "mscmeta/mscmeta.h"
+#include "msc_plot.h"
+
+/* ------------------------------------------------------- forest_rows.c */
+
+typedef enum {
+    MSC_FOREST_STUDY,
+    MSC_FOREST_HEADING,
+    MSC_FOREST_POOLED,
+    MSC_FOREST_PI,
+    MSC_FOREST_NOTE,
+    MSC_FOREST_BLANK
+} msc_forest_kind;
+
+/* The text columns of a row, left to right (a note runs under the first
+ * three). */
+enum {
+    MSC_FOREST_COL_EVENTS,
+    MSC_FOREST_COL_N,
+    MSC_FOREST_COL_EST,
+    MSC_FOREST_COL_LO,
+    MSC_FOREST_COL_HI,
+    MSC_FOREST_COL_W1,
+    MSC_FOREST_COL_W2,
+    MSC_FOREST_COL_NOTE,
+    MSC_FOREST_NCOLS
+};
+
+typedef struct {
+    msc_forest_kind kind;
+    int dark;           /* MSC_FOREST_POOLED: the random-effects diamond (dark, not grey) */
+    const char *label;  /* what the left column shows (user text or ours) */
+    double est, lo, hi; /* display scale; NAN where none */
+    double size_by;     /* what sizes a study's square: its weight (%) or n */
+    double height;      /* in rows */
+    char text[MSC_FOREST_NCOLS][96]; /* formatted columns (MSC_FOREST_COL_*) */
+} msc_forest_row;
+
+/* Headings and model rows are set in bold. */
+static inline int msc_forest_row_bold(const msc_forest_row *r)
+{
+    return r->kind == MSC_FOREST_HEADING || r->kind == MSC_FOREST_POOLED;
+}
+
+/* What a forest plot shows, top to bottom: the title, the column headings,
+ * the rows, the axis title and the footer lines. */
+typedef struct {
+    msc_forest_row *r;
+    size_t n, cap;
+    char notes[8][256]; /* footer lines */
+    size_t n_notes;
+    int two_weights, weights;
+    char ci_head[64];       /* "Proportion [95% CI]", "Per 100 [95% CI]" */
+    char missing_head[160]; /* the heading of studies in no subgroup */
+    char axis_label[320];   /* "Events (proportion)", "Events per 100 patients" */
+    const char *title;      /* NULL: none */
+    double est_line;        /* the pooled estimate's dotted line (display units); NAN: none */
+    double ref;             /* the reference line (display units); NAN: none */
+} msc_forest_rows;
+
+/* The rows of outcome o of analysis a (which has per-study intervals) as
+ * options opt show them. Returns MSC_OK, or MSC_ERR_NOMEM with a message.
+ * *rs is left for msc_forest_rows_free either way. */
+msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
+                                 const msc_outcome_result *o, const msc_plot_options *opt,
+                                 char *err, size_t errlen);
+void msc_forest_rows_free(msc_forest_rows *rs);
+
+/* The largest study square, in rows. */
+#define MSC_FOREST_SQUARE 0.78
+
+/* ----------------------------------------------------- forest_layout.c */
+
+#define MSC_FOREST_LABEL_BYTES 512
+
+/* The layout, in points from the top-left corner. */
+typedef struct {
+    msc_plot_frame fr;                    /* canvas, font; panel: body top (y0) to axis (y1) */
+    double R;                             /* row pitch */
+    double x_label, x_events, x_n;        /* left edge of labels; right edges */
+    double x_est, x_lo, x_hi, x_w1, x_w2; /* right edges */
+    double w_w1;                          /* width of the first weight column */
+    double x_rule;                        /* right end of the rule under the headings */
+    double small;                         /* size of the footer and note text */
+    double y_title, y_head1, y_head2, y_rule, y_axlabel, y_foot;
+    double body_rows; /* height of the body in rows */
+    msc_plot_axis ax; /* display units */
+    double px_per_pt; /* PNG pixels per point (1 for SVG and PDF) */
+    char *labels;     /* per row: its label fitted to the column, MSC_FOREST_LABEL_BYTES each */
+    double *y;        /* per row: its centre, in rows from the top of the body */
+} msc_forest_layout;
+
+/* Lays out rs on the canvas opt asks for: natural at 10 pt; when a size
+ * asked for is too small for that, the fonts (and everything with them)
+ * shrink. Returns MSC_OK, or MSC_ERR_USAGE (too large for PNG) or
+ * MSC_ERR_NOMEM with a message. *L is left for msc_forest_layout_free
+ * either way. */
+msc_status msc_forest_layout_make(msc_forest_layout *L, const msc_forest_rows *rs,
+                                  const msc_plot_options *opt, char *err, size_t errlen);
+void msc_forest_layout_free(msc_forest_layout *L);
+
+/* ------------------------------------------------------- forest_draw.c */
+
+/* Draws rs as laid out by L into path, in format f. Returns MSC_OK, or
+ * MSC_ERR_IO with a message (msc_plot_render). */
+msc_status msc_forest_draw(const msc_forest_rows *rs, const msc_forest_layout *L, msc_plot_format f,
+                           const char *path, char *err, size_t errlen);
+
+#endif
