@@ -83,11 +83,40 @@ static void analysis_keeps_every_warning(void **state)
     sweep("reference/zeros_mixed_n.csv", "route", MSC_METHOD_DL);
 }
 
+/* The loader: its warning (invalid UTF-8 replaced) is kept, or the load
+ * fails with out of memory. */
+static void loader_keeps_its_warning(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events\nA\xff,10,3\nB,20,4\n";
+    msc_load_options o;
+    msc_load_options_default(&o);
+    char err[MSC_ERRBUF];
+    for (long fail = 0;; fail++) {
+        msc_dataset *d = NULL;
+        countdown = fail;
+        msc_status st = msc_dataset_load_buffer(csv, sizeof csv - 1, "x.csv", &o, &d, err,
+                                                sizeof err);
+        int exhausted = countdown >= 0;
+        countdown = -1;
+        if (st == MSC_OK) {
+            assert_int_equal(d->warnings.n, 1);
+            msc_dataset_free(d);
+        } else {
+            assert_int_equal(st, MSC_ERR_NOMEM);
+            assert_null(d);
+        }
+        if (exhausted)
+            break;
+    }
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(analysis_keeps_every_warning),
+        cmocka_unit_test(loader_keeps_its_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,10 +169,11 @@ static void utf8_warning(builder *B, const char *what)
     if (B->utf8_warned)
         return;
     B->utf8_warned = 1;
-    msc_warnings_add(&B->d->warnings,
-                     "%s:%ld: invalid UTF-8 (or NUL bytes) in a %s was replaced by U+FFFD; save "
-                     "the file as UTF-8",
-                     B->e->name, B->line, what);
+    if (msc_warnings_add(&B->d->warnings,
+                         "%s:%ld: invalid UTF-8 (or NUL bytes) in a %s was replaced by U+FFFD; "
+                         "save the file as UTF-8",
+                         B->e->name, B->line, what) != MSC_OK)
+        msc_io_fail_nomem(B->e); /* a data set must not lose its warning */
 }
 
 /* ---------------------------------------------------------------- header */
