@@ -1,5 +1,5 @@
 /*
- * The CSV loader (csv_load.c): RFC 4180 quoting, line ends, BOM, delimiter
+ * The CSV loader (src/io/csv_reader.c, dataset.c): RFC 4180 quoting, line ends, BOM, delimiter
  * detection, column mapping, missing values, and every input error with
  * its file:line message.
  */

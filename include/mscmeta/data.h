@@ -11,7 +11,7 @@
 #include "mscmeta/core.h"
 
 /* ---------------------------------------------------------------------------
- * Data set: the loader's output (csv_load.c)
+ * Data set: the loader's output (src/io: csv_reader.c reads, dataset.c builds)
  * ------------------------------------------------------------------------- */
 
 /* Documented input limits; past them the loader stops with a clear error. */

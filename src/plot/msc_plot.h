@@ -1,5 +1,5 @@
 /*
- * Shared pieces of the plot modules (plot_forest.c, plot_funnel.c): the
+ * Shared pieces of the plot modules (forest_*.c, plot_funnel.c): the
  * gnuplot script under construction (gnuplot.c, the only module that talks
  * to gnuplot), text measurement and number formatting (plot_common.c).
  * Not part of the public API.
