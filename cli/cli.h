@@ -1,7 +1,20 @@
 /*
- * The command line's shared pieces: exit codes, parsed options, input and
- * output handling. Only the CLI (src/main.c, src/cli_*.c, src/cmd_*.c)
- * prints or exits; the library never does.
+ * The command line (cli/): it parses options, calls the library through
+ * the public headers (include/mscmeta/) alone, prints, and maps library
+ * statuses to exit codes. Only this part prints or exits; the library
+ * never does.
+ *
+ * The files, each of which calls only the ones listed below it (no cycle):
+ *   main.c       glue: the standard descriptors, start-up, the subcommand,
+ *                the check that standard output was written
+ *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
+ *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
+ *   options.c    option parsing and the --help texts
+ *   files.c      the data file in, reports out atomically (temporary file,
+ *                then rename)
+ *   tmpfiles.c   temporary files removed on SIGINT, SIGTERM and SIGHUP
+ *   messages.c   one-line errors on stderr, usage errors, exit codes
  */
 #ifndef MSC_CLI_H
 #define MSC_CLI_H
@@ -53,12 +66,6 @@ typedef struct {
  * the run should go on, or an exit code (help printed: 0; usage error: 2). */
 int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c);
 
-/* Prints "mscmeta: " + message to stderr (one line). */
-void msc_cli_error(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
 
 /* Loads the input named by c->input and runs the analysis with c's
  * settings (flags: MSC_RUN_*). On failure prints the one-line error,
@@ -88,19 +95,42 @@ void msc_out_abort(msc_out *o);
 int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
                   const msc_report_options *opt);
 
-/* Temporary files to remove if a signal arrives (plots use this too). */
-void msc_cli_track_tmp(const char *path);
-void msc_cli_untrack_tmp(const char *path);
-void msc_cli_install_signals(void);
 
 /* Refuses an output path that is the input file (same device and inode, or
  * same name). Returns 1 when they clash. */
 int msc_cli_same_file(const char *input, const char *output);
 
-/* Exit code for a library status. */
+
+/* ------------------------------------------------------------- messages.c */
+
+/* Prints "mscmeta: " + message to stderr (one line). */
+void msc_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Prints a usage error of command `cmd` to stderr, one line:
+ * "mscmeta: CMD: message (see mscmeta CMD --help)". Returns EXIT_USAGE. */
+int msc_cli_usage(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The exit code for a library status (msc_status). */
 int msc_cli_exit_code(int status);
 
-/* Commands */
+/* ------------------------------------------------------------- tmpfiles.c */
+
+/* Temporary files to remove if SIGINT, SIGTERM or SIGHUP arrives: the
+ * handler msc_cli_install_signals sets up unlinks every tracked path, then
+ * ends the process by the same signal. */
+void msc_cli_track_tmp(const char *path);
+void msc_cli_untrack_tmp(const char *path);
+void msc_cli_install_signals(void);
+
+/* ---------------------------------------------------------------- commands */
 int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
 int msc_cmd_plot(msc_cli *c);

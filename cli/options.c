@@ -4,7 +4,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,16 +11,6 @@
 
 #include "cli.h"
 #include "mscmeta/plot.h"
-
-void msc_cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("mscmeta: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 static const char *cmd_name(msc_command c)
 {
@@ -167,22 +156,8 @@ static void help(msc_command cmd)
 
 /* ---------------------------------------------------------------- values */
 
-static int usage(msc_command cmd, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static int usage(msc_command cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "mscmeta: %s: ", cmd_name(cmd));
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see mscmeta %s --help)\n", cmd_name(cmd));
-    return EXIT_USAGE;
-}
+/* A usage error of `cmd`, printed; returns EXIT_USAGE. */
+#define usage(cmd, ...) msc_cli_usage(cmd_name(cmd), __VA_ARGS__)
 
 static int parse_double(const char *s, double *v)
 {
