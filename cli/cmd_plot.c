@@ -204,9 +204,10 @@ int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
     return draw_all(c, a, c->forest, msc_plot_forest, 0);
 }
 
-int msc_cmd_plot(msc_cli *c)
+/* `forest` or `funnel` (funnel: 1): every outcome of the analysis drawn
+ * to -o, by default into the folder plots/. Returns an exit code. */
+static int plot_command(msc_cli *c, int funnel)
 {
-    int funnel = c->cmd == CMD_FUNNEL;
     const char *path = c->output;
     if (!path)
         path = funnel ? "plots/funnel.png" : "plots/forest.png";
@@ -227,3 +228,7 @@ int msc_cmd_plot(msc_cli *c)
     msc_dataset_free(d);
     return rc;
 }
+
+int msc_cmd_forest(msc_cli *c) { return plot_command(c, 0); }
+
+int msc_cmd_funnel(msc_cli *c) { return plot_command(c, 1); }
