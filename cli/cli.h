@@ -202,8 +202,10 @@ int msc_cli_exit_code(int status);
 
 /* Temporary files to remove if SIGINT, SIGTERM or SIGHUP arrives: the
  * handler msc_cli_install_signals sets up unlinks every tracked path, then
- * ends the process by the same signal. */
-void msc_cli_track_tmp(const char *path);
+ * ends the process by the same signal. Any number of paths can be tracked;
+ * call these from one thread. msc_cli_track_tmp returns 0, or -1 when
+ * memory ran out (the path is then not tracked). */
+int msc_cli_track_tmp(const char *path);
 void msc_cli_untrack_tmp(const char *path);
 void msc_cli_install_signals(void);
 

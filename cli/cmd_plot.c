@@ -86,7 +86,13 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
         msc_out_abort(out);
         return EXIT_OUTPUT;
     }
-    msc_cli_track_tmp(tmp);
+    if (msc_cli_track_tmp(tmp) != 0) { /* a signal would leave it behind */
+        close(fd);
+        unlink(tmp);
+        msc_cli_error("out of memory");
+        msc_out_abort(out);
+        return EXIT_OUTPUT;
+    }
     int rc = EXIT_OK;
     int st = draw(a, j, tmp, po, err, sizeof err);
     if (st != MSC_OK) {

@@ -133,7 +133,12 @@ int msc_out_open(msc_out *o, const char *path)
         msc_cli_error("%s: cannot create a file in %s: %s", path, dn, strerror(errno));
         return EXIT_OUTPUT;
     }
-    msc_cli_track_tmp(o->tmp);
+    if (msc_cli_track_tmp(o->tmp) != 0) { /* a signal would leave it behind */
+        close(fd);
+        unlink(o->tmp);
+        msc_cli_error("out of memory");
+        return EXIT_OUTPUT;
+    }
     mode_t mask = umask(0);
     umask(mask);
     fchmod(fd, 0666 & ~mask); /* mkstemp makes 0600; reports are ordinary files */

@@ -3,40 +3,78 @@
  * being written (files.c) and the pictures being drawn (cmd_plot.c) are
  * tracked here, and SIGINT, SIGTERM and SIGHUP remove them before the
  * process ends by that signal. Uses nothing else of the command line.
+ *
+ * The handler may interrupt the tracking functions anywhere (and run
+ * beside them in the library's worker thread), so it reads only what is
+ * complete and never changes: each path is copied into a node allocated
+ * here, outside the handler, which one atomic store then puts at the head
+ * of a list. A node's path and link never change once it is in the list;
+ * untracking clears its `live` flag, and tracking the same path again sets
+ * it. Nodes are not freed: a run tracks a few paths (one per output file).
  */
 #include <signal.h>
-#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-#define MAX_TMP 64
-static char g_tmp[MAX_TMP][4096];
-static volatile sig_atomic_t g_tmp_used[MAX_TMP];
+/* Atomics that are not lock-free could take a lock the handler then waits for. */
+#if ATOMIC_POINTER_LOCK_FREE != 2 || ATOMIC_INT_LOCK_FREE != 2
+#error "the signal handler needs lock-free atomic pointers and ints"
+#endif
 
-void msc_cli_track_tmp(const char *path)
+typedef struct tmp_node {
+    struct tmp_node *next; /* set before the node is published */
+    atomic_int live;       /* 1: remove the file on a signal */
+    char path[];
+} tmp_node;
+
+static _Atomic(tmp_node *) g_head; /* the last node published */
+
+/* The node of `path`, or NULL. */
+static tmp_node *find(const char *path)
 {
-    for (int i = 0; i < MAX_TMP; i++)
-        if (!g_tmp_used[i]) {
-            snprintf(g_tmp[i], sizeof g_tmp[i], "%s", path);
-            g_tmp_used[i] = 1;
-            return;
-        }
+    for (tmp_node *n = atomic_load(&g_head); n; n = n->next)
+        if (strcmp(n->path, path) == 0)
+            return n;
+    return NULL;
+}
+
+int msc_cli_track_tmp(const char *path)
+{
+    tmp_node *n = find(path);
+    if (n) { /* tracked before, and perhaps untracked since */
+        atomic_store(&n->live, 1);
+        return 0;
+    }
+    size_t len = strlen(path) + 1;
+    n = malloc(sizeof *n + len);
+    if (!n)
+        return -1;
+    memcpy(n->path, path, len);
+    atomic_init(&n->live, 1);
+    n->next = atomic_load(&g_head);
+    atomic_store(&g_head, n); /* the handler sees the node only now, complete */
+    return 0;
 }
 
 void msc_cli_untrack_tmp(const char *path)
 {
-    for (int i = 0; i < MAX_TMP; i++)
-        if (g_tmp_used[i] && strcmp(g_tmp[i], path) == 0)
-            g_tmp_used[i] = 0;
+    tmp_node *n = find(path);
+    if (n)
+        atomic_store(&n->live, 0);
 }
 
+/* Removes every live file, then ends the process by the same signal.
+ * unlink, signal and raise are async-signal-safe; so are lock-free atomic
+ * loads. */
 static void on_signal(int sig)
 {
-    for (int i = 0; i < MAX_TMP; i++)
-        if (g_tmp_used[i])
-            unlink(g_tmp[i]); /* async-signal-safe */
+    for (tmp_node *n = atomic_load(&g_head); n; n = n->next)
+        if (atomic_load(&n->live))
+            unlink(n->path);
     signal(sig, SIG_DFL);
     raise(sig);
 }
