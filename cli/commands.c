@@ -5,6 +5,7 @@
  * for the entry it is given. A new command is one entry here and its run
  * function (cli/cli.h).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,15 +43,25 @@ static const char SAFETY_HELP[] =
     "  --max-rate R       the limit for every outcome (a proportion: 0.05 is 5%)\n"
     "  --max-rate COL=R   the limit for one outcome (repeatable)\n\n";
 
+/* Safety checks harms: its default outcomes are the library's
+ * (msc_default_events) but responders, which measure efficacy. */
+static void safety_default_events(msc_load_options *load)
+{
+    static const char *events[MAX_LIST];
+    size_t n = 0;
+    assert(msc_n_default_events <= MAX_LIST); /* the library names a handful */
+    for (size_t i = 0; i < msc_n_default_events && n < MAX_LIST; i++)
+        if (strcmp(msc_default_events[i], "responders") != 0)
+            events[n++] = msc_default_events[i];
+    load->default_events = events;
+    load->n_default_events = n;
+}
+
 /* Safety pools adverse events with the GLMM, which suits rare events. */
 static void safety_defaults(msc_cli *c)
 {
     c->settings.method = MSC_METHOD_GLMM;
-    /* safety checks adverse events: every default column but responders */
-    static const char *const safety_events[] = {"adverse_events", "serious_adverse_events",
-                                                "events"};
-    c->load.default_events = safety_events;
-    c->load.n_default_events = 3;
+    safety_default_events(&c->load);
 }
 
 /* A safety check needs a limit to check against. */

@@ -392,7 +392,7 @@ static int read_options(msc_cli *c, int argc, char **argv)
     static char shorts[2 * N_OPTIONS + 1];
     getopt_tables(longs, shorts);
     opterr = 0;
-    optind = 1;
+    optind = 0; /* glibc: start afresh, also when called again (tests do) */
     int value;
     while ((value = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         if (value == '?')
