@@ -34,6 +34,7 @@
 #include <stdio.h>
 
 #include "mscmeta/mscmeta.h"
+#include "mscmeta/plot.h"
 
 /* Exit codes (documented in README and --help). */
 enum {
@@ -84,10 +85,9 @@ typedef struct {
     size_t n_events;
     /* plots */
     const char *forest; /* pool --forest PATH */
-    const char *title;
-    double width, height; /* pixels (png) or points (pdf, svg); 0 = automatic */
-    double scale;         /* 1, or 100 for "per 100 patients" */
-    double ref;           /* reference line (proportion), NAN for none */
+    /* title, size, scale and reference line, from the library's defaults;
+     * the format comes from each picture's path when it is drawn */
+    msc_plot_options plot;
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;

@@ -158,15 +158,9 @@ static int is_stdout(const char *path)
 static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, draw_fn draw,
                     int list)
 {
-    msc_plot_options po;
-    msc_plot_options_default(&po);
+    msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
-    po.title = c->title;
-    po.width = c->width;
-    po.height = c->height;
-    po.scale = c->scale;
-    po.ref = c->ref;
     size_t len = strlen(path) + 80;
     char *name = malloc(len);
     char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);

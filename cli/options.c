@@ -221,47 +221,74 @@ static int set_forest(msc_cli *c, const msc_cli_option *o, const char *arg)
 static int set_title(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
-    c->title = arg;
+    c->plot.title = arg;
     return MSC_CLI_GO_ON;
 }
 
-/* A picture's width or height (--width, --height) into *size. */
+/* A picture's width or height (--width, --height) into *size: the
+ * library's range (mscmeta/plot.h), without its 0 for automatic, which
+ * is what leaving the option out means. */
 static int parse_size(const msc_cli *c, const msc_cli_option *o, const char *arg, double *size)
 {
     double d;
-    if (parse_double(arg, &d) < 0 || d < 100 || d > 20000)
-        return usage(c, "--%s: \"%.40s\" is not a size from 100 to 20000", o->name, arg);
+    if (parse_double(arg, &d) < 0 || d < MSC_PLOT_SIZE_MIN || d > MSC_PLOT_SIZE_MAX)
+        return usage(c, "--%s: \"%.40s\" is not a size from %g to %g", o->name, arg,
+                     MSC_PLOT_SIZE_MIN, MSC_PLOT_SIZE_MAX);
     *size = d;
     return MSC_CLI_GO_ON;
 }
 
 static int set_width(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    return parse_size(c, o, arg, &c->width);
+    return parse_size(c, o, arg, &c->plot.width);
 }
 
 static int set_height(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    return parse_size(c, o, arg, &c->height);
+    return parse_size(c, o, arg, &c->plot.height);
 }
 
+/* Writes msc_plot_scales[from...] as "100 or 1000" to buf. */
+static void join_scales(size_t from, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = from; i < msc_n_plot_scales && o < len; i++) {
+        const char *sep = i == from ? "" : i + 1 == msc_n_plot_scales ? " or " : ", ";
+        int n = snprintf(buf + o, len - o, "%s%g", sep, msc_plot_scales[i]);
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
+/* One of the library's scales (mscmeta/plot.h): the first, 1, shows
+ * proportions; the others, events per that many patients. */
 static int set_scale(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
     double d;
-    if (parse_double(arg, &d) < 0 || (d != 1.0 && d != 100.0 && d != 1000.0))
-        return usage(c, "--scale: use 1 (proportions), 100 or 1000 (per 100 or 1000 patients)");
-    c->scale = d;
-    return MSC_CLI_GO_ON;
+    if (parse_double(arg, &d) == 0)
+        for (size_t i = 0; i < msc_n_plot_scales; i++)
+            if (d == msc_plot_scales[i]) {
+                c->plot.scale = d;
+                return MSC_CLI_GO_ON;
+            }
+    char per[64];
+    join_scales(1, per, sizeof per);
+    return usage(c, "--scale: use %g (proportions), %s (per %s patients)", msc_plot_scales[0], per,
+                 per);
 }
 
+/* A proportion in the library's range (mscmeta/plot.h). */
 static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
     double d;
-    if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1.0)
-        return usage(c, "--ref: \"%.40s\" is not a proportion between 0 and 1", arg);
-    c->ref = d;
+    if (parse_double(arg, &d) < 0 || d < MSC_PLOT_REF_MIN || d > MSC_PLOT_REF_MAX)
+        return usage(c, "--ref: \"%.40s\" is not a proportion between %g and %g", arg,
+                     MSC_PLOT_REF_MIN, MSC_PLOT_REF_MAX);
+    c->plot.ref = d;
     return MSC_CLI_GO_ON;
 }
 
@@ -363,10 +390,9 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
     memset(c, 0, sizeof *c);
     c->cmd = cmd;
     c->format = MSC_FORMAT_TABLE;
-    c->scale = 1.0;
-    c->ref = NAN;
     msc_settings_default(&c->settings);
     msc_load_options_default(&c->load);
+    msc_plot_options_default(&c->plot);
     if (cmd->defaults)
         cmd->defaults(c);
 }

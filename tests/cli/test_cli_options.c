@@ -2,7 +2,8 @@
  * The command line's defaults and option ranges against the library's
  * (issue 9, section 5: "the safety default outcome list is kept twice,
  * and so are the plot ranges"). The CLI's parser (msc_cli_parse, from the
- * msc_cli library) is driven directly with the command table's entries.
+ * msc_cli library) is driven directly with the command table's entries;
+ * the library's verdict on plot options comes from msc_plot_funnel.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,16 +11,18 @@
 
 #include <cmocka.h>
 
-#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-/* Parses the command line `cmd ...` (arguments up to NULL) into c, with
- * the usage errors it prints kept off the test's output. Returns what
- * msc_cli_parse returns. */
+static char g_err[1024]; /* what the last parse printed on stderr */
+
+/* Parses the command line `cmd ...` (arguments up to NULL) into c. What
+ * it prints on stderr (usage errors) goes to g_err, not the test's
+ * output. Returns what msc_cli_parse returns. */
 static int parse(msc_cli *c, const char *cmd, ...)
 {
     char *argv[16];
@@ -32,15 +35,20 @@ static int parse(msc_cli *c, const char *cmd, ...)
     argv[argc] = NULL;
     const msc_cli_command *command = msc_cli_command_find(cmd);
     assert_non_null(command);
+    FILE *err = tmpfile();
+    assert_non_null(err);
     fflush(stderr);
-    int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
-    assert_true(saved >= 0 && null >= 0);
-    dup2(null, STDERR_FILENO);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    dup2(fileno(err), STDERR_FILENO);
     int rc = msc_cli_parse(command, argc, argv, c);
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
-    close(null);
+    rewind(err);
+    size_t n = fread(g_err, 1, sizeof g_err - 1, err);
+    g_err[n] = '\0';
+    fclose(err);
     return rc;
 }
 
@@ -79,12 +87,209 @@ static void other_commands_pool_the_library_defaults(void **state)
     }
 }
 
+/* ----------------------------------------------------------- plot ranges */
+
+/* Two outcomes, the second with no usable study. msc_plot_funnel checks
+ * the options first (mscmeta/plot.h): one out of range gives
+ * MSC_ERR_USAGE; all in range go on to the outcome, which has nothing to
+ * plot (MSC_ERR_INPUT), so gnuplot never starts. */
+static msc_dataset *g_data;
+static msc_analysis *g_analysis;
+
+static int load_analysis(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,a,b\nS1,10,2,NA\nS2,12,3,NA\nS3,9,1,NA\n";
+    const char *events[] = {"a", "b"};
+    msc_load_options lo;
+    msc_settings s;
+    char err[MSC_ERRBUF];
+    msc_load_options_default(&lo);
+    lo.events_cols = events;
+    lo.n_events_cols = 2;
+    msc_settings_default(&s);
+    if (msc_dataset_load_buffer(csv, sizeof csv - 1, "t.csv", &lo, &g_data, err, sizeof err) !=
+            MSC_OK ||
+        msc_analysis_run(g_data, &s, 0, &g_analysis, err, sizeof err) != MSC_OK) {
+        print_message("cannot set up: %s\n", err);
+        return -1;
+    }
+    return g_analysis->n_outcomes == 2 && g_analysis->outcome[1].skipped ? 0 : -1;
+}
+
+static int free_analysis(void **state)
+{
+    (void)state;
+    msc_analysis_free(g_analysis);
+    msc_dataset_free(g_data);
+    return 0;
+}
+
+/* The library's verdict on o: 1 when its plots accept the options. */
+static int library_accepts(const msc_plot_options *o)
+{
+    char err[MSC_ERRBUF];
+    msc_status st = msc_plot_funnel(g_analysis, 1, "never.png", o, err, sizeof err);
+    assert_true(st == MSC_ERR_USAGE || st == MSC_ERR_INPUT);
+    return st == MSC_ERR_INPUT;
+}
+
+/* The CLI's verdict on `forest x.csv --NAME v` (v written so that it reads
+ * back exactly): 1 when it accepts it. *got: the plot options parsed. */
+static int cli_accepts(const char *name, double v, msc_plot_options *got)
+{
+    static msc_cli c;
+    char opt[32], val[40];
+    snprintf(opt, sizeof opt, "--%s", name);
+    snprintf(val, sizeof val, "%.17g", v);
+    int rc = parse(&c, "forest", "x.csv", opt, val, NULL);
+    assert_true(rc == MSC_CLI_GO_ON || rc == EXIT_USAGE);
+    *got = c.plot;
+    return rc == MSC_CLI_GO_ON;
+}
+
+/* Values of an option to try: the ones the specification names and their
+ * neighbours, and the library's own limits and their neighbours. */
+typedef struct {
+    double v[32];
+    int n;
+} candidates;
+
+static void add(candidates *c, double v)
+{
+    assert_true(c->n + 3 <= 32);
+    c->v[c->n++] = v;
+    c->v[c->n++] = nextafter(v, -INFINITY);
+    c->v[c->n++] = nextafter(v, INFINITY);
+}
+
+/* For --NAME: the CLI accepts a value exactly when the library accepts it
+ * as the option's field (set by `field`), and then passes it on as is. */
+static void cli_agrees_with_library(const char *name, const candidates *c,
+                                    double *(*field)(msc_plot_options *))
+{
+    for (int i = 0; i < c->n; i++) {
+        msc_plot_options want, got;
+        msc_plot_options_default(&want);
+        *field(&want) = c->v[i];
+        int cli = cli_accepts(name, c->v[i], &got);
+        if (cli != library_accepts(&want))
+            print_message("--%s %.17g: the CLI %s it, the library does not\n", name, c->v[i],
+                          cli ? "accepts" : "refuses");
+        assert_int_equal(cli, library_accepts(&want));
+        if (cli)
+            assert_true(*field(&got) == c->v[i]);
+    }
+}
+
+static double *width_of(msc_plot_options *o) { return &o->width; }
+static double *height_of(msc_plot_options *o) { return &o->height; }
+static double *scale_of(msc_plot_options *o) { return &o->scale; }
+static double *ref_of(msc_plot_options *o) { return &o->ref; }
+
+/* --width and --height: 100 to 20000 (issue 9), as the library. */
+static void sizes_match_the_library(void **state)
+{
+    (void)state;
+    msc_plot_options got;
+    candidates c = {{0}, 0};
+    add(&c, 100.0);
+    add(&c, 20000.0);
+    add(&c, MSC_PLOT_SIZE_MIN);
+    add(&c, MSC_PLOT_SIZE_MAX);
+    add(&c, 640.0);
+    cli_agrees_with_library("width", &c, width_of);
+    cli_agrees_with_library("height", &c, height_of);
+    assert_true(cli_accepts("width", 100.0, &got) && cli_accepts("width", 20000.0, &got));
+    assert_false(cli_accepts("width", nextafter(100.0, 0), &got));
+    assert_false(cli_accepts("height", nextafter(20000.0, INFINITY), &got));
+}
+
+/* --scale: 1, 100 or 1000 (issue 9), as the library. */
+static void scales_match_the_library(void **state)
+{
+    (void)state;
+    msc_plot_options got;
+    candidates c = {{0}, 0};
+    add(&c, 1.0);
+    add(&c, 100.0);
+    add(&c, 1000.0);
+    add(&c, 10.0);
+    add(&c, 0.0);
+    for (size_t i = 0; i < msc_n_plot_scales; i++)
+        add(&c, msc_plot_scales[i]);
+    cli_agrees_with_library("scale", &c, scale_of);
+    assert_true(cli_accepts("scale", 1.0, &got) && cli_accepts("scale", 100.0, &got) &&
+                cli_accepts("scale", 1000.0, &got));
+    assert_false(cli_accepts("scale", 10.0, &got));
+}
+
+/* --ref: a proportion, 0 to 1 (issue 9), as the library. */
+static void refs_match_the_library(void **state)
+{
+    (void)state;
+    msc_plot_options got;
+    candidates c = {{0}, 0};
+    add(&c, 0.0);
+    add(&c, 1.0);
+    add(&c, 0.05);
+    add(&c, MSC_PLOT_REF_MIN);
+    add(&c, MSC_PLOT_REF_MAX);
+    cli_agrees_with_library("ref", &c, ref_of);
+    assert_true(cli_accepts("ref", 0.0, &got) && cli_accepts("ref", 1.0, &got));
+    assert_false(cli_accepts("ref", nextafter(1.0, 2.0), &got));
+}
+
+/* Leaving the plot options out gives the library's defaults. */
+static void plot_defaults_are_the_library_defaults(void **state)
+{
+    (void)state;
+    static msc_cli c;
+    msc_plot_options want;
+    msc_plot_options_default(&want);
+    assert_int_equal(parse(&c, "funnel", "x.csv", NULL), MSC_CLI_GO_ON);
+    assert_null(c.plot.title);
+    assert_true(c.plot.width == want.width && c.plot.height == want.height);
+    assert_true(c.plot.scale == want.scale);
+    assert_true(isnan(c.plot.ref) && isnan(want.ref));
+}
+
+/* The messages name the ranges as they did when they were written out
+ * (the output corpus holds them too). */
+static void range_messages(void **state)
+{
+    (void)state;
+    static msc_cli c;
+    char err[MSC_ERRBUF];
+    msc_plot_options o;
+    assert_int_equal(parse(&c, "forest", "x.csv", "--width", "99", NULL), EXIT_USAGE);
+    assert_string_equal(g_err, "mscmeta: forest: --width: \"99\" is not a size from 100 to 20000 "
+                               "(see mscmeta forest --help)\n");
+    assert_int_equal(parse(&c, "pool", "x.csv", "--scale", "10", NULL), EXIT_USAGE);
+    assert_string_equal(g_err, "mscmeta: pool: --scale: use 1 (proportions), 100 or 1000 (per "
+                               "100 or 1000 patients) (see mscmeta pool --help)\n");
+    assert_int_equal(parse(&c, "funnel", "x.csv", "--ref", "2", NULL), EXIT_USAGE);
+    assert_string_equal(g_err, "mscmeta: funnel: --ref: \"2\" is not a proportion between 0 and "
+                               "1 (see mscmeta funnel --help)\n");
+    msc_plot_options_default(&o);
+    o.scale = 10.0;
+    assert_int_equal(msc_plot_funnel(g_analysis, 1, "never.png", &o, err, sizeof err),
+                     MSC_ERR_USAGE);
+    assert_string_equal(err, "plot options out of range (scale 1, 100 or 1000; sizes 100 to "
+                             "20000; reference line a proportion)");
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(safety_outcomes_are_the_library_defaults_but_responders),
         cmocka_unit_test(other_commands_pool_the_library_defaults),
+        cmocka_unit_test(sizes_match_the_library),
+        cmocka_unit_test(scales_match_the_library),
+        cmocka_unit_test(refs_match_the_library),
+        cmocka_unit_test(plot_defaults_are_the_library_defaults),
+        cmocka_unit_test(range_messages),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, load_analysis, free_analysis);
 }
