@@ -52,6 +52,75 @@ static int parse(msc_cli *c, const char *cmd, ...)
     return rc;
 }
 
+/* --------------------------------------------------------- command table */
+
+/* Every entry has what main.c, help.c and options.c read from it, and a
+ * name of its own that fits mscmeta --help's column. */
+static void every_command_is_complete(void **state)
+{
+    (void)state;
+    assert_true(msc_cli_n_commands >= 4);
+    for (size_t i = 0; i < msc_cli_n_commands; i++) {
+        const msc_cli_command *cmd = &msc_cli_commands[i];
+        assert_non_null(cmd->name);
+        assert_true(strlen(cmd->name) >= 1 && strlen(cmd->name) <= 8);
+        assert_ptr_equal(msc_cli_command_find(cmd->name), cmd);
+        assert_non_null(cmd->summary);
+        assert_non_null(cmd->help);
+        assert_non_null(cmd->help_end);
+        assert_non_null(cmd->run);
+    }
+    assert_null(msc_cli_command_find("frobnicate"));
+    char names[256];
+    msc_cli_command_names(names, sizeof names);
+    assert_string_equal(names, "pool, safety, forest and funnel");
+}
+
+/* Which command takes which option (README's option table): an option
+ * for some commands only is "not an option of this command" elsewhere;
+ * --help and -o go with every command. */
+static void each_command_takes_its_options(void **state)
+{
+    (void)state;
+    static msc_cli c;
+    static const struct {
+        const char *option, *value;
+        const char *takes; /* the commands that take it */
+    } cases[] = {
+        {"--format", "json", " pool safety "},
+        {"--summary-only", NULL, " pool safety "},
+        {"--forest", "f.png", " pool "},
+        {"--title", "T", " pool forest funnel "},
+        {"--width", "500", " pool forest funnel "},
+        {"--height", "500", " pool forest funnel "},
+        {"--scale", "100", " pool forest funnel "},
+        {"--ref", "0.5", " pool forest funnel "},
+        {"--max-rate", "0.05", " safety "},
+        {"--events", "e", " pool safety forest funnel "},
+        {"--method", "DL", " pool safety forest funnel "},
+        {"-o", "out.png", " pool safety forest funnel "},
+    };
+    const char *names[] = {"pool", "safety", "forest", "funnel"};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        for (size_t j = 0; j < 4; j++) {
+            char padded[16];
+            snprintf(padded, sizeof padded, " %s ", names[j]);
+            int takes = strstr(cases[k].takes, padded) != NULL;
+            /* safety needs a limit (the option's value may be NULL: last) */
+            int rc = strcmp(names[j], "safety") == 0
+                         ? parse(&c, names[j], "x.csv", "--max-rate=0.1", cases[k].option,
+                                 cases[k].value, NULL)
+                         : parse(&c, names[j], "x.csv", cases[k].option, cases[k].value, NULL);
+            if (takes != (rc == MSC_CLI_GO_ON))
+                print_message("%s %s: %s", names[j], cases[k].option, g_err);
+            assert_int_equal(rc, takes ? MSC_CLI_GO_ON : EXIT_USAGE);
+            if (!takes)
+                assert_non_null(strstr(g_err, "is not an option of this command"));
+        }
+    for (size_t j = 0; j < 4; j++)
+        assert_int_equal(parse(&c, names[j], "--help", NULL), MSC_CLI_HELP);
+}
+
 /* ------------------------------------------------------ default outcomes */
 
 /* safety pools, by default, every default outcome of the library but
@@ -283,6 +352,8 @@ int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_command_is_complete),
+        cmocka_unit_test(each_command_takes_its_options),
         cmocka_unit_test(safety_outcomes_are_the_library_defaults_but_responders),
         cmocka_unit_test(other_commands_pool_the_library_defaults),
         cmocka_unit_test(sizes_match_the_library),
