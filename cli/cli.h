@@ -1,7 +1,32 @@
 /*
- * The command line's shared pieces: exit codes, parsed options, input and
- * output handling. Only the CLI (src/main.c, src/cli_*.c, src/cmd_*.c)
- * prints or exits; the library never does.
+ * The command line (cli/): it parses options, calls the library through
+ * the public headers (include/mscmeta/) alone, prints, and maps library
+ * statuses to exit codes. Only this part prints or exits; the library
+ * never does.
+ *
+ * The files, each of which calls only the ones listed below it (no cycle):
+ *   main.c       glue: the standard descriptors, start-up, the command
+ *                looked up in the command table, the check that standard
+ *                output was written
+ *   help.c       mscmeta --help (the table's summaries) and each
+ *                command's --help (its entry's texts and its defaults)
+ *   commands.c   the command table: name, summary, help, defaults,
+ *                option groups, checks and run function of each command
+ *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
+ *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
+ *   options.c    the option table and the parser that reads a command's
+ *                argv through it into an msc_cli; it knows the command
+ *                only through the table entry it is given
+ *   files.c      the data file in, reports out atomically (temporary file,
+ *                then rename)
+ *   tmpfiles.c   temporary files removed on SIGINT, SIGTERM and SIGHUP
+ *   messages.c   one-line errors on stderr, usage errors, exit codes
+ *
+ * Adding a command: an entry in msc_cli_commands (commands.c) and its run
+ * function, msc_cmd_<name> in cmd_<name>.c (declared below). New options
+ * go in the option table (options.c), in a group (MSC_OPTS_*) that the
+ * commands taking them name.
  */
 #ifndef MSC_CLI_H
 #define MSC_CLI_H
@@ -9,17 +34,34 @@
 #include <stdio.h>
 
 #include "mscmeta/mscmeta.h"
+#include "mscmeta/plot.h"
 
 /* Exit codes (documented in README and --help). */
 enum {
     EXIT_OK = 0,
-    EXIT_INPUT = 1,    /* the data file is malformed, unreadable or unusable */
-    EXIT_USAGE = 2,    /* unknown option, bad option value */
-    EXIT_SAFETY = 3,   /* `safety`: a threshold was exceeded */
-    EXIT_OUTPUT = 4    /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_INPUT = 1,  /* the data file is malformed, unreadable or unusable */
+    EXIT_USAGE = 2,  /* unknown option, bad option value */
+    EXIT_SAFETY = 3, /* `safety`: a threshold was exceeded */
+    EXIT_OUTPUT = 4  /* writing output failed, gnuplot missing or failed, out of memory */
 };
 
-typedef enum { CMD_POOL, CMD_SAFETY, CMD_FOREST, CMD_FUNNEL } msc_command;
+/* What the parser and its parts return when there is no exit code yet. */
+enum {
+    MSC_CLI_GO_ON = -1, /* parsed: run the command */
+    MSC_CLI_HELP = -2   /* --help: print the command's help and exit 0 */
+};
+
+/* Option groups. Each option belongs to one (options.c) and a command
+ * takes the groups its table entry names; --help and -o belong to none,
+ * and every command takes them. */
+enum {
+    MSC_OPTS_INPUT = 1u << 0,  /* --study, --n, --events, --subgroup, --delimiter */
+    MSC_OPTS_MODEL = 1u << 1,  /* --measure, --method, --test, --pi, --level, --cc, ... */
+    MSC_OPTS_REPORT = 1u << 2, /* --format, --summary-only: a table, JSON or CSV report */
+    MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
+    MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
+    MSC_OPTS_SAFETY = 1u << 5  /* --max-rate */
+};
 
 #define MAX_LIST 256
 
@@ -28,8 +70,11 @@ typedef struct {
     double rate;
 } msc_threshold;
 
+typedef struct msc_cli_command msc_cli_command;
+
+/* A command line, parsed: the command and every option's value. */
 typedef struct {
-    msc_command cmd;
+    const msc_cli_command *cmd;
     const char *input;  /* path, or "-" for standard input */
     const char *output; /* -o, or NULL for standard output */
     msc_format format;
@@ -40,25 +85,67 @@ typedef struct {
     size_t n_events;
     /* plots */
     const char *forest; /* pool --forest PATH */
-    const char *title;
-    double width, height; /* pixels (png) or points (pdf, svg); 0 = automatic */
-    double scale;         /* 1, or 100 for "per 100 patients" */
-    double ref;           /* reference line (proportion), NAN for none */
+    /* title, size, scale and reference line, from the library's defaults;
+     * the format comes from each picture's path when it is drawn */
+    msc_plot_options plot;
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
 } msc_cli;
 
-/* Parses argv for `cmd` (argv[0] is the subcommand's name). Returns -1 when
- * the run should go on, or an exit code (help printed: 0; usage error: 2). */
-int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c);
+/* A command: one entry of the command table. */
+struct msc_cli_command {
+    const char *name;    /* mscmeta NAME FILE.csv [options]; up to 8 characters */
+    const char *summary; /* its lines in mscmeta --help; a "\n" starts another */
+    /* NAME --help: `help` (usage, what it does, examples); the Plot options
+     * when it draws; the Input and Model options; the Output options when
+     * it takes MSC_OPTS_REPORT; `help_end`; the exit statuses. */
+    const char *help;
+    const char *help_end;
+    unsigned options; /* the option groups it takes (MSC_OPTS_*) */
+    int draws;        /* -o is a picture, whose extension gives the format */
+    /* Its own defaults over the library's (settings, load options), or NULL. */
+    void (*defaults)(msc_cli *c);
+    /* Checks the parsed options (after the model's, before the output
+     * files'). Returns MSC_CLI_GO_ON, or the exit code of a usage error it
+     * printed. NULL: nothing to check. */
+    int (*check)(const msc_cli *c);
+    int (*run)(msc_cli *c); /* runs the command; returns its exit code */
+};
 
-/* Prints "mscmeta: " + message to stderr (one line). */
-void msc_cli_error(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+/* ------------------------------------------------------------- commands.c */
+
+/* The commands, in the order mscmeta --help lists them. */
+extern const msc_cli_command msc_cli_commands[];
+extern const size_t msc_cli_n_commands;
+
+/* The command called `name`, or NULL when there is none. */
+const msc_cli_command *msc_cli_command_find(const char *name);
+
+/* Writes "pool, safety, forest and funnel" (every command's name) to buf. */
+void msc_cli_command_names(char *buf, size_t len);
+
+/* ----------------------------------------------------------------- help.c */
+
+/* Writes mscmeta's own usage (every command's summary) to fp. */
+void msc_cli_help_top(FILE *fp);
+
+/* Writes cmd's --help text to standard output. */
+void msc_cli_help(const msc_cli_command *cmd);
+
+/* -------------------------------------------------------------- options.c */
+
+/* Sets c to cmd's defaults: no options, the library's settings and load
+ * options, then the command's own (cmd->defaults). */
+void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c);
+
+/* Parses argv for cmd (argv[0] is the command's name) into c, which it
+ * first sets to cmd's defaults. Returns MSC_CLI_GO_ON when the command
+ * should run, MSC_CLI_HELP when --help came before any error, or the exit
+ * code of a usage error it printed (EXIT_USAGE). */
+int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c);
+
+/* ---------------------------------------------------------------- files.c */
 
 /* Loads the input named by c->input and runs the analysis with c's
  * settings (flags: MSC_RUN_*). On failure prints the one-line error,
@@ -73,7 +160,7 @@ typedef struct {
     FILE *fp;
     const char *path; /* NULL for stdout */
     char tmp[4096];
-    int direct; /* path is a device, FIFO or socket: written in place, tmp = path */
+    int direct;      /* path is a device, FIFO or socket: written in place, tmp = path */
     char dest[4096]; /* what the rename replaces: path with symbolic links resolved */
 } msc_out;
 
@@ -81,29 +168,55 @@ int msc_out_open(msc_out *o, const char *path);
 int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
 void msc_out_abort(msc_out *o);
 
-
 /* Writes a report with `report` to `output` (NULL: standard output) through
  * msc_out: on failure nothing is left behind and the one-line error is
  * printed. Returns an exit code. */
 int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
                   const msc_report_options *opt);
 
-/* Temporary files to remove if a signal arrives (plots use this too). */
-void msc_cli_track_tmp(const char *path);
-void msc_cli_untrack_tmp(const char *path);
-void msc_cli_install_signals(void);
-
 /* Refuses an output path that is the input file (same device and inode, or
  * same name). Returns 1 when they clash. */
 int msc_cli_same_file(const char *input, const char *output);
 
-/* Exit code for a library status. */
+/* ------------------------------------------------------------- messages.c */
+
+/* Prints "mscmeta: " + message to stderr (one line). */
+void msc_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Prints a usage error of command `cmd` to stderr, one line:
+ * "mscmeta: CMD: message (see mscmeta CMD --help)". Returns EXIT_USAGE. */
+int msc_cli_usage(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The exit code for a library status (msc_status). */
 int msc_cli_exit_code(int status);
 
-/* Commands */
+/* ------------------------------------------------------------- tmpfiles.c */
+
+/* Temporary files to remove if SIGINT, SIGTERM or SIGHUP arrives: the
+ * handler msc_cli_install_signals sets up unlinks every tracked path, then
+ * ends the process by the same signal. Any number of paths can be tracked;
+ * call these from one thread. msc_cli_track_tmp returns 0, or -1 when
+ * memory ran out (the path is then not tracked). */
+int msc_cli_track_tmp(const char *path);
+void msc_cli_untrack_tmp(const char *path);
+void msc_cli_install_signals(void);
+
+/* ------------------------------------------------------ the run functions */
+
+/* Each runs its command on the parsed c and returns the exit code. */
 int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
-int msc_cmd_plot(msc_cli *c);
+int msc_cmd_forest(msc_cli *c);
+int msc_cmd_funnel(msc_cli *c);
+
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);
 

@@ -86,7 +86,13 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
         msc_out_abort(out);
         return EXIT_OUTPUT;
     }
-    msc_cli_track_tmp(tmp);
+    if (msc_cli_track_tmp(tmp) != 0) { /* a signal would leave it behind */
+        close(fd);
+        unlink(tmp);
+        msc_cli_error("out of memory");
+        msc_out_abort(out);
+        return EXIT_OUTPUT;
+    }
     int rc = EXIT_OK;
     int st = draw(a, j, tmp, po, err, sizeof err);
     if (st != MSC_OK) {
@@ -152,15 +158,9 @@ static int is_stdout(const char *path)
 static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, draw_fn draw,
                     int list)
 {
-    msc_plot_options po;
-    msc_plot_options_default(&po);
+    msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
-    po.title = c->title;
-    po.width = c->width;
-    po.height = c->height;
-    po.scale = c->scale;
-    po.ref = c->ref;
     size_t len = strlen(path) + 80;
     char *name = malloc(len);
     char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);
@@ -204,9 +204,10 @@ int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
     return draw_all(c, a, c->forest, msc_plot_forest, 0);
 }
 
-int msc_cmd_plot(msc_cli *c)
+/* `forest` or `funnel` (funnel: 1): every outcome of the analysis drawn
+ * to -o, by default into the folder plots/. Returns an exit code. */
+static int plot_command(msc_cli *c, int funnel)
 {
-    int funnel = c->cmd == CMD_FUNNEL;
     const char *path = c->output;
     if (!path)
         path = funnel ? "plots/funnel.png" : "plots/forest.png";
@@ -227,3 +228,7 @@ int msc_cmd_plot(msc_cli *c)
     msc_dataset_free(d);
     return rc;
 }
+
+int msc_cmd_forest(msc_cli *c) { return plot_command(c, 0); }
+
+int msc_cmd_funnel(msc_cli *c) { return plot_command(c, 1); }

@@ -1,13 +1,13 @@
 /*
  * Input and output for the command line: opening the data file without
- * hanging on a FIFO, writing reports atomically (temporary file + rename),
- * removing temporary files on SIGINT/SIGTERM, and detecting write errors.
+ * hanging on a FIFO, writing reports atomically (a temporary file, which
+ * tmpfiles.c removes on a signal, then a rename), and detecting write
+ * errors. Reports failures through messages.c.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,64 +15,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-int msc_cli_exit_code(int status)
-{
-    switch (status) {
-    case MSC_OK:
-        return EXIT_OK;
-    case MSC_ERR_INPUT:
-        return EXIT_INPUT;
-    case MSC_ERR_USAGE:
-        return EXIT_USAGE;
-    default:
-        return EXIT_OUTPUT; /* write errors, out of memory */
-    }
-}
-
-/* ------------------------------------------------------------ temp files */
-
-#define MAX_TMP 64
-static char g_tmp[MAX_TMP][4096];
-static volatile sig_atomic_t g_tmp_used[MAX_TMP];
-
-void msc_cli_track_tmp(const char *path)
-{
-    for (int i = 0; i < MAX_TMP; i++)
-        if (!g_tmp_used[i]) {
-            snprintf(g_tmp[i], sizeof g_tmp[i], "%s", path);
-            g_tmp_used[i] = 1;
-            return;
-        }
-}
-
-void msc_cli_untrack_tmp(const char *path)
-{
-    for (int i = 0; i < MAX_TMP; i++)
-        if (g_tmp_used[i] && strcmp(g_tmp[i], path) == 0)
-            g_tmp_used[i] = 0;
-}
-
-static void on_signal(int sig)
-{
-    for (int i = 0; i < MAX_TMP; i++)
-        if (g_tmp_used[i])
-            unlink(g_tmp[i]); /* async-signal-safe */
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-void msc_cli_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes a write error we report */
-}
 
 /* ----------------------------------------------------------------- input */
 
@@ -191,7 +133,12 @@ int msc_out_open(msc_out *o, const char *path)
         msc_cli_error("%s: cannot create a file in %s: %s", path, dn, strerror(errno));
         return EXIT_OUTPUT;
     }
-    msc_cli_track_tmp(o->tmp);
+    if (msc_cli_track_tmp(o->tmp) != 0) { /* a signal would leave it behind */
+        close(fd);
+        unlink(o->tmp);
+        msc_cli_error("out of memory");
+        return EXIT_OUTPUT;
+    }
     mode_t mask = umask(0);
     umask(mask);
     fchmod(fd, 0666 & ~mask); /* mkstemp makes 0600; reports are ordinary files */

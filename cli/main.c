@@ -1,7 +1,7 @@
 /*
- * mscmeta: the command line. Parses the subcommand, hands over to it, and
- * makes sure that a failed write to standard output is an error (exit 4),
- * never a silent truncation.
+ * mscmeta: the command line. Finds the command in the command table,
+ * parses its options and runs it, and makes sure that a failed write to
+ * standard output is an error (exit 4), never a silent truncation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,27 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "cli.h"
-
-static void usage_top(FILE *fp)
-{
-    fprintf(fp,
-            "Usage: mscmeta COMMAND FILE.csv [options]\n\n"
-            "Meta-analysis of single-arm proportions (responders, adverse events out of n\n"
-            "treated), with the numbers of R's metafor.\n\n"
-            "Commands:\n"
-            "  pool     pooled proportions with confidence and prediction intervals,\n"
-            "           heterogeneity, subgroups; table, JSON or CSV\n"
-            "  safety   pooled adverse-event rates checked against a limit (exit 3 if exceeded)\n"
-            "  forest   forest plots (PNG, SVG, PDF) through gnuplot\n"
-            "  funnel   funnel plots\n\n"
-            "Start with:\n"
-            "  mscmeta pool data/msc_autoimmune.csv\n"
-            "  mscmeta pool --help        every option, explained\n\n"
-            "  --version   print the version\n"
-            "  --help      this text\n");
-}
 
 /* A standard descriptor closed at startup (mscmeta ... >&-) would be taken
  * by the next file opened, the input or the temporary output file, which
@@ -49,49 +29,40 @@ static void reserve_std_fds(void)
     }
 }
 
-/* Runs the command; returns its exit code. */
+/* Runs the command argv[1] names, through the command table; returns its
+ * exit code. */
 static int run(int argc, char **argv)
 {
     if (argc < 2) {
-        usage_top(stderr);
+        msc_cli_help_top(stderr);
         return EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        usage_top(stdout);
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        msc_cli_help_top(stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("mscmeta %s\n", MSC_VERSION);
         return EXIT_OK;
     }
-    msc_command which;
-    if (strcmp(cmd, "pool") == 0)
-        which = CMD_POOL;
-    else if (strcmp(cmd, "safety") == 0)
-        which = CMD_SAFETY;
-    else if (strcmp(cmd, "forest") == 0)
-        which = CMD_FOREST;
-    else if (strcmp(cmd, "funnel") == 0)
-        which = CMD_FUNNEL;
-    else {
-        msc_cli_error("unknown command \"%.60s\"; the commands are pool, safety, forest and "
-                      "funnel (see mscmeta --help)",
-                      cmd);
+    const msc_cli_command *cmd = msc_cli_command_find(name);
+    if (!cmd) {
+        char names[256];
+        msc_cli_command_names(names, sizeof names);
+        msc_cli_error("unknown command \"%.60s\"; the commands are %s (see mscmeta --help)", name,
+                      names);
         return EXIT_USAGE;
     }
     static msc_cli c; /* large (option lists); keep it off the stack */
-    int rc = msc_cli_parse(which, argc - 1, argv + 1, &c);
-    if (rc >= 0)
-        return rc; /* --help printed (0), or a usage error (2) */
-    switch (which) {
-    case CMD_POOL:
-        return msc_cmd_pool(&c);
-    case CMD_SAFETY:
-        return msc_cmd_safety(&c);
-    default:
-        return msc_cmd_plot(&c);
+    int rc = msc_cli_parse(cmd, argc - 1, argv + 1, &c);
+    if (rc == MSC_CLI_HELP) {
+        msc_cli_help(cmd);
+        return EXIT_OK;
     }
+    if (rc != MSC_CLI_GO_ON)
+        return rc; /* a usage error, printed */
+    return cmd->run(&c);
 }
 
 int main(int argc, char **argv)

@@ -1,10 +1,13 @@
 /*
- * Option parsing for every subcommand, and the --help texts. Usage errors
- * are one line on stderr and exit code 2; --help goes to stdout, exit 0.
+ * Options: one table of every option (its name, short form, argument,
+ * group and setter) and the parser that reads a command's argv through it.
+ * A command takes the options of the groups its entry in the command
+ * table names (commands.c). Usage errors are one line on stderr, exit
+ * code 2.
  */
+#include <assert.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,177 +16,26 @@
 #include "cli.h"
 #include "mscmeta/plot.h"
 
-void msc_cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("mscmeta: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
+typedef struct msc_cli_option msc_cli_option;
 
-static const char *cmd_name(msc_command c)
-{
-    static const char *const n[] = {"pool", "safety", "forest", "funnel"};
-    return n[c];
-}
+/* Stores an option's value (arg, NULL for an option without one) in c.
+ * Returns MSC_CLI_GO_ON, or the exit code of a usage error it printed. */
+typedef int (*msc_cli_setter)(msc_cli *c, const msc_cli_option *o, const char *arg);
 
-/* ------------------------------------------------------------------ help */
+struct msc_cli_option {
+    const char *name;   /* --name */
+    char letter;        /* the short form (-o), or 0 */
+    int has_arg;        /* getopt_long's no_argument or required_argument */
+    unsigned group;     /* MSC_OPTS_*: the commands that take it; 0 for every command */
+    msc_cli_setter set; /* stores the value */
+};
 
-static const char HELP_INPUT[] =
-    "Input: a CSV file with a header row and one row per study (\"-\" reads standard input).\n"
-    "  Columns are found by name. Counts are whole numbers; an empty cell, NA or . is\n"
-    "  missing: that study is left out of that outcome only, and listed as excluded.\n"
-    "  --study COL        study label column (default: study)\n"
-    "  --n COL            number of patients (default: n); a column n_<events column>,\n"
-    "                     when present, is that outcome's own denominator\n"
-    "  --events COL       an events column; repeat it to pool several outcomes. Default:\n"
-    "                     %s\n"
-    "  --subgroup COL     pool each level of COL separately (own tau^2) and test the\n"
-    "                     subgroup differences\n"
-    "  --delimiter C      field separator (default: ',', or ';' or tab when the header\n"
-    "                     has no comma)\n";
-
-static const char HELP_MODEL[] =
-    "Model:\n"
-    "  --measure M        PLO logit (default), PFT Freeman-Tukey double arcsine,\n"
-    "                     PAS arcsine, PLN log, PR raw proportion\n"
-    "  --method M         REML (default), ML, DL, HE, HS, SJ, EB, PM: random effects with\n"
-    "                     that tau^2 estimator; FE: common effect only; GLMM: the\n"
-    "                     binomial-normal model fitted to the counts (logit scale)\n"
-    "  --test T           z (default) or knha (Hartung-Knapp-Sidik-Jonkman, t with k-1 df)\n"
-    "  --pi P             prediction interval: hts (default; t with k-2 df, as meta and\n"
-    "                     Stata), z (metafor's default), t (t with k-1 df)\n"
-    "  --level L          confidence level (default 0.95; 95 works too)\n"
-    "  --cc X             continuity correction (default 0.5 for PLO, PLN, PR; none for\n"
-    "                     PAS, PFT, which need none)\n"
-    "  --cc-mode M        only0 (default: studies with 0 or n events), all, if0all\n"
-    "                     (every study when any has 0 or n), none\n"
-    "  --study-ci C       per-study intervals: cp Clopper-Pearson (default), wilson,\n"
-    "                     jeffreys, ac (Agresti-Coull), wald\n"
-    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n";
-
-static const char HELP_OUTPUT[] =
-    "Output:\n"
-    "  --format F         table (default), json or csv\n"
-    "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
-    "                     of standard output\n"
-    "  --summary-only     leave out the per-study rows\n";
-
-static const char HELP_PLOT[] =
-    "Plot:\n"
-    "  -o, --output FILE  the picture: .png, .svg or .pdf (default plots/%s.png);\n"
-    "                     several outcomes give FILE-<outcome>.png and so on\n"
-    "  --title TEXT       a title above the plot\n"
-    "  --width W --height H  size in pixels (png) or points (svg, pdf); default grows\n"
-    "                     with the number of studies\n"
-    "  --scale 100        show events per 100 patients instead of proportions\n"
-    "  --ref P            a vertical reference line at proportion P\n";
-
-static const char HELP_EXIT[] =
-    "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
-    "  2 usage error; 3 safety threshold exceeded (safety only); 4 output could not be\n"
-    "  written, or gnuplot is missing or failed.\n";
-
-static void default_events_text(msc_command cmd, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    size_t o = 0;
-    for (size_t i = 0; i < msc_n_default_events; i++) {
-        if (cmd == CMD_SAFETY && strcmp(msc_default_events[i], "responders") == 0)
-            continue;
-        int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", msc_default_events[i]);
-        if (n < 0 || (size_t)n >= len - o)
-            break;
-        o += (size_t)n;
-    }
-    snprintf(buf + o, len - o, " (those present)");
-}
-
-static void help(msc_command cmd)
-{
-    char ev[256];
-    default_events_text(cmd, ev, sizeof ev);
-    switch (cmd) {
-    case CMD_POOL:
-        printf("Usage: mscmeta pool FILE.csv [options]\n\n"
-               "Pools the proportion of patients with an event (responders, adverse events)\n"
-               "across studies, as R's metafor does: per-study proportions with exact intervals,\n"
-               "the common-effect and random-effects estimates with confidence and prediction\n"
-               "intervals, heterogeneity (tau^2, I^2, H^2 with Q-profile intervals, Q), and\n"
-               "everything back-transformed to proportions.\n\n"
-               "Examples:\n"
-               "  mscmeta pool data/msc_autoimmune.csv\n"
-               "  mscmeta pool studies.csv --events responders --subgroup disease\n"
-               "  mscmeta pool studies.csv --measure PFT --method DL --test knha\n"
-               "  mscmeta pool studies.csv --format json -o results.json\n"
-               "  mscmeta pool studies.csv --forest plots/forest.png\n\n");
-        printf(HELP_INPUT, ev);
-        printf("\n%s\n%s", HELP_MODEL, HELP_OUTPUT);
-        printf("  --forest PATH      also draw forest plots (see mscmeta forest --help)\n\n");
-        break;
-    case CMD_SAFETY:
-        printf("Usage: mscmeta safety FILE.csv --max-rate R [options]\n\n"
-               "Checks pooled adverse-event rates against a limit. For each adverse-event\n"
-               "outcome it reports the pooled rate (binomial-normal GLMM by default) with its\n"
-               "interval and one-sided upper bound, each study's rate with its exact interval,\n"
-               "the exact upper bound and rule of three for studies with 0 events, and a\n"
-               "verdict: \"exceeded\" when the pooled upper bound is above the limit.\n\n"
-               "Examples:\n"
-               "  mscmeta safety data/msc_autoimmune.csv --max-rate 0.05\n"
-               "  mscmeta safety s.csv --max-rate serious_adverse_events=0.02 \\\n"
-               "                       --max-rate adverse_events=0.5\n\n"
-               "  --max-rate R       the limit for every outcome (a proportion: 0.05 is 5%%)\n"
-               "  --max-rate COL=R   the limit for one outcome (repeatable)\n\n");
-        printf(HELP_INPUT, ev);
-        printf("\n%s\n%s\n", HELP_MODEL, HELP_OUTPUT);
-        printf("Exit status 3 when any limit is exceeded, so pipelines can gate on it.\n\n");
-        break;
-    case CMD_FOREST:
-    case CMD_FUNNEL:
-        if (cmd == CMD_FOREST)
-            printf("Usage: mscmeta forest FILE.csv [options] -o plots/forest.png\n\n"
-                   "Draws a forest plot per outcome through gnuplot: study label, events and n,\n"
-                   "each study's proportion with its interval (squares sized by weight), the\n"
-                   "common- and random-effects diamonds, the prediction interval, proportion\n"
-                   "[CI] and weight columns, and heterogeneity in the footer. --subgroup adds a\n"
-                   "heading, diamond and heterogeneity line per group and the test for\n"
-                   "subgroup differences.\n\n");
-        else
-            printf("Usage: mscmeta funnel FILE.csv [options] -o plots/funnel.png\n\n"
-                   "Draws a funnel plot per outcome: each study's effect on the model scale\n"
-                   "against its standard error (inverted axis), the pooled line and the 95%%\n"
-                   "pseudo-confidence region.\n\n");
-        printf(HELP_PLOT, cmd == CMD_FOREST ? "forest" : "funnel");
-        printf("\n");
-        printf(HELP_INPUT, ev);
-        printf("\n%s\n", HELP_MODEL);
-        printf("Needs gnuplot (Debian: apt-get install gnuplot-nox).\n\n");
-        break;
-    }
-    printf("%s", HELP_EXIT);
-}
+/* A usage error of c's command, printed; returns EXIT_USAGE. */
+#define usage(c, ...) msc_cli_usage((c)->cmd->name, __VA_ARGS__)
 
 /* ---------------------------------------------------------------- values */
 
-static int usage(msc_command cmd, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static int usage(msc_command cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "mscmeta: %s: ", cmd_name(cmd));
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see mscmeta %s --help)\n", cmd_name(cmd));
-    return EXIT_USAGE;
-}
-
+/* A whole string that is a finite number. Returns 0, or -1 for anything else. */
 static int parse_double(const char *s, double *v)
 {
     char *end;
@@ -193,89 +45,261 @@ static int parse_double(const char *s, double *v)
     return *end == '\0' && isfinite(*v) ? 0 : -1;
 }
 
-static int enum_value(msc_command cmd, const char *opt, const char *arg, int v,
-                      const char *choices, int *out)
+/* The usage error for a value that is none of an option's choices. */
+static int unknown_value(const msc_cli *c, const msc_cli_option *o, const char *arg,
+                         const char *choices)
 {
-    if (v < 0)
-        return usage(cmd, "%s: unknown value \"%.40s\"; choose %s", opt, arg, choices);
-    *out = v;
-    return -1;
+    return usage(c, "--%s: unknown value \"%.40s\"; choose %s", o->name, arg, choices);
 }
 
-enum {
-    O_STUDY = 256, O_N, O_EVENTS, O_SUBGROUP, O_DELIM, O_MEASURE, O_METHOD, O_TEST, O_PI,
-    O_LEVEL, O_CC, O_CCMODE, O_STUDYCI, O_NAGQ, O_FORMAT, O_SUMMARY, O_FOREST, O_TITLE,
-    O_WIDTH, O_HEIGHT, O_SCALE, O_REF, O_MAXRATE
-};
+/* --------------------------------------------------------------- setters */
 
-static const struct option LONG_OPTS[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"output", required_argument, NULL, 'o'},
-    {"study", required_argument, NULL, O_STUDY},
-    {"n", required_argument, NULL, O_N},
-    {"events", required_argument, NULL, O_EVENTS},
-    {"subgroup", required_argument, NULL, O_SUBGROUP},
-    {"delimiter", required_argument, NULL, O_DELIM},
-    {"measure", required_argument, NULL, O_MEASURE},
-    {"method", required_argument, NULL, O_METHOD},
-    {"test", required_argument, NULL, O_TEST},
-    {"pi", required_argument, NULL, O_PI},
-    {"level", required_argument, NULL, O_LEVEL},
-    {"cc", required_argument, NULL, O_CC},
-    {"cc-mode", required_argument, NULL, O_CCMODE},
-    {"study-ci", required_argument, NULL, O_STUDYCI},
-    {"nagq", required_argument, NULL, O_NAGQ},
-    {"format", required_argument, NULL, O_FORMAT},
-    {"summary-only", no_argument, NULL, O_SUMMARY},
-    {"forest", required_argument, NULL, O_FOREST},
-    {"title", required_argument, NULL, O_TITLE},
-    {"width", required_argument, NULL, O_WIDTH},
-    {"height", required_argument, NULL, O_HEIGHT},
-    {"scale", required_argument, NULL, O_SCALE},
-    {"ref", required_argument, NULL, O_REF},
-    {"max-rate", required_argument, NULL, O_MAXRATE},
-    {NULL, 0, NULL, 0}};
-
-/* Options that only some commands take. */
-static int allowed(msc_command cmd, int opt)
+static int ask_help(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    switch (opt) {
-    case O_FORMAT:
-    case O_SUMMARY:
-        return cmd == CMD_POOL || cmd == CMD_SAFETY;
-    case O_FOREST:
-        return cmd == CMD_POOL;
-    case O_TITLE:
-    case O_WIDTH:
-    case O_HEIGHT:
-    case O_SCALE:
-    case O_REF:
-        return cmd == CMD_FOREST || cmd == CMD_FUNNEL || cmd == CMD_POOL;
-    case O_MAXRATE:
-        return cmd == CMD_SAFETY;
-    default:
-        return 1;
+    (void)c, (void)o, (void)arg;
+    return MSC_CLI_HELP;
+}
+
+static int set_output(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->output = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_study(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->load.study_col = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_n(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->load.n_col = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int add_events(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (c->n_events >= MAX_LIST)
+        return usage(c, "--events: at most %d outcomes", MAX_LIST);
+    c->events[c->n_events++] = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_subgroup(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->load.subgroup_col = arg;
+    return MSC_CLI_GO_ON;
+}
+
+/* One character; "\t" and "tab" name the tab. A quote or a line break
+ * cannot separate fields. */
+static int set_delimiter(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (strcmp(arg, "\\t") == 0 || strcasecmp(arg, "tab") == 0)
+        arg = "\t";
+    if (strlen(arg) != 1 || arg[0] == '"' || arg[0] == '\n' || arg[0] == '\r')
+        return usage(c, "--delimiter: give one character, such as ';' (or tab)");
+    c->load.delimiter = arg[0];
+    return MSC_CLI_GO_ON;
+}
+
+static int set_measure(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_measure_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "PLO, PFT, PAS, PLN or PR");
+    c->settings.measure = (msc_measure)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_method(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_method_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE or GLMM");
+    c->settings.method = (msc_method)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_test(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_test_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "z or knha");
+    c->settings.test = (msc_test)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_pi(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_pi_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "hts, z or t");
+    c->settings.pi = (msc_pi)v;
+    return MSC_CLI_GO_ON;
+}
+
+/* A fraction (0.95), or a percentage from 50 (95) as metafor allows. */
+static int set_level(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d <= 0.0 || (d >= 1.0 && d < 50.0) || d >= 100.0)
+        return usage(c, "--level: \"%.40s\" is not a level such as 0.95 or 95", arg);
+    c->settings.level = d >= 50.0 ? d / 100.0 : d;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_cc(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1e6)
+        return usage(c, "--cc: \"%.40s\" is not a correction such as 0.5", arg);
+    c->settings.cc = d;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_cc_mode(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_cc_mode_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "only0, all, if0all or none");
+    c->settings.cc_mode = v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_study_ci(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_study_ci_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "cp, wilson, jeffreys, ac or wald");
+    c->settings.study_ci = (msc_study_ci)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_nagq(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < 1 || d > 50 || d != floor(d))
+        return usage(c, "--nagq: \"%.40s\" is not a number of points from 1 to 50", arg);
+    c->settings.nagq = (int)d;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_format_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "table, json or csv");
+    c->format = (msc_format)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_summary_only(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->summary_only = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_forest(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->forest = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_title(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->plot.title = arg;
+    return MSC_CLI_GO_ON;
+}
+
+/* A picture's width or height (--width, --height) into *size: the
+ * library's range (mscmeta/plot.h), without its 0 for automatic, which
+ * is what leaving the option out means. */
+static int parse_size(const msc_cli *c, const msc_cli_option *o, const char *arg, double *size)
+{
+    double d;
+    if (parse_double(arg, &d) < 0 || d < MSC_PLOT_SIZE_MIN || d > MSC_PLOT_SIZE_MAX)
+        return usage(c, "--%s: \"%.40s\" is not a size from %g to %g", o->name, arg,
+                     MSC_PLOT_SIZE_MIN, MSC_PLOT_SIZE_MAX);
+    *size = d;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_width(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    return parse_size(c, o, arg, &c->plot.width);
+}
+
+static int set_height(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    return parse_size(c, o, arg, &c->plot.height);
+}
+
+/* Writes msc_plot_scales[from...] as "100 or 1000" to buf. */
+static void join_scales(size_t from, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = from; i < msc_n_plot_scales && o < len; i++) {
+        const char *sep = i == from ? "" : i + 1 == msc_n_plot_scales ? " or " : ", ";
+        int n = snprintf(buf + o, len - o, "%s%g", sep, msc_plot_scales[i]);
+        if (n < 0)
+            break;
+        o += (size_t)n;
     }
 }
 
-static const struct option *find_opt(int opt)
+/* One of the library's scales (mscmeta/plot.h): the first, 1, shows
+ * proportions; the others, events per that many patients. */
+static int set_scale(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    for (const struct option *o = LONG_OPTS; o->name; o++)
-        if (o->val == opt)
-            return o;
-    return NULL;
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) == 0)
+        for (size_t i = 0; i < msc_n_plot_scales; i++)
+            if (d == msc_plot_scales[i]) {
+                c->plot.scale = d;
+                return MSC_CLI_GO_ON;
+            }
+    char per[64];
+    join_scales(1, per, sizeof per);
+    return usage(c, "--scale: use %g (proportions), %s (per %s patients)", msc_plot_scales[0], per,
+                 per);
 }
 
-static const char *opt_name(int opt)
+/* A proportion in the library's range (mscmeta/plot.h). */
+static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    const struct option *o = find_opt(opt);
-    return o ? o->name : "?";
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < MSC_PLOT_REF_MIN || d > MSC_PLOT_REF_MAX)
+        return usage(c, "--ref: \"%.40s\" is not a proportion between %g and %g", arg,
+                     MSC_PLOT_REF_MIN, MSC_PLOT_REF_MAX);
+    c->plot.ref = d;
+    return MSC_CLI_GO_ON;
 }
 
-static int parse_threshold(msc_cli *c, const char *arg)
+/* --max-rate R (every outcome) or COL=R (outcome COL; the last '=' splits,
+ * so a column name may hold one). The column names are kept here: arg
+ * points into argv, which must not be written. */
+static int add_max_rate(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
+    (void)o;
     if (c->n_thresholds >= MAX_LIST)
-        return usage(c->cmd, "--max-rate: at most %d limits", MAX_LIST);
+        return usage(c, "--max-rate: at most %d limits", MAX_LIST);
     msc_threshold *t = &c->thresholds[c->n_thresholds];
     const char *eq = strrchr(arg, '=');
     double v;
@@ -283,7 +307,7 @@ static int parse_threshold(msc_cli *c, const char *arg)
         static char cols[MAX_LIST][256];
         size_t l = (size_t)(eq - arg);
         if (l == 0 || l >= sizeof cols[0])
-            return usage(c->cmd, "--max-rate: \"%.40s\" should be COLUMN=RATE or RATE", arg);
+            return usage(c, "--max-rate: \"%.40s\" should be COLUMN=RATE or RATE", arg);
         memcpy(cols[c->n_thresholds], arg, l);
         cols[c->n_thresholds][l] = '\0';
         t->col = cols[c->n_thresholds];
@@ -292,205 +316,181 @@ static int parse_threshold(msc_cli *c, const char *arg)
         t->col = NULL;
     }
     if (parse_double(arg, &v) < 0 || v <= 0.0 || v >= 1.0)
-        return usage(c->cmd,
-                     "--max-rate: \"%.40s\" is not a rate between 0 and 1 (5%% is 0.05)", arg);
+        return usage(c, "--max-rate: \"%.40s\" is not a rate between 0 and 1 (5%% is 0.05)", arg);
     t->rate = v;
     c->n_thresholds++;
-    return -1;
+    return MSC_CLI_GO_ON;
 }
 
-static int option(msc_cli *c, int opt, const char *arg)
+/* ----------------------------------------------------------------- table */
+
+/* Every option. The order is getopt_long's, which resolves abbreviations
+ * (--sum is --summary-only; --s is ambiguous, so unknown). */
+static const msc_cli_option OPTIONS[] = {
+    {"help", 'h', no_argument, 0, ask_help},
+    {"output", 'o', required_argument, 0, set_output},
+    {"study", 0, required_argument, MSC_OPTS_INPUT, set_study},
+    {"n", 0, required_argument, MSC_OPTS_INPUT, set_n},
+    {"events", 0, required_argument, MSC_OPTS_INPUT, add_events},
+    {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_subgroup},
+    {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter},
+    {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure},
+    {"method", 0, required_argument, MSC_OPTS_MODEL, set_method},
+    {"test", 0, required_argument, MSC_OPTS_MODEL, set_test},
+    {"pi", 0, required_argument, MSC_OPTS_MODEL, set_pi},
+    {"level", 0, required_argument, MSC_OPTS_MODEL, set_level},
+    {"cc", 0, required_argument, MSC_OPTS_MODEL, set_cc},
+    {"cc-mode", 0, required_argument, MSC_OPTS_MODEL, set_cc_mode},
+    {"study-ci", 0, required_argument, MSC_OPTS_MODEL, set_study_ci},
+    {"nagq", 0, required_argument, MSC_OPTS_MODEL, set_nagq},
+    {"format", 0, required_argument, MSC_OPTS_REPORT, set_format},
+    {"summary-only", 0, no_argument, MSC_OPTS_REPORT, set_summary_only},
+    {"forest", 0, required_argument, MSC_OPTS_FOREST, set_forest},
+    {"title", 0, required_argument, MSC_OPTS_PLOT, set_title},
+    {"width", 0, required_argument, MSC_OPTS_PLOT, set_width},
+    {"height", 0, required_argument, MSC_OPTS_PLOT, set_height},
+    {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
+    {"ref", 0, required_argument, MSC_OPTS_PLOT, set_ref},
+    {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
+};
+#define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+/* What getopt_long returns for option i: its letter, else 256 + i. */
+static int option_value(size_t i) { return OPTIONS[i].letter ? OPTIONS[i].letter : 256 + (int)i; }
+
+/* The option getopt_long returned as `value`, or NULL. */
+static const msc_cli_option *find_option(int value)
 {
-    msc_command cmd = c->cmd;
-    msc_settings *s = &c->settings;
-    int v = 0;
-    double d;
-    if (!allowed(cmd, opt))
-        return usage(cmd, "--%s is not an option of this command", opt_name(opt));
-    switch (opt) {
-    case 'o':
-        c->output = arg;
-        return -1;
-    case O_STUDY:
-        c->load.study_col = arg;
-        return -1;
-    case O_N:
-        c->load.n_col = arg;
-        return -1;
-    case O_EVENTS:
-        if (c->n_events >= MAX_LIST)
-            return usage(cmd, "--events: at most %d outcomes", MAX_LIST);
-        c->events[c->n_events++] = arg;
-        return -1;
-    case O_SUBGROUP:
-        c->load.subgroup_col = arg;
-        return -1;
-    case O_DELIM:
-        if (strcmp(arg, "\\t") == 0 || strcasecmp(arg, "tab") == 0)
-            arg = "\t";
-        if (strlen(arg) != 1 || arg[0] == '"' || arg[0] == '\n' || arg[0] == '\r')
-            return usage(cmd, "--delimiter: give one character, such as ';' (or tab)");
-        c->load.delimiter = arg[0];
-        return -1;
-    case O_MEASURE:
-        if (enum_value(cmd, "--measure", arg, msc_measure_parse(arg), "PLO, PFT, PAS, PLN or PR",
-                       &v) >= 0)
-            return EXIT_USAGE;
-        s->measure = (msc_measure)v;
-        return -1;
-    case O_METHOD:
-        if (enum_value(cmd, "--method", arg, msc_method_parse(arg),
-                       "REML, ML, DL, HE, HS, SJ, EB, PM, FE or GLMM", &v) >= 0)
-            return EXIT_USAGE;
-        s->method = (msc_method)v;
-        return -1;
-    case O_TEST:
-        if (enum_value(cmd, "--test", arg, msc_test_parse(arg), "z or knha", &v) >= 0)
-            return EXIT_USAGE;
-        s->test = (msc_test)v;
-        return -1;
-    case O_PI:
-        if (enum_value(cmd, "--pi", arg, msc_pi_parse(arg), "hts, z or t", &v) >= 0)
-            return EXIT_USAGE;
-        s->pi = (msc_pi)v;
-        return -1;
-    case O_STUDYCI:
-        if (enum_value(cmd, "--study-ci", arg, msc_study_ci_parse(arg),
-                       "cp, wilson, jeffreys, ac or wald", &v) >= 0)
-            return EXIT_USAGE;
-        s->study_ci = (msc_study_ci)v;
-        return -1;
-    case O_CCMODE:
-        if (enum_value(cmd, "--cc-mode", arg, msc_cc_mode_parse(arg), "only0, all, if0all or none",
-                       &v) >= 0)
-            return EXIT_USAGE;
-        s->cc_mode = v;
-        return -1;
-    case O_FORMAT:
-        if (enum_value(cmd, "--format", arg, msc_format_parse(arg), "table, json or csv", &v) >= 0)
-            return EXIT_USAGE;
-        c->format = (msc_format)v;
-        return -1;
-    case O_LEVEL:
-        /* a fraction (0.95), or a percentage from 50 (95) as metafor allows */
-        if (parse_double(arg, &d) < 0 || d <= 0.0 || (d >= 1.0 && d < 50.0) || d >= 100.0)
-            return usage(cmd, "--level: \"%.40s\" is not a level such as 0.95 or 95", arg);
-        s->level = d >= 50.0 ? d / 100.0 : d;
-        return -1;
-    case O_CC:
-        if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1e6)
-            return usage(cmd, "--cc: \"%.40s\" is not a correction such as 0.5", arg);
-        s->cc = d;
-        return -1;
-    case O_NAGQ:
-        if (parse_double(arg, &d) < 0 || d < 1 || d > 50 || d != floor(d))
-            return usage(cmd, "--nagq: \"%.40s\" is not a number of points from 1 to 50", arg);
-        s->nagq = (int)d;
-        return -1;
-    case O_SUMMARY:
-        c->summary_only = 1;
-        return -1;
-    case O_FOREST:
-        c->forest = arg;
-        return -1;
-    case O_TITLE:
-        c->title = arg;
-        return -1;
-    case O_WIDTH:
-    case O_HEIGHT:
-        if (parse_double(arg, &d) < 0 || d < 100 || d > 20000)
-            return usage(cmd, "--%s: \"%.40s\" is not a size from 100 to 20000", opt_name(opt),
-                         arg);
-        if (opt == O_WIDTH)
-            c->width = d;
-        else
-            c->height = d;
-        return -1;
-    case O_SCALE:
-        if (parse_double(arg, &d) < 0 || (d != 1.0 && d != 100.0 && d != 1000.0))
-            return usage(cmd, "--scale: use 1 (proportions), 100 or 1000 (per 100 or 1000 "
-                              "patients)");
-        c->scale = d;
-        return -1;
-    case O_REF:
-        if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1.0)
-            return usage(cmd, "--ref: \"%.40s\" is not a proportion between 0 and 1", arg);
-        c->ref = d;
-        return -1;
-    case O_MAXRATE:
-        return parse_threshold(c, arg);
-    }
-    return usage(cmd, "unknown option");
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (option_value(i) == value)
+            return &OPTIONS[i];
+    return NULL;
 }
 
-int msc_cli_parse(msc_command cmd, int argc, char **argv, msc_cli *c)
+/* getopt_long's view of the table: the long options (longs has
+ * N_OPTIONS + 1 entries) and the short ones ("ho:"). */
+static void getopt_tables(struct option *longs, char *shorts)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        longs[i] = (struct option){OPTIONS[i].name, OPTIONS[i].has_arg, NULL, option_value(i)};
+        if (OPTIONS[i].letter) {
+            *shorts++ = OPTIONS[i].letter;
+            if (OPTIONS[i].has_arg == required_argument)
+                *shorts++ = ':';
+        }
+    }
+    longs[N_OPTIONS] = (struct option){NULL, 0, NULL, 0};
+    *shorts = '\0';
+}
+
+/* --------------------------------------------------------------- parsing */
+
+void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
 {
     memset(c, 0, sizeof *c);
     c->cmd = cmd;
     c->format = MSC_FORMAT_TABLE;
-    c->scale = 1.0;
-    c->ref = NAN;
     msc_settings_default(&c->settings);
-    if (cmd == CMD_SAFETY)
-        c->settings.method = MSC_METHOD_GLMM;
     msc_load_options_default(&c->load);
-    if (cmd == CMD_SAFETY) {
-        /* safety checks adverse events: every default column but responders */
-        static const char *const safety_events[] = {"adverse_events", "serious_adverse_events",
-                                                    "events"};
-        c->load.default_events = safety_events;
-        c->load.n_default_events = 3;
-    }
+    msc_plot_options_default(&c->plot);
+    if (cmd->defaults)
+        cmd->defaults(c);
+}
 
+/* The usage error for what getopt_long refused (it returned '?'): an
+ * option without its value, or an unknown option (argv[optind - 1]). */
+static int refused(const msc_cli *c, char **argv)
+{
+    const msc_cli_option *o = optopt ? find_option(optopt) : NULL;
+    if (o && o->has_arg == required_argument && o->letter == optopt)
+        return usage(c, "-%c needs a value", o->letter);
+    if (o && o->has_arg == required_argument)
+        return usage(c, "--%s needs a value", o->name);
+    return usage(c, "unknown option \"%.60s\"", argv[optind - 1]);
+}
+
+/* Reads the options, in order, up to the first error or --help. GNU
+ * getopt permutes: options may come before or after the file, which is
+ * left at argv[optind...]. */
+static int read_options(msc_cli *c, int argc, char **argv)
+{
+    static struct option longs[N_OPTIONS + 1];
+    static char shorts[2 * N_OPTIONS + 1];
+    getopt_tables(longs, shorts);
     opterr = 0;
-    optind = 1;
-    int opt, longidx;
-    /* GNU getopt permutes: options may come before or after the file. */
-    while ((opt = getopt_long(argc, argv, "ho:", LONG_OPTS, &longidx)) != -1) {
-        if (opt == 'h') {
-            help(cmd);
-            return EXIT_OK;
-        }
-        if (opt == '?') {
-            const char *bad = argv[optind - 1];
-            if (optopt == 'o')
-                return usage(cmd, "-o needs a value");
-            const struct option *o = optopt ? find_opt(optopt) : NULL;
-            if (o && o->has_arg == required_argument)
-                return usage(cmd, "--%s needs a value", o->name);
-            return usage(cmd, "unknown option \"%.60s\"", bad);
-        }
-        int rc = option(c, opt, optarg);
-        if (rc >= 0)
+    optind = 0; /* glibc: start afresh, also when called again (tests do) */
+    int value;
+    while ((value = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (value == '?')
+            return refused(c, argv);
+        const msc_cli_option *o = find_option(value);
+        assert(o); /* getopt_long returns the table's values, or '?' */
+        if (o->group && !(c->cmd->options & o->group))
+            return usage(c, "--%s is not an option of this command", o->name);
+        int rc = o->set(c, o, optarg);
+        if (rc != MSC_CLI_GO_ON)
             return rc;
     }
+    return MSC_CLI_GO_ON;
+}
+
+/* The one input file: what is left once the options are read. */
+static int take_input(msc_cli *c, int argc, char **argv)
+{
     for (; optind < argc; optind++) {
         if (c->input)
-            return usage(cmd, "one input file at a time (got \"%.60s\" and \"%.60s\")", c->input,
+            return usage(c, "one input file at a time (got \"%.60s\" and \"%.60s\")", c->input,
                          argv[optind]);
         c->input = argv[optind];
     }
     if (!c->input)
-        return usage(cmd, "no input file given (use - for standard input)");
-    if (c->settings.method == MSC_METHOD_GLMM && c->settings.measure != MSC_PLO)
-        return usage(cmd, "--method GLMM models the logit: use it with --measure PLO (the "
-                          "default)");
-    if (c->settings.method == MSC_METHOD_GLMM && c->settings.test == MSC_TEST_KNHA)
-        return usage(cmd, "--test knha applies to inverse-variance models, not --method GLMM");
-    if (cmd == CMD_SAFETY && c->n_thresholds == 0)
-        return usage(cmd, "--max-rate is required: the limit to check, such as 0.05");
-    if (c->output && strcmp(c->input, "-") != 0 && msc_cli_same_file(c->input, c->output))
-        return usage(cmd, "-o \"%.60s\" is the input file; choose another name", c->output);
-    if (c->forest && strcmp(c->input, "-") != 0 && msc_cli_same_file(c->input, c->forest))
-        return usage(cmd, "--forest \"%.60s\" is the input file; choose another name",
-                     c->forest);
-    /* plots: the format comes from the extension; say so before any work */
-    const char *pic = c->forest ? c->forest : cmd == CMD_FOREST || cmd == CMD_FUNNEL ? c->output
-                                                                                     : NULL;
+        return usage(c, "no input file given (use - for standard input)");
+    return MSC_CLI_GO_ON;
+}
+
+/* Settings that do not go together. */
+static int check_model(const msc_cli *c)
+{
+    const msc_settings *s = &c->settings;
+    if (s->method == MSC_METHOD_GLMM && s->measure != MSC_PLO)
+        return usage(c, "--method GLMM models the logit: use it with --measure PLO (the "
+                        "default)");
+    if (s->method == MSC_METHOD_GLMM && s->test == MSC_TEST_KNHA)
+        return usage(c, "--test knha applies to inverse-variance models, not --method GLMM");
+    return MSC_CLI_GO_ON;
+}
+
+/* Outputs that are the input file; a picture whose extension names no
+ * format (said before any work). */
+static int check_outputs(const msc_cli *c)
+{
+    int from_file = strcmp(c->input, "-") != 0;
+    if (c->output && from_file && msc_cli_same_file(c->input, c->output))
+        return usage(c, "-o \"%.60s\" is the input file; choose another name", c->output);
+    if (c->forest && from_file && msc_cli_same_file(c->input, c->forest))
+        return usage(c, "--forest \"%.60s\" is the input file; choose another name", c->forest);
+    const char *pic = c->forest ? c->forest : c->cmd->draws ? c->output : NULL;
     if (pic && msc_plot_format_from_path(pic) < 0)
-        return usage(cmd, "\"%.60s\": a picture's format comes from its extension: use .png, "
-                          ".svg or .pdf", pic);
+        return usage(c,
+                     "\"%.60s\": a picture's format comes from its extension: use .png, "
+                     ".svg or .pdf",
+                     pic);
+    return MSC_CLI_GO_ON;
+}
+
+int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
+{
+    msc_cli_defaults(cmd, c);
+    int rc = read_options(c, argc, argv);
+    if (rc == MSC_CLI_GO_ON)
+        rc = take_input(c, argc, argv);
+    if (rc == MSC_CLI_GO_ON)
+        rc = check_model(c);
+    if (rc == MSC_CLI_GO_ON && cmd->check)
+        rc = cmd->check(c);
+    if (rc == MSC_CLI_GO_ON)
+        rc = check_outputs(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
-    return -1;
+    return rc;
 }

@@ -26,6 +26,19 @@ typedef struct {
     double ref;             /* vertical reference line at this proportion; NAN for none */
 } msc_plot_options;
 
+/* The option values the plots accept, for callers that check options
+ * before drawing (the CLI does, to name the option that is wrong):
+ * width and height 0 (automatic) or from MSC_PLOT_SIZE_MIN to
+ * MSC_PLOT_SIZE_MAX; scale one of msc_plot_scales, 1 (proportions) first,
+ * then events per that many patients; ref NAN (none) or a proportion from
+ * MSC_PLOT_REF_MIN to MSC_PLOT_REF_MAX. */
+#define MSC_PLOT_SIZE_MIN 100.0
+#define MSC_PLOT_SIZE_MAX 20000.0
+#define MSC_PLOT_REF_MIN 0.0
+#define MSC_PLOT_REF_MAX 1.0
+MSC_API extern const double msc_plot_scales[]; /* 1, 100, 1000 */
+MSC_API extern const size_t msc_n_plot_scales;
+
 /* Defaults: PNG, no title, automatic size, scale 1, no reference line. */
 MSC_API void msc_plot_options_default(msc_plot_options *o);
 
@@ -38,7 +51,8 @@ MSC_API int msc_plot_format_from_path(const char *path);
  * it, as the CLI does, so that a failure leaves nothing behind). Needs the
  * per-study intervals (msc_analysis_run without MSC_RUN_NO_STUDY_CI).
  * Returns MSC_OK; MSC_ERR_INPUT when the outcome has no usable study;
- * MSC_ERR_USAGE for bad options; MSC_ERR_IO when gnuplot is missing or
+ * MSC_ERR_USAGE for options out of the ranges above (checked first, before
+ * the outcome's studies); MSC_ERR_IO when gnuplot is missing or
  * fails (err says which, and how to install it); MSC_ERR_NOMEM. */
 MSC_API msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);

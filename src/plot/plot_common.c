@@ -13,6 +13,9 @@
 #include "msc_stats.h"
 #include "msc_plot.h"
 
+const double msc_plot_scales[] = {1.0, 100.0, 1000.0};
+const size_t msc_n_plot_scales = sizeof msc_plot_scales / sizeof msc_plot_scales[0];
+
 void msc_plot_options_default(msc_plot_options *o)
 {
     o->format = MSC_PLOT_PNG;
@@ -384,6 +387,34 @@ int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* Whether the options are in the ranges plot.h gives. */
+static int options_ok(const msc_plot_options *o)
+{
+    int scale_ok = 0;
+    for (size_t i = 0; i < msc_n_plot_scales; i++)
+        scale_ok |= o->scale == msc_plot_scales[i];
+    return scale_ok &&
+           (o->width == 0.0 || (o->width >= MSC_PLOT_SIZE_MIN && o->width <= MSC_PLOT_SIZE_MAX)) &&
+           (o->height == 0.0 ||
+            (o->height >= MSC_PLOT_SIZE_MIN && o->height <= MSC_PLOT_SIZE_MAX)) &&
+           (isnan(o->ref) || (o->ref >= MSC_PLOT_REF_MIN && o->ref <= MSC_PLOT_REF_MAX)) &&
+           (o->format == MSC_PLOT_PNG || o->format == MSC_PLOT_SVG || o->format == MSC_PLOT_PDF);
+}
+
+/* "1, 100 or 1000": msc_plot_scales, for messages. */
+static void scales_text(char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < msc_n_plot_scales && o < len; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == msc_n_plot_scales ? " or " : ", ";
+        int n = snprintf(buf + o, len - o, "%s%g", sep, msc_plot_scales[i]);
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
                    size_t errlen)
 {
@@ -391,14 +422,13 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
         snprintf(err, errlen, "no such outcome to plot");
         return MSC_ERR_USAGE;
     }
-    if (!o || !(o->scale == 1.0 || o->scale == 100.0 || o->scale == 1000.0) ||
-        (o->width != 0.0 && !(o->width >= 100.0 && o->width <= 20000.0)) ||
-        (o->height != 0.0 && !(o->height >= 100.0 && o->height <= 20000.0)) ||
-        (!isnan(o->ref) && !(o->ref >= 0.0 && o->ref <= 1.0)) ||
-        (o->format != MSC_PLOT_PNG && o->format != MSC_PLOT_SVG && o->format != MSC_PLOT_PDF)) {
+    if (!o || !options_ok(o)) {
+        char scales[64];
+        scales_text(scales, sizeof scales);
         snprintf(err, errlen,
-                 "plot options out of range (scale 1, 100 or 1000; sizes 100 to "
-                 "20000; reference line a proportion)");
+                 "plot options out of range (scale %s; sizes %g to %g; reference line a "
+                 "proportion)",
+                 scales, MSC_PLOT_SIZE_MIN, MSC_PLOT_SIZE_MAX);
         return MSC_ERR_USAGE;
     }
     const msc_outcome_result *r = &a->outcome[outcome];

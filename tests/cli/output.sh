@@ -54,11 +54,15 @@ run no-folder 4 -- "$BIN" pool in.csv -o missing/dir/r.json && one_line no-folde
 mkdir -p adir
 run output-is-folder 4 -- "$BIN" pool in.csv -o adir && one_line output-is-folder 'adir'
 no_temps output-is-folder .
+# As root the case runs as nobody, which must be able to read its input:
+# the copy here, not $DATA, whose folders (a clone under `mktemp -d`, say)
+# may be closed to others.
 if [ "$(id -u)" != 0 ] || command -v setpriv > /dev/null 2>&1; then
     mkdir -p ro && chmod 555 ro
     as=""
-    [ "$(id -u)" = 0 ] && as="setpriv --reuid=65534 --regid=65534 --clear-groups" && chmod 755 "$TMP"
-    run read-only-folder 4 -- $as "$BIN" pool "$DATA" -o "$TMP/ro/r.json" &&
+    [ "$(id -u)" = 0 ] && as="setpriv --reuid=65534 --regid=65534 --clear-groups" &&
+        chmod 755 "$TMP" && chmod 644 in.csv
+    run read-only-folder 4 -- $as "$BIN" pool in.csv -o "$TMP/ro/r.json" &&
         one_line read-only-folder 'cannot create a file in .*ro: Permission denied'
     [ -e ro/r.json ] && fail "read-only-folder: file written"
 fi

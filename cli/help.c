@@ -1,0 +1,132 @@
+/*
+ * The help texts: mscmeta --help, which lists the command table, and each
+ * command's --help, made of its table entry's own texts around the option
+ * sections it takes. Everything goes to standard output, except the usage
+ * that a bare `mscmeta` prints to stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char HELP_INPUT[] =
+    "Input: a CSV file with a header row and one row per study (\"-\" reads standard input).\n"
+    "  Columns are found by name. Counts are whole numbers; an empty cell, NA or . is\n"
+    "  missing: that study is left out of that outcome only, and listed as excluded.\n"
+    "  --study COL        study label column (default: study)\n"
+    "  --n COL            number of patients (default: n); a column n_<events column>,\n"
+    "                     when present, is that outcome's own denominator\n"
+    "  --events COL       an events column; repeat it to pool several outcomes. Default:\n"
+    "                     %s\n"
+    "  --subgroup COL     pool each level of COL separately (own tau^2) and test the\n"
+    "                     subgroup differences\n"
+    "  --delimiter C      field separator (default: ',', or ';' or tab when the header\n"
+    "                     has no comma)\n";
+
+static const char HELP_MODEL[] =
+    "Model:\n"
+    "  --measure M        PLO logit (default), PFT Freeman-Tukey double arcsine,\n"
+    "                     PAS arcsine, PLN log, PR raw proportion\n"
+    "  --method M         REML (default), ML, DL, HE, HS, SJ, EB, PM: random effects with\n"
+    "                     that tau^2 estimator; FE: common effect only; GLMM: the\n"
+    "                     binomial-normal model fitted to the counts (logit scale)\n"
+    "  --test T           z (default) or knha (Hartung-Knapp-Sidik-Jonkman, t with k-1 df)\n"
+    "  --pi P             prediction interval: hts (default; t with k-2 df, as meta and\n"
+    "                     Stata), z (metafor's default), t (t with k-1 df)\n"
+    "  --level L          confidence level (default 0.95; 95 works too)\n"
+    "  --cc X             continuity correction (default 0.5 for PLO, PLN, PR; none for\n"
+    "                     PAS, PFT, which need none)\n"
+    "  --cc-mode M        only0 (default: studies with 0 or n events), all, if0all\n"
+    "                     (every study when any has 0 or n), none\n"
+    "  --study-ci C       per-study intervals: cp Clopper-Pearson (default), wilson,\n"
+    "                     jeffreys, ac (Agresti-Coull), wald\n"
+    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n";
+
+static const char HELP_OUTPUT[] =
+    "Output:\n"
+    "  --format F         table (default), json or csv\n"
+    "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
+    "                     of standard output\n"
+    "  --summary-only     leave out the per-study rows\n";
+
+static const char HELP_PLOT[] =
+    "Plot:\n"
+    "  -o, --output FILE  the picture: .png, .svg or .pdf (default plots/%s.png);\n"
+    "                     several outcomes give FILE-<outcome>.png and so on\n"
+    "  --title TEXT       a title above the plot\n"
+    "  --width W --height H  size in pixels (png) or points (svg, pdf); default grows\n"
+    "                     with the number of studies\n"
+    "  --scale 100        show events per 100 patients instead of proportions\n"
+    "  --ref P            a vertical reference line at proportion P\n";
+
+static const char HELP_EXIT[] =
+    "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
+    "  2 usage error; 3 safety threshold exceeded (safety only); 4 output could not be\n"
+    "  written, or gnuplot is missing or failed.\n";
+
+/* Writes a command's summary: its name and first line, then each further
+ * line indented under the first. */
+static void summary(FILE *fp, const msc_cli_command *cmd)
+{
+    const char *s = cmd->summary;
+    fprintf(fp, "  %-8s ", cmd->name);
+    for (;;) {
+        size_t len = strcspn(s, "\n");
+        fprintf(fp, "%.*s\n", (int)len, s);
+        if (!s[len])
+            return;
+        s += len + 1;
+        fprintf(fp, "%11s", "");
+    }
+}
+
+void msc_cli_help_top(FILE *fp)
+{
+    fputs("Usage: mscmeta COMMAND FILE.csv [options]\n\n"
+          "Meta-analysis of single-arm proportions (responders, adverse events out of n\n"
+          "treated), with the numbers of R's metafor.\n\n"
+          "Commands:\n",
+          fp);
+    for (size_t i = 0; i < msc_cli_n_commands; i++)
+        summary(fp, &msc_cli_commands[i]);
+    fputs("\nStart with:\n"
+          "  mscmeta pool data/msc_autoimmune.csv\n"
+          "  mscmeta pool --help        every option, explained\n\n"
+          "  --version   print the version\n"
+          "  --help      this text\n",
+          fp);
+}
+
+/* "a, b, c (those present)": the outcomes cmd pools when no --events is
+ * given, from its defaults. */
+static void default_events_text(const msc_cli_command *cmd, char *buf, size_t len)
+{
+    static msc_cli c; /* large (option lists); keep it off the stack */
+    msc_cli_defaults(cmd, &c);
+    buf[0] = '\0';
+    size_t o = 0;
+    for (size_t i = 0; i < c.load.n_default_events; i++) {
+        int n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", c.load.default_events[i]);
+        if (n < 0 || (size_t)n >= len - o)
+            break;
+        o += (size_t)n;
+    }
+    snprintf(buf + o, len - o, " (those present)");
+}
+
+void msc_cli_help(const msc_cli_command *cmd)
+{
+    char ev[256];
+    default_events_text(cmd, ev, sizeof ev);
+    fputs(cmd->help, stdout);
+    if (cmd->draws) {
+        printf(HELP_PLOT, cmd->name);
+        putchar('\n');
+    }
+    printf(HELP_INPUT, ev);
+    printf("\n%s", HELP_MODEL);
+    if (cmd->options & MSC_OPTS_REPORT)
+        printf("\n%s", HELP_OUTPUT);
+    fputs(cmd->help_end, stdout);
+    fputs(HELP_EXIT, stdout);
+}
