@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "mscmeta/plot.h"
@@ -189,8 +190,9 @@ static int set_nagq(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
     double d;
-    if (parse_double(arg, &d) < 0 || d < 1 || d > 50 || d != floor(d))
-        return usage(c, "--nagq: \"%.40s\" is not a number of points from 1 to 50", arg);
+    if (parse_double(arg, &d) < 0 || d < 1 || d > MSC_NAGQ_MAX || d != floor(d))
+        return usage(c, "--nagq: \"%.40s\" is not a number of points from 1 to %d", arg,
+                     MSC_NAGQ_MAX);
     c->settings.nagq = (int)d;
     return MSC_CLI_GO_ON;
 }
@@ -391,6 +393,9 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
     c->cmd = cmd;
     c->format = MSC_FORMAT_TABLE;
     msc_settings_default(&c->settings);
+    /* the GLMM may use every core; its results do not depend on it */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    c->settings.threads = cpus < 1 ? 1 : cpus > MSC_THREADS_MAX ? MSC_THREADS_MAX : (int)cpus;
     msc_load_options_default(&c->load);
     msc_plot_options_default(&c->plot);
     if (cmd->defaults)
