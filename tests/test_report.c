@@ -221,13 +221,40 @@ static void test_write_error(void **state)
     msc_dataset_free(d);
 }
 
+/* The safety writers need the safety results: without them (no options,
+ * or options without `safety`) they refuse with MSC_ERR_USAGE and write
+ * nothing, instead of following a NULL pointer. */
+static void test_safety_without_safety(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("reference/pritz1997.csv", "events", NULL);
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = run_analysis(d, &s);
+    const msc_report_options no_safety = {0, "x", NULL};
+    const msc_report_fn fns[] = {msc_report_safety_table, msc_report_safety_csv};
+    for (size_t i = 0; i < 2; i++) {
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *fp = open_memstream(&buf, &n);
+        assert_non_null(fp);
+        assert_int_equal(fns[i](fp, a, &no_safety), MSC_ERR_USAGE);
+        assert_int_equal(fns[i](fp, a, NULL), MSC_ERR_USAGE);
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(n, 0);
+        free(buf);
+    }
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_contract),   cmocka_unit_test(test_json_fe_and_knha),
         cmocka_unit_test(test_skipped_outcome), cmocka_unit_test(test_hostile_labels),
-        cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_write_error),     cmocka_unit_test(test_safety_without_safety),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

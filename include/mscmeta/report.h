@@ -27,7 +27,8 @@ typedef msc_status (*msc_report_fn)(FILE *fp, const msc_analysis *a, const msc_r
 MSC_API msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 MSC_API msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 MSC_API msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o);
-/* The safety verdicts as a table or CSV (JSON: msc_report_json with o->safety). */
+/* The safety verdicts as a table or CSV (JSON: msc_report_json with o->safety).
+ * MSC_ERR_USAGE, with nothing written, when o or o->safety is NULL. */
 MSC_API msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a,
                                            const msc_report_options *o);
 MSC_API msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a,

@@ -76,6 +76,8 @@ static void studies(FILE *fp, const msc_analysis *a, const msc_outcome_result *o
 
 msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
+    if (!opt || !opt->safety)
+        return MSC_ERR_USAGE; /* a pool report has no verdicts to show */
     char in[256];
     msc_text_display(opt->input_name ? opt->input_name : a->data->source, 80, in, sizeof in);
     fprintf(fp, "mscmeta %s safety check: %s\n", MSC_VERSION, in);
@@ -115,6 +117,8 @@ static void csv_num(FILE *fp, double v)
 
 msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
+    if (!opt || !opt->safety)
+        return MSC_ERR_USAGE;
     fputs("outcome,type,study,row,events,n,rate,ci_lower,ci_upper,upper_bound,rule_of_three,"
           "signal,threshold,exceeded\n",
           fp);
