@@ -221,6 +221,24 @@ static void test_write_error(void **state)
     msc_dataset_free(d);
 }
 
+/* C1 control characters (U+0080..U+009F) drive terminals like C0 ones
+ * (U+009B is CSI, ESC [): every line of the table shows them as '?', the
+ * warnings and exclusion reasons that quote a column name included. */
+static void test_c1_controls_in_table(void **state)
+{
+    (void)state;
+    const char csv[] = "study,n,ev\xC2\x9Bx,g\xC2\x9Bp\n"
+                       "A,10,2,a\nB,12,NA,a\nC,9,3,\nD,8,1,b\n";
+    msc_dataset *d = load_text(csv, "ev\xC2\x9Bx", "g\xC2\x9Bp");
+    char *tab = render(d, MSC_METHOD_DL, 2, 0);
+    assert_null(strstr(tab, "\xC2\x9B"));
+    assert_non_null(strstr(tab, "== ev?x (k = 3 studies"));                  /* heading */
+    assert_non_null(strstr(tab, "  B (line 3): missing ev?x\n"));           /* reason */
+    assert_non_null(strstr(tab, "  ! 1 study with no \"g?p\" value is in")); /* warning */
+    free(tab);
+    msc_dataset_free(d);
+}
+
 /* The safety writers need the safety results: without them (no options,
  * or options without `safety`) they refuse with MSC_ERR_USAGE and write
  * nothing, instead of following a NULL pointer. */
@@ -255,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_json_contract),   cmocka_unit_test(test_json_fe_and_knha),
         cmocka_unit_test(test_skipped_outcome), cmocka_unit_test(test_hostile_labels),
         cmocka_unit_test(test_write_error),     cmocka_unit_test(test_safety_without_safety),
+        cmocka_unit_test(test_c1_controls_in_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

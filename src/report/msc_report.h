@@ -14,7 +14,8 @@
  * on the right, or on the left when right_align is set. */
 void msc_text_pad(FILE *fp, const char *s, size_t width, int right_align);
 
-/* Prints s whole, with control characters replaced by '?'. */
+/* Prints s whole, with control characters (C0, DEL and C1, as
+ * msc_text_display) replaced by '?'. */
 void msc_text_print(FILE *fp, const char *s);
 
 /* Prints each warning of w on its own line after `prefix` ("! "), with

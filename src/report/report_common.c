@@ -25,8 +25,14 @@ void msc_text_pad(FILE *fp, const char *s, size_t width, int right_align)
 
 void msc_text_print(FILE *fp, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) {
+            fputc('?', fp); /* C1 (U+0080..U+009F, CSI among them), as msc_text_display */
+            p++;
+        } else {
+            fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
+        }
+    }
 }
 
 void msc_text_warnings(FILE *fp, const char *prefix, const msc_warnings *w)

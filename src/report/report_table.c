@@ -251,7 +251,9 @@ static void excluded_rows(FILE *fp, const msc_analysis *a, const msc_outcome_res
         size_t r = o->excluded_row[i];
         char lab[256];
         msc_text_display(a->data->label[r], 40, lab, sizeof lab);
-        fprintf(fp, "  %s (line %ld): %s\n", lab, a->data->line[r], o->excluded_reason[i]);
+        fprintf(fp, "  %s (line %ld): ", lab, a->data->line[r]);
+        msc_text_print(fp, o->excluded_reason[i]); /* "missing <column name>" */
+        fputc('\n', fp);
     }
 }
 
