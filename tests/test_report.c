@@ -239,6 +239,42 @@ static void test_c1_controls_in_table(void **state)
     msc_dataset_free(d);
 }
 
+/* Names are cut by display width, never by the bytes a buffer holds: 70
+ * four-byte characters (U+1F600) fit the 80 columns of the input name,
+ * and 35 fit the 40 of a subgroup named in a warning. */
+static void test_wide_names_whole(void **state)
+{
+    (void)state;
+    char input[70 * 4 + 1] = "", group[35 * 4 + 1] = "", csv[512], want[256];
+    for (int i = 0; i < 70; i++)
+        strcat(input, "\xF0\x9F\x98\x80");
+    memcpy(group, input, 35 * 4);
+    group[35 * 4] = '\0';
+    snprintf(csv, sizeof csv, "study,n,events,g\nA,10,2,%s\nB,12,3,b\nC,9,4,b\n", group);
+    msc_dataset *d = load_text(csv, "events", "g");
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = run_analysis(d, &s);
+    const msc_report_options o = {0, input, NULL};
+    char *tab = render_report(msc_report_table, a, &o, NULL);
+    snprintf(want, sizeof want, "proportions, %s\n", input);
+    assert_non_null(strstr(tab, want));
+    snprintf(want, sizeof want, "  ! %s: k = 1", group);
+    assert_non_null(strstr(tab, want));
+    free(tab);
+    msc_safety *sf = NULL;
+    double t = 0.5;
+    assert_int_equal(msc_safety_evaluate(a, &t, &sf), MSC_OK);
+    const msc_report_options so = {0, input, sf};
+    tab = render_report(msc_report_safety_table, a, &so, NULL);
+    snprintf(want, sizeof want, "safety check: %s\n", input);
+    assert_non_null(strstr(tab, want));
+    free(tab);
+    msc_safety_free(sf, a->n_outcomes);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
 /* The safety writers need the safety results: without them (no options,
  * or options without `safety`) they refuse with MSC_ERR_USAGE and write
  * nothing, instead of following a NULL pointer. */
@@ -273,7 +309,7 @@ int main(void)
         cmocka_unit_test(test_json_contract),   cmocka_unit_test(test_json_fe_and_knha),
         cmocka_unit_test(test_skipped_outcome), cmocka_unit_test(test_hostile_labels),
         cmocka_unit_test(test_write_error),     cmocka_unit_test(test_safety_without_safety),
-        cmocka_unit_test(test_c1_controls_in_table),
+        cmocka_unit_test(test_c1_controls_in_table), cmocka_unit_test(test_wide_names_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,11 @@
 
 #include "msc_core.h"
 
+/* Bytes an output buffer of msc_text_display needs for `w` display
+ * characters: up to 4 bytes each, "..." and the NUL, with the function's
+ * margin of 8. A smaller buffer cuts the text short without "...". */
+#define MSC_DISPLAY_BUF(w) (4 * (w) + 8 + 1)
+
 /* Prints `width` columns of s (display width as msc_text_display), padded with spaces
  * on the right, or on the left when right_align is set. */
 void msc_text_pad(FILE *fp, const char *s, size_t width, int right_align);

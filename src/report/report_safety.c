@@ -78,7 +78,7 @@ msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_re
 {
     if (!opt || !opt->safety)
         return MSC_ERR_USAGE; /* a pool report has no verdicts to show */
-    char in[256];
+    char in[MSC_DISPLAY_BUF(80)];
     msc_text_display(opt->input_name ? opt->input_name : a->data->source, 80, in, sizeof in);
     fprintf(fp, "mscmeta %s safety check: %s\n", MSC_VERSION, in);
     fprintf(fp, "Pooled by %s; one-sided %d%% upper bounds against the limit.\n",

@@ -235,7 +235,7 @@ static void subgroup_rows(FILE *fp, const msc_analysis *a, const msc_outcome_res
             num(b2, sizeof b2, "%.4g", o->Q_between), num(b3, sizeof b3, "%g", o->Q_between_df),
             msc_pvalue_text(b4, sizeof b4, o->Q_between_p, 4, MSC_P_PROSE));
     for (size_t g = 0; g < o->n_groups; g++) {
-        char name[128], prefix[sizeof name + 8];
+        char name[MSC_DISPLAY_BUF(40)], prefix[sizeof name + 8];
         msc_text_display(o->group[g].name, 40, name, sizeof name);
         snprintf(prefix, sizeof prefix, "  ! %s: ", name);
         msc_text_warnings(fp, prefix, &o->group[g].warnings);
@@ -293,7 +293,7 @@ static void outcome_section(FILE *fp, const msc_analysis *a, const msc_outcome_r
 
 msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *opt)
 {
-    char in[256];
+    char in[MSC_DISPLAY_BUF(80)];
     msc_text_display(opt->input_name ? opt->input_name : a->data->source, 80, in, sizeof in);
     fprintf(fp, "mscmeta %s: meta-analysis of proportions, %s\n", MSC_VERSION, in);
     settings_lines(fp, a);
