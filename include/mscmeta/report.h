@@ -16,6 +16,10 @@
 typedef enum { MSC_FORMAT_TABLE, MSC_FORMAT_JSON, MSC_FORMAT_CSV } msc_format;
 MSC_API int msc_format_parse(const char *s);
 
+/* Where a report goes: called with consecutive pieces of it, in order;
+ * returns MSC_OK, or a status (MSC_ERR_IO) that stops the report. */
+typedef msc_status (*msc_write_fn)(void *ctx, const char *buf, size_t len);
+
 typedef struct {
     int summary_only;         /* omit per-study rows */
     const char *input_name;   /* shown in the report */
