@@ -1,5 +1,5 @@
 /*
- * Reports (report_json.c, report_csv.c, report_table.c, report_safety.c):
+ * Reports (src/report: build_pool.c, build_safety.c and the emitters):
  * the JSON contract of issue 2 (keys, null rules, scales, 17 significant
  * digits), CSV quoting, and hostile labels kept harmless in every format.
  */

@@ -11,7 +11,7 @@
 #include "mscmeta/analysis.h"
 
 /* ---------------------------------------------------------------------------
- * Reports (report_table.c, report_json.c, report_csv.c, report_safety.c)
+ * Reports (src/report: a builder per report, an emitter per format)
  * ------------------------------------------------------------------------- */
 typedef enum { MSC_FORMAT_TABLE, MSC_FORMAT_JSON, MSC_FORMAT_CSV } msc_format;
 MSC_API int msc_format_parse(const char *s);

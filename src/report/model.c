@@ -248,18 +248,24 @@ msc_rep_node *msc_rep_ref(msc_rep *b, msc_rep_node *parent, const char *key,
 
 msc_rep_node *msc_rep_only(msc_rep_node *n, unsigned formats)
 {
+    if (!n)
+        return n; /* a failed lookup after running out of memory */
     n->show = (unsigned char)formats;
     return n;
 }
 
 msc_rep_node *msc_rep_column(msc_rep_node *n, const char *col)
 {
+    if (!n)
+        return n; /* a failed lookup after running out of memory */
     n->csv = col;
     return n;
 }
 
 msc_rep_node *msc_rep_flag(msc_rep_node *n, unsigned flags)
 {
+    if (!n)
+        return n; /* a failed lookup after running out of memory */
     n->flags |= (unsigned short)flags;
     return n;
 }
@@ -309,7 +315,8 @@ static msc_rep_node *member(const msc_rep_node *o, const char *key, size_t len, 
     if (!o || o->type != MSC_REP_OBJECT)
         return NULL;
     for (msc_rep_node *m = o->v.c.first; m; m = m->next)
-        if ((m->show & formats) && m->key && strncmp(m->key, key, len) == 0 && !m->key[len])
+        if ((m->show & formats) && m->key && m->key[0] == key[0] &&
+            strncmp(m->key, key, len) == 0 && !m->key[len])
             return m;
     return NULL;
 }
@@ -345,8 +352,8 @@ msc_rep_node *msc_rep_find(const msc_rep_node *ctx, const char *path, size_t len
 
 static msc_rep_item *item(msc_rep *b, msc_rep_node *obj, msc_rep_item_kind kind)
 {
-    msc_rep_item *it = msc_rep_alloc(b, sizeof *it);
-    if (!it || obj == &b->scratch)
+    msc_rep_item *it = obj && obj != &b->scratch ? msc_rep_alloc(b, sizeof *it) : NULL;
+    if (!it)
         return NULL;
     assert(obj->type == MSC_REP_OBJECT);
     memset(it, 0, sizeof *it);
@@ -369,7 +376,7 @@ void msc_rep_line(msc_rep *b, msc_rep_node *obj, const char *tmpl)
 void msc_rep_grid(msc_rep *b, msc_rep_node *obj, const char *sources, const msc_rep_col *cols,
                   size_t ncols, int header)
 {
-    msc_rep_col *copy = msc_rep_alloc(b, ncols * sizeof *copy);
+    msc_rep_col *copy = obj ? msc_rep_alloc(b, ncols * sizeof *copy) : NULL;
     msc_rep_item *it = copy ? item(b, obj, MSC_REP_GRID) : NULL;
     if (!it)
         return;

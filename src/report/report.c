@@ -1,0 +1,88 @@
+/*
+ * The report entry points (mscmeta/report.h): a builder per report, an
+ * emitter per format, and the output: a write callback, a FILE* or a
+ * string in memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msc_rep.h"
+
+typedef enum { REPORT_POOL, REPORT_SAFETY } report_kind;
+
+#define OUT_BUF 65536
+
+/* Builds report `kind` of a and writes it in format f to fn. */
+static msc_status emit(report_kind kind, const msc_analysis *a, const msc_report_options *o,
+                       msc_format f, msc_write_fn fn, void *ctx)
+{
+    static const msc_report_options none = {0, NULL, NULL};
+    if (!a || !fn || (f != MSC_FORMAT_TABLE && f != MSC_FORMAT_JSON && f != MSC_FORMAT_CSV))
+        return MSC_ERR_USAGE;
+    if (!o)
+        o = &none;
+    if (kind == REPORT_SAFETY && !o->safety)
+        return MSC_ERR_USAGE; /* a pool report has no verdicts to show */
+    msc_rep b;
+    msc_rep_doc doc;
+    msc_rep_out out = {fn, ctx, malloc(OUT_BUF), 0, OUT_BUF, MSC_OK};
+    msc_status st = msc_rep_init(&b);
+    if (st == MSC_OK && !out.buf)
+        st = MSC_ERR_NOMEM;
+    if (st == MSC_OK)
+        st = kind == REPORT_SAFETY ? msc_rep_build_safety(&b, a, o, &doc)
+                                   : msc_rep_build_pool(&b, a, o, &doc);
+    if (st == MSC_OK)
+        st = f == MSC_FORMAT_JSON  ? msc_rep_emit_json(&b, &doc, &out)
+             : f == MSC_FORMAT_CSV ? msc_rep_emit_csv(&b, &doc, &out)
+                                   : msc_rep_emit_table(&b, &doc, &out);
+    if (st == MSC_OK)
+        st = msc_rep_flush(&out);
+    free(out.buf);
+    msc_rep_release(&b);
+    return st;
+}
+
+/* ------------------------------------------------------------- FILE* */
+
+static msc_status to_file(void *ctx, const char *buf, size_t len)
+{
+    return fwrite(buf, 1, len, ctx) == len ? MSC_OK : MSC_ERR_IO;
+}
+
+static msc_status to_fp(FILE *fp, report_kind kind, const msc_analysis *a,
+                        const msc_report_options *o, msc_format f)
+{
+    if (!fp)
+        return MSC_ERR_USAGE;
+    msc_status st = emit(kind, a, o, f, to_file, fp);
+    return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
+}
+
+msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, REPORT_POOL, a, o, MSC_FORMAT_TABLE);
+}
+
+msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, REPORT_POOL, a, o, MSC_FORMAT_CSV);
+}
+
+/* JSON has one document for both: the pool's, with the safety results
+ * when there are some. */
+msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, o && o->safety ? REPORT_SAFETY : REPORT_POOL, a, o, MSC_FORMAT_JSON);
+}
+
+msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, REPORT_SAFETY, a, o, MSC_FORMAT_TABLE);
+}
+
+msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, REPORT_SAFETY, a, o, MSC_FORMAT_CSV);
+}
