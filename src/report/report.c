@@ -44,6 +44,12 @@ static msc_status emit(report_kind kind, const msc_analysis *a, const msc_report
     return st;
 }
 
+msc_status msc_report_write(const msc_analysis *a, const msc_report_options *o, msc_format f,
+                            msc_write_fn fn, void *ctx)
+{
+    return emit(o && o->safety ? REPORT_SAFETY : REPORT_POOL, a, o, f, fn, ctx);
+}
+
 /* ------------------------------------------------------------- FILE* */
 
 static msc_status to_file(void *ctx, const char *buf, size_t len)
@@ -85,4 +91,78 @@ msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_re
 msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
     return to_fp(fp, REPORT_SAFETY, a, o, MSC_FORMAT_CSV);
+}
+
+/* ------------------------------------------------------------ memory */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} mem;
+
+static msc_status to_mem(void *ctx, const char *buf, size_t len)
+{
+    mem *m = ctx;
+    if (m->len + len + 1 > m->cap) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (cap < m->len + len + 1)
+            cap *= 2;
+        char *s = realloc(m->s, cap);
+        if (!s)
+            return MSC_ERR_NOMEM;
+        m->s = s;
+        m->cap = cap;
+    }
+    memcpy(m->s + m->len, buf, len);
+    m->len += len;
+    return MSC_OK;
+}
+
+/* A writer of another kind (the caller's own), run on a memory stream. */
+static msc_status via_stream(msc_report_fn fn, const msc_analysis *a, const msc_report_options *o,
+                             mem *m)
+{
+    FILE *fp = open_memstream(&m->s, &m->len);
+    if (!fp)
+        return MSC_ERR_NOMEM;
+    msc_status st = fn(fp, a, o);
+    if (fclose(fp) != 0 && st == MSC_OK)
+        st = MSC_ERR_NOMEM; /* a memory stream fails only for want of memory */
+    return st;
+}
+
+msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a, const msc_report_options *o,
+                             char **out, size_t *len)
+{
+    mem m = {NULL, 0, 0};
+    msc_status st;
+    if (!out)
+        return MSC_ERR_USAGE;
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (!fn)
+        return MSC_ERR_USAGE;
+    /* the library's writers go straight to memory, without a FILE */
+    if (fn == msc_report_table || fn == msc_report_csv)
+        st = emit(REPORT_POOL, a, o, fn == msc_report_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE,
+                  to_mem, &m);
+    else if (fn == msc_report_json)
+        st = msc_report_write(a, o, MSC_FORMAT_JSON, to_mem, &m);
+    else if (fn == msc_report_safety_table || fn == msc_report_safety_csv)
+        st = emit(REPORT_SAFETY, a, o,
+                  fn == msc_report_safety_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
+    else
+        st = via_stream(fn, a, o, &m);
+    if (st == MSC_OK && !m.s)
+        st = to_mem(&m, "", 0); /* an empty report: still a string */
+    if (st != MSC_OK) {
+        free(m.s);
+        return st;
+    }
+    m.s[m.len] = '\0';
+    *out = m.s;
+    if (len)
+        *len = m.len;
+    return MSC_OK;
 }
