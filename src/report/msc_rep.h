@@ -21,6 +21,12 @@
  * Where the formats legitimately differ a node carries the formats that
  * show it (node->show): cells only a CSV row or a table line needs, data
  * the table leaves out. Templates: see msc_rep_render.
+ *
+ * A new report (leave-one-out, influence ...) is one builder: it starts
+ * from the analysis as data (build_data.c), adds its own sections (a
+ * generator of rows, say) with their CSV row marks and table views, and
+ * gets its entry point in report.c as `emit(msc_rep_build_x, ...)`. No
+ * emitter changes.
  */
 #ifndef MSC_REP_H
 #define MSC_REP_H
@@ -336,8 +342,13 @@ msc_rep_node *msc_rep_data_warnings(msc_rep *b, msc_rep_node *parent, const msc_
 /* ---------------------------------------------------------------------------
  * Builders (build_*.c): the reports of mscmeta's analyses.
  * ------------------------------------------------------------------------- */
+/* Builds a report of `a` into b and describes it in *doc. Returns MSC_OK,
+ * b->err, or MSC_ERR_USAGE when the options lack what it needs. */
+typedef msc_status (*msc_rep_build_fn)(msc_rep *b, const msc_analysis *a,
+                                       const msc_report_options *o, msc_rep_doc *doc);
 msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                               msc_rep_doc *doc);
+/* o->safety required */
 msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                 msc_rep_doc *doc);
 

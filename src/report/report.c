@@ -9,21 +9,24 @@
 
 #include "msc_rep.h"
 
-typedef enum { REPORT_POOL, REPORT_SAFETY } report_kind;
-
 #define OUT_BUF 65536
 
-/* Builds report `kind` of a and writes it in format f to fn. */
-static msc_status emit(report_kind kind, const msc_analysis *a, const msc_report_options *o,
+/* The emitter of each format. */
+static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out *) = {
+    [MSC_FORMAT_TABLE] = msc_rep_emit_table,
+    [MSC_FORMAT_JSON] = msc_rep_emit_json,
+    [MSC_FORMAT_CSV] = msc_rep_emit_csv,
+};
+
+/* Builds a report of a with `build` and writes it in format f to fn. */
+static msc_status emit(msc_rep_build_fn build, const msc_analysis *a, const msc_report_options *o,
                        msc_format f, msc_write_fn fn, void *ctx)
 {
     static const msc_report_options none = {0, NULL, NULL};
-    if (!a || !fn || (f != MSC_FORMAT_TABLE && f != MSC_FORMAT_JSON && f != MSC_FORMAT_CSV))
+    if (!a || !fn || (unsigned)f >= sizeof emitter / sizeof *emitter)
         return MSC_ERR_USAGE;
     if (!o)
         o = &none;
-    if (kind == REPORT_SAFETY && !o->safety)
-        return MSC_ERR_USAGE; /* a pool report has no verdicts to show */
     msc_rep b;
     msc_rep_doc doc;
     msc_rep_out out = {fn, ctx, malloc(OUT_BUF), 0, OUT_BUF, MSC_OK};
@@ -31,12 +34,9 @@ static msc_status emit(report_kind kind, const msc_analysis *a, const msc_report
     if (st == MSC_OK && !out.buf)
         st = MSC_ERR_NOMEM;
     if (st == MSC_OK)
-        st = kind == REPORT_SAFETY ? msc_rep_build_safety(&b, a, o, &doc)
-                                   : msc_rep_build_pool(&b, a, o, &doc);
+        st = build(&b, a, o, &doc);
     if (st == MSC_OK)
-        st = f == MSC_FORMAT_JSON  ? msc_rep_emit_json(&b, &doc, &out)
-             : f == MSC_FORMAT_CSV ? msc_rep_emit_csv(&b, &doc, &out)
-                                   : msc_rep_emit_table(&b, &doc, &out);
+        st = emitter[f](&b, &doc, &out);
     if (st == MSC_OK)
         st = msc_rep_flush(&out);
     free(out.buf);
@@ -47,7 +47,7 @@ static msc_status emit(report_kind kind, const msc_analysis *a, const msc_report
 msc_status msc_report_write(const msc_analysis *a, const msc_report_options *o, msc_format f,
                             msc_write_fn fn, void *ctx)
 {
-    return emit(o && o->safety ? REPORT_SAFETY : REPORT_POOL, a, o, f, fn, ctx);
+    return emit(o && o->safety ? msc_rep_build_safety : msc_rep_build_pool, a, o, f, fn, ctx);
 }
 
 /* ------------------------------------------------------------- FILE* */
@@ -57,40 +57,41 @@ static msc_status to_file(void *ctx, const char *buf, size_t len)
     return fwrite(buf, 1, len, ctx) == len ? MSC_OK : MSC_ERR_IO;
 }
 
-static msc_status to_fp(FILE *fp, report_kind kind, const msc_analysis *a,
+static msc_status to_fp(FILE *fp, msc_rep_build_fn build, const msc_analysis *a,
                         const msc_report_options *o, msc_format f)
 {
     if (!fp)
         return MSC_ERR_USAGE;
-    msc_status st = emit(kind, a, o, f, to_file, fp);
+    msc_status st = emit(build, a, o, f, to_file, fp);
     return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
 }
 
 msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
-    return to_fp(fp, REPORT_POOL, a, o, MSC_FORMAT_TABLE);
+    return to_fp(fp, msc_rep_build_pool, a, o, MSC_FORMAT_TABLE);
 }
 
 msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
-    return to_fp(fp, REPORT_POOL, a, o, MSC_FORMAT_CSV);
+    return to_fp(fp, msc_rep_build_pool, a, o, MSC_FORMAT_CSV);
 }
 
 /* JSON has one document for both: the pool's, with the safety results
  * when there are some. */
 msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
-    return to_fp(fp, o && o->safety ? REPORT_SAFETY : REPORT_POOL, a, o, MSC_FORMAT_JSON);
+    return to_fp(fp, o && o->safety ? msc_rep_build_safety : msc_rep_build_pool, a, o,
+                 MSC_FORMAT_JSON);
 }
 
 msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
-    return to_fp(fp, REPORT_SAFETY, a, o, MSC_FORMAT_TABLE);
+    return to_fp(fp, msc_rep_build_safety, a, o, MSC_FORMAT_TABLE);
 }
 
 msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
-    return to_fp(fp, REPORT_SAFETY, a, o, MSC_FORMAT_CSV);
+    return to_fp(fp, msc_rep_build_safety, a, o, MSC_FORMAT_CSV);
 }
 
 /* ------------------------------------------------------------ memory */
@@ -145,12 +146,12 @@ msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a, const msc_
         return MSC_ERR_USAGE;
     /* the library's writers go straight to memory, without a FILE */
     if (fn == msc_report_table || fn == msc_report_csv)
-        st = emit(REPORT_POOL, a, o, fn == msc_report_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE,
-                  to_mem, &m);
+        st = emit(msc_rep_build_pool, a, o,
+                  fn == msc_report_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
     else if (fn == msc_report_json)
         st = msc_report_write(a, o, MSC_FORMAT_JSON, to_mem, &m);
     else if (fn == msc_report_safety_table || fn == msc_report_safety_csv)
-        st = emit(REPORT_SAFETY, a, o,
+        st = emit(msc_rep_build_safety, a, o,
                   fn == msc_report_safety_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
     else
         st = via_stream(fn, a, o, &m);
