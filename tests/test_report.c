@@ -1,5 +1,5 @@
 /*
- * Reports (report_json.c, report_csv.c, report_table.c, report_safety.c):
+ * Reports (src/report: build_pool.c, build_safety.c and the emitters):
  * the JSON contract of issue 2 (keys, null rules, scales, 17 significant
  * digits), CSV quoting, and hostile labels kept harmless in every format.
  */
@@ -221,13 +221,249 @@ static void test_write_error(void **state)
     msc_dataset_free(d);
 }
 
+/* C1 control characters (U+0080..U+009F) drive terminals like C0 ones
+ * (U+009B is CSI, ESC [): every line of the table shows them as '?', the
+ * warnings and exclusion reasons that quote a column name included. */
+static void test_c1_controls_in_table(void **state)
+{
+    (void)state;
+    const char csv[] = "study,n,ev\xC2\x9Bx,g\xC2\x9Bp\n"
+                       "A,10,2,a\nB,12,NA,a\nC,9,3,\nD,8,1,b\n";
+    msc_dataset *d = load_text(csv, "ev\xC2\x9Bx", "g\xC2\x9Bp");
+    char *tab = render(d, MSC_METHOD_DL, 2, 0);
+    assert_null(strstr(tab, "\xC2\x9B"));
+    assert_non_null(strstr(tab, "== ev?x (k = 3 studies"));                  /* heading */
+    assert_non_null(strstr(tab, "  B (line 3): missing ev?x\n"));           /* reason */
+    assert_non_null(strstr(tab, "  ! 1 study with no \"g?p\" value is in")); /* warning */
+    free(tab);
+    msc_dataset_free(d);
+}
+
+/* Names are cut by display width, never by the bytes a buffer holds: 70
+ * four-byte characters (U+1F600) fit the 80 columns of the input name,
+ * and 35 fit the 40 of a subgroup named in a warning. */
+static void test_wide_names_whole(void **state)
+{
+    (void)state;
+    char input[70 * 4 + 1] = "", group[35 * 4 + 1] = "", csv[512], want[256];
+    for (int i = 0; i < 70; i++)
+        strcat(input, "\xF0\x9F\x98\x80");
+    memcpy(group, input, 35 * 4);
+    group[35 * 4] = '\0';
+    snprintf(csv, sizeof csv, "study,n,events,g\nA,10,2,%s\nB,12,3,b\nC,9,4,b\n", group);
+    msc_dataset *d = load_text(csv, "events", "g");
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = run_analysis(d, &s);
+    const msc_report_options o = {0, input, NULL};
+    char *tab = render_report(msc_report_table, a, &o, NULL);
+    snprintf(want, sizeof want, "proportions, %s\n", input);
+    assert_non_null(strstr(tab, want));
+    snprintf(want, sizeof want, "  ! %s: k = 1", group);
+    assert_non_null(strstr(tab, want));
+    free(tab);
+    msc_safety *sf = NULL;
+    double t = 0.5;
+    assert_int_equal(msc_safety_evaluate(a, &t, &sf), MSC_OK);
+    const msc_report_options so = {0, input, sf};
+    tab = render_report(msc_report_safety_table, a, &so, NULL);
+    snprintf(want, sizeof want, "safety check: %s\n", input);
+    assert_non_null(strstr(tab, want));
+    free(tab);
+    msc_safety_free(sf, a->n_outcomes);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* The safety writers need the safety results: without them (no options,
+ * or options without `safety`) they refuse with MSC_ERR_USAGE and write
+ * nothing, instead of following a NULL pointer. */
+static void test_safety_without_safety(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("reference/pritz1997.csv", "events", NULL);
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = run_analysis(d, &s);
+    const msc_report_options no_safety = {0, "x", NULL};
+    const msc_report_fn fns[] = {msc_report_safety_table, msc_report_safety_csv};
+    for (size_t i = 0; i < 2; i++) {
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *fp = open_memstream(&buf, &n);
+        assert_non_null(fp);
+        assert_int_equal(fns[i](fp, a, &no_safety), MSC_ERR_USAGE);
+        assert_int_equal(fns[i](fp, a, NULL), MSC_ERR_USAGE);
+        assert_int_equal(fclose(fp), 0);
+        assert_int_equal(n, 0);
+        free(buf);
+    }
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* Pieces of a report handed to a callback. */
+typedef struct {
+    char *text;
+    size_t len, calls, largest;
+    int fail_at; /* the call that fails with MSC_ERR_IO; 0: none */
+} collected;
+
+static msc_status collect(void *ctx, const char *buf, size_t len)
+{
+    collected *c = ctx;
+    if (++c->calls == (size_t)c->fail_at)
+        return MSC_ERR_IO;
+    c->text = realloc(c->text, c->len + len + 1);
+    assert_non_null(c->text);
+    memcpy(c->text + c->len, buf, len);
+    c->len += len;
+    c->text[c->len] = '\0';
+    if (len > c->largest)
+        c->largest = len;
+    return MSC_OK;
+}
+
+/* msc_report_write: the report of each format to a callback, the same
+ * bytes as through a FILE*; o->safety chooses the safety report. */
+static void test_write_to_callback(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, "disease");
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = run_analysis(d, &s);
+    msc_safety *sf = NULL;
+    double t[3] = {0.05, 0.05, 0.05};
+    assert_int_equal(msc_safety_evaluate(a, t, &sf), MSC_OK);
+    const msc_report_options pool = {0, "x.csv", NULL}, safety = {0, "x.csv", sf};
+    const struct {
+        msc_format f;
+        const msc_report_options *o;
+        msc_report_fn fn;
+        const char *start;
+    } cases[] = {
+        {MSC_FORMAT_TABLE, &pool, msc_report_table, "mscmeta " MSC_VERSION ": meta-analysis"},
+        {MSC_FORMAT_JSON, &pool, msc_report_json, "{\"tool\":\"mscmeta\",\"command\":\"pool\""},
+        {MSC_FORMAT_CSV, &pool, msc_report_csv, "outcome,type,group,study,row,events,n,"},
+        {MSC_FORMAT_TABLE, &safety, msc_report_safety_table, "mscmeta " MSC_VERSION " safety"},
+        {MSC_FORMAT_JSON, &safety, msc_report_json, "{\"tool\":\"mscmeta\",\"command\":\"safety\""},
+        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,study,row,events,n,rate,"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        collected c = {0};
+        assert_int_equal(msc_report_write(a, cases[i].o, cases[i].f, collect, &c), MSC_OK);
+        assert_non_null(c.text);
+        assert_true(strncmp(c.text, cases[i].start, strlen(cases[i].start)) == 0);
+        size_t n;
+        char *viafile = render_report(cases[i].fn, a, cases[i].o, &n);
+        assert_int_equal(c.len, n);
+        assert_memory_equal(c.text, viafile, n);
+        char *str = NULL;
+        size_t slen = 0;
+        assert_int_equal(msc_report_string(cases[i].fn, a, cases[i].o, &str, &slen), MSC_OK);
+        assert_int_equal(slen, n);
+        assert_string_equal(str, viafile);
+        msc_free(str);
+        free(viafile);
+        free(c.text);
+    }
+    /* the pool writers ignore safety results */
+    char *tab = render_report(msc_report_table, a, &safety, NULL);
+    assert_true(strncmp(tab, cases[0].start, strlen(cases[0].start)) == 0);
+    free(tab);
+    msc_safety_free(sf, a->n_outcomes);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
+/* A large report comes in pieces of at most 64 KiB; the first failure of
+ * the callback stops it and is returned; bad arguments write nothing. */
+static void test_write_pieces_and_failures(void **state)
+{
+    (void)state;
+    enum { K = 5000 };
+    double *x = malloc(K * sizeof *x), *n = malloc(K * sizeof *n);
+    for (int i = 0; i < K; i++) {
+        x[i] = i % 7;
+        n[i] = 20 + i % 13;
+    }
+    char err[MSC_ERRBUF];
+    msc_dataset *d = NULL;
+    assert_int_equal(msc_dataset_from_counts(NULL, x, n, K, NULL, &d, err, sizeof err), MSC_OK);
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_DL;
+    msc_analysis *a = run_analysis(d, &s);
+    collected c = {0};
+    assert_int_equal(msc_report_write(a, NULL, MSC_FORMAT_JSON, collect, &c), MSC_OK);
+    assert_true(c.len > 4 * 65536); /* 5,000 studies of ~250 bytes */
+    assert_true(c.calls >= 4);
+    assert_true(c.largest <= 65536);
+    assert_int_equal(c.text[c.len - 1], '\n');
+    json_error_t e;
+    json_t *j = json_loads(c.text, 0, &e);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(j, "outcomes"), 0),
+                                                     "studies")),
+                     K);
+    json_decref(j);
+    free(c.text);
+
+    collected f = {0};
+    f.fail_at = 2;
+    assert_int_equal(msc_report_write(a, NULL, MSC_FORMAT_CSV, collect, &f), MSC_ERR_IO);
+    assert_int_equal(f.calls, 2); /* not called after the failure */
+    free(f.text);
+
+    collected u = {0};
+    assert_int_equal(msc_report_write(NULL, NULL, MSC_FORMAT_JSON, collect, &u), MSC_ERR_USAGE);
+    assert_int_equal(msc_report_write(a, NULL, MSC_FORMAT_JSON, NULL, &u), MSC_ERR_USAGE);
+    assert_int_equal(msc_report_write(a, NULL, (msc_format)7, collect, &u), MSC_ERR_USAGE);
+    assert_int_equal(u.calls, 0);
+    char *str = (char *)"untouched";
+    assert_int_equal(msc_report_string(NULL, a, NULL, &str, NULL), MSC_ERR_USAGE);
+    assert_null(str);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+    free(x);
+    free(n);
+}
+
+/* A writer of the caller's own still runs into a string. */
+static msc_status own_writer(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    (void)o;
+    return fprintf(fp, "%zu outcome(s)", a->n_outcomes) > 0 ? MSC_OK : MSC_ERR_IO;
+}
+
+static void test_string_of_own_writer(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("reference/pritz1997.csv", "events", NULL);
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_analysis *a = run_analysis(d, &s);
+    char *str = NULL;
+    size_t len = 0;
+    assert_int_equal(msc_report_string(own_writer, a, NULL, &str, &len), MSC_OK);
+    assert_string_equal(str, "1 outcome(s)");
+    assert_int_equal(len, 12);
+    msc_free(str);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_contract),   cmocka_unit_test(test_json_fe_and_knha),
         cmocka_unit_test(test_skipped_outcome), cmocka_unit_test(test_hostile_labels),
-        cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_write_error),     cmocka_unit_test(test_safety_without_safety),
+        cmocka_unit_test(test_c1_controls_in_table), cmocka_unit_test(test_wide_names_whole),
+        cmocka_unit_test(test_write_to_callback),    cmocka_unit_test(test_write_pieces_and_failures),
+        cmocka_unit_test(test_string_of_own_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,14 @@
 #include "mscmeta/analysis.h"
 
 /* ---------------------------------------------------------------------------
- * Reports (report_table.c, report_json.c, report_csv.c, report_safety.c)
+ * Reports (src/report: a builder per report, an emitter per format)
  * ------------------------------------------------------------------------- */
 typedef enum { MSC_FORMAT_TABLE, MSC_FORMAT_JSON, MSC_FORMAT_CSV } msc_format;
 MSC_API int msc_format_parse(const char *s);
+
+/* Where a report goes: called with consecutive pieces of it, in order;
+ * returns MSC_OK, or a status (MSC_ERR_IO) that stops the report. */
+typedef msc_status (*msc_write_fn)(void *ctx, const char *buf, size_t len);
 
 typedef struct {
     int summary_only;         /* omit per-study rows */
@@ -22,21 +26,38 @@ typedef struct {
     const msc_safety *safety; /* per outcome, for `safety` reports; NULL for pool */
 } msc_report_options;
 
-/* A report writer; each returns MSC_OK or MSC_ERR_IO if a write failed. */
+/* A report writer to a FILE* (msc_report_write underneath); each returns
+ * MSC_OK, MSC_ERR_IO if a write failed, MSC_ERR_NOMEM, or MSC_ERR_USAGE
+ * when fp or a is NULL. o NULL means all options 0. msc_report_table and
+ * msc_report_csv write the pool report even with o->safety. */
 typedef msc_status (*msc_report_fn)(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 MSC_API msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 MSC_API msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o);
 MSC_API msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o);
-/* The safety verdicts as a table or CSV (JSON: msc_report_json with o->safety). */
+/* The safety verdicts as a table or CSV (JSON: msc_report_json with o->safety).
+ * MSC_ERR_USAGE, with nothing written, when o or o->safety is NULL. */
 MSC_API msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a,
                                            const msc_report_options *o);
 MSC_API msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a,
                                          const msc_report_options *o);
 
+/* Writes the report of `a` in format f to fn(ctx, ...), in pieces of at
+ * most 64 KiB, for callers whose output is not a FILE* (R connections,
+ * Python objects). With o->safety it is the safety report (the verdicts
+ * as a table or CSV; in JSON the pool document with the safety results),
+ * else the pool report; o NULL means all options 0. Memory beyond the
+ * analysis stays bounded however many studies there are. Returns MSC_OK,
+ * MSC_ERR_USAGE (a or fn NULL, f not a format), MSC_ERR_NOMEM, or the
+ * first status other than MSC_OK that fn returned, after which fn is not
+ * called again. */
+MSC_API msc_status msc_report_write(const msc_analysis *a, const msc_report_options *o,
+                                    msc_format f, msc_write_fn fn, void *ctx);
+
 /* Runs a report writer into memory: *out receives a NUL-terminated string
- * (release it with msc_free) and *len its length (len may be NULL), for
- * callers whose output is not a FILE* (R connections, Python objects).
- * Returns the writer's status, or MSC_ERR_NOMEM; *out is NULL on failure. */
+ * (release it with msc_free) and *len its length (len may be NULL). The
+ * library's writers go through msc_report_write; any other writer through
+ * a memory stream. Returns the writer's status, MSC_ERR_NOMEM, or
+ * MSC_ERR_USAGE (fn or out NULL); *out is NULL on failure. */
 MSC_API msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a,
                                      const msc_report_options *o, char **out, size_t *len);
 

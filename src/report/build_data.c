@@ -1,0 +1,272 @@
+/*
+ * The analysis as data: the members every report of it carries, in the
+ * order and with the names of mscmeta's JSON contract (README, issue 2).
+ * `estimate`, `ci_*` and `pi_*` are proportions; `yi`, `se`, `statistic`,
+ * `p` are on the model scale; weights and I^2 are percentages; what does
+ * not apply is null. The reports (build_pool.c, build_safety.c) add to
+ * these nodes what their table and CSV show; the table formats of the
+ * numbers are set here, once.
+ */
+#include <math.h>
+
+#include "msc_rep.h"
+#include "msc_stats.h"
+
+/* Ends every warning list: a generator, so that a data set with a warning
+ * per line streams. */
+static msc_rep_node *warning(msc_rep *b, const void *ctx, size_t i)
+{
+    const msc_warnings *w = ctx;
+    return msc_rep_text(b, NULL, NULL, w->msg[i]);
+}
+
+msc_rep_node *msc_rep_data_warnings(msc_rep *b, msc_rep_node *parent, const msc_warnings *w)
+{
+    return msc_rep_generator(b, parent, "warnings", w->n, warning, w);
+}
+
+static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings *s)
+{
+    double cc;
+    msc_cc_mode mode;
+    msc_settings_effective_cc(s, &cc, &mode);
+    msc_rep_node *st = msc_rep_object(b, root, "settings");
+    /* the GLMM fits logits whatever the measure says */
+    msc_rep_text(b, st, "measure",
+                 msc_measure_name(s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure));
+    msc_rep_text(b, st, "method", msc_method_name(s->method));
+    msc_rep_text(b, st, "test", msc_test_name(s->test));
+    msc_rep_number(b, st, "level", s->level, NULL);
+    msc_rep_text(b, st, "study_ci", msc_study_ci_name(s->study_ci));
+    msc_rep_text(b, st, "pi", msc_pi_name(s->pi));
+    msc_rep_number(b, st, "cc", cc, "%g");
+    msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    if (s->method == MSC_METHOD_GLMM)
+        msc_rep_int(b, st, "nagq", s->nagq);
+    /* for lines such as "95% level" */
+    msc_rep_only(msc_rep_int(b, st, "level_pct", lround(100.0 * s->level)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "method_long", msc_method_long_name(s->method)),
+                 MSC_REP_TABLE);
+    return st;
+}
+
+msc_rep_node *msc_rep_data_head(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                const char *command)
+{
+    msc_rep_node *root = msc_rep_object(b, NULL, NULL);
+    msc_rep_text(b, root, "tool", "mscmeta");
+    msc_rep_text(b, root, "command", command);
+    msc_rep_text(b, root, "version", MSC_VERSION);
+    msc_rep_text(b, root, "input", o->input_name ? o->input_name : a->data->source);
+    settings(b, root, &a->settings);
+    msc_rep_text(b, root, "subgroup", a->data->group_col);
+    msc_rep_data_warnings(b, root, &a->data->warnings);
+    return root;
+}
+
+msc_rep_node *msc_rep_data_outcomes(msc_rep *b, msc_rep_node *root, msc_rep_fill_fn fill,
+                                    const void *ctx, size_t n)
+{
+    /* one outcome per line, and the closing bracket on its own */
+    return msc_rep_flag(msc_rep_generator(b, root, "outcomes", n, fill, ctx),
+                        MSC_REP_NL_ITEMS | MSC_REP_NL_CLOSE);
+}
+
+/* ----------------------------------------------------------- results */
+
+/* A block of estimates. A block marked "exact" holds the exact pooled
+ * proportion (a GLMM's fallback). */
+msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
+                                    const msc_estimate *e, int with_pi)
+{
+    msc_rep_node *o = msc_rep_object(b, parent, key);
+    msc_rep_proportion(b, o, "estimate", e->est);
+    msc_rep_proportion(b, o, "ci_lower", e->ci_lo);
+    msc_rep_proportion(b, o, "ci_upper", e->ci_hi);
+    msc_rep_number(b, o, "yi", e->yi, "%.4f");
+    msc_rep_number(b, o, "se", e->se, "%.4f");
+    msc_rep_number(b, o, "statistic", e->stat, "%.3f");
+    msc_rep_pvalue(b, o, "p", e->p);
+    msc_rep_number(b, o, "df", e->df, "%g");
+    msc_rep_number(b, o, "ci_yi_lower", e->ci_lo_yi, "%.4f");
+    msc_rep_number(b, o, "ci_yi_upper", e->ci_hi_yi, "%.4f");
+    if (with_pi) {
+        msc_rep_proportion(b, o, "pi_lower", e->pi_lo);
+        msc_rep_proportion(b, o, "pi_upper", e->pi_hi);
+        msc_rep_number(b, o, "pi_yi_lower", e->pi_lo_yi, "%.4f");
+        msc_rep_number(b, o, "pi_yi_upper", e->pi_hi_yi, "%.4f");
+        msc_rep_number(b, o, "pi_df", e->pi_df, "%g");
+    }
+    msc_rep_bool(b, o, "exact", e->exact);
+    return o;
+}
+
+static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_fit *f)
+{
+    const msc_heterogeneity *h = &f->het;
+    msc_rep_node *o = msc_rep_object(b, parent, "heterogeneity");
+    msc_rep_number(b, o, "tau2", h->tau2, "%.4g");
+    msc_rep_number(b, o, "tau2_ci_lower", h->tau2_lo, "%.4g");
+    msc_rep_number(b, o, "tau2_ci_upper", h->tau2_hi, "%.4g");
+    msc_rep_number(b, o, "tau", h->tau, "%.4g");
+    msc_rep_percent(b, o, "I2", h->I2, "%.1f");
+    msc_rep_percent(b, o, "I2_ci_lower", h->I2_lo, "%.1f");
+    msc_rep_percent(b, o, "I2_ci_upper", h->I2_hi, "%.1f");
+    msc_rep_number(b, o, "H2", h->H2, "%.3g");
+    msc_rep_number(b, o, "H2_ci_lower", h->H2_lo, "%.3g");
+    msc_rep_number(b, o, "H2_ci_upper", h->H2_hi, "%.3g");
+    msc_rep_number(b, o, "Q", h->Q, "%.4g");
+    msc_rep_number(b, o, "df", h->df, "%g");
+    msc_rep_pvalue(b, o, "p", h->Q_p);
+    if (f->method == MSC_METHOD_GLMM) { /* Q is the Wald test; the LRT beside it */
+        msc_rep_number(b, o, "Q_wald", h->Q, "%.4g");
+        msc_rep_pvalue(b, o, "Q_wald_p", h->Q_p);
+        msc_rep_number(b, o, "Q_lrt", h->Q_lrt, "%.4g");
+        msc_rep_pvalue(b, o, "Q_lrt_p", h->Q_lrt_p);
+    }
+    return o;
+}
+
+/* The blocks every fit has: common, random (null for FE), heterogeneity. */
+static void fit_members(msc_rep *b, msc_rep_node *o, const msc_fit *f)
+{
+    msc_rep_data_estimate(b, o, "common", &f->common, 0);
+    if (f->has_random)
+        msc_rep_data_estimate(b, o, "random", &f->random, 1);
+    else
+        msc_rep_null(b, o, "random");
+    if (f->k > 0)
+        heterogeneity(b, o, f);
+    else
+        msc_rep_null(b, o, "heterogeneity");
+}
+
+/* ------------------------------------------------------------ arrays */
+
+msc_rep_node *msc_rep_data_study(msc_rep *b, const msc_rep_octx *c, size_t i)
+{
+    const msc_dataset *d = c->a->data;
+    const msc_outcome_result *o = c->o;
+    size_t r = o->row[i];
+    msc_rep_node *s = msc_rep_object(b, NULL, NULL);
+    msc_rep_text(b, s, "study", d->label[r]);
+    msc_rep_int(b, s, "row", d->line[r]);
+    if (d->group_col)
+        msc_rep_text(b, s, "group", d->group[r]);
+    msc_rep_count(b, s, "events", o->xi[i]);
+    msc_rep_count(b, s, "n", o->ni[i]);
+    msc_rep_proportion(b, s, "proportion", o->xi[i] / o->ni[i]);
+    if (o->ci_lo) {
+        msc_rep_proportion(b, s, "ci_lower", o->ci_lo[i]);
+        msc_rep_proportion(b, s, "ci_upper", o->ci_hi[i]);
+    } else { /* the analysis skipped them (MSC_RUN_NO_STUDY_CI) */
+        msc_rep_null(b, s, "ci_lower");
+        msc_rep_null(b, s, "ci_upper");
+    }
+    msc_rep_number(b, s, "yi", o->yi[i], "%.4f");
+    msc_rep_number(b, s, "vi", o->vi[i], "%.4f");
+    msc_rep_percent(b, s, "weight_common", msc_outcome_weight(o, i, 0), "%.2f");
+    msc_rep_percent(b, s, "weight_random", msc_outcome_weight(o, i, 1), "%.2f");
+    if (c->sf) { /* msc_safety_evaluate fills study_upper for every outcome pooled */
+        const msc_safety *sf = c->sf;
+        msc_rep_proportion(b, s, "upper_bound", sf->study_upper[i]);
+        if (o->xi[i] == 0) /* no events: 3/n, the rule of three, beside the exact bound */
+            msc_rep_proportion(b, s, "rule_of_three", 3.0 / o->ni[i]);
+        else
+            msc_rep_null(b, s, "rule_of_three");
+        msc_rep_bool(b, s, "signal", sf->signal[i]);
+    }
+    return s;
+}
+
+msc_rep_node *msc_rep_data_excluded(msc_rep *b, const msc_rep_octx *c, size_t i)
+{
+    const msc_dataset *d = c->a->data;
+    size_t r = c->o->excluded_row[i];
+    msc_rep_node *e = msc_rep_object(b, NULL, NULL);
+    msc_rep_text(b, e, "study", d->label[r]);
+    msc_rep_int(b, e, "row", d->line[r]);
+    msc_rep_text(b, e, "reason", c->o->excluded_reason[i]);
+    return e;
+}
+
+msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
+{
+    const msc_group_result *gr = &c->o->group[g];
+    msc_rep_node *s = msc_rep_object(b, NULL, NULL);
+    msc_rep_text(b, s, "group", gr->name);
+    msc_rep_int(b, s, "k", (long long)gr->k);
+    msc_rep_number(b, s, "events_total", gr->events_total, "%.0f");
+    msc_rep_number(b, s, "n_total", gr->n_total, "%.0f");
+    fit_members(b, s, &gr->fit);
+    msc_rep_data_warnings(b, s, &gr->warnings);
+    return s;
+}
+
+static void safety(msc_rep *b, msc_rep_node *parent, const msc_analysis *a, const msc_safety *sf)
+{
+    msc_rep_node *o = msc_rep_object(b, parent, "safety");
+    msc_rep_proportion(b, o, "threshold", sf->threshold);
+    msc_rep_proportion(b, o, "upper_bound", sf->upper_bound);
+    msc_rep_number(b, o, "level", sf->level, NULL);
+    if (isfinite(sf->threshold))
+        msc_rep_bool(b, o, "exceeded", sf->exceeded);
+    else
+        msc_rep_null(b, o, "exceeded");
+    msc_rep_text(b, o, "method", msc_method_name(a->settings.method));
+    msc_rep_text(b, o, "bound",
+                 sf->exact ? "exact (Clopper-Pearson, one-sided)"
+                           : "one-sided Wald on the model scale");
+    msc_rep_int(b, o, "signals", (long long)sf->n_signals);
+    msc_rep_only(msc_rep_int(b, o, "level_pct", lround(100.0 * sf->level)), MSC_REP_TABLE);
+}
+
+/* ----------------------------------------------------------- outcome */
+
+msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_rep_fills *f)
+{
+    const msc_outcome_result *o = c->o;
+    int studies = !c->opt->summary_only && !o->skipped;
+    msc_rep_node *out = msc_rep_object(b, NULL, NULL);
+    msc_rep_text(b, out, "outcome", o->data->name);
+    msc_rep_text(b, out, "denominator", o->data->denom);
+    msc_rep_int(b, out, "k", (long long)o->k);
+    msc_rep_bool(b, out, "skipped", o->skipped);
+    /* one study or exclusion per line */
+    msc_rep_flag(msc_rep_generator(b, out, "studies", studies ? o->k : 0, f->study, c),
+                 MSC_REP_NL_ITEMS);
+    msc_rep_flag(msc_rep_generator(b, out, "excluded", o->n_excluded, f->excluded, c),
+                 MSC_REP_NL_ITEMS);
+    if (o->skipped) {
+        msc_rep_null(b, out, "common");
+        msc_rep_null(b, out, "random");
+        msc_rep_null(b, out, "heterogeneity");
+    } else {
+        fit_members(b, out, &o->fit);
+        msc_rep_bool(b, out, "weights", o->fit.has_weights);
+        msc_rep_number(b, out, "events_total", o->events_total, "%.0f");
+        msc_rep_number(b, out, "n_total", o->n_total, "%.0f");
+        msc_rep_node *ex = msc_rep_object(b, out, "exact");
+        msc_rep_proportion(b, ex, "estimate", o->exact_est);
+        msc_rep_proportion(b, ex, "ci_lower", o->exact_lo);
+        msc_rep_proportion(b, ex, "ci_upper", o->exact_hi);
+        msc_rep_text(b, ex, "method", "Clopper-Pearson");
+        msc_rep_int(b, out, "tau2_iterations", o->fit.iterations);
+        msc_rep_bool(b, out, "converged", o->fit.converged);
+    }
+    if (c->a->data->group_col && !o->skipped) {
+        /* a file may have as many levels as studies: one per line, streamed */
+        msc_rep_flag(msc_rep_generator(b, out, "subgroups", o->n_groups, f->subgroup, c),
+                     MSC_REP_NL_ITEMS);
+        msc_rep_node *t = msc_rep_object(b, out, "subgroup_test");
+        msc_rep_number(b, t, "Q", o->Q_between, "%.4g");
+        msc_rep_number(b, t, "df", o->Q_between_df, "%g");
+        msc_rep_pvalue(b, t, "p", o->Q_between_p);
+        msc_rep_text(b, t, "estimates", o->fit.has_random ? "random" : "common");
+        msc_rep_int(b, out, "subgroup_missing", (long long)o->n_group_missing);
+    }
+    if (c->sf)
+        safety(b, out, c->a, c->sf);
+    msc_rep_data_warnings(b, out, &o->warnings);
+    return out;
+}

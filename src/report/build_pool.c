@@ -1,0 +1,368 @@
+/*
+ * The pool report: per outcome the studies, the pooled rows, the
+ * prediction interval, the exact pooled proportion, heterogeneity,
+ * subgroups and the test between them, exclusions and warnings, after the
+ * settings used. The table is laid out like metafor's and meta's
+ * print-outs; the CSV is one table with a `type` column (study, excluded,
+ * common, random, exact, the subgroups' pooled rows, subgroup_test).
+ */
+#include <math.h>
+
+#include "msc_rep.h"
+#include "msc_stats.h"
+
+#define LABEL_W 28
+
+static const char *const COLUMNS =
+    "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"
+    "yi,vi,se,statistic,p,df,pi_lower,pi_upper,weight_common,weight_random,"
+    "tau2,I2,Q,Q_df,Q_p";
+
+/* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
+#define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
+
+typedef struct {
+    const msc_analysis *a;
+    const msc_report_options *opt;
+} doc_ctx;
+
+/* ------------------------------------------------------------- CSV rows */
+
+/* Marks a fit's pooled blocks (in the outcome or a subgroup) as CSV rows,
+ * with the fit's heterogeneity beside each. */
+static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
+{
+    if (f->k == 0)
+        return;
+    const char *type[2] = {f->common.exact ? "common_exact" : "common",
+                           f->random.exact ? "random_exact" : "random"};
+    const char *key[2] = {"common", "random"};
+    for (int r = 0; r < 1 + f->has_random; r++) {
+        msc_rep_node *o = msc_rep_flag(msc_rep_get(holder, key[r], MSC_REP_ALL), MSC_REP_ROW);
+        msc_rep_only(msc_rep_text(b, o, "type", type[r]), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2", f->het.tau2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_percent(b, o, "I2", f->het.I2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "Q", f->het.Q, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "Q_df", f->het.df, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_pvalue(b, o, "Q_p", f->het.Q_p), MSC_REP_CSV);
+    }
+}
+
+static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
+{
+    const msc_rep_octx *c = ctx;
+    msc_rep_node *s = msc_rep_flag(msc_rep_data_study(b, c, i), MSC_REP_ROW);
+    msc_rep_only(msc_rep_text(b, s, "type", "study"), MSC_REP_CSV);
+    /* the CSV's estimate column holds each row's proportion */
+    msc_rep_only(msc_rep_proportion(b, s, "estimate", c->o->xi[i] / c->o->ni[i]), MSC_REP_CSV);
+    return s;
+}
+
+static msc_rep_node *excluded(msc_rep *b, const void *ctx, size_t i)
+{
+    msc_rep_node *e = msc_rep_flag(msc_rep_data_excluded(b, ctx, i), MSC_REP_ROW);
+    msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV);
+    return e;
+}
+
+static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
+{
+    const msc_rep_octx *c = ctx;
+    const msc_group_result *gr = &c->o->group[g];
+    msc_rep_node *s = msc_rep_data_subgroup(b, c, g);
+    msc_rep_flag(msc_rep_get(s, "group", MSC_REP_ALL), MSC_REP_INHERIT);
+    fit_rows(b, s, &gr->fit);
+    /* the table's row: the block the tests use; p(Q) only from 2 studies */
+    msc_rep_ref(b, s, "main",
+                msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
+    msc_rep_only(msc_rep_pvalue(b, s, "p_Q", gr->k > 1 ? gr->fit.het.Q_p : NAN), MSC_REP_TABLE);
+    msc_rep_each(b, s, "warnings", "  ! {group:.40}: {.}");
+    return s;
+}
+
+static void outcome_rows(msc_rep *b, msc_rep_node *out, const msc_outcome_result *o)
+{
+    msc_rep_flag(msc_rep_get(out, "outcome", MSC_REP_ALL), MSC_REP_INHERIT);
+    if (o->skipped)
+        return;
+    fit_rows(b, out, &o->fit);
+    msc_rep_node *ex = msc_rep_flag(msc_rep_get(out, "exact", MSC_REP_ALL), MSC_REP_ROW);
+    msc_rep_only(msc_rep_text(b, ex, "type", "exact"), MSC_REP_CSV);
+    msc_rep_only(msc_rep_count(b, ex, "events", o->events_total), MSC_REP_CSV);
+    msc_rep_only(msc_rep_count(b, ex, "n", o->n_total), MSC_REP_CSV);
+    msc_rep_only(msc_rep_proportion(b, ex, "proportion", o->exact_est), MSC_REP_CSV);
+    if (o->n_groups) {
+        msc_rep_node *t = msc_rep_flag(msc_rep_get(out, "subgroup_test", MSC_REP_ALL), MSC_REP_ROW);
+        msc_rep_only(msc_rep_text(b, t, "type", "subgroup_test"), MSC_REP_CSV);
+        msc_rep_column(msc_rep_get(t, "df", MSC_REP_ALL), "Q_df");
+        msc_rep_column(msc_rep_get(t, "p", MSC_REP_ALL), "Q_p");
+    }
+}
+
+/* ---------------------------------------------------------------- table */
+
+/* Digits of the largest count, at least 6: the width of a count column. */
+static int count_width(const msc_outcome_result *o, const double *v)
+{
+    double mx = 0;
+    for (size_t i = 0; i < o->k; i++)
+        if (v[i] > mx)
+            mx = v[i];
+    int w = mx > 0 ? (int)floor(log10(mx)) + 1 : 1;
+    return w < 6 ? 6 : w;
+}
+
+static const char *ci_head(msc_rep *b, const msc_analysis *a)
+{
+    return msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * a->settings.level));
+}
+
+static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_outcome_result *o = c->o;
+    int w = o->fit.has_weights;
+    const msc_rep_col cols[] = {
+        {"", "Study", "{study:.28}", LABEL_W, 0},
+        {" ", "Events", "{events}", count_width(o, o->xi), MSC_REP_RIGHT},
+        {" ", "N", "{n}", count_width(o, o->ni), MSC_REP_RIGHT},
+        {"  ", "Prop.", "{proportion}", 8, 0},
+        {" ", o->ci_lo ? ci_head(b, c->a) : "", o->ci_lo ? INTERVAL("ci_lower", "ci_upper") : "",
+         18, 0},
+        {" ", "W(common)", w ? "{weight_common}%" : "--", 9, MSC_REP_RIGHT},
+        {" ", "W(random)", w ? "{weight_random}%" : "--", 9, MSC_REP_RIGHT},
+        {"  ", NULL, "{group:.16}", 16, MSC_REP_OPTIONAL},
+    };
+    if (o->fit.has_random) {
+        msc_rep_grid(b, out, "studies", cols, 8, 1);
+    } else { /* no W(random) */
+        msc_rep_col fe[7];
+        for (int j = 0, k = 0; j < 8; j++)
+            if (j != 6)
+                fe[k++] = cols[j];
+        msc_rep_grid(b, out, "studies", fe, 7, 1);
+    }
+    if (!w)
+        msc_rep_line(b, out, "(-- the GLMM has no inverse-variance study weights)");
+    msc_rep_line(b, out, "");
+}
+
+/* The pooled rows, the prediction interval and the exact proportion. */
+static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_analysis *a = c->a;
+    const msc_fit *f = &c->o->fit;
+    msc_rep_node *common = msc_rep_get(out, "common", MSC_REP_ALL);
+    msc_rep_only(msc_rep_text(b, common, "label",
+                              f->common.exact                         ? "Common effect (exact)"
+                              : a->settings.method == MSC_METHOD_GLMM ? "Common effect (GLMM)"
+                                                                      : "Common effect"),
+                 MSC_REP_TABLE);
+    if (f->has_random) {
+        msc_rep_node *random = msc_rep_get(out, "random", MSC_REP_ALL);
+        msc_rep_only(msc_rep_text(b, random, "label",
+                                  f->random.exact ? "Random effects: exact*"
+                                                  : msc_rep_printf(b, "Random effects (%s)",
+                                                                   msc_method_name(f->method))),
+                     MSC_REP_TABLE);
+    }
+    const msc_rep_col cols[] = {
+        {"", "", "{label:.28}", LABEL_W, 0},
+        {"  ", "Prop.", "{estimate}", 8, 0},
+        {" ", ci_head(b, a), INTERVAL("ci_lower", "ci_upper"), 18, 0},
+        {" ",
+         a->settings.method == MSC_METHOD_GLMM ? "logit" : msc_measure_name(a->settings.measure),
+         "{yi}", 9, MSC_REP_RIGHT},
+        {" ", "SE", "{se}", 8, MSC_REP_RIGHT},
+        {" ", isfinite(msc_fit_main_block(f)->df) ? "t" : "z", "{statistic}", 8, MSC_REP_RIGHT},
+        {" ", "p", "{p}", 8, MSC_REP_RIGHT},
+        {"", NULL, "{?  (t, {df} df)}", 0, 0},
+    };
+    msc_rep_grid(b, out, "common,random", cols, 8, 1);
+    if (f->has_random) {
+        static const msc_rep_col pi[] = {
+            {"", NULL, "Prediction interval", LABEL_W, 0},
+            {"  ", NULL, "", 8, 0},
+            {" ", NULL, INTERVAL("pi_lower", "pi_upper"), 18, 0},
+            {" ", NULL, "{?(t, {pi_df} df)|(z)}", 0, 0},
+        };
+        static const msc_rep_col none[] = {
+            {"", NULL, "Prediction interval", LABEL_W, 0},
+            {"  ", NULL, "not available (see warnings)", 0, 0},
+        };
+        if (isfinite(f->random.pi_lo))
+            msc_rep_grid(b, out, "random", pi, 4, 0);
+        else
+            msc_rep_grid(b, out, "random", none, 2, 0);
+        if (f->random.exact)
+            msc_rep_line(b, out,
+                         "* the GLMM could not be fitted here (see warnings): the exact "
+                         "pooled proportion, Clopper-Pearson interval");
+    }
+    static const msc_rep_col exact[] = {
+        {"", NULL, "Exact, if homogeneous", LABEL_W, 0},
+        {"  ", NULL, "{estimate}", 8, 0},
+        {" ", NULL, INTERVAL("ci_lower", "ci_upper"), 18, 0},
+        {" ", NULL, "{events_total} events / {n_total} patients (Clopper-Pearson)", 0, 0},
+    };
+    msc_rep_grid(b, out, "exact", exact, 4, 0);
+}
+
+static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_result *o)
+{
+    const msc_fit *f = &o->fit;
+    msc_rep_node *h = msc_rep_get(out, "heterogeneity", MSC_REP_ALL);
+    msc_rep_nested(b, out, "heterogeneity");
+    msc_rep_line(b, h, "Heterogeneity");
+    if (o->k < 2) {
+        msc_rep_line(b, h, "  not estimable from a single study");
+        return;
+    }
+    if (!msc_fit_het_estimable(f)) {
+        msc_rep_line(b, h, "  not estimable (see warnings)");
+        return;
+    }
+    if (f->has_random)
+        msc_rep_line(b, h,
+                     "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
+                     "{tau2_ci_upper|NA}]}   tau = {tau}");
+    msc_rep_line(b, h,
+                 "  I^2 = {I2}%{?  [{I2_ci_lower}%, {I2_ci_upper|NA}%]}   H^2 = {H2}"
+                 "{?  [{H2_ci_lower}, {H2_ci_upper|NA}]}");
+    if (f->method == MSC_METHOD_GLMM)
+        msc_rep_line(b, h,
+                     "  Wald Q = {Q}, df = {df}, {p:prose};  likelihood-ratio Q = {Q_lrt}, "
+                     "{Q_lrt_p:prose}");
+    else
+        msc_rep_line(b, h, "  Q = {Q}, df = {df}, {p:prose}");
+}
+
+static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_rep_col cols[] = {
+        {"  ", "Group", "{group:.26}", LABEL_W - 2, 0},
+        {" ", "k", "{k}", 5, MSC_REP_RIGHT},
+        {"  ", "Prop.", "{main.estimate}", 8, 0},
+        {" ", ci_head(b, c->a), INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
+        {" ", "tau^2", "{heterogeneity.tau2}", 8, MSC_REP_RIGHT},
+        {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
+        {" ", "Q", "{heterogeneity.Q}", 8, MSC_REP_RIGHT},
+        {" ", "p(Q)", "{p_Q}", 8, MSC_REP_RIGHT},
+    };
+    msc_rep_line(b, out, "");
+    msc_rep_line(b, out, "Subgroups by \"{subgroup:.40}\"");
+    msc_rep_grid(b, out, "subgroups", cols, 8, 1);
+    msc_rep_line(b, out,
+                 c->o->fit.has_random
+                     ? "Test for subgroup differences (random-effects estimates): "
+                       "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}"
+                     : "Test for subgroup differences (common-effect estimates): "
+                       "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}");
+    msc_rep_nested(b, out, "subgroups"); /* each one's warnings */
+}
+
+static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_outcome_result *o = c->o;
+    msc_rep_only(msc_rep_text(b, out, "k_noun", o->k == 1 ? "study" : "studies"), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_int(b, out, "n_excluded", (long long)o->n_excluded), MSC_REP_TABLE);
+    if (o->skipped) {
+        msc_rep_line(b, out, "\n== {outcome:.60} (no usable study) ==");
+    } else {
+        msc_rep_line(b, out,
+                     "\n== {outcome:.60} (k = {k} {k_noun}; denominator \"{denominator:.60}\") ==");
+        msc_rep_line(b, out, "");
+        if (!c->opt->summary_only)
+            study_grid(b, out, c);
+        pooled(b, out, c);
+        msc_rep_line(b, out, "");
+        heterogeneity(b, out, o);
+        if (o->n_groups > 0)
+            subgroups(b, out, c);
+    }
+    if (o->n_excluded) {
+        msc_rep_line(b, out, "");
+        msc_rep_line(b, out, "Excluded ({n_excluded}):");
+        msc_rep_each(b, out, "excluded", "  {study:.40} (line {row}): {reason}");
+    }
+    if (o->warnings.n) {
+        msc_rep_line(b, out, "");
+        msc_rep_line(b, out, "Warnings:");
+        msc_rep_each(b, out, "warnings", "  ! {.}");
+    }
+}
+
+static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
+{
+    static const msc_rep_fills fills = {study, excluded, subgroup};
+    const doc_ctx *d = ctx;
+    msc_rep_octx *c = msc_rep_alloc(b, sizeof *c);
+    if (!c)
+        return msc_rep_null(b, NULL, NULL);
+    *c = (msc_rep_octx){d->a, d->opt, &d->a->outcome[j], NULL};
+    msc_rep_node *out = msc_rep_data_outcome(b, c, &fills);
+    outcome_rows(b, out, c->o);
+    outcome_view(b, out, c);
+    return out;
+}
+
+/* The settings lines under the title. */
+static void settings_view(msc_rep *b, msc_rep_node *st, const msc_settings *s)
+{
+    double cc;
+    msc_cc_mode mode;
+    msc_settings_effective_cc(s, &cc, &mode);
+    msc_rep_only(msc_rep_text(b, st, "scale", msc_measure_scale_name(s->measure)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "test_long",
+                              s->test == MSC_TEST_KNHA ? "Hartung-Knapp-Sidik-Jonkman t" : "z"),
+                 MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "ci_long", msc_study_ci_long_name(s->study_ci)),
+                 MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "pi_long",
+                              s->pi == MSC_PI_HTS ? "Higgins-Thompson-Spiegelhalter (t, k-2 df)"
+                              : s->pi == MSC_PI_T ? "t with k-1 df"
+                                                  : "z (metafor's default)"),
+                 MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "cc_where",
+                              mode == MSC_CC_ONLY0 ? "of studies with 0 or n events"
+                              : mode == MSC_CC_ALL ? "of every study"
+                                                   : "of every study, as some have 0 or n events"),
+                 MSC_REP_TABLE);
+    if (s->method == MSC_METHOD_GLMM)
+        msc_rep_line(b, st,
+                     "Model:    binomial-normal GLMM (ML, {nagq}-point adaptive Gauss-Hermite), "
+                     "logit scale; Wald z test; {level_pct}% level");
+    else if (s->method == MSC_METHOD_FE)
+        msc_rep_line(b, st,
+                     "Model:    common effect; {scale} scale ({measure}); {test_long} test; "
+                     "{level_pct}% level");
+    else
+        msc_rep_line(b, st,
+                     "Model:    random effects, tau^2 by {method_long}; {scale} scale ({measure}); "
+                     "{test_long} test; {level_pct}% level");
+    msc_rep_line(b, st,
+                 s->method == MSC_METHOD_FE
+                     ? "Studies:  {ci_long} intervals"
+                     : "Studies:  {ci_long} intervals; prediction interval {pi_long}");
+    msc_rep_line(b, st,
+                 mode == MSC_CC_NONE
+                     ? "Correction: none"
+                     : "Correction: {cc} added to events and non-events {cc_where}");
+}
+
+msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                              msc_rep_doc *doc)
+{
+    doc_ctx *d = msc_rep_alloc(b, sizeof *d);
+    if (!d)
+        return b->err;
+    *d = (doc_ctx){a, o};
+    msc_rep_node *root = msc_rep_data_head(b, a, o, "pool");
+    msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_line(b, root, "mscmeta {version}: meta-analysis of proportions, {input:.80}");
+    settings_view(b, msc_rep_get(root, "settings", MSC_REP_ALL), &a->settings);
+    msc_rep_nested(b, root, "settings");
+    msc_rep_each(b, root, "warnings", "! {.}");
+    msc_rep_nested(b, root, "outcomes");
+    *doc = (msc_rep_doc){root, COLUMNS, "%.4f", 1.0};
+    return b->err;
+}

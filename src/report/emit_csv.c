@@ -1,0 +1,169 @@
+/*
+ * The CSV emitter: the document's header line, then one line per object
+ * marked MSC_REP_ROW, in document order. A row's cells are its own values
+ * and the MSC_REP_INHERIT values of the objects around it (the outcome's
+ * name, a subgroup's), each under the column its name (node->csv, else its
+ * key) gives; columns without a value stay empty. Text is quoted per RFC
+ * 4180, and text a spreadsheet would run as a formula (=, +, -, @ first)
+ * gets an apostrophe in front; numbers carry 17 significant digits.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msc_rep.h"
+
+void msc_rep_csv_text(msc_rep_out *o, const char *s)
+{
+    msc_rep_putc(o, '"');
+    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+        msc_rep_putc(o, '\''); /* CSV injection guard */
+    for (const char *run = s;; s++) {
+        if (*s == '"' || !*s) {
+            msc_rep_put(o, run, (size_t)(s - run + (*s == '"'))); /* the quote, doubled */
+            if (!*s)
+                break;
+            run = s;
+        }
+    }
+    msc_rep_putc(o, '"');
+}
+
+void msc_rep_csv_number(msc_rep_out *o, double v)
+{
+    char buf[32];
+    if (isfinite(v))
+        msc_rep_put(o, buf, (size_t)snprintf(buf, sizeof buf, "%.17g", v));
+}
+
+#define CACHE 64 /* the column of a key, by the key's address (keys are mostly literals) */
+
+typedef struct {
+    msc_rep *b;
+    msc_rep_out *out;
+    const char **col; /* column names */
+    size_t ncol;
+    const msc_rep_node **cell;
+    struct {
+        const char *key;
+        long col;
+    } cache[CACHE];
+} cw;
+
+static long column(cw *w, const char *name)
+{
+    size_t h = ((uintptr_t)name >> 4) % CACHE;
+    long c = w->cache[h].col;
+    if (w->cache[h].key == name && c >= 0 && strcmp(w->col[c], name) == 0)
+        return c; /* checked: an arena string may reuse an address */
+    long j = -1;
+    for (size_t i = 0; i < w->ncol && j < 0; i++)
+        if (strcmp(w->col[i], name) == 0)
+            j = (long)i;
+    w->cache[h].key = name;
+    w->cache[h].col = j;
+    return j;
+}
+
+/* Places the values of object o (all of them, or only the inherited ones)
+ * in the row's empty cells. */
+static void place(cw *w, const msc_rep_node *o, unsigned need)
+{
+    for (const msc_rep_node *m = o->v.c.first; m; m = m->next) {
+        if (!(m->show & MSC_REP_CSV) || (m->flags & need) != need || m->type >= MSC_REP_OBJECT)
+            continue;
+        long j = column(w, m->csv ? m->csv : m->key);
+        if (j >= 0 && !w->cell[j])
+            w->cell[j] = m;
+    }
+}
+
+static void cell(cw *w, const msc_rep_node *n)
+{
+    switch (n->type) {
+    case MSC_REP_TEXT:
+        if (n->flags & MSC_REP_BARE)
+            msc_rep_puts(w->out, n->v.text);
+        else
+            msc_rep_csv_text(w->out, n->v.text);
+        break;
+    case MSC_REP_BOOL:
+        msc_rep_puts(w->out, n->v.b ? "true" : "false");
+        break;
+    case MSC_REP_INT: {
+        char buf[32];
+        msc_rep_put(w->out, buf, (size_t)snprintf(buf, sizeof buf, "%lld", n->v.i));
+        break;
+    }
+    case MSC_REP_NULL:
+        break;
+    default:
+        msc_rep_csv_number(w->out, n->v.num);
+    }
+}
+
+static void row(cw *w, const msc_rep_node *o)
+{
+    memset(w->cell, 0, w->ncol * sizeof *w->cell);
+    place(w, o, 0);
+    for (const msc_rep_node *p = o->parent; p; p = p->parent)
+        if (p->type == MSC_REP_OBJECT)
+            place(w, p, MSC_REP_INHERIT);
+    for (size_t j = 0; j < w->ncol; j++) {
+        if (j)
+            msc_rep_putc(w->out, ',');
+        if (w->cell[j])
+            cell(w, w->cell[j]);
+    }
+    msc_rep_putc(w->out, '\n');
+}
+
+static void walk(cw *w, msc_rep_node *n)
+{
+    if (!(n->show & MSC_REP_CSV) || w->out->err)
+        return;
+    if (n->type == MSC_REP_OBJECT) {
+        if (n->flags & MSC_REP_ROW)
+            row(w, n);
+        for (msc_rep_node *m = n->v.c.first; m; m = m->next)
+            if (m->type == MSC_REP_OBJECT || m->type == MSC_REP_ARRAY)
+                walk(w, m);
+    } else if (n->type == MSC_REP_ARRAY) {
+        msc_rep_iter it;
+        msc_rep_node *e;
+        msc_rep_iter_begin(&it, w->b, n);
+        while ((e = msc_rep_iter_next(&it)) && !w->out->err)
+            walk(w, e);
+    }
+}
+
+msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
+{
+    cw w;
+    memset(&w, 0, sizeof w);
+    w.b = b;
+    w.out = out;
+    const char *h = d->csv_columns ? d->csv_columns : "";
+    size_t n = 1;
+    for (const char *p = h; *p; p++)
+        n += *p == ',';
+    /* the names, split in the arena */
+    char *names = msc_rep_alloc(b, strlen(h) + 1);
+    w.col = msc_rep_alloc(b, n * sizeof *w.col);
+    w.cell = msc_rep_alloc(b, n * sizeof *w.cell);
+    if (!names || !w.col || !w.cell)
+        return b->err;
+    strcpy(names, h);
+    for (char *p = names, *q;; p = q + 1) {
+        w.col[w.ncol++] = p;
+        if (!(q = strchr(p, ',')))
+            break;
+        *q = '\0';
+    }
+    msc_rep_puts(out, h);
+    msc_rep_putc(out, '\n');
+    walk(&w, d->root);
+    return b->err ? b->err : out->err;
+}

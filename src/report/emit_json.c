@@ -1,0 +1,235 @@
+/*
+ * The JSON emitter: writes a report model as one compact JSON document,
+ * streaming generated arrays one element at a time, so that memory stays
+ * O(1) beyond the analysis however many studies there are.
+ *
+ * The bytes are those jansson 2.14 wrote for the same values (the format
+ * of mscmeta's JSON before this emitter): reals with 17 significant
+ * digits, ".0" when they look like integers, exponents without '+' or
+ * leading zeros; strings with \" \\ \b \f \n \r \t and \u00XX escaped and
+ * everything else, '/' and non-ASCII included, as it is. The elements of
+ * arrays marked MSC_REP_NL_ITEMS start on a new line, and the document
+ * ends with a newline.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msc_rep.h"
+
+char msc_rep_locale_point(void)
+{
+    char buf[8];
+    snprintf(buf, sizeof buf, "%#.0f", 1.0); /* "1." in the current locale */
+    return buf[1];
+}
+
+size_t msc_rep_json_real(char *buf, double v, char point)
+{
+    int n = snprintf(buf, 32, "%.17g", v);
+    if (n < 0 || n >= 32)
+        return 0; /* not reached: %.17g of a finite double needs at most 24 */
+    size_t len = (size_t)n;
+    if (point != '.') {
+        char *p = strchr(buf, point);
+        if (p)
+            *p = '.';
+    }
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        memcpy(buf + len, ".0", 3); /* still a real when read back */
+        return len + 2;
+    }
+    char *e = strchr(buf, 'e');
+    if (e) { /* "1e+05" -> "1e5", "1e-05" -> "1e-5" */
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - buf) + 1);
+            len -= (size_t)(end - start);
+        }
+    }
+    return len;
+}
+
+static int valid_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = msc_utf8_seq((const unsigned char *)s + i, n - i);
+        if (!l)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+static void escaped(msc_rep_out *o, const char *s, size_t n)
+{
+    const char *run = s;
+    msc_rep_putc(o, '"');
+    for (const char *p = s; p < s + n; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        char esc[8];
+        const char *t = esc;
+        size_t tl = 2;
+        switch (c) {
+        case '"':
+            t = "\\\"";
+            break;
+        case '\\':
+            t = "\\\\";
+            break;
+        case '\b':
+            t = "\\b";
+            break;
+        case '\f':
+            t = "\\f";
+            break;
+        case '\n':
+            t = "\\n";
+            break;
+        case '\r':
+            t = "\\r";
+            break;
+        case '\t':
+            t = "\\t";
+            break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04X", c);
+            tl = 6;
+        }
+        msc_rep_put(o, run, (size_t)(p - run));
+        msc_rep_put(o, t, tl);
+        run = p + 1;
+    }
+    msc_rep_put(o, run, (size_t)(s + n - run));
+    msc_rep_putc(o, '"');
+}
+
+void msc_rep_json_string(msc_rep_out *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (valid_utf8(s, n)) {
+        escaped(o, s, n);
+        return;
+    }
+    int fixed; /* a file name from the command line may be any bytes */
+    char *c = msc_utf8_clean(s, n, &fixed);
+    if (c)
+        escaped(o, c, strlen(c));
+    else
+        msc_rep_puts(o, "null"); /* as jansson's writer did without memory */
+    free(c);
+}
+
+typedef struct {
+    msc_rep *b;
+    msc_rep_out *out;
+    char point;
+} jw;
+
+static void node(jw *w, msc_rep_node *n);
+
+static void real(jw *w, double v)
+{
+    char buf[40];
+    if (!isfinite(v)) {
+        msc_rep_put(w->out, "null", 4);
+        return;
+    }
+    msc_rep_put(w->out, buf, msc_rep_json_real(buf, v, w->point));
+}
+
+static void integer(jw *w, long long v)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld", v);
+    msc_rep_put(w->out, buf, (size_t)n);
+}
+
+static void object(jw *w, msc_rep_node *o)
+{
+    int first = 1;
+    msc_rep_putc(w->out, '{');
+    for (msc_rep_node *m = o->v.c.first; m && !w->out->err; m = m->next) {
+        if (!(m->show & MSC_REP_JSON))
+            continue;
+        if (!first)
+            msc_rep_putc(w->out, ',');
+        first = 0;
+        msc_rep_json_string(w->out, m->key);
+        msc_rep_putc(w->out, ':');
+        node(w, m);
+    }
+    msc_rep_putc(w->out, '}');
+}
+
+static void array(jw *w, msc_rep_node *a)
+{
+    msc_rep_iter it;
+    msc_rep_node *e;
+    int first = 1;
+    msc_rep_putc(w->out, '[');
+    msc_rep_iter_begin(&it, w->b, a);
+    while ((e = msc_rep_iter_next(&it)) && !w->out->err) {
+        if (!(e->show & MSC_REP_JSON))
+            continue;
+        if (!first)
+            msc_rep_putc(w->out, ',');
+        if (a->flags & MSC_REP_NL_ITEMS)
+            msc_rep_putc(w->out, '\n');
+        first = 0;
+        node(w, e);
+    }
+    if (a->flags & MSC_REP_NL_CLOSE)
+        msc_rep_putc(w->out, '\n');
+    msc_rep_putc(w->out, ']');
+}
+
+static void node(jw *w, msc_rep_node *n)
+{
+    switch (n->type) {
+    case MSC_REP_BOOL:
+        msc_rep_puts(w->out, n->v.b ? "true" : "false");
+        break;
+    case MSC_REP_TEXT:
+        msc_rep_json_string(w->out, n->v.text);
+        break;
+    case MSC_REP_INT:
+        integer(w, n->v.i);
+        break;
+    case MSC_REP_COUNT: /* an integer, as counts were written */
+        if (isfinite(n->v.num))
+            integer(w, (long long)n->v.num);
+        else
+            msc_rep_put(w->out, "null", 4);
+        break;
+    case MSC_REP_NUMBER:
+    case MSC_REP_PROPORTION:
+    case MSC_REP_PERCENT:
+    case MSC_REP_PVALUE:
+        real(w, n->v.num);
+        break;
+    case MSC_REP_OBJECT:
+        object(w, n);
+        break;
+    case MSC_REP_ARRAY:
+        array(w, n);
+        break;
+    default: /* NULL; a reference is the table's and never shown here */
+        msc_rep_put(w->out, "null", 4);
+    }
+}
+
+msc_status msc_rep_emit_json(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
+{
+    jw w = {b, out, msc_rep_locale_point()};
+    node(&w, d->root);
+    msc_rep_putc(out, '\n');
+    return b->err ? b->err : out->err;
+}

@@ -1,0 +1,169 @@
+/*
+ * The report entry points (mscmeta/report.h): a builder per report, an
+ * emitter per format, and the output: a write callback, a FILE* or a
+ * string in memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msc_rep.h"
+
+#define OUT_BUF 65536
+
+/* The emitter of each format. */
+static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out *) = {
+    [MSC_FORMAT_TABLE] = msc_rep_emit_table,
+    [MSC_FORMAT_JSON] = msc_rep_emit_json,
+    [MSC_FORMAT_CSV] = msc_rep_emit_csv,
+};
+
+/* Builds a report of a with `build` and writes it in format f to fn. */
+static msc_status emit(msc_rep_build_fn build, const msc_analysis *a, const msc_report_options *o,
+                       msc_format f, msc_write_fn fn, void *ctx)
+{
+    static const msc_report_options none = {0, NULL, NULL};
+    if (!a || !fn || (unsigned)f >= sizeof emitter / sizeof *emitter)
+        return MSC_ERR_USAGE;
+    if (!o)
+        o = &none;
+    msc_rep b;
+    msc_rep_doc doc;
+    msc_rep_out out = {fn, ctx, malloc(OUT_BUF), 0, OUT_BUF, MSC_OK};
+    msc_status st = msc_rep_init(&b);
+    if (st == MSC_OK && !out.buf)
+        st = MSC_ERR_NOMEM;
+    if (st == MSC_OK)
+        st = build(&b, a, o, &doc);
+    if (st == MSC_OK)
+        st = emitter[f](&b, &doc, &out);
+    if (st == MSC_OK)
+        st = msc_rep_flush(&out);
+    free(out.buf);
+    msc_rep_release(&b);
+    return st;
+}
+
+msc_status msc_report_write(const msc_analysis *a, const msc_report_options *o, msc_format f,
+                            msc_write_fn fn, void *ctx)
+{
+    return emit(o && o->safety ? msc_rep_build_safety : msc_rep_build_pool, a, o, f, fn, ctx);
+}
+
+/* ------------------------------------------------------------- FILE* */
+
+static msc_status to_file(void *ctx, const char *buf, size_t len)
+{
+    return fwrite(buf, 1, len, ctx) == len ? MSC_OK : MSC_ERR_IO;
+}
+
+static msc_status to_fp(FILE *fp, msc_rep_build_fn build, const msc_analysis *a,
+                        const msc_report_options *o, msc_format f)
+{
+    if (!fp)
+        return MSC_ERR_USAGE;
+    msc_status st = emit(build, a, o, f, to_file, fp);
+    return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
+}
+
+msc_status msc_report_table(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, msc_rep_build_pool, a, o, MSC_FORMAT_TABLE);
+}
+
+msc_status msc_report_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, msc_rep_build_pool, a, o, MSC_FORMAT_CSV);
+}
+
+/* JSON has one document for both: the pool's, with the safety results
+ * when there are some. */
+msc_status msc_report_json(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, o && o->safety ? msc_rep_build_safety : msc_rep_build_pool, a, o,
+                 MSC_FORMAT_JSON);
+}
+
+msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, msc_rep_build_safety, a, o, MSC_FORMAT_TABLE);
+}
+
+msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
+{
+    return to_fp(fp, msc_rep_build_safety, a, o, MSC_FORMAT_CSV);
+}
+
+/* ------------------------------------------------------------ memory */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} mem;
+
+static msc_status to_mem(void *ctx, const char *buf, size_t len)
+{
+    mem *m = ctx;
+    if (m->len + len + 1 > m->cap) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (cap < m->len + len + 1)
+            cap *= 2;
+        char *s = realloc(m->s, cap);
+        if (!s)
+            return MSC_ERR_NOMEM;
+        m->s = s;
+        m->cap = cap;
+    }
+    memcpy(m->s + m->len, buf, len);
+    m->len += len;
+    return MSC_OK;
+}
+
+/* A writer of another kind (the caller's own), run on a memory stream. */
+static msc_status via_stream(msc_report_fn fn, const msc_analysis *a, const msc_report_options *o,
+                             mem *m)
+{
+    FILE *fp = open_memstream(&m->s, &m->len);
+    if (!fp)
+        return MSC_ERR_NOMEM;
+    msc_status st = fn(fp, a, o);
+    if (fclose(fp) != 0 && st == MSC_OK)
+        st = MSC_ERR_NOMEM; /* a memory stream fails only for want of memory */
+    return st;
+}
+
+msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a, const msc_report_options *o,
+                             char **out, size_t *len)
+{
+    mem m = {NULL, 0, 0};
+    msc_status st;
+    if (!out)
+        return MSC_ERR_USAGE;
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (!fn)
+        return MSC_ERR_USAGE;
+    /* the library's writers go straight to memory, without a FILE */
+    if (fn == msc_report_table || fn == msc_report_csv)
+        st = emit(msc_rep_build_pool, a, o,
+                  fn == msc_report_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
+    else if (fn == msc_report_json)
+        st = msc_report_write(a, o, MSC_FORMAT_JSON, to_mem, &m);
+    else if (fn == msc_report_safety_table || fn == msc_report_safety_csv)
+        st = emit(msc_rep_build_safety, a, o,
+                  fn == msc_report_safety_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
+    else
+        st = via_stream(fn, a, o, &m);
+    if (st == MSC_OK && !m.s)
+        st = to_mem(&m, "", 0); /* an empty report: still a string */
+    if (st != MSC_OK) {
+        free(m.s);
+        return st;
+    }
+    m.s[m.len] = '\0';
+    *out = m.s;
+    if (len)
+        *len = m.len;
+    return MSC_OK;
+}
