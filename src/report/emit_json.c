@@ -6,8 +6,8 @@
  * The bytes are those jansson 2.14 wrote for the same values (the format
  * of mscmeta's JSON before this emitter): reals with 17 significant
  * digits, ".0" when they look like integers, exponents without '+' or
- * leading zeros; strings with \" \\ \b \f \n \r \t and \u00XX escaped and
- * everything else, '/' and non-ASCII included, as it is. The elements of
+ * leading zeros; strings encoded by jansson itself (text that needs no
+ * escaping, such as member names, is written as it is). The elements of
  * arrays marked MSC_REP_NL_ITEMS start on a new line, and the document
  * ends with a newline.
  */
@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "msc_rep.h"
 
@@ -66,62 +68,55 @@ static int valid_utf8(const char *s, size_t n)
     return 1;
 }
 
-static void escaped(msc_rep_out *o, const char *s, size_t n)
+/* Whether s needs no escaping: printable ASCII without '"' or '\' (keys,
+ * keywords, most numbers as text). */
+static int plain(const char *s, size_t n)
 {
-    const char *run = s;
-    msc_rep_putc(o, '"');
-    for (const char *p = s; p < s + n; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        char esc[8];
-        const char *t = esc;
-        size_t tl = 2;
-        switch (c) {
-        case '"':
-            t = "\\\"";
-            break;
-        case '\\':
-            t = "\\\\";
-            break;
-        case '\b':
-            t = "\\b";
-            break;
-        case '\f':
-            t = "\\f";
-            break;
-        case '\n':
-            t = "\\n";
-            break;
-        case '\r':
-            t = "\\r";
-            break;
-        case '\t':
-            t = "\\t";
-            break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04X", c);
-            tl = 6;
-        }
-        msc_rep_put(o, run, (size_t)(p - run));
-        msc_rep_put(o, t, tl);
-        run = p + 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return 0;
     }
-    msc_rep_put(o, run, (size_t)(s + n - run));
-    msc_rep_putc(o, '"');
+    return 1;
+}
+
+/* s (valid UTF-8) as a JSON string, encoded by jansson. */
+static void encoded(msc_rep_out *o, const char *s, size_t n)
+{
+    json_t *j = json_stringn_nocheck(s, n);
+    char stack[512], *buf = stack;
+    size_t need = j ? json_dumpb(j, stack, sizeof stack, JSON_ENCODE_ANY) : 0;
+    if (need > sizeof stack) {
+        buf = malloc(need);
+        if (buf)
+            need = json_dumpb(j, buf, need, JSON_ENCODE_ANY);
+    }
+    if (j && buf && need > 0)
+        msc_rep_put(o, buf, need);
+    else
+        msc_rep_puts(o, "null"); /* out of memory, as jansson's writer did */
+    if (buf != stack)
+        free(buf);
+    json_decref(j);
 }
 
 void msc_rep_json_string(msc_rep_out *o, const char *s)
 {
     size_t n = strlen(s);
+    if (plain(s, n)) {
+        msc_rep_putc(o, '"');
+        msc_rep_put(o, s, n);
+        msc_rep_putc(o, '"');
+        return;
+    }
     if (valid_utf8(s, n)) {
-        escaped(o, s, n);
+        encoded(o, s, n);
         return;
     }
     int fixed; /* a file name from the command line may be any bytes */
     char *c = msc_utf8_clean(s, n, &fixed);
     if (c)
-        escaped(o, c, strlen(c));
+        encoded(o, c, strlen(c));
     else
         msc_rep_puts(o, "null"); /* as jansson's writer did without memory */
     free(c);
