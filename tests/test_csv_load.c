@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Loads text with `events` (NULL: defaults); returns the status and leaves
  * the message in err. */
 static int try_load(const char *csv, size_t len, const char *events, msc_dataset **d, char *err)
@@ -122,8 +121,8 @@ static void test_cr_only(void **state)
 static void test_missing_values(void **state)
 {
     (void)state;
-    msc_dataset *d = load_text("study,n,events\nA,10,\nB,10,NA\nC,10,.\nD,NA,2\n,,\nE, 8 ,\" 3 \"\n",
-                               "events", NULL);
+    msc_dataset *d = load_text(
+        "study,n,events\nA,10,\nB,10,NA\nC,10,.\nD,NA,2\n,,\nE, 8 ,\" 3 \"\n", "events", NULL);
     assert_int_equal(d->k, 5);
     for (int i = 0; i < 3; i++)
         assert_true(isnan(d->outcome[0].events[i]));
@@ -137,8 +136,8 @@ static void test_missing_values(void **state)
 static void test_outcome_denominator(void **state)
 {
     (void)state;
-    msc_dataset *d = load_text("study,n,responders,n_responders,adverse_events\nA,10,3,8,1\n", NULL,
-                               NULL);
+    msc_dataset *d =
+        load_text("study,n,responders,n_responders,adverse_events\nA,10,3,8,1\n", NULL, NULL);
     assert_int_equal(d->n_outcomes, 2);
     assert_string_equal(d->outcome[0].denom, "n_responders");
     assert_close(d->outcome[0].n[0], 8, 0);
@@ -165,12 +164,15 @@ static void test_number_forms(void **state)
 static void test_invalid_utf8(void **state)
 {
     (void)state;
-    const char csv[] = "study,n,events\nA\xff\xfe" "b,10,2\nC\0D,5,1\n";
+    const char csv[] = "study,n,events\nA\xff\xfe"
+                       "b,10,2\nC\0D,5,1\n";
     msc_dataset *d = NULL;
     char err[MSC_ERRBUF];
     assert_int_equal(try_load(csv, sizeof csv - 1, "events", &d, err), MSC_OK);
-    assert_string_equal(d->label[0], "A\xEF\xBF\xBD\xEF\xBF\xBD" "b");
-    assert_string_equal(d->label[1], "C\xEF\xBF\xBD" "D");
+    assert_string_equal(d->label[0], "A\xEF\xBF\xBD\xEF\xBF\xBD"
+                                     "b");
+    assert_string_equal(d->label[1], "C\xEF\xBF\xBD"
+                                     "D");
     assert_int_equal(d->warnings.n, 1);
     msc_dataset_free(d);
 }
@@ -212,8 +214,9 @@ static void test_errors_structure(void **state)
     expect_error("study,n,events\nA,1,1\n", "responders",
                  "studies.csv:1: no column \"responders\" (named by --events); the header has: "
                  "study, n, events");
-    expect_error("study,n,n,events\nA,1,1,1\n", "events",
-                 "studies.csv:1: duplicate column name \"n\" (columns 2 and 3); rename one of them");
+    expect_error(
+        "study,n,n,events\nA,1,1,1\n", "events",
+        "studies.csv:1: duplicate column name \"n\" (columns 2 and 3); rename one of them");
     expect_error("study,n,events\nA,10,2,7\n", "events",
                  "studies.csv:2: this row has 4 fields but the header has 3 (an unquoted comma in "
                  "a label? quote the label)");
@@ -266,17 +269,65 @@ static void test_wide_header(void **state)
     free(csv);
 }
 
+/* Kept columns (msc_load_options.keep_cols): moderators, an order or a
+ * grouping column, as text per record, trimmed, NULL where missing; a
+ * column named twice is kept once; one not in the header is an error that
+ * says what named it. */
+static void test_kept_columns(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events,dose,route\n"
+                              "A,10,3, 2.5 ,IV\n"
+                              "B,20,4,NA,\n"
+                              "C,30,5,7,IT\n";
+    msc_load_options o;
+    msc_load_options_default(&o);
+    const char *keep[] = {"dose", "route", "dose"}, *why[] = {"--mod", "--mod", "--mod"};
+    o.keep_cols = keep;
+    o.keep_why = why;
+    o.n_keep_cols = 3;
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_dataset_load_buffer(csv, sizeof csv - 1, "m.csv", &o, &d, err, sizeof err),
+                     MSC_OK);
+    assert_int_equal(d->n_kept, 2);
+    const msc_kept_column *dose = msc_dataset_kept(d, "dose"),
+                          *route = msc_dataset_kept(d, "route");
+    assert_non_null(dose);
+    assert_non_null(route);
+    assert_string_equal(dose->value[0], "2.5");
+    assert_null(dose->value[1]);
+    assert_string_equal(dose->value[2], "7");
+    assert_string_equal(route->value[0], "IV");
+    assert_null(route->value[1]);
+    assert_null(msc_dataset_kept(d, "n"));
+    msc_dataset_free(d);
+    keep[1] = "year";
+    o.n_keep_cols = 2;
+    assert_int_equal(msc_dataset_load_buffer(csv, sizeof csv - 1, "m.csv", &o, &d, err, sizeof err),
+                     MSC_ERR_INPUT);
+    assert_string_equal(err, "m.csv:1: no column \"year\" (named by --mod); the header has: "
+                             "study, n, events, dose, route");
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_example_layout),     cmocka_unit_test(test_quoting_and_lines),
-        cmocka_unit_test(test_semicolons),         cmocka_unit_test(test_explicit_delimiter),
-        cmocka_unit_test(test_cr_only),            cmocka_unit_test(test_missing_values),
-        cmocka_unit_test(test_outcome_denominator), cmocka_unit_test(test_number_forms),
-        cmocka_unit_test(test_invalid_utf8),       cmocka_unit_test(test_errors_counts),
-        cmocka_unit_test(test_errors_structure),   cmocka_unit_test(test_error_value_escaped),
+        cmocka_unit_test(test_example_layout),
+        cmocka_unit_test(test_quoting_and_lines),
+        cmocka_unit_test(test_semicolons),
+        cmocka_unit_test(test_explicit_delimiter),
+        cmocka_unit_test(test_cr_only),
+        cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_outcome_denominator),
+        cmocka_unit_test(test_number_forms),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_errors_counts),
+        cmocka_unit_test(test_errors_structure),
+        cmocka_unit_test(test_error_value_escaped),
         cmocka_unit_test(test_wide_header),
+        cmocka_unit_test(test_kept_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

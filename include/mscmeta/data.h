@@ -26,6 +26,14 @@ typedef struct {
     double *n;      /* per record; NAN where missing */
 } msc_outcome_data;
 
+/* A column kept as text (moderators, an order or a grouping column): each
+ * record's cell, trimmed and made valid UTF-8, or NULL where it is missing
+ * (empty, NA or .). */
+typedef struct {
+    char *name;
+    char **value; /* per record */
+} msc_kept_column;
+
 typedef struct {
     char *source;    /* file name used in messages ("-" shown as "<stdin>") */
     size_t k;        /* data records */
@@ -35,6 +43,8 @@ typedef struct {
     char *group_col; /* the subgroup column's header, or NULL */
     size_t n_outcomes;
     msc_outcome_data *outcome;
+    size_t n_kept;
+    msc_kept_column *kept; /* the columns msc_load_options.keep_cols named, in that order */
     msc_warnings warnings; /* things the loader fixed up (e.g. invalid UTF-8) */
 } msc_dataset;
 
@@ -47,6 +57,13 @@ typedef struct {
     size_t n_default_events;
     const char *subgroup_col; /* NULL for none */
     char delimiter;           /* 0: ',' unless the header has ';' and no ',' */
+    /* Further columns to keep as text (msc_dataset.kept), each of which
+     * must be in the header; keep_why[j] says what column j is for in the
+     * message that names a missing one ("no column \"dose\" (named by
+     * --mod)"); keep_why may be NULL. A name given twice is kept once. */
+    const char *const *keep_cols;
+    const char *const *keep_why;
+    size_t n_keep_cols;
 } msc_load_options;
 
 /* The default outcomes of `pool`: responders, adverse_events, serious_adverse_events, events. */
@@ -73,5 +90,8 @@ MSC_API msc_status msc_dataset_from_counts(const char *const *labels, const doub
                                            const double *n, size_t k, const char *outcome,
                                            msc_dataset **out, char *err, size_t errlen);
 MSC_API void msc_dataset_free(msc_dataset *d);
+
+/* The kept column named `name` (msc_load_options.keep_cols), or NULL. */
+MSC_API const msc_kept_column *msc_dataset_kept(const msc_dataset *d, const char *name);
 
 #endif /* MSCMETA_DATA_H */

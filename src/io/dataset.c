@@ -46,6 +46,7 @@ typedef struct {
 
     size_t nslots;     /* 3 + 2 per outcome */
     long *col_of_slot; /* per slot: its column, or -1 */
+    long *col_of_kept; /* per kept column: its column */
     size_t cap;        /* allocated records */
     int utf8_warned;
 } builder;
@@ -409,6 +410,44 @@ static int map_slots(builder *B)
     return 0;
 }
 
+/* The kept columns (msc_load_options.keep_cols): each must be in the
+ * header; a name given twice is kept once. Returns 0 or -1. */
+static int map_kept(builder *B)
+{
+    const msc_load_options *opt = B->opt;
+    msc_dataset *d = B->d;
+    if (opt->n_keep_cols == 0)
+        return 0;
+    d->kept = calloc(opt->n_keep_cols, sizeof *d->kept);
+    B->col_of_kept = malloc(opt->n_keep_cols * sizeof *B->col_of_kept);
+    if (!d->kept || !B->col_of_kept) {
+        msc_io_fail_nomem(B->e);
+        return -1;
+    }
+    for (size_t j = 0; j < opt->n_keep_cols; j++) {
+        const char *name = opt->keep_cols[j];
+        if (msc_dataset_kept(d, name))
+            continue;
+        long c = find_col(B, name);
+        if (c < 0) {
+            char shown[96], list[512];
+            show_value(name, strlen(name), shown, sizeof shown);
+            header_list(B, list, sizeof list);
+            const char *why = opt->keep_why && opt->keep_why[j] ? opt->keep_why[j] : NULL;
+            msc_io_fail(B->e, B->line, "no column \"%s\"%s%s%s; the header has: %s", shown,
+                        why ? " (named by " : "", why ? why : "", why ? ")" : "", list);
+            return -1;
+        }
+        d->kept[d->n_kept].name = msc_strdup(name);
+        if (!d->kept[d->n_kept].name) {
+            msc_io_fail_nomem(B->e);
+            return -1;
+        }
+        B->col_of_kept[d->n_kept++] = c;
+    }
+    return 0;
+}
+
 /* The header: names, outcomes (those named, or every default column
  * present), then the columns each slot reads. */
 static void on_header(void *ctx, const msc_csv_record *r)
@@ -420,7 +459,7 @@ static void on_header(void *ctx, const msc_csv_record *r)
         return;
     if ((opt->n_events_cols > 0 ? named_outcomes(B) : default_outcomes(B)) < 0)
         return;
-    if (map_slots(B) < 0)
+    if (map_slots(B) < 0 || map_kept(B) < 0)
         return;
     if (opt->subgroup_col) {
         B->d->group_col = msc_strdup(opt->subgroup_col);
@@ -459,6 +498,8 @@ static int grow(builder *B)
         GROW(d->outcome[j].events);
         GROW(d->outcome[j].n);
     }
+    for (size_t j = 0; j < d->n_kept; j++)
+        GROW(d->kept[j].value);
 #undef GROW
     B->cap = cap;
     return 0;
@@ -501,6 +542,27 @@ static int set_group(builder *B, const msc_csv_record *r, size_t row)
         return -1;
     if (fixed)
         utf8_warning(B, "subgroup value");
+    return 0;
+}
+
+/* Record r's cells of the kept columns. Returns 0, or -1 out of memory. */
+static int set_kept(builder *B, const msc_csv_record *r, size_t row)
+{
+    for (size_t j = 0; j < B->d->n_kept; j++) {
+        long c = B->col_of_kept[j];
+        const char *v = r->field[c];
+        size_t len = r->len[c];
+        trim(&v, &len);
+        char **out = &B->d->kept[j].value[row];
+        *out = NULL;
+        if (is_missing(v, len))
+            continue;
+        int fixed = 0;
+        if (!(*out = msc_utf8_clean(v, len, &fixed)))
+            return -1;
+        if (fixed)
+            utf8_warning(B, "cell");
+    }
     return 0;
 }
 
@@ -552,8 +614,10 @@ static void on_record(void *ctx, const msc_csv_record *r)
     d->group[row] = NULL;
     for (size_t j = 0; j < d->n_outcomes; j++)
         d->outcome[j].events[row] = d->outcome[j].n[row] = NAN;
+    for (size_t j = 0; j < d->n_kept; j++)
+        d->kept[j].value[row] = NULL;
     d->k++; /* from here on, free() sees the row */
-    if (set_group(B, r, row) < 0) {
+    if (set_group(B, r, row) < 0 || set_kept(B, r, row) < 0) {
         msc_io_fail_nomem(B->e);
         return;
     }
@@ -586,6 +650,7 @@ static msc_status builder_finish(builder *B, msc_dataset **out)
         free(B->hdr[i]);
     free(B->hdr);
     free(B->col_of_slot);
+    free(B->col_of_kept);
     if (B->e->failed) {
         msc_dataset_free(B->d);
         *out = NULL;
@@ -642,8 +707,23 @@ void msc_dataset_free(msc_dataset *d)
         free(d->outcome[j].n);
     }
     free(d->outcome);
+    for (size_t j = 0; j < d->n_kept; j++) {
+        for (size_t i = 0; d->kept[j].value && i < d->k; i++)
+            free(d->kept[j].value[i]);
+        free(d->kept[j].value);
+        free(d->kept[j].name);
+    }
+    free(d->kept);
     free(d->group_col);
     free(d->source);
     msc_warnings_clear(&d->warnings);
     free(d);
+}
+
+const msc_kept_column *msc_dataset_kept(const msc_dataset *d, const char *name)
+{
+    for (size_t j = 0; j < d->n_kept; j++)
+        if (strcmp(d->kept[j].name, name) == 0)
+            return &d->kept[j];
+    return NULL;
 }
