@@ -56,6 +56,10 @@ typedef struct {
     double pi_lo, pi_hi;       /* proportion scale */
     double pi_df;              /* df of the PI's t quantile; NAN for z */
     int exact;                 /* the block holds the exact pooled proportion (Clopper-Pearson) */
+    /* GLMM random block: the marginal (population-averaged) proportion, the
+     * mean of expit(mu + tau z) over z ~ N(0, 1), and the same at the CI
+     * bounds of mu (metafor's transf.ilogit.int); NAN otherwise */
+    double marg_est, marg_lo, marg_hi;
 } msc_estimate;
 
 typedef struct {
@@ -65,6 +69,8 @@ typedef struct {
     double Q, df, Q_p;     /* Cochran's Q (GLMM: the Wald test) */
     double Q_lrt, Q_lrt_p; /* GLMM likelihood-ratio test; NAN otherwise */
     double vt;             /* typical within-study variance */
+    int tau2_ci_profile;   /* tau2_lo/hi: 1 the GLMM's profile-likelihood interval, 0 Q-profile */
+    double lrt_tau2, lrt_tau2_p; /* GLMM: LRT of tau^2 = 0 (50:50 chi^2_0/chi^2_1); NAN otherwise */
 } msc_heterogeneity;
 
 typedef struct {

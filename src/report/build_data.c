@@ -101,6 +101,17 @@ msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char
     return o;
 }
 
+msc_rep_node *msc_rep_data_marginal(msc_rep *b, msc_rep_node *parent, const msc_estimate *e)
+{
+    if (!isfinite(e->marg_est))
+        return msc_rep_null(b, parent, "marginal");
+    msc_rep_node *m = msc_rep_object(b, parent, "marginal");
+    msc_rep_proportion(b, m, "estimate", e->marg_est);
+    msc_rep_proportion(b, m, "ci_lower", e->marg_lo);
+    msc_rep_proportion(b, m, "ci_upper", e->marg_hi);
+    return m;
+}
+
 static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_fit *f)
 {
     const msc_heterogeneity *h = &f->het;
@@ -108,6 +119,10 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
     msc_rep_number(b, o, "tau2", h->tau2, "%.4g");
     msc_rep_number(b, o, "tau2_ci_lower", h->tau2_lo, "%.4g");
     msc_rep_number(b, o, "tau2_ci_upper", h->tau2_hi, "%.4g");
+    msc_rep_text(b, o, "tau2_ci_method",
+                 h->tau2_ci_profile                             ? "profile"
+                 : isfinite(h->tau2_lo) || isfinite(h->tau2_hi) ? "Q-profile"
+                                                                : NULL);
     msc_rep_number(b, o, "tau", h->tau, "%.4g");
     msc_rep_percent(b, o, "I2", h->I2, "%.1f");
     msc_rep_percent(b, o, "I2_ci_lower", h->I2_lo, "%.1f");
@@ -123,6 +138,14 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
         msc_rep_pvalue(b, o, "Q_wald_p", h->Q_p);
         msc_rep_number(b, o, "Q_lrt", h->Q_lrt, "%.4g");
         msc_rep_pvalue(b, o, "Q_lrt_p", h->Q_lrt_p);
+        /* tau^2 = 0 against the common-effect logistic model */
+        if (isfinite(h->lrt_tau2)) {
+            msc_rep_node *l = msc_rep_object(b, o, "lrt_tau2");
+            msc_rep_number(b, l, "statistic", h->lrt_tau2, "%.4g");
+            msc_rep_pvalue(b, l, "p", h->lrt_tau2_p);
+        } else {
+            msc_rep_null(b, o, "lrt_tau2");
+        }
     }
     return o;
 }
@@ -131,9 +154,11 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
 static void fit_members(msc_rep *b, msc_rep_node *o, const msc_fit *f)
 {
     msc_rep_data_estimate(b, o, "common", &f->common, 0);
-    if (f->has_random)
-        msc_rep_data_estimate(b, o, "random", &f->random, 1);
-    else
+    if (f->has_random) {
+        msc_rep_node *r = msc_rep_data_estimate(b, o, "random", &f->random, 1);
+        if (f->method == MSC_METHOD_GLMM) /* the population-averaged rate */
+            msc_rep_data_marginal(b, r, &f->random);
+    } else
         msc_rep_null(b, o, "random");
     if (f->k > 0)
         heterogeneity(b, o, f);

@@ -16,7 +16,7 @@
 static const char *const COLUMNS =
     "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"
     "yi,vi,se,statistic,p,df,pi_lower,pi_upper,weight_common,weight_random,"
-    "tau2,I2,Q,Q_df,Q_p";
+    "tau2,I2,Q,Q_df,Q_p,tau2_ci_lower,tau2_ci_upper,lrt_tau2,lrt_tau2_p";
 
 /* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
@@ -45,7 +45,17 @@ static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
         msc_rep_only(msc_rep_number(b, o, "Q", f->het.Q, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_number(b, o, "Q_df", f->het.df, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_pvalue(b, o, "Q_p", f->het.Q_p), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", f->het.tau2_lo, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", f->het.tau2_hi, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "lrt_tau2", f->het.lrt_tau2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", f->het.lrt_tau2_p), MSC_REP_CSV);
     }
+    /* the GLMM's population-averaged rate: a row of its own */
+    msc_rep_node *random = f->has_random ? msc_rep_get(holder, "random", MSC_REP_ALL) : NULL;
+    msc_rep_node *m = random ? msc_rep_get(random, "marginal", MSC_REP_ALL) : NULL;
+    if (m && m->type == MSC_REP_OBJECT)
+        msc_rep_only(msc_rep_text(b, msc_rep_flag(m, MSC_REP_ROW), "type", "random_marginal"),
+                     MSC_REP_CSV);
 }
 
 static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
@@ -189,6 +199,14 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
             {"", NULL, "Prediction interval", LABEL_W, 0},
             {"  ", NULL, "not available (see warnings)", 0, 0},
         };
+        static const msc_rep_col marginal[] = {
+            {"", NULL, "Marginal (mean rate)", LABEL_W, 0},
+            {"  ", NULL, "{estimate}", 8, 0},
+            {" ", NULL, INTERVAL("ci_lower", "ci_upper"), 18, 0},
+            {" ", NULL, "(population-averaged, over the GLMM's tau^2)", 0, 0},
+        };
+        if (isfinite(f->random.marg_est))
+            msc_rep_grid(b, out, "random.marginal", marginal, 4, 0);
         if (isfinite(f->random.pi_lo))
             msc_rep_grid(b, out, "random", pi, 4, 0);
         else
@@ -221,18 +239,26 @@ static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_resul
         msc_rep_line(b, h, "  not estimable (see warnings)");
         return;
     }
-    if (f->has_random)
+    if (f->has_random && f->het.tau2_ci_profile)
+        msc_rep_line(b, h,
+                     "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
+                     "{tau2_ci_upper|NA}] (profile likelihood)}   tau = {tau}");
+    else if (f->has_random)
         msc_rep_line(b, h,
                      "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
                      "{tau2_ci_upper|NA}]}   tau = {tau}");
     msc_rep_line(b, h,
                  "  I^2 = {I2}%{?  [{I2_ci_lower}%, {I2_ci_upper|NA}%]}   H^2 = {H2}"
                  "{?  [{H2_ci_lower}, {H2_ci_upper|NA}]}");
-    if (f->method == MSC_METHOD_GLMM)
+    if (f->method == MSC_METHOD_GLMM) {
         msc_rep_line(b, h,
                      "  Wald Q = {Q}, df = {df}, {p:prose};  likelihood-ratio Q = {Q_lrt}, "
                      "{Q_lrt_p:prose}");
-    else
+        if (isfinite(f->het.lrt_tau2))
+            msc_rep_line(b, h,
+                         "  LRT of tau^2 = 0: {lrt_tau2.statistic}, {lrt_tau2.p:prose} "
+                         "(50:50 mixture of chi^2_0 and chi^2_1)");
+    } else
         msc_rep_line(b, h, "  Q = {Q}, df = {df}, {p:prose}");
 }
 

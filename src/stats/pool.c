@@ -21,6 +21,7 @@ void msc_estimate_clear(msc_estimate *e)
     e->est = e->ci_lo = e->ci_hi = NAN;
     e->pi_lo_yi = e->pi_hi_yi = e->pi_lo = e->pi_hi = e->pi_df = NAN;
     e->exact = 0;
+    e->marg_est = e->marg_lo = e->marg_hi = NAN;
 }
 
 /* Fills the test and interval of an estimate whose yi and se are set:
@@ -200,6 +201,7 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
     msc_heterogeneity *h = &f->het;
     h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
     h->Q_lrt = h->Q_lrt_p = NAN;
+    h->lrt_tau2 = h->lrt_tau2_p = NAN;
 
     int knha = s->test == MSC_TEST_KNHA;
     if (knha && k < 2) {
