@@ -124,7 +124,7 @@ static int set_method(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_method_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE or GLMM");
+        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE, GLMM or BB");
     c->settings.method = (msc_method)v;
     return MSC_CLI_GO_ON;
 }

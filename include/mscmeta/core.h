@@ -83,7 +83,8 @@ typedef enum {
     MSC_METHOD_REML,
     MSC_METHOD_EB,
     MSC_METHOD_PM,
-    MSC_METHOD_GLMM
+    MSC_METHOD_GLMM,
+    MSC_METHOD_BB /* beta-binomial, common rho (Mathes & Kuss 2018) */
 } msc_method;
 typedef enum { MSC_TEST_Z, MSC_TEST_KNHA } msc_test;
 typedef enum { MSC_PI_HTS, MSC_PI_Z, MSC_PI_T } msc_pi;
@@ -121,6 +122,11 @@ MSC_API void msc_settings_default(msc_settings *s);
  * message in err naming the field (not a command-line flag). Every
  * function that takes settings calls it first. */
 MSC_API msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen);
+
+/* 1 for the models fitted to the counts themselves (GLMM, BB): they model
+ * the logit of the proportion whatever the measure, and no continuity
+ * correction enters their fit. */
+MSC_API int msc_method_uses_counts(msc_method m);
 
 /* The correction actually applied: metafor adds 0.5 to studies with 0 or n
  * events for PR/PLN/PLO and nothing for PAS/PFT unless asked. */

@@ -71,6 +71,8 @@ typedef struct {
     double vt;             /* typical within-study variance */
     int tau2_ci_profile;   /* tau2_lo/hi: 1 the GLMM's profile-likelihood interval, 0 Q-profile */
     double lrt_tau2, lrt_tau2_p; /* GLMM: LRT of tau^2 = 0 (50:50 chi^2_0/chi^2_1); NAN otherwise */
+    double rho, rho_lo, rho_hi;  /* BB: intra-study correlation 1/(a+b+1), Wald CI on its
+                                  * logit; NAN otherwise */
 } msc_heterogeneity;
 
 typedef struct {
@@ -106,6 +108,21 @@ MSC_API msc_status msc_pool_fit(const double *yi, const double *vi, const double
  * and says so in w. */
 MSC_API msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
                                 const msc_settings *s, msc_fit *f, msc_warnings *w);
+
+/* ---------------------------------------------------------------------------
+ * Beta-binomial model (betabin.c)
+ * ------------------------------------------------------------------------- */
+
+/* Fits x_i ~ BetaBinomial(n_i, a, b) with a common mu = a/(a+b) and
+ * rho = 1/(a+b+1) (metapreg's crbetabin; Mathes & Kuss 2018) by maximum
+ * likelihood on (logit mu, logit rho), with the exact log-likelihood; the
+ * random block holds mu with its Wald interval on the logit scale, het.rho
+ * rho with its Wald interval on the logit scale; the common block is the
+ * binomial (logistic) model. vi serves only for reports. Where rho is not
+ * identified (all 0 or all n events, one study, rho at 0 or 1) the random
+ * block is the exact pooled proportion, with a warning in w. */
+MSC_API msc_status msc_bb_fit(const double *xi, const double *ni, const double *vi, size_t k,
+                              const msc_settings *s, msc_fit *f, msc_warnings *w);
 
 /* ---------------------------------------------------------------------------
  * Fits on any subset of studies (fit.c)

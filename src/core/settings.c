@@ -25,6 +25,8 @@ void msc_settings_default(msc_settings *s)
     s->threads = 1;
 }
 
+int msc_method_uses_counts(msc_method m) { return m == MSC_METHOD_GLMM || m == MSC_METHOD_BB; }
+
 /* escalc(): add = 1/2, to = "only0" by default; for PAS and PFT `add`
  * defaults to 0 (the transforms are finite at 0 and n), so a correction
  * happens there only when the user asks for one with --cc. */
@@ -42,8 +44,8 @@ void msc_settings_effective_cc(const msc_settings *s, double *cc, msc_cc_mode *m
 }
 
 static const char *const measure_names[] = {"PR", "PLN", "PLO", "PAS", "PFT"};
-static const char *const method_names[] = {"FE", "DL",   "HE", "HS", "SJ",
-                                           "ML", "REML", "EB", "PM", "GLMM"};
+static const char *const method_names[] = {"FE",   "DL", "HE", "HS",   "SJ", "ML",
+                                           "REML", "EB", "PM", "GLMM", "BB"};
 static const char *const test_names[] = {"z", "knha"};
 static const char *const pi_names[] = {"hts", "z", "t"};
 static const char *const sci_names[] = {"cp", "wilson", "jeffreys", "ac", "wald"};
@@ -93,7 +95,7 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
     if (!in_range((int)s->measure, N_OF(measure_names)))
         why = "measure: not one of PR, PLN, PLO, PAS, PFT";
     else if (!in_range((int)s->method, N_OF(method_names)))
-        why = "method: not one of FE, DL, HE, HS, SJ, ML, REML, EB, PM, GLMM";
+        why = "method: not one of FE, DL, HE, HS, SJ, ML, REML, EB, PM, GLMM, BB";
     else if (!in_range((int)s->test, N_OF(test_names)))
         why = "test: not z or knha";
     else if (!in_range((int)s->pi, N_OF(pi_names)))
@@ -114,6 +116,10 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
         why = "method GLMM models the logit of the proportion: the measure must be PLO";
     else if (s->method == MSC_METHOD_GLMM && s->test != MSC_TEST_Z)
         why = "test knha applies to inverse-variance models, not to the GLMM";
+    else if (s->method == MSC_METHOD_BB && s->measure != MSC_PLO)
+        why = "method BB models the proportion on the logit scale: the measure must be PLO";
+    else if (s->method == MSC_METHOD_BB && s->test != MSC_TEST_Z)
+        why = "test knha applies to inverse-variance models, not to the beta-binomial";
     if (!why)
         return MSC_OK;
     if (err && errlen)
@@ -168,7 +174,8 @@ const char *msc_method_long_name(msc_method m)
                                     "restricted maximum likelihood (REML)",
                                     "empirical Bayes",
                                     "Paule-Mandel",
-                                    "binomial-normal GLMM (ML)"};
+                                    "binomial-normal GLMM (ML)",
+                                    "beta-binomial (ML, common rho)"};
     return n[m];
 }
 

@@ -253,14 +253,18 @@ static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_res
             add_note(rs, "No prediction interval: it needs at least %zu studies.", need);
     }
     if (!f->has_weights)
-        add_note(rs, "\xE2\x80\x94 The GLMM has no inverse-variance study weights; squares are "
-                     "sized by the number of patients.");
+        add_note(rs,
+                 "\xE2\x80\x94 The %s has no inverse-variance study weights; squares are "
+                 "sized by the number of patients.",
+                 f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     int exact = f->exact_fallback;
     for (size_t g = 0; g < o->n_groups; g++)
         exact |= o->group[g].fit.exact_fallback;
     if (exact)
-        add_note(rs, "Exact pooled proportion: where the GLMM could not be fitted (see the "
-                     "report), sum of events / sum of patients with its Clopper-Pearson interval.");
+        add_note(rs,
+                 "Exact pooled proportion: where the %s could not be fitted (see the report), "
+                 "sum of events / sum of patients with its Clopper-Pearson interval.",
+                 f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     if (o->n_excluded)
         add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
                  o->n_excluded == 1 ? "y" : "ies");

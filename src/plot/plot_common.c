@@ -365,6 +365,8 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
     const char *ci = msc_study_ci_long_name(s->study_ci);
     if (s->method == MSC_METHOD_GLMM)
         snprintf(out, outlen, "Binomial-normal GLMM (ML), logit; %s study CIs", ci);
+    else if (s->method == MSC_METHOD_BB)
+        snprintf(out, outlen, "Beta-binomial, common rho (ML), logit; %s study CIs", ci);
     else if (s->method == MSC_METHOD_FE || !o->fit.has_random)
         snprintf(out, outlen, "Common effect (inverse variance), %s; %s study CIs",
                  msc_measure_scale_name(s->measure), ci);

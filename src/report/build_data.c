@@ -33,7 +33,7 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     msc_rep_node *st = msc_rep_object(b, root, "settings");
     /* the GLMM fits logits whatever the measure says */
     msc_rep_text(b, st, "measure",
-                 msc_measure_name(s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure));
+                 msc_measure_name(msc_method_uses_counts(s->method) ? MSC_PLO : s->measure));
     msc_rep_text(b, st, "method", msc_method_name(s->method));
     msc_rep_text(b, st, "test", msc_test_name(s->test));
     msc_rep_number(b, st, "level", s->level, NULL);
@@ -146,6 +146,11 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
         } else {
             msc_rep_null(b, o, "lrt_tau2");
         }
+    }
+    if (f->method == MSC_METHOD_BB) { /* overdispersion, where tau^2 would be */
+        msc_rep_number(b, o, "rho", h->rho, "%.4g");
+        msc_rep_number(b, o, "rho_ci_lower", h->rho_lo, "%.4g");
+        msc_rep_number(b, o, "rho_ci_upper", h->rho_hi, "%.4g");
     }
     return o;
 }

@@ -16,7 +16,8 @@
 static const char *const COLUMNS =
     "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"
     "yi,vi,se,statistic,p,df,pi_lower,pi_upper,weight_common,weight_random,"
-    "tau2,I2,Q,Q_df,Q_p,tau2_ci_lower,tau2_ci_upper,lrt_tau2,lrt_tau2_p";
+    "tau2,I2,Q,Q_df,Q_p,tau2_ci_lower,tau2_ci_upper,lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,"
+    "rho_ci_upper";
 
 /* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
@@ -49,6 +50,9 @@ static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
         msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", f->het.tau2_hi, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_number(b, o, "lrt_tau2", f->het.lrt_tau2, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", f->het.lrt_tau2_p), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho", f->het.rho, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho_ci_lower", f->het.rho_lo, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho_ci_upper", f->het.rho_hi, NULL), MSC_REP_CSV);
     }
     /* the GLMM's population-averaged rate: a row of its own */
     msc_rep_node *random = f->has_random ? msc_rep_get(holder, "random", MSC_REP_ALL) : NULL;
@@ -152,7 +156,10 @@ static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         msc_rep_grid(b, out, "studies", fe, 7, 1);
     }
     if (!w)
-        msc_rep_line(b, out, "(-- the GLMM has no inverse-variance study weights)");
+        msc_rep_line(b, out,
+                     o->fit.method == MSC_METHOD_BB
+                         ? "(-- the beta-binomial model has no inverse-variance study weights)"
+                         : "(-- the GLMM has no inverse-variance study weights)");
     msc_rep_line(b, out, "");
 }
 
@@ -171,8 +178,10 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         msc_rep_node *random = msc_rep_get(out, "random", MSC_REP_ALL);
         msc_rep_only(msc_rep_text(b, random, "label",
                                   f->random.exact ? "Random effects: exact*"
-                                                  : msc_rep_printf(b, "Random effects (%s)",
-                                                                   msc_method_name(f->method))),
+                                  : f->method == MSC_METHOD_BB
+                                      ? "Beta-binomial (BB)"
+                                      : msc_rep_printf(b, "Random effects (%s)",
+                                                       msc_method_name(f->method))),
                      MSC_REP_TABLE);
     }
     const msc_rep_col cols[] = {
@@ -180,7 +189,8 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {"  ", "Prop.", "{estimate}", 8, 0},
         {" ", ci_head(b, a), INTERVAL("ci_lower", "ci_upper"), 18, 0},
         {" ",
-         a->settings.method == MSC_METHOD_GLMM ? "logit" : msc_measure_name(a->settings.measure),
+         msc_method_uses_counts(a->settings.method) ? "logit"
+                                                    : msc_measure_name(a->settings.measure),
          "{yi}", 9, MSC_REP_RIGHT},
         {" ", "SE", "{se}", 8, MSC_REP_RIGHT},
         {" ", isfinite(msc_fit_main_block(f)->df) ? "t" : "z", "{statistic}", 8, MSC_REP_RIGHT},
@@ -207,14 +217,23 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         };
         if (isfinite(f->random.marg_est))
             msc_rep_grid(b, out, "random.marginal", marginal, 4, 0);
+        static const msc_rep_col none_bb[] = {
+            {"", NULL, "Prediction interval", LABEL_W, 0},
+            {"  ", NULL, "not given by the beta-binomial model", 0, 0},
+        };
         if (isfinite(f->random.pi_lo))
             msc_rep_grid(b, out, "random", pi, 4, 0);
+        else if (f->method == MSC_METHOD_BB && !f->random.exact)
+            msc_rep_grid(b, out, "random", none_bb, 2, 0);
         else
             msc_rep_grid(b, out, "random", none, 2, 0);
         if (f->random.exact)
             msc_rep_line(b, out,
-                         "* the GLMM could not be fitted here (see warnings): the exact "
-                         "pooled proportion, Clopper-Pearson interval");
+                         f->method == MSC_METHOD_BB
+                             ? "* the beta-binomial model could not be fitted here (see warnings): "
+                               "the exact pooled proportion, Clopper-Pearson interval"
+                             : "* the GLMM could not be fitted here (see warnings): the exact "
+                               "pooled proportion, Clopper-Pearson interval");
     }
     static const msc_rep_col exact[] = {
         {"", NULL, "Exact, if homogeneous", LABEL_W, 0},
@@ -233,6 +252,14 @@ static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_resul
     msc_rep_line(b, h, "Heterogeneity");
     if (o->k < 2) {
         msc_rep_line(b, h, "  not estimable from a single study");
+        return;
+    }
+    if (f->method == MSC_METHOD_BB) { /* rho, where tau^2 would be */
+        msc_rep_line(b, h,
+                     isfinite(f->het.rho)
+                         ? "  rho = {rho}{?  [{settings.level_pct}% CI {rho_ci_lower}, "
+                           "{rho_ci_upper}]} (intra-study correlation, 1/(a+b+1); 0 is binomial)"
+                         : "  rho not estimable (see warnings)");
         return;
     }
     if (!msc_fit_het_estimable(f)) {
@@ -356,6 +383,10 @@ static void settings_view(msc_rep *b, msc_rep_node *st, const msc_settings *s)
     if (s->method == MSC_METHOD_GLMM)
         msc_rep_line(b, st,
                      "Model:    binomial-normal GLMM (ML, {nagq}-point adaptive Gauss-Hermite), "
+                     "logit scale; Wald z test; {level_pct}% level");
+    else if (s->method == MSC_METHOD_BB)
+        msc_rep_line(b, st,
+                     "Model:    beta-binomial with a common rho (ML on logit mu, logit rho), "
                      "logit scale; Wald z test; {level_pct}% level");
     else if (s->method == MSC_METHOD_FE)
         msc_rep_line(b, st,

@@ -54,7 +54,7 @@ static int analyse_outcome(msc_outcome_result *o, msc_outcome_store *st, const m
                            const msc_settings *s, unsigned flags)
 {
     size_t k = o->k;
-    msc_measure m = s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure;
+    msc_measure m = msc_method_uses_counts(s->method) ? MSC_PLO : s->measure;
     /* Totals and the exact pooled proportion under complete homogeneity. */
     double sx = 0, sn = 0;
     for (size_t i = 0; i < k; i++) {

@@ -32,6 +32,7 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
         x = gx, n = gn, y = gy, v = gv;
     }
     msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
+                    : s->method == MSC_METHOD_BB ? msc_bb_fit(x, n, v, m, s, f, w)
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
     return rc;
