@@ -41,7 +41,10 @@ static const char HELP_MODEL[] =
     "                     (every study when any has 0 or n), none\n"
     "  --study-ci C       per-study intervals: cp Clopper-Pearson (default), wilson,\n"
     "                     jeffreys, ac (Agresti-Coull), wald\n"
-    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n";
+    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n"
+    "  --null P           test H0: proportion = P for each pooled estimate, on the model\n"
+    "                     scale (the table shows no test without it; JSON always has the\n"
+    "                     test of 0 on the model scale, metafor's, as statistic and p)\n";
 
 static const char HELP_OUTPUT[] =
     "Output:\n"

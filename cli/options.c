@@ -158,6 +158,17 @@ static int set_level(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* --null P: the proportion under H0 of the table's test (0 < P < 1). */
+static int set_null(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || !(d > 0.0 && d < 1.0))
+        return usage(c, "--null: \"%.40s\" is not a proportion between 0 and 1 (5%% is 0.05)", arg);
+    c->settings.null_prop = d;
+    return MSC_CLI_GO_ON;
+}
+
 static int set_cc(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
@@ -345,6 +356,7 @@ static const msc_cli_option OPTIONS[] = {
     {"cc-mode", 0, required_argument, MSC_OPTS_MODEL, set_cc_mode},
     {"study-ci", 0, required_argument, MSC_OPTS_MODEL, set_study_ci},
     {"nagq", 0, required_argument, MSC_OPTS_MODEL, set_nagq},
+    {"null", 0, required_argument, MSC_OPTS_MODEL, set_null},
     {"format", 0, required_argument, MSC_OPTS_REPORT, set_format},
     {"summary-only", 0, no_argument, MSC_OPTS_REPORT, set_summary_only},
     {"forest", 0, required_argument, MSC_OPTS_FOREST, set_forest},

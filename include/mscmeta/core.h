@@ -111,13 +111,15 @@ typedef struct {
     int nagq;              /* GLMM quadrature nodes, 1 to MSC_NAGQ_MAX, default 7 */
     int threads;           /* threads a fit may use, 1 to MSC_THREADS_MAX, default 1; the
                             * results are the same for any number */
+    double null_prop;      /* H0 proportion of the extra test of each pooled estimate on the
+                            * model scale (--null); NAN (default): none */
 } msc_settings;
 
 MSC_API void msc_settings_default(msc_settings *s);
 
 /* Checks every field: enums in range, 0 < level < 1, cc NAN or finite and
  * >= 0, cc_mode -1 or in range, nagq from 1 to MSC_NAGQ_MAX, threads from
- * 1 to MSC_THREADS_MAX, and the GLMM
+ * 1 to MSC_THREADS_MAX, null_prop NAN or in (0, 1), and the GLMM
  * only with PLO and the z test. Returns MSC_OK, or MSC_ERR_USAGE with a
  * message in err naming the field (not a command-line flag). Every
  * function that takes settings calls it first. */

@@ -60,6 +60,10 @@ typedef struct {
      * mean of expit(mu + tau z) over z ~ N(0, 1), and the same at the CI
      * bounds of mu (metafor's transf.ilogit.int); NAN otherwise */
     double marg_est, marg_lo, marg_hi;
+    /* the test of H0: proportion = null_prop on the model scale (settings'
+     * null_prop; msc_fit_studies fills it), z or t as the block's own test;
+     * NAN when none was asked for or the block has no SE */
+    double null_prop, null_stat, null_p;
 } msc_estimate;
 
 typedef struct {

@@ -23,6 +23,7 @@ void msc_settings_default(msc_settings *s)
     s->level = 0.95;
     s->nagq = 7;
     s->threads = 1;
+    s->null_prop = NAN;
 }
 
 int msc_method_uses_counts(msc_method m) { return m == MSC_METHOD_GLMM || m == MSC_METHOD_BB; }
@@ -108,6 +109,9 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
         why = "cc: the continuity correction must be NAN (the default) or a finite number >= 0";
     else if (!(s->level > 0.0 && s->level < 1.0))
         why = "level: the confidence level must be between 0 and 1, for example 0.95";
+    else if (!isnan(s->null_prop) && !(s->null_prop > 0.0 && s->null_prop < 1.0))
+        why = "null_prop: the proportion under the null hypothesis must be NAN (none) or between "
+              "0 and 1";
     else if (!(s->threads >= 1 && s->threads <= MSC_THREADS_MAX))
         why = "threads: from 1 to 1024";
     else if (s->method == MSC_METHOD_GLMM && !(s->nagq >= 1 && s->nagq <= MSC_NAGQ_MAX))

@@ -41,6 +41,8 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     msc_rep_text(b, st, "pi", msc_pi_name(s->pi));
     msc_rep_number(b, st, "cc", cc, "%g");
     msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    if (!isnan(s->null_prop))
+        msc_rep_proportion(b, st, "null", s->null_prop);
     if (s->method == MSC_METHOD_GLMM)
         msc_rep_int(b, st, "nagq", s->nagq);
     /* for lines such as "95% level" */
@@ -98,6 +100,12 @@ msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char
         msc_rep_number(b, o, "pi_df", e->pi_df, "%g");
     }
     msc_rep_bool(b, o, "exact", e->exact);
+    if (!isnan(e->null_prop)) { /* --null: H0 proportion = P on the model scale */
+        msc_rep_node *t = msc_rep_object(b, o, "null_test");
+        msc_rep_proportion(b, t, "proportion", e->null_prop);
+        msc_rep_number(b, t, "statistic", e->null_stat, "%.3f");
+        msc_rep_pvalue(b, t, "p", e->null_p);
+    }
     return o;
 }
 
@@ -114,7 +122,9 @@ msc_rep_node *msc_rep_data_marginal(msc_rep *b, msc_rep_node *parent, const msc_
 
 static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_fit *f)
 {
-    const msc_heterogeneity *h = &f->het;
+    msc_heterogeneity shown; /* null where it could not be estimated */
+    msc_fit_het_shown(f, &shown);
+    const msc_heterogeneity *h = &shown;
     msc_rep_node *o = msc_rep_object(b, parent, "heterogeneity");
     msc_rep_number(b, o, "tau2", h->tau2, "%.4g");
     msc_rep_number(b, o, "tau2_ci_lower", h->tau2_lo, "%.4g");

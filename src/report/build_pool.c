@@ -17,7 +17,7 @@ static const char *const COLUMNS =
     "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"
     "yi,vi,se,statistic,p,df,pi_lower,pi_upper,weight_common,weight_random,"
     "tau2,I2,Q,Q_df,Q_p,tau2_ci_lower,tau2_ci_upper,lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,"
-    "rho_ci_upper";
+    "rho_ci_upper,null_proportion,null_statistic,null_p";
 
 /* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
@@ -38,21 +38,29 @@ static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
     const char *type[2] = {f->common.exact ? "common_exact" : "common",
                            f->random.exact ? "random_exact" : "random"};
     const char *key[2] = {"common", "random"};
+    msc_heterogeneity h; /* null where it could not be estimated */
+    msc_fit_het_shown(f, &h);
     for (int r = 0; r < 1 + f->has_random; r++) {
         msc_rep_node *o = msc_rep_flag(msc_rep_get(holder, key[r], MSC_REP_ALL), MSC_REP_ROW);
         msc_rep_only(msc_rep_text(b, o, "type", type[r]), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2", f->het.tau2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_percent(b, o, "I2", f->het.I2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "Q", f->het.Q, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "Q_df", f->het.df, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_pvalue(b, o, "Q_p", f->het.Q_p), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", f->het.tau2_lo, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", f->het.tau2_hi, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "lrt_tau2", f->het.lrt_tau2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", f->het.lrt_tau2_p), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "rho", f->het.rho, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "rho_ci_lower", f->het.rho_lo, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "rho_ci_upper", f->het.rho_hi, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2", h.tau2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_percent(b, o, "I2", h.I2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "Q", h.Q, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "Q_df", h.df, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_pvalue(b, o, "Q_p", h.Q_p), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", h.tau2_lo, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", h.tau2_hi, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "lrt_tau2", h.lrt_tau2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", h.lrt_tau2_p), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho", h.rho, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho_ci_lower", h.rho_lo, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho_ci_upper", h.rho_hi, NULL), MSC_REP_CSV);
+        const msc_estimate *e = r ? &f->random : &f->common;
+        if (!isnan(e->null_prop)) {
+            msc_rep_only(msc_rep_proportion(b, o, "null_proportion", e->null_prop), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "null_statistic", e->null_stat, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_pvalue(b, o, "null_p", e->null_p), MSC_REP_CSV);
+        }
     }
     /* the GLMM's population-averaged rate: a row of its own */
     msc_rep_node *random = f->has_random ? msc_rep_get(holder, "random", MSC_REP_ALL) : NULL;
@@ -89,7 +97,10 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     /* the table's row: the block the tests use; p(Q) only from 2 studies */
     msc_rep_ref(b, s, "main",
                 msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
-    msc_rep_only(msc_rep_pvalue(b, s, "p_Q", gr->k > 1 ? gr->fit.het.Q_p : NAN), MSC_REP_TABLE);
+    msc_rep_only(
+        msc_rep_pvalue(b, s, "p_Q",
+                       gr->k > 1 && msc_fit_het_estimable(&gr->fit) ? gr->fit.het.Q_p : NAN),
+        MSC_REP_TABLE);
     msc_rep_each(b, s, "warnings", "  ! {group:.40}: {.}");
     return s;
 }
@@ -184,6 +195,10 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
                                                        msc_method_name(f->method))),
                      MSC_REP_TABLE);
     }
+    /* No test of a proportion nobody named (logit 0 is 50%, PR 0 is 0%):
+     * the z and p columns only with --null, for its H0 */
+    int tested = !isnan(a->settings.null_prop);
+    const char *stat = isfinite(msc_fit_main_block(f)->df) ? "t" : "z";
     const msc_rep_col cols[] = {
         {"", "", "{label:.28}", LABEL_W, 0},
         {"  ", "Prop.", "{estimate}", 8, 0},
@@ -193,11 +208,16 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
                                                     : msc_measure_name(a->settings.measure),
          "{yi}", 9, MSC_REP_RIGHT},
         {" ", "SE", "{se}", 8, MSC_REP_RIGHT},
-        {" ", isfinite(msc_fit_main_block(f)->df) ? "t" : "z", "{statistic}", 8, MSC_REP_RIGHT},
-        {" ", "p", "{p}", 8, MSC_REP_RIGHT},
+        {" ", stat, "{null_test.statistic}", 8, MSC_REP_RIGHT},
+        {" ", "p", "{null_test.p}", 8, MSC_REP_RIGHT},
         {"", NULL, "{?  (t, {df} df)}", 0, 0},
     };
-    msc_rep_grid(b, out, "common,random", cols, 8, 1);
+    if (tested) {
+        msc_rep_grid(b, out, "common,random", cols, 8, 1);
+    } else {
+        msc_rep_col plain[6] = {cols[0], cols[1], cols[2], cols[3], cols[4], cols[7]};
+        msc_rep_grid(b, out, "common,random", plain, 6, 1);
+    }
     if (f->has_random) {
         static const msc_rep_col pi[] = {
             {"", NULL, "Prediction interval", LABEL_W, 0},
@@ -242,6 +262,13 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {" ", NULL, "{events_total} events / {n_total} patients (Clopper-Pearson)", 0, 0},
     };
     msc_rep_grid(b, out, "exact", exact, 4, 0);
+    if (tested)
+        msc_rep_line(
+            b, out,
+            msc_rep_printf(b, "(%s and p: H0 proportion = {settings.null} on the %s scale)", stat,
+                           msc_method_uses_counts(a->settings.method)
+                               ? "logit"
+                               : msc_measure_scale_name(a->settings.measure)));
 }
 
 static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_result *o)
@@ -296,9 +323,9 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {" ", "k", "{k}", 5, MSC_REP_RIGHT},
         {"  ", "Prop.", "{main.estimate}", 8, 0},
         {" ", ci_head(b, c->a), INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
-        {" ", "tau^2", "{heterogeneity.tau2}", 8, MSC_REP_RIGHT},
-        {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
-        {" ", "Q", "{heterogeneity.Q}", 8, MSC_REP_RIGHT},
+        {" ", "tau^2", "{heterogeneity.tau2|NA}", 8, MSC_REP_RIGHT},
+        {" ", "I^2", "{?{heterogeneity.I2}%|NA}", 7, MSC_REP_RIGHT},
+        {" ", "Q", "{heterogeneity.Q|NA}", 8, MSC_REP_RIGHT},
         {" ", "p(Q)", "{p_Q}", 8, MSC_REP_RIGHT},
     };
     msc_rep_line(b, out, "");

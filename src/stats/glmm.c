@@ -146,6 +146,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
     h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
     h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
     h->lrt_tau2 = h->lrt_tau2_p = NAN;
+    h->rho = h->rho_lo = h->rho_hi = NAN;
     if (k == 0)
         return MSC_ERR_INPUT;
     /* Every study at 0 or at n (some of each): the likelihood never falls
