@@ -41,8 +41,9 @@ enum {
     EXIT_OK = 0,
     EXIT_INPUT = 1,  /* the data file is malformed, unreadable or unusable */
     EXIT_USAGE = 2,  /* unknown option, bad option value */
-    EXIT_SAFETY = 3, /* `safety`: a threshold was exceeded */
-    EXIT_OUTPUT = 4  /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_SAFETY = 3, /* `safety`: a rate not shown to be below its limit (inconclusive, above) */
+    EXIT_OUTPUT = 4, /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_NO_DATA = 5 /* `safety`: an outcome with a limit has no usable study */
 };
 
 /* What the parser and its parts return when there is no exit code yet. */

@@ -35,7 +35,12 @@ static const char SAFETY_HELP[] =
     "outcome it reports the pooled rate (binomial-normal GLMM by default) with its\n"
     "interval and one-sided upper bound, each study's rate with its exact interval,\n"
     "the exact upper bound and rule of three for studies with 0 events, and a\n"
-    "verdict: \"exceeded\" when the pooled upper bound is above the limit.\n\n"
+    "verdict from the one-sided bounds at --level: below (the upper bound is at or\n"
+    "under the limit), above (the lower bound is over it) or inconclusive, with the\n"
+    "probability that a new study's true rate exceeds the limit. With --subgroup,\n"
+    "each subgroup's verdict too (reported; the exit status follows the overall\n"
+    "ones). The model is the binomial-normal GLMM unless --method says otherwise\n"
+    "(REML for measures other than PLO).\n\n"
     "Examples:\n"
     "  mscmeta safety data/msc_autoimmune.csv --max-rate 0.05\n"
     "  mscmeta safety s.csv --max-rate serious_adverse_events=0.02 \\\n"
@@ -64,12 +69,19 @@ static void safety_defaults(msc_cli *c)
     safety_default_events(&c->load);
 }
 
-/* A safety check needs a limit to check against. */
+/* A safety check needs a limit to check against, and one-sided bounds at
+ * a level above 0.5: at 0.05 the "upper bound" lies below the estimate
+ * (the usual mix-up of alpha and the level). */
 static int safety_check(const msc_cli *c)
 {
     if (c->n_thresholds == 0)
         return msc_cli_usage(c->cmd->name,
                              "--max-rate is required: the limit to check, such as 0.05");
+    if (!(c->settings.level > 0.5))
+        return msc_cli_usage(c->cmd->name,
+                             "--level %g: the bounds need a level above 0.5; the level is "
+                             "1 - alpha (0.95 for alpha = 0.05)",
+                             c->settings.level);
     return MSC_CLI_GO_ON;
 }
 
@@ -107,9 +119,12 @@ const msc_cli_command msc_cli_commands[] = {
     },
     {
         .name = "safety",
-        .summary = "pooled adverse-event rates checked against a limit (exit 3 if exceeded)",
+        .summary = "pooled adverse-event rates checked against a limit (exit 3 unless\n"
+                   "shown to be below it)",
         .help = SAFETY_HELP,
-        .help_end = "\nExit status 3 when any limit is exceeded, so pipelines can gate on it.\n\n",
+        .help_end = "\nExit status 3 when a rate is not shown to be below its limit (inconclusive or\n"
+                    "above), so pipelines can gate on it; 5 when an outcome with a limit has no\n"
+                    "usable study.\n\n",
         .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY,
         .defaults = safety_defaults,
         .check = safety_check,

@@ -65,8 +65,9 @@ static const char HELP_PLOT[] =
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
-    "  2 usage error; 3 safety threshold exceeded (safety only); 4 output could not be\n"
-    "  written, or gnuplot is missing or failed.\n";
+    "  2 usage error; 3 a rate not shown to be below its limit (safety only); 4 output\n"
+    "  could not be written, or gnuplot is missing or failed; 5 an outcome with a limit\n"
+    "  has no usable study (safety only).\n";
 
 /* Writes a command's summary: its name and first line, then each further
  * line indented under the first. */

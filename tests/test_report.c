@@ -348,7 +348,7 @@ static void test_write_to_callback(void **state)
         {MSC_FORMAT_CSV, &pool, msc_report_csv, "outcome,type,group,study,row,events,n,"},
         {MSC_FORMAT_TABLE, &safety, msc_report_safety_table, "mscmeta " MSC_VERSION " safety"},
         {MSC_FORMAT_JSON, &safety, msc_report_json, "{\"tool\":\"mscmeta\",\"command\":\"safety\""},
-        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,study,row,events,n,rate,"},
+        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,group,study,row,events,n,rate,"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         collected c = {0};

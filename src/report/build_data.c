@@ -249,10 +249,14 @@ static void safety(msc_rep *b, msc_rep_node *parent, const msc_analysis *a, cons
     msc_rep_proportion(b, o, "threshold", sf->threshold);
     msc_rep_proportion(b, o, "upper_bound", sf->upper_bound);
     msc_rep_number(b, o, "level", sf->level, NULL);
-    if (isfinite(sf->threshold))
+    if (isfinite(sf->threshold) && !sf->no_data)
         msc_rep_bool(b, o, "exceeded", sf->exceeded);
     else
         msc_rep_null(b, o, "exceeded");
+    msc_rep_proportion(b, o, "lower_bound", sf->lower_bound);
+    msc_rep_text(b, o, "verdict", msc_verdict_name(sf->verdict));
+    msc_rep_proportion(b, o, "prob_new_above", sf->prob_new_above);
+    msc_rep_bool(b, o, "no_data", sf->no_data);
     msc_rep_text(b, o, "method", msc_method_name(a->settings.method));
     msc_rep_text(b, o, "bound",
                  sf->exact ? "exact (Clopper-Pearson, one-sided)"

@@ -80,9 +80,9 @@ expect subgroup-test "$TMP/out" '^Test for subgroup differences'
 # --- safety exit codes: 3 above the limit, 0 below
 run safety-exceeded 3 -- "$BIN" safety "$DATA" --max-rate 0.05
 expect safety-exceeded-sae "$TMP/out" '^== serious_adverse_events: 4 events in 241 patients, 10 studies =='
-expect safety-exceeded-verdict "$TMP/out" 'EXCEEDED'
+expect safety-exceeded-verdict "$TMP/out" 'INCONCLUSIVE: not shown to be below 5.00%'
 run safety-below 0 -- "$BIN" safety "$DATA" --events serious_adverse_events --max-rate 0.10
-expect safety-below-verdict "$TMP/out" 'not exceeded'
+expect safety-below-verdict "$TMP/out" 'BELOW the limit'
 printf 'study,n,serious_adverse_events\nA,10,0\nB,20,0\nC,15,0\nD,5,0\n' >"$TMP/zero.csv"
 run safety-zero-3 3 -- "$BIN" safety "$TMP/zero.csv" --max-rate 0.05 --format json
 expect safety-zero-bound "$TMP/out" '"upper_bound":0\.0581550791169722'
@@ -90,6 +90,42 @@ run safety-zero-0 0 -- "$BIN" safety "$TMP/zero.csv" --max-rate 0.06
 run safety-per-outcome 0 -- "$BIN" safety "$DATA" --max-rate serious_adverse_events=0.1 --max-rate adverse_events=0.95
 run safety-csv 3 -- "$BIN" safety "$DATA" --max-rate 0.05 --format csv
 expect safety-csv-pooled "$TMP/out" '^"serious_adverse_events",pooled,'
+
+# --- three verdicts (issue 10): 0/20 against 10% inconclusive, 0/2000 against
+# 1% below, 40/100 against 10% above; exit 3 for inconclusive and above alike
+printf 'study,n,events\nA,20,0\n' >"$TMP/s1.csv"
+run safety-0of20 3 -- "$BIN" safety "$TMP/s1.csv" --events events --max-rate 0.1 --format json
+expect safety-0of20-verdict "$TMP/out" '"verdict":"inconclusive"'
+expect safety-0of20-exceeded "$TMP/out" '"exceeded":true'
+run safety-0of20-table 3 -- "$BIN" safety "$TMP/s1.csv" --events events --max-rate 0.1
+expect safety-0of20-text "$TMP/out" 'not shown to be below 10.00%: the one-sided 95% upper bound is 13.91%'
+printf 'study,n,events\nA,2000,0\n' >"$TMP/s2.csv"
+run safety-0of2000 0 -- "$BIN" safety "$TMP/s2.csv" --events events --max-rate 0.01 --format json
+expect safety-0of2000-verdict "$TMP/out" '"verdict":"below"'
+printf 'study,n,events\nA,100,40\n' >"$TMP/s3.csv"
+run safety-40of100 3 -- "$BIN" safety "$TMP/s3.csv" --events events --max-rate 0.1 --format csv
+expect safety-40of100-verdict "$TMP/out" '^"events",pooled,.*,above,'
+# issue 15: levels at or below 0.5 are the alpha/level mix-up
+run safety-level-alpha 2 -- "$BIN" safety "$DATA" --max-rate 0.3 --level 0.05
+expect safety-level-alpha-msg "$TMP/err" 'the bounds need a level above 0.5'
+# issue 15: no data is not a pass: exit 5, verdict null
+printf 'study,n,adverse_events,serious_adverse_events\nA,10,NA,0\nB,12,NA,1\n' >"$TMP/nodata.csv"
+run safety-no-data 5 -- "$BIN" safety "$TMP/nodata.csv" --max-rate adverse_events=0.3 --max-rate serious_adverse_events=0.5 --format json
+expect safety-no-data-json "$TMP/out" '"verdict":null,"prob_new_above":null,"no_data":true'
+run safety-no-data-table 5 -- "$BIN" safety "$TMP/nodata.csv" --max-rate adverse_events=0.3
+expect safety-no-data-text "$TMP/out" 'NO DATA: the limit 30.00% applies'
+# issue 15: a tiny limit prints with the digits that tell it from the bound
+run safety-tiny-limit 3 -- "$BIN" safety "$TMP/s2.csv" --events events --max-rate 1e-15
+expect safety-tiny-limit-text "$TMP/out" 'not shown to be below 1e-13%: the one-sided 95% upper bound is 0.15%'
+# per-subgroup verdicts in every format
+run safety-subgroups 3 -- "$BIN" safety "$DATA" --events serious_adverse_events --max-rate 0.03 --subgroup disease
+expect safety-subgroups-table "$TMP/out" '^  MS +7 +0 +105 +0.00% +2.81%  below$'
+run safety-subgroups-csv 3 -- "$BIN" safety "$DATA" --events serious_adverse_events --max-rate 0.03 --subgroup disease --format csv
+expect safety-subgroups-csvrow "$TMP/out" '^"serious_adverse_events",subgroup,"SLE",,,3,40,'
+run safety-subgroups-json 3 -- "$BIN" safety "$DATA" --events serious_adverse_events --max-rate 0.03 --subgroup disease --format json
+expect safety-subgroups-jsonv "$TMP/out" '"group":"RA".*"safety":\{"upper_bound":[0-9.e-]+,"lower_bound":[0-9.e-]+,"verdict":"inconclusive"'
+run safety-help-glmm 0 -- "$BIN" safety --help
+expect safety-help-glmm-text "$TMP/out" 'The model is the binomial-normal GLMM'
 
 # --- write errors: exit 4, never silent
 if [ -w /dev/full ]; then
