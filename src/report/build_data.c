@@ -39,8 +39,16 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     msc_rep_number(b, st, "level", s->level, NULL);
     msc_rep_text(b, st, "study_ci", msc_study_ci_name(s->study_ci));
     msc_rep_text(b, st, "pi", msc_pi_name(s->pi));
-    msc_rep_number(b, st, "cc", cc, "%g");
-    msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    if (msc_method_uses_counts(s->method)) {
+        /* no correction enters a model of the counts: it serves only the
+         * per-study logits shown (yi, vi) and I^2 */
+        msc_rep_number(b, st, "cc", 0.0, "%g");
+        msc_rep_text(b, st, "cc_mode", "none");
+        msc_rep_number(b, st, "cc_display", mode == MSC_CC_NONE ? 0.0 : cc, "%g");
+    } else {
+        msc_rep_number(b, st, "cc", cc, "%g");
+        msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    }
     if (!isnan(s->null_prop))
         msc_rep_proportion(b, st, "null", s->null_prop);
     if (s->method == MSC_METHOD_GLMM)

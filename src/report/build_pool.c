@@ -427,10 +427,18 @@ static void settings_view(msc_rep *b, msc_rep_node *st, const msc_settings *s)
                  s->method == MSC_METHOD_FE
                      ? "Studies:  {ci_long} intervals"
                      : "Studies:  {ci_long} intervals; prediction interval {pi_long}");
-    msc_rep_line(b, st,
-                 mode == MSC_CC_NONE
-                     ? "Correction: none"
-                     : "Correction: {cc} added to events and non-events {cc_where}");
+    if (msc_method_uses_counts(s->method))
+        msc_rep_line(b, st,
+                     mode == MSC_CC_NONE
+                         ? "Correction: none (the model fits the counts)"
+                         : "Correction: none in the model, which fits the counts ({cc_display} "
+                           "added to events and non-events {cc_where} only for the "
+                           "per-study logits shown and I^2)");
+    else
+        msc_rep_line(b, st,
+                     mode == MSC_CC_NONE
+                         ? "Correction: none"
+                         : "Correction: {cc} added to events and non-events {cc_where}");
 }
 
 msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
