@@ -81,6 +81,7 @@ typedef struct {
     msc_format format;
     int summary_only;
     msc_settings settings;
+    int method_given; /* --method was on the command line */
     msc_load_options load;
     const char *events[MAX_LIST];
     size_t n_events;

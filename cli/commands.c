@@ -62,12 +62,9 @@ static void safety_default_events(msc_load_options *load)
     load->n_default_events = n;
 }
 
-/* Safety pools adverse events with the GLMM, which suits rare events. */
-static void safety_defaults(msc_cli *c)
-{
-    c->settings.method = MSC_METHOD_GLMM;
-    safety_default_events(&c->load);
-}
+/* Safety pools adverse events; its model is every command's default, the
+ * GLMM for PLO (options.c), which suits rare events. */
+static void safety_defaults(msc_cli *c) { safety_default_events(&c->load); }
 
 /* A safety check needs a limit to check against, and one-sided bounds at
  * a level above 0.5: at 0.05 the "upper bound" lies below the estimate
@@ -122,9 +119,10 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "pooled adverse-event rates checked against a limit (exit 3 unless\n"
                    "shown to be below it)",
         .help = SAFETY_HELP,
-        .help_end = "\nExit status 3 when a rate is not shown to be below its limit (inconclusive or\n"
-                    "above), so pipelines can gate on it; 5 when an outcome with a limit has no\n"
-                    "usable study.\n\n",
+        .help_end =
+            "\nExit status 3 when a rate is not shown to be below its limit (inconclusive or\n"
+            "above), so pipelines can gate on it; 5 when an outcome with a limit has no\n"
+            "usable study.\n\n",
         .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY,
         .defaults = safety_defaults,
         .check = safety_check,

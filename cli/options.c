@@ -126,6 +126,7 @@ static int set_method(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (v < 0)
         return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE, GLMM or BB");
     c->settings.method = (msc_method)v;
+    c->method_given = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -499,6 +500,10 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
 {
     msc_cli_defaults(cmd, c);
     int rc = read_options(c, argc, argv);
+    if (!c->method_given) { /* the GLMM for PLO, REML otherwise (msc_method_default) */
+        c->settings.method = msc_method_default(c->settings.measure, c->settings.test);
+        c->settings.method_default = 1;
+    }
     if (rc == MSC_CLI_GO_ON)
         rc = take_input(c, argc, argv);
     if (rc == MSC_CLI_GO_ON)

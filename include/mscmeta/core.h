@@ -113,6 +113,8 @@ typedef struct {
                             * results are the same for any number */
     double null_prop;      /* H0 proportion of the extra test of each pooled estimate on the
                             * model scale (--null); NAN (default): none */
+    int method_default;    /* 1: `method` is msc_method_default(measure), not the user's
+                            * choice (reports say why it was used); default 0 */
 } msc_settings;
 
 MSC_API void msc_settings_default(msc_settings *s);
@@ -124,6 +126,13 @@ MSC_API void msc_settings_default(msc_settings *s);
  * message in err naming the field (not a command-line flag). Every
  * function that takes settings calls it first. */
 MSC_API msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen);
+
+/* The model mscmeta uses when none is named: for PLO (the default
+ * measure) the binomial-normal GLMM, as meta's metaprop since 4.9-5
+ * (Stijnen, Hamza & Ozdemir 2010; Schwarzer et al. 2019), unless `test` is
+ * knha, which applies to inverse-variance models; REML otherwise, as
+ * metafor. (msc_settings_default keeps REML, metafor's default.) */
+MSC_API msc_method msc_method_default(msc_measure measure, msc_test test);
 
 /* 1 for the models fitted to the counts themselves (GLMM, BB): they model
  * the logit of the proportion whatever the measure, and no continuity

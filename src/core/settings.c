@@ -24,6 +24,12 @@ void msc_settings_default(msc_settings *s)
     s->nagq = 7;
     s->threads = 1;
     s->null_prop = NAN;
+    s->method_default = 0;
+}
+
+msc_method msc_method_default(msc_measure measure, msc_test test)
+{
+    return measure == MSC_PLO && test == MSC_TEST_Z ? MSC_METHOD_GLMM : MSC_METHOD_REML;
 }
 
 int msc_method_uses_counts(msc_method m) { return m == MSC_METHOD_GLMM || m == MSC_METHOD_BB; }

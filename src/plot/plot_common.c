@@ -363,7 +363,12 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
 {
     const msc_settings *s = &a->settings;
     const char *ci = msc_study_ci_long_name(s->study_ci);
-    if (s->method == MSC_METHOD_GLMM)
+    if (s->method == MSC_METHOD_GLMM && s->method_default)
+        snprintf(out, outlen,
+                 "Binomial-normal GLMM (ML), logit: the default for proportions (no continuity "
+                 "correction); %s study CIs",
+                 ci);
+    else if (s->method == MSC_METHOD_GLMM)
         snprintf(out, outlen, "Binomial-normal GLMM (ML), logit; %s study CIs", ci);
     else if (s->method == MSC_METHOD_BB)
         snprintf(out, outlen, "Beta-binomial, common rho (ML), logit; %s study CIs", ci);

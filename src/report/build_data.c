@@ -35,6 +35,7 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     msc_rep_text(b, st, "measure",
                  msc_measure_name(msc_method_uses_counts(s->method) ? MSC_PLO : s->measure));
     msc_rep_text(b, st, "method", msc_method_name(s->method));
+    msc_rep_bool(b, st, "method_default", s->method_default);
     msc_rep_text(b, st, "test", msc_test_name(s->test));
     msc_rep_number(b, st, "level", s->level, NULL);
     msc_rep_text(b, st, "study_ci", msc_study_ci_name(s->study_ci));

@@ -344,12 +344,16 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
 {
     const msc_outcome_result *o = c->o;
     msc_rep_only(msc_rep_text(b, out, "k_noun", o->k == 1 ? "study" : "studies"), MSC_REP_TABLE);
+    msc_rep_only(
+        msc_rep_text(b, out, "model_why", c->a->settings.method_default ? "the default" : NULL),
+        MSC_REP_TABLE);
     msc_rep_only(msc_rep_int(b, out, "n_excluded", (long long)o->n_excluded), MSC_REP_TABLE);
     if (o->skipped) {
         msc_rep_line(b, out, "\n== {outcome:.60} (no usable study) ==");
     } else {
         msc_rep_line(b, out,
-                     "\n== {outcome:.60} (k = {k} {k_noun}; denominator \"{denominator:.60}\") ==");
+                     "\n== {outcome:.60} (k = {k} {k_noun}; denominator \"{denominator:.60}\"; "
+                     "{settings.method}{?, {model_why}}) ==");
         msc_rep_line(b, out, "");
         if (!c->opt->summary_only)
             study_grid(b, out, c);
@@ -423,6 +427,19 @@ static void settings_view(msc_rep *b, msc_rep_node *st, const msc_settings *s)
         msc_rep_line(b, st,
                      "Model:    random effects, tau^2 by {method_long}; {scale} scale ({measure}); "
                      "{test_long} test; {level_pct}% level");
+    if (s->method_default)
+        msc_rep_line(
+            b, st,
+            s->method == MSC_METHOD_GLMM
+                ? "Why:      the default for PLO: the GLMM fits the counts, so zero events "
+                  "need no continuity correction (--method REML gives metafor's "
+                  "inverse-variance model)"
+            : s->test == MSC_TEST_KNHA
+                ? "Why:      the default with --test knha, which applies to "
+                  "inverse-variance models (the GLMM, on PLO with the z test, fits the "
+                  "counts instead)"
+                : "Why:      the default for this measure (--method GLMM, on PLO, fits "
+                  "the counts instead)");
     msc_rep_line(b, st,
                  s->method == MSC_METHOD_FE
                      ? "Studies:  {ci_long} intervals"

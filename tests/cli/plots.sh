@@ -65,7 +65,7 @@ run funnel-svg 0 -- "$BIN" funnel "$DATA" --subgroup disease --events responders
 ok funnel-legend svg_text "$TMP/fun.svg" "SLE"
 
 # --- subgroups, scale, reference line, title
-run subgroups 0 -- "$BIN" forest "$DATA" --subgroup disease --events responders --scale 100 \
+run subgroups 0 -- "$BIN" forest "$DATA" --subgroup disease --events responders --scale 100 --method REML \
     --ref 0.5 --title "MSC: responders by disease" -o "$TMP/g.svg"
 ok subgroup-ref-note grep -q "Dashed line: reference at 50 per 100" "$TMP/g.svg"
 for s in MS SLE RA "Per 100 [95% CI]" "MSC: responders by disease" "66.7"; do
@@ -95,7 +95,7 @@ ok funnel-glmm-zero-default-cc-no-note test -z "$(grep -l 'Not shown' "$TMP/zc.s
 
 # --- pool --forest: the numbers, then one file per outcome
 run pool-forest 0 -- "$BIN" pool "$DATA" --forest "$TMP/p.png"
-ok pool-forest-numbers grep -q "^Random effects (REML)" "$TMP/out"
+ok pool-forest-numbers grep -q "^Random effects (GLMM)" "$TMP/out"
 for o in responders adverse_events serious_adverse_events; do ok "pool-forest-$o" is_png "$TMP/p-$o.png"; done
 
 # --- hostile names, titles and paths: nothing runs, all drawn literally
@@ -157,7 +157,7 @@ PATH_NO=/nonexistent-mscmeta-dir
 run missing-gnuplot 4 -- env PATH="$PATH_NO" "$BIN" forest "$DATA" -o "$TMP/nognuplot/f.png"
 ok missing-gnuplot-message grep -q "gnuplot-nox" "$TMP/err"
 run missing-gnuplot-pool 4 -- env PATH="$PATH_NO" "$BIN" pool "$DATA" --forest "$TMP/nognuplot/p.png"
-ok missing-gnuplot-pool-numbers grep -q "^Random effects (REML)" "$TMP/out"
+ok missing-gnuplot-pool-numbers grep -q "^Random effects (GLMM)" "$TMP/out"
 ok missing-gnuplot-no-files test -z "$(ls -A "$TMP/nognuplot")"
 run bad-extension 2 -- "$BIN" forest "$DATA" -o "$TMP/f.jpg"
 ok bad-extension-message grep -q "png, .svg or .pdf" "$TMP/err"

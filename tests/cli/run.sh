@@ -16,8 +16,18 @@ expect example-responders "$TMP/out" '^== responders \(k = 9 studies'
 expect example-ae "$TMP/out" '^== adverse_events \(k = 2 studies'
 expect example-sae "$TMP/out" '^== serious_adverse_events \(k = 10 studies'
 expect example-excluded "$TMP/out" 'Harris 2024 \(line 4\): missing responders'
-expect example-random "$TMP/out" '^Random effects \(REML\) +0\.5781'
+expect example-random "$TMP/out" '^Random effects \(GLMM\) +0\.6291'
+expect example-default "$TMP/out" '^Why: +the default for PLO'
 lines example-quiet "$TMP/err" 0
+# --method REML: metafor's numbers, unchanged, with the correction's warning
+run example-reml 0 -- "$BIN" pool "$DATA" --method REML
+expect example-reml-random "$TMP/out" '^Random effects \(REML\) +0\.5781'
+expect example-reml-cc "$TMP/out" 'the continuity correction \(0\.5 added to 8 of 10 studies with 0 or n events\) moves the pooled rate: 4\.0% here against 1\.7% exact \(sum x / sum n\) and 0\.85% from the GLMM'
+# other measures keep REML; --test knha too
+run example-pft-default 0 -- "$BIN" pool "$DATA" --measure PFT --format json
+expect example-pft-reml "$TMP/out" '"method":"REML","method_default":true'
+run example-knha-default 0 -- "$BIN" pool "$DATA" --test knha --format json
+expect example-knha-reml "$TMP/out" '"method":"REML","method_default":true'
 
 # --- help and version
 run help 0 -- "$BIN" --help
