@@ -29,6 +29,39 @@ expect example-pft-reml "$TMP/out" '"method":"REML","method_default":true'
 run example-knha-default 0 -- "$BIN" pool "$DATA" --test knha --format json
 expect example-knha-reml "$TMP/out" '"method":"REML","method_default":true'
 
+# --- issue 10, "done when": the default on a zero-heavy outcome (tests/reference/sparse40.csv:
+# 33 of 40 series with 0 events) is the GLMM, whose interval overlaps the exact one; REML's does
+# not. Expected values: tests/reference/sparse40.R (rma.glmm and glmer, nAGQ = 7: 5e-4; metafor's
+# REML and binom.test: 1e-6). CSV columns: 9 estimate, 10 ci_lower, 11 ci_upper, 12 yi, 14 se,
+# 22 tau2.
+near() { # near NAME GOT WANT REL
+    count=$((count + 1))
+    if awk -v g="$2" -v w="$3" -v r="$4" 'BEGIN { d = g - w; if (d < 0) d = -d;
+            a = w < 0 ? -w : w; exit !(g != "" && d <= r * a) }'; then
+        :
+    else
+        fail "$1: got '$2', want $3 (relative $4)"
+    fi
+}
+col() { awk -F, -v t="\"$1\"" -v c="$2" '$2 == t { print $c; exit }' "$TMP/out"; }
+SPARSE="$HERE/../reference/sparse40.csv"
+run sparse-default 0 -- "$BIN" pool "$SPARSE" --format csv
+near sparse-glmm-yi "$(col random 12)" -5.1706435729 5e-4
+near sparse-glmm-se "$(col random 14)" 0.6214243078 5e-4
+near sparse-glmm-tau2 "$(col random 22)" 0.2366823875 5e-4
+near sparse-glmm-lb "$(col random 10)" 0.0016777662 5e-4
+near sparse-glmm-ub "$(col random 11)" 0.0188414597 5e-4
+near sparse-exact-lb "$(col exact 10)" 0.0027298169 1e-6
+near sparse-exact-ub "$(col exact 11)" 0.0124032563 1e-6
+ok sparse-overlap awk -v a="$(col random 10)" -v b="$(col random 11)" -v c="$(col exact 10)" \
+    -v d="$(col exact 11)" 'BEGIN { exit !(a + 0 <= d + 0 && c + 0 <= b + 0) }'
+run sparse-reml 0 -- "$BIN" pool "$SPARSE" --method REML --format csv
+near sparse-reml-est "$(col random 9)" 0.0221967597 1e-6
+near sparse-reml-lb "$(col random 10)" 0.0149678864 1e-6
+near sparse-reml-ub "$(col random 11)" 0.0328006262 1e-6
+run sparse-reml-table 0 -- "$BIN" pool "$SPARSE" --method REML
+expect sparse-reml-warning "$TMP/out" 'continuity correction \(0\.5 added to 33 of 40 studies with 0 or n events\) moves the pooled rate: 2\.2% here against 0\.63% exact \(sum x / sum n\) and 0\.56% from the GLMM'
+
 # --- help and version
 run help 0 -- "$BIN" --help
 expect help-text "$TMP/out" 'Commands:'
