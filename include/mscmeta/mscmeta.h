@@ -23,5 +23,6 @@
 #include "mscmeta/stats.h"
 #include "mscmeta/analysis.h"
 #include "mscmeta/report.h"
+#include "mscmeta/sens.h"
 
 #endif /* MSCMETA_H */
