@@ -113,6 +113,8 @@ double msc_stirling_delta(double z);
 double msc_pchisq(double x, double df, int upper);
 /* P(T > t), Student's t with df degrees of freedom (beta.c). */
 double msc_t_upper(double t, double df);
+/* P(F > f), the F distribution with (df1, df2) degrees of freedom (beta.c). */
+double msc_f_upper(double f, double df1, double df2);
 
 /* Hash of a study's counts (x, n), for the tables that group studies by them. */
 static inline uint64_t msc_pair_hash(double x, double n)
