@@ -5,9 +5,9 @@
  * tests/reference/README.md), for PLO with REML, DL and FE and PFT with
  * REML and DL, each under the z and the Knapp-Hartung test: leave1out()
  * (model and proportion scale), cumul(), influence() with rstudent(),
- * baujat(), regtest() (lm on sei and on 1/n), ranktest() and trimfill()
- * (L0 and R0, left and right; the automatic side for FE), to 1e-6
- * relative. The leave-one-out rows are checked twice: refitted, and by the
+ * baujat(), regtest() (lm on sei and on 1/n; rma on sei, the default),
+ * ranktest() and trimfill() (L0 and R0, automatic side, left and right), to
+ * 1e-6 relative. The leave-one-out rows are checked twice: refitted, and by the
  * updating scheme (MSC_SENS_FAST).
  *
  * Without metafor: the updating scheme against plain refits (msc_fit_studies
@@ -248,14 +248,14 @@ static void check_fit(const ref_set *rs, const msc_dataset *d, const json_t *fit
     check_regtest(&b.egger, json_object_get(reg, "lm_sei"), sub);
     snprintf(sub, sizeof sub, "%s Peters", what);
     check_regtest(&b.peters, json_object_get(reg, "lm_ninv"), sub);
+    snprintf(sub, sizeof sub, "%s Egger (rma)", what);
+    check_regtest(&b.egger_rma, json_object_get(reg, "rma_sei"), sub);
     msc_bias_free(&b);
     const json_t *tfs = json_object_get(fit, "trimfill");
     for (size_t j = 0; j < json_array_size(tfs); j++) {
         const json_t *t = json_array_get(tfs, j);
         const char *side = json_string_value(json_object_get(t, "side_requested"));
         int sd = strcmp(side, "left") == 0 ? MSC_SIDE_LEFT : strcmp(side, "right") == 0 ? MSC_SIDE_RIGHT : -1;
-        if (sd < 0 && s.method != MSC_METHOD_FE)
-            continue; /* the automatic side needs the meta-regression */
         if (json_object_get(t, "error"))
             continue;
         msc_tf_estimator e = (msc_tf_estimator)msc_tf_estimator_parse(

@@ -27,6 +27,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "msc_sens.h"
+#include "mscmeta/regress.h"
 
 #define MIN_STUDIES 10 /* the Cochrane Handbook's minimum for these tests (section 13.3.5.4) */
 #define TF_MAXITER 100 /* metafor's trimfill(maxiter) */
@@ -127,15 +128,58 @@ static int wls(const tested *t, const double *x, msc_regtest *r, const char **wh
     return 1;
 }
 
-/* A meta-regression of y on sqrt(v) with the fits' method and test:
- * metafor's default regtest() and trimfill()'s choice of side. The
- * meta-regression engine is not in this build yet: returns 0. */
-static int rma_on_se(const tested *t, msc_regtest *r, const char **why)
+/* A meta-regression of y on sqrt(v) with the fits' method and test (z
+ * when test_z), by the meta-regression engine (msc_regress_fit): metafor's
+ * default regtest() (model "rma", predictor "sei": the slope's test and
+ * the intercept as the limit estimate) and trimfill()'s choice of side.
+ * Its warnings go to w after `what`. Returns 0 (with `why`, or *rc for
+ * memory) when it cannot be fitted. */
+static int rma_on_se(const tested *t, int test_z, msc_regtest *r, const char *what,
+                     msc_warnings *w, msc_status *rc, const char **why)
 {
-    (void)t;
     regtest_clear(r);
-    *why = "needs the meta-regression engine, which this build does not have yet";
-    return 0;
+    *rc = MSC_OK;
+    double *x = malloc((t->k ? t->k : 1) * sizeof *x);
+    if (!x) {
+        *rc = MSC_ERR_NOMEM;
+        return 0;
+    }
+    for (size_t i = 0; i < t->k; i++)
+        x[i] = sqrt(t->v[i]);
+    msc_settings s = t->s;
+    if (test_z)
+        s.test = MSC_TEST_Z;
+    msc_regress_model m;
+    msc_warnings mw = {0};
+    msc_status st = msc_regress_fit(t->y, t->v, t->k, x, 1, &s, NULL, 0, MSC_REGRESS_NO_R2, &m, &mw);
+    free(x);
+    for (size_t i = 0; i < mw.n && w; i++)
+        msc_warnings_add(w, "%s: %s", what, mw.msg[i]);
+    msc_warnings_clear(&mw);
+    int ok = st == MSC_OK;
+    if (st == MSC_ERR_NOMEM) {
+        *rc = st;
+    } else if (!ok) {
+        *why = m.failure == MSC_REGRESS_TOO_FEW ? "has too few studies for a slope and tau^2"
+               : m.failure == MSC_REGRESS_RANK  ? "cannot be fitted: every study has the same "
+                                                  "standard error"
+                                                : "cannot be fitted";
+    } else {
+        r->slope = m.beta[1];
+        r->slope_se = m.se[1];
+        r->stat = m.stat[1];
+        r->p = m.pval[1];
+        r->df = m.df;
+        r->limit_yi = m.beta[0];
+        r->limit_lo = m.ci_lo[0];
+        r->limit_hi = m.ci_hi[0];
+        r->limit_est = msc_effect_backtransform(t->s.measure, r->limit_yi, t->nhm);
+        r->limit_est_lo = msc_effect_backtransform(t->s.measure, r->limit_lo, t->nhm);
+        r->limit_est_hi = msc_effect_backtransform(t->s.measure, r->limit_hi, t->nhm);
+        r->ok = 1;
+    }
+    msc_regress_model_free(&m);
+    return ok;
 }
 
 /* ------------------------------------------------------------- rank test */
@@ -237,16 +281,11 @@ static msc_status trim_fill(const tested *t, const msc_fit *orig, msc_tf_estimat
     if (side >= 0) {
         have = 1;
         slope.slope = side == MSC_SIDE_RIGHT ? -1.0 : 1.0;
-    } else if (t->s.method == MSC_METHOD_FE) {
-        double *se = malloc(k * sizeof *se);
-        if (!se)
-            return MSC_ERR_NOMEM;
-        for (size_t i = 0; i < k; i++)
-            se[i] = sqrt(t->v[i]);
-        have = wls(t, se, &slope, &why);
-        free(se);
     } else {
-        have = rma_on_se(t, &slope, &why);
+        msc_status rc;
+        have = rma_on_se(t, 1, &slope, "trim and fill", NULL, &rc, &why);
+        if (rc != MSC_OK)
+            return rc;
     }
     if (!have) {
         msc_warnings_add(w, "trim and fill: the side of the missing studies cannot be chosen: "
@@ -490,13 +529,14 @@ msc_status msc_bias_tests(const msc_studies *st, const size_t *idx, size_t m,
         x[i] = sqrt(t.v[i]);
     if (!wls(&t, x, &out->egger, &why))
         msc_warnings_add(w, "Egger's test: %s", why);
-    if (!rma_on_se(&t, &out->egger_rma, &why))
-        msc_warnings_add(w, "Egger's test (meta-regression): %s", why);
+    if (!rma_on_se(&t, 0, &out->egger_rma, "Egger's test (meta-regression)", w, &rc, &why) &&
+        rc == MSC_OK)
+        msc_warnings_add(w, "Egger's test (meta-regression): the regression on sqrt(vi) %s", why);
     for (size_t i = 0; i < k; i++)
         x[i] = 1.0 / t.n[i];
     if (!wls(&t, x, &out->peters, &why))
         msc_warnings_add(w, "Peters' test: %s", why);
-    if (!ranktest(&t, &out->begg, &rc, &why) && rc == MSC_OK)
+    if (rc == MSC_OK && !ranktest(&t, &out->begg, &rc, &why) && rc == MSC_OK)
         msc_warnings_add(w, "Begg's test: %s", why);
     if (rc == MSC_OK && k >= 1) {
         msc_fit orig;
