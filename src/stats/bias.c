@@ -29,7 +29,7 @@
 #include "msc_sens.h"
 #include "mscmeta/regress.h"
 
-#define MIN_STUDIES 10 /* the Cochrane Handbook's minimum for these tests (section 13.3.5.4) */
+#define MIN_STUDIES 10 /* the Cochrane Handbook's minimum for these tests (chapter 13) */
 #define TF_MAXITER 100 /* metafor's trimfill(maxiter) */
 
 static const char *const TF_EST[] = {"L0", "R0"};
