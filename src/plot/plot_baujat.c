@@ -10,6 +10,7 @@
  * The studies farthest out are labelled first, at most MAX_LABELS of them.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +163,9 @@ static int leader(const box *at, double cx, double cy, segment *s)
     return 1;
 }
 
-/* Places and draws the labels; returns how many studies have none.
- * Studies at the same place share one label ("A; B"). */
+/* Places and draws the labels; returns how many studies have none, or
+ * SIZE_MAX out of memory. Studies at the same place share one label
+ * ("A; B"). */
 static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
 {
     const msc_plot_frame *fr = &b->fr;
@@ -180,7 +182,7 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
         free(taken);
         free(seg);
         free(done);
-        return 0;
+        return SIZE_MAX;
     }
     size_t nt = 0, ns = 0, n_points = 0;
     for (size_t i = 0; i < k; i++) {
@@ -363,6 +365,12 @@ msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *pa
     msc_plot_axis_ticks(&g, &b.fr, 'x', &b.xa);
     msc_plot_axis_ticks(&g, &b.fr, 'y', &b.ya);
     size_t labelled = 0, unlabelled = labels(&g, &b, &labelled);
+    if (unlabelled == SIZE_MAX) {
+        g.bad = 1;
+        msc_gp_run(&g, err, errlen); /* a failed script is released, not run */
+        snprintf(err, errlen, "out of memory");
+        return MSC_ERR_NOMEM;
+    }
     texts(&g, &b, opt, unlabelled, labelled);
     points(&g, &b);
     return msc_plot_render(&g, path, err, errlen);

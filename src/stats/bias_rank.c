@@ -12,6 +12,9 @@
 
 #include "msc_sens.h"
 
+#define KENDALL_EXACT_MAX 50                                          /* R: exact below 50 */
+#define KENDALL_PAIRS ((KENDALL_EXACT_MAX - 1) * (KENDALL_EXACT_MAX - 2) / 2) /* pairs of 49 */
+
 typedef struct {
     double x, y;
 } xy;
@@ -130,15 +133,12 @@ double msc_kendall_cdf(double q, size_t n)
         return 0.0;
     if (q >= top)
         return 1.0;
+    if (n >= KENDALL_EXACT_MAX)
+        return NAN; /* callers use the normal approximation there */
     /* c[j]: permutations of n with j inversions (j concordant pairs), built
      * up from 1 element: row m is the sum of row m-1 shifted by 0..m-1,
      * added directly (a running window would subtract numbers of 1e60) */
-    size_t K = (size_t)top;
-    double *c = calloc(2 * (K + 1), sizeof *c);
-    if (!c)
-        return NAN;
-    double *nx = c + K + 1;
-    c[0] = 1;
+    double c[KENDALL_PAIRS + 1] = {1.0}, nx[KENDALL_PAIRS + 1];
     size_t len = 1; /* entries of c in use */
     for (size_t m = 2; m <= n; m++) {
         size_t nlen = len + m - 1;
@@ -157,6 +157,5 @@ double msc_kendall_cdf(double q, size_t n)
         sum += c[j];
     for (size_t m = 2; m <= n; m++)
         fact *= (double)m;
-    free(c);
     return sum / fact;
 }

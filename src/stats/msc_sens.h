@@ -60,7 +60,7 @@ msc_status msc_kendall_tau(const double *x, const double *y, size_t n, double *t
 
 /* P(T <= q) for Kendall's statistic T (the number of concordant pairs) of
  * n < 50 untied pairs, from the exact permutation distribution (R's
- * pkendall). */
+ * pkendall); NAN for n >= 50. Allocates nothing. */
 double msc_kendall_cdf(double q, size_t n);
 
 /* ------------------------------------------------------------- bias.c */

@@ -74,7 +74,7 @@ void msc_sens_influence(const msc_studies *st, const size_t *idx, size_t m,
         o->baujat_y = diff * diff / (sed * sed);
         /* metafor's rule with p = 1; a missing value counts as not influential */
         o->influential = fabs(o->dffits) > 3.0 * sqrt(1.0 / (kk - 1.0)) ||
-                         msc_pchisq(o->cook_d, 1.0, 0) > 0.5 || o->hat > 3.0 / kk ||
-                         fabs(o->dfbetas) > 1.0;
+                         (isfinite(o->cook_d) && msc_pchisq(o->cook_d, 1.0, 0) > 0.5) ||
+                         o->hat > 3.0 / kk || fabs(o->dfbetas) > 1.0;
     }
 }
