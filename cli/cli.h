@@ -61,7 +61,12 @@ enum {
     MSC_OPTS_REPORT = 1u << 2, /* --format, --summary-only: a table, JSON or CSV report */
     MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
     MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
-    MSC_OPTS_SAFETY = 1u << 5  /* --max-rate */
+    MSC_OPTS_SAFETY = 1u << 5, /* --max-rate */
+    /* sensitivity analyses (issue 11) */
+    MSC_OPTS_SENS_ROWS = 1u << 10, /* --leave-one-out, --cumulative [COL]: pool and forest */
+    MSC_OPTS_SENS = 1u << 11,      /* --influence, --bias-tests */
+    MSC_OPTS_TF_EST = 1u << 12,    /* --trim-fill-estimator */
+    MSC_OPTS_TF_PLOT = 1u << 13    /* --trim-fill (funnel) */
 };
 
 #define MAX_LIST 256
@@ -93,6 +98,13 @@ typedef struct {
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
+    /* sensitivity analyses; trim_fill: funnel --trim-fill */
+    msc_sens_options sens;
+    int trim_fill;
+    /* the word after a bare --cumulative: its column when another word is
+     * the input file (getopt takes an optional value only as --cumulative=COL) */
+    const char *cumulative_next;
+    const char *optional_next; /* the word after an option whose value is optional */
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -218,6 +230,10 @@ int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
 int msc_cmd_forest(msc_cli *c);
 int msc_cmd_funnel(msc_cli *c);
+int msc_cmd_baujat(msc_cli *c);
+
+/* Whether c asks for a sensitivity analysis (pool, forest). */
+int msc_cli_wants_sens(const msc_cli *c);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);

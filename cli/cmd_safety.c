@@ -71,7 +71,7 @@ int msc_cmd_safety(msc_cli *c)
     }
     /* input_name NULL: the reports name the data set's source (the file
      * name, or "<stdin>" for "-"). */
-    msc_report_options ro = {c->summary_only, NULL, sf};
+    msc_report_options ro = {c->summary_only, NULL, sf, NULL};
     msc_report_fn report = c->format == MSC_FORMAT_JSON  ? msc_report_json
                            : c->format == MSC_FORMAT_CSV ? msc_report_safety_csv
                                                          : msc_report_safety_table;

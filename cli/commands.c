@@ -27,6 +27,20 @@ static const char POOL_HELP[] =
     "  mscmeta pool studies.csv --format json -o results.json\n"
     "  mscmeta pool studies.csv --forest plots/forest.png\n\n";
 
+static const char POOL_HELP_END[] =
+    "Sensitivity and small-study analyses (each a section of every outcome and\n"
+    "subgroup, in table, JSON and CSV):\n"
+    "  --leave-one-out    the model refitted without each study in turn\n"
+    "  --cumulative [COL] refitted as studies are added in ascending order of COL\n"
+    "                     (ties and studies without a value in file order; no COL:\n"
+    "                     file order)\n"
+    "  --influence        influence diagnostics and Baujat coordinates, as metafor's\n"
+    "                     influence(); influential studies first\n"
+    "  --bias-tests       Egger's, Peters' and Begg's tests and trim and fill; each\n"
+    "                     warns below 10 studies\n"
+    "  --trim-fill-estimator E  L0 (default) or R0\n\n"
+    "  --forest PATH      also draw forest plots (see mscmeta forest --help)\n\n";
+
 /* ---------------------------------------------------------------- safety */
 
 static const char SAFETY_HELP[] =
@@ -91,13 +105,36 @@ static const char FOREST_HELP[] =
     "common- and random-effects diamonds, the prediction interval, proportion\n"
     "[CI] and weight columns, and heterogeneity in the footer. --subgroup adds a\n"
     "heading, diamond and heterogeneity line per group and the test for\n"
-    "subgroup differences.\n\n";
+    "subgroup differences.\n\n"
+    "  --leave-one-out    instead, one row per study left out: the estimate\n"
+    "                     without it, the full estimate as a reference line\n"
+    "  --cumulative [COL] one row per study added, in ascending order of COL\n\n";
+
+static const char BAUJAT_HELP[] =
+    "Usage: mscmeta baujat FILE.csv [options] -o plots/baujat.svg\n\n"
+    "Draws a Baujat plot per outcome (Baujat et al. 2002): each study's\n"
+    "contribution to the heterogeneity statistic Q (x) against its influence on\n"
+    "the pooled estimate (y: the squared change when it is left out, over the\n"
+    "variance of the estimate without it), with study labels placed so that none\n"
+    "overlaps; metafor's baujat() coordinates.\n\n";
+
+/* Forest plots show one kind of rows. */
+static int forest_check(const msc_cli *c)
+{
+    if (c->sens.leave_one_out && c->sens.cumulative)
+        return msc_cli_usage(c->cmd->name, "--leave-one-out and --cumulative draw different "
+                                           "plots: give one of them");
+    return MSC_CLI_GO_ON;
+}
 
 static const char FUNNEL_HELP[] =
     "Usage: mscmeta funnel FILE.csv [options] -o plots/funnel.png\n\n"
     "Draws a funnel plot per outcome: each study's effect on the model scale\n"
     "against its standard error (inverted axis), the pooled line and the 95%\n"
-    "pseudo-confidence region.\n\n";
+    "pseudo-confidence region.\n\n"
+    "  --trim-fill        add the studies trim and fill imputes (open circles) and\n"
+    "                     its adjusted estimate\n"
+    "  --trim-fill-estimator E  L0 (default) or R0\n\n";
 
 static const char PLOT_HELP_END[] = "\nNeeds gnuplot (Debian: apt-get install gnuplot-nox).\n\n";
 
@@ -109,9 +146,9 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "pooled proportions with confidence and prediction intervals,\n"
                    "heterogeneity, subgroups; table, JSON or CSV",
         .help = POOL_HELP,
-        .help_end = "  --forest PATH      also draw forest plots (see mscmeta forest --help)\n\n",
-        .options =
-            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT | MSC_OPTS_FOREST,
+        .help_end = POOL_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT |
+                   MSC_OPTS_FOREST | MSC_OPTS_SENS_ROWS | MSC_OPTS_SENS | MSC_OPTS_TF_EST,
         .run = msc_cmd_pool,
     },
     {
@@ -133,8 +170,9 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "forest plots (PNG, SVG, PDF) through gnuplot",
         .help = FOREST_HELP,
         .help_end = PLOT_HELP_END,
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_SENS_ROWS,
         .draws = 1,
+        .check = forest_check,
         .run = msc_cmd_forest,
     },
     {
@@ -142,9 +180,20 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "funnel plots",
         .help = FUNNEL_HELP,
         .help_end = PLOT_HELP_END,
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_TF_PLOT |
+                   MSC_OPTS_TF_EST,
         .draws = 1,
         .run = msc_cmd_funnel,
+    },
+    {
+        .name = "baujat",
+        .summary = "Baujat plots: each study's contribution to heterogeneity against\n"
+                   "its influence on the pooled estimate",
+        .help = BAUJAT_HELP,
+        .help_end = PLOT_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
+        .draws = 1,
+        .run = msc_cmd_baujat,
     },
 };
 

@@ -306,6 +306,58 @@ static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+static int set_leave_one_out(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.leave_one_out = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --cumulative=COL, or --cumulative [COL] (see take_input), or file order. */
+static int set_cumulative(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->sens.cumulative = 1;
+    if (arg) {
+        if (!*arg)
+            return usage(c, "--cumulative=: name the column to order by, or leave out the =");
+        c->sens.cumulative_col = arg;
+    } else {
+        c->cumulative_next = c->optional_next;
+    }
+    return MSC_CLI_GO_ON;
+}
+
+static int set_influence(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.influence = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_bias_tests(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.bias_tests = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_tf_estimator(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_tf_estimator_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "L0 or R0");
+    c->sens.trim_fill_estimator = (msc_tf_estimator)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_trim_fill(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->trim_fill = 1;
+    return MSC_CLI_GO_ON;
+}
+
 /* --max-rate R (every outcome) or COL=R (outcome COL; the last '=' splits,
  * so a column name may hold one). The column names are kept here: arg
  * points into argv, which must not be written. */
@@ -367,6 +419,12 @@ static const msc_cli_option OPTIONS[] = {
     {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
     {"ref", 0, required_argument, MSC_OPTS_PLOT, set_ref},
     {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
+    {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_leave_one_out},
+    {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative},
+    {"influence", 0, no_argument, MSC_OPTS_SENS, set_influence},
+    {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_bias_tests},
+    {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator},
+    {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_trim_fill},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -398,6 +456,11 @@ static void getopt_tables(struct option *longs, char *shorts)
     *shorts = '\0';
 }
 
+int msc_cli_wants_sens(const msc_cli *c)
+{
+    return c->sens.leave_one_out || c->sens.cumulative || c->sens.influence || c->sens.bias_tests;
+}
+
 /* --------------------------------------------------------------- parsing */
 
 void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
@@ -411,6 +474,7 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
     c->settings.threads = cpus < 1 ? 1 : cpus > MSC_THREADS_MAX ? MSC_THREADS_MAX : (int)cpus;
     msc_load_options_default(&c->load);
     msc_plot_options_default(&c->plot);
+    msc_sens_options_default(&c->sens);
     if (cmd->defaults)
         cmd->defaults(c);
 }
@@ -445,6 +509,10 @@ static int read_options(msc_cli *c, int argc, char **argv)
         assert(o); /* getopt_long returns the table's values, or '?' */
         if (o->group && !(c->cmd->options & o->group))
             return usage(c, "--%s is not an option of this command", o->name);
+        c->optional_next = o->has_arg == optional_argument && !optarg && optind < argc &&
+                                   argv[optind][0] != '-'
+                               ? argv[optind]
+                               : NULL;
         int rc = o->set(c, o, optarg);
         if (rc != MSC_CLI_GO_ON)
             return rc;
@@ -452,9 +520,19 @@ static int read_options(msc_cli *c, int argc, char **argv)
     return MSC_CLI_GO_ON;
 }
 
-/* The one input file: what is left once the options are read. */
+/* The one input file: what is left once the options are read. A bare
+ * --cumulative followed by a word takes it as its column when another word
+ * is left for the input file. */
 static int take_input(msc_cli *c, int argc, char **argv)
 {
+    if (c->cumulative_next && argc - optind >= 2)
+        for (int i = optind; i < argc; i++)
+            if (argv[i] == c->cumulative_next) {
+                c->sens.cumulative_col = argv[i];
+                memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof *argv);
+                argc--;
+                break;
+            }
     for (; optind < argc; optind++) {
         if (c->input)
             return usage(c, "one input file at a time (got \"%.60s\" and \"%.60s\")", c->input,
@@ -514,5 +592,12 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = check_outputs(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
+    if (c->sens.cumulative_col) { /* the order column is read as text */
+        static const char *keep[1], *why[1] = {"--cumulative"};
+        keep[0] = c->sens.cumulative_col;
+        c->load.keep_cols = keep;
+        c->load.keep_why = why;
+        c->load.n_keep_cols = 1;
+    }
     return rc;
 }

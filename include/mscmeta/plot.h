@@ -24,6 +24,11 @@ typedef struct {
     double width, height;   /* pixels (PNG) or points (SVG, PDF); 0 = automatic */
     double scale;           /* 1 (proportions), 100 or 1000 (per 100 / 1000 patients) */
     double ref;             /* vertical reference line at this proportion; NAN for none */
+    /* Sensitivity analyses (msc_sens_run) for the plots that show them:
+     * forest rows of leave-one-out or cumulative fits
+     * (msc_plot_forest_sens), Baujat plots, the studies trim and fill
+     * imputes on a funnel plot. NULL: none. */
+    const struct msc_sens *sens;
 } msc_plot_options;
 
 /* The option values the plots accept, for callers that check options
@@ -63,6 +68,15 @@ MSC_API msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const 
  * no per-study intervals (MSC_RUN_NO_STUDY_CI will do). Returns as
  * msc_plot_forest. */
 MSC_API msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the Baujat plot of outcome `outcome` (Baujat et al. 2002, as
+ * metafor's baujat()): each study's contribution to heterogeneity against
+ * its influence on the pooled estimate, from o->sens's influence
+ * diagnostics, with study labels placed so that none overlaps. Returns as
+ * msc_plot_forest; MSC_ERR_USAGE when o->sens has no influence results,
+ * MSC_ERR_INPUT when the outcome has fewer than 2 studies. */
+MSC_API msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);
 
 /* Writes s into out as one gnuplot string expression that evaluates to s:

@@ -24,6 +24,7 @@ typedef struct {
     int summary_only;         /* omit per-study rows */
     const char *input_name;   /* shown in the report */
     const msc_safety *safety; /* per outcome, for `safety` reports; NULL for pool */
+    const struct msc_sens *sens; /* sensitivity analyses (msc_sens_run) to add, or NULL */
 } msc_report_options;
 
 /* A report writer to a FILE* (msc_report_write underneath); each returns

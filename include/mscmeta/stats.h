@@ -144,6 +144,7 @@ typedef struct {
 
 /* Flags for msc_fit_studies. */
 #define MSC_FIT_NO_TAU2_CI 1u /* skip the Q-profile interval of tau^2, I^2, H^2 */
+#define MSC_FIT_NO_PI 2u      /* no prediction interval (NAN), nor its warnings */
 
 /* Fits the model that s names (any tau^2 estimator, FE, or the GLMM) to the
  * studies idx[0..m) of st, or to all st->k studies when idx is NULL (m is

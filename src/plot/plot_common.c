@@ -23,6 +23,7 @@ void msc_plot_options_default(msc_plot_options *o)
     o->width = o->height = 0.0;
     o->scale = 1.0;
     o->ref = NAN;
+    o->sens = NULL;
 }
 
 int msc_plot_format_from_path(const char *path)

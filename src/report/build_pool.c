@@ -94,6 +94,10 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     msc_rep_node *s = msc_rep_data_subgroup(b, c, g);
     msc_rep_flag(msc_rep_get(s, "group", MSC_REP_ALL), MSC_REP_INHERIT);
     fit_rows(b, s, &gr->fit);
+    if (c->opt->sens) {
+        msc_rep_sens_subgroup(b, s, c, g);
+        msc_rep_sens_subgroup_view(b, s, c);
+    }
     /* the table's row: the block the tests use; p(Q) only from 2 studies */
     msc_rep_ref(b, s, "main",
                 msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
@@ -362,13 +366,15 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         heterogeneity(b, out, o);
         if (o->n_groups > 0)
             subgroups(b, out, c);
+        if (c->opt->sens)
+            msc_rep_sens_view(b, out, c);
     }
     if (o->n_excluded) {
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Excluded ({n_excluded}):");
         msc_rep_each(b, out, "excluded", "  {study:.40} (line {row}): {reason}");
     }
-    if (o->warnings.n) {
+    if (o->warnings.n || (c->opt->sens && msc_rep_sens_nwarnings(c))) {
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Warnings:");
         msc_rep_each(b, out, "warnings", "  ! {.}");
@@ -385,6 +391,8 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     *c = (msc_rep_octx){d->a, d->opt, &d->a->outcome[j], NULL};
     msc_rep_node *out = msc_rep_data_outcome(b, c, &fills);
     outcome_rows(b, out, c->o);
+    if (d->opt->sens)
+        msc_rep_sens_outcome(b, out, c);
     outcome_view(b, out, c);
     return out;
 }
@@ -473,5 +481,7 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
     msc_rep_each(b, root, "warnings", "! {.}");
     msc_rep_nested(b, root, "outcomes");
     *doc = (msc_rep_doc){root, COLUMNS, "%.4f", 1.0};
+    if (o->sens) /* the sections' own columns, after the usual ones */
+        doc->csv_columns = msc_rep_printf(b, "%s%s", COLUMNS, msc_rep_sens_columns);
     return b->err;
 }

@@ -355,4 +355,16 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
 msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                 msc_rep_doc *doc);
 
+/* The sensitivity sections (build_sens.c), for the pool report with
+ * o->sens: an outcome's and a subgroup's members (before their warnings,
+ * to which the analyses' warnings are added), their table views, the
+ * analyses' warnings of an outcome (for the table's "Warnings:"), and the
+ * CSV columns they add (",k,H2,..."). */
+void msc_rep_sens_outcome(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g);
+void msc_rep_sens_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_sens_subgroup_view(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c);
+size_t msc_rep_sens_nwarnings(const msc_rep_octx *c);
+extern const char msc_rep_sens_columns[];
+
 #endif

@@ -22,7 +22,7 @@ static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out
 static msc_status emit(msc_rep_build_fn build, const msc_analysis *a, const msc_report_options *o,
                        msc_format f, msc_write_fn fn, void *ctx)
 {
-    static const msc_report_options none = {0, NULL, NULL};
+    static const msc_report_options none = {0, NULL, NULL, NULL};
     if (!a || !fn || (unsigned)f >= sizeof emitter / sizeof *emitter)
         return MSC_ERR_USAGE;
     if (!o)

@@ -49,10 +49,23 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
         }
         x = gx, n = gn, y = gy, v = gv;
     }
+    /* No prediction interval: the z interval, which never warns, then
+     * cleared; nothing else depends on s->pi. */
+    msc_settings z;
+    if (flags & MSC_FIT_NO_PI) {
+        z = *s;
+        z.pi = MSC_PI_Z;
+        s = &z;
+    }
     msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
                     : s->method == MSC_METHOD_BB ? msc_bb_fit(x, n, v, m, s, f, w)
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
+    if (rc == MSC_OK && (flags & MSC_FIT_NO_PI)) {
+        msc_estimate *e[2] = {&f->common, &f->random};
+        for (int j = 0; j < 2; j++)
+            e[j]->pi_lo_yi = e[j]->pi_hi_yi = e[j]->pi_lo = e[j]->pi_hi = e[j]->pi_df = NAN;
+    }
     if (rc == MSC_OK)
         msc_fit_check(f, w);
     if (rc == MSC_OK && !isnan(s->null_prop)) {

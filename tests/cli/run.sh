@@ -169,6 +169,28 @@ run safety-subgroups-json 3 -- "$BIN" safety "$DATA" --events serious_adverse_ev
 expect safety-subgroups-jsonv "$TMP/out" '"group":"RA".*"safety":\{"upper_bound":[0-9.e-]+,"lower_bound":[0-9.e-]+,"verdict":"inconclusive"'
 run safety-help-glmm 0 -- "$BIN" safety --help
 expect safety-help-glmm-text "$TMP/out" 'The model is the binomial-normal GLMM'
+# --- sensitivity analyses (issue 11): a section of every outcome and subgroup
+run sens-json 0 -- "$BIN" pool "$DATA" --events responders --method REML --leave-one-out --cumulative year --influence --bias-tests --format json
+for key in leave_one_out cumulative influence bias_tests; do
+    expect "sens-json-$key" "$TMP/out" "\"$key\":"
+done
+expect sens-json-loo-fields "$TMP/out" '\{"study":"[^"]*","row":[0-9]+,"estimate":[^,]*,"ci_lower":[^,]*,"ci_upper":[^,]*,"yi":[^,]*,"se":[^,]*,"statistic":[^,]*,"p":[^,]*,"ci_yi_lower":[^,]*,"ci_yi_upper":[^,]*,"tau2":[^,]*,"I2":[^,]*,"H2":[^,]*,"Q":[^,]*,"Q_p":[^,]*\}'
+expect sens-json-small-k "$TMP/out" 'at least 10 studies'
+run sens-subgroup 0 -- "$BIN" pool "$DATA" --events responders --subgroup disease --leave-one-out --format json
+expect sens-subgroup-loo "$TMP/out" '"group":"[^"]*".*"leave_one_out":\['
+run sens-csv 0 -- "$BIN" pool "$DATA" --events responders --leave-one-out --influence --bias-tests --format csv
+expect sens-csv-header "$TMP/out" '^outcome,type,.*,baujat_x,baujat_y,'
+expect sens-csv-loo "$TMP/out" '^"responders","leave_one_out",'
+expect sens-csv-influence "$TMP/out" '^"responders","influence",'
+expect sens-csv-begg "$TMP/out" '^"responders","begg",'
+run sens-cumulative-col 0 -- "$BIN" pool --cumulative year "$DATA" --events responders
+expect sens-cumulative-title "$TMP/out" 'ascending order of "year"'
+run sens-cumulative-unknown 1 -- "$BIN" pool "$DATA" --cumulative=nope
+expect sens-cumulative-unknown-msg "$TMP/err" '"nope"'
+run sens-forest-both 2 -- "$BIN" forest "$DATA" --leave-one-out --cumulative -o "$TMP/x.svg"
+run sens-estimator 2 -- "$BIN" pool "$DATA" --bias-tests --trim-fill-estimator Q0
+expect sens-estimator-msg "$TMP/err" 'choose L0 or R0'
+run sens-not-here 2 -- "$BIN" safety "$DATA" --max-rate 0.1 --influence
 
 # --- write errors: exit 4, never silent
 if [ -w /dev/full ]; then
