@@ -14,6 +14,7 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
@@ -60,7 +61,9 @@ enum {
     MSC_OPTS_REPORT = 1u << 2, /* --format, --summary-only: a table, JSON or CSV report */
     MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
     MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
-    MSC_OPTS_SAFETY = 1u << 5  /* --max-rate */
+    MSC_OPTS_SAFETY = 1u << 5, /* --max-rate */
+    MSC_OPTS_MODS = 1u << 6,   /* --mod, --factor, --ref COL=LEVEL: moderators */
+    MSC_OPTS_REGRESS = 1u << 7 /* --at, --btt, --permutations, --seed */
 };
 
 #define MAX_LIST 256
@@ -91,6 +94,12 @@ typedef struct {
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
+    /* regress, bubble: moderators and the regression's options (the lists
+     * point into argv) */
+    const char *mods[MAX_LIST], *factors[MAX_LIST], *refs[MAX_LIST], *at[MAX_LIST],
+        *btt[MAX_LIST];
+    const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
+    msc_regress_options regress;
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -152,6 +161,11 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
  * returns its exit code and leaves *d and *a NULL; else returns 0 and the
  * caller frees both. */
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a);
+
+/* Loads the input named by c->input (with c's load options) alone. On
+ * failure prints the one-line error and returns its exit code, *d NULL;
+ * else returns 0 and the caller frees *d. */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
@@ -216,6 +230,7 @@ int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
 int msc_cmd_forest(msc_cli *c);
 int msc_cmd_funnel(msc_cli *c);
+int msc_cmd_regress(msc_cli *c);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);
