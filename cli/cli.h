@@ -14,6 +14,7 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
  *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
@@ -231,6 +232,12 @@ int msc_cmd_safety(msc_cli *c);
 int msc_cmd_forest(msc_cli *c);
 int msc_cmd_funnel(msc_cli *c);
 int msc_cmd_regress(msc_cli *c);
+int msc_cmd_bubble(msc_cli *c);
+
+/* Loads c's input and fits its meta-regression (c->regress). On failure
+ * prints the one-line error and returns its exit code, *d and *r NULL;
+ * else returns 0 and the caller frees both (cmd_regress.c). */
+int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);

@@ -7,8 +7,7 @@
 
 #include "cli.h"
 
-/* The regression of c's input, or the exit code of the error it printed. */
-static int regress(const msc_cli *c, msc_dataset **d, msc_regression **r)
+int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r)
 {
     char err[MSC_ERRBUF];
     *r = NULL;
@@ -30,7 +29,7 @@ int msc_cmd_regress(msc_cli *c)
 {
     msc_dataset *d;
     msc_regression *r;
-    int rc = regress(c, &d, &r);
+    int rc = msc_cli_regress(c, &d, &r);
     if (rc != EXIT_OK)
         return rc;
     msc_report_options ro = {c->summary_only, NULL, NULL};

@@ -118,8 +118,9 @@ static int regress_check(const msc_cli *c)
     if (c->regress.n_mods == 0)
         return msc_cli_usage(cmd, "--mod is required: the moderator column(s) to regress on");
     if (c->load.subgroup_col)
-        return msc_cli_usage(cmd, "--subgroup does not apply; a factor moderator (--mod %.60s) "
-                                  "tests the differences between its levels",
+        return msc_cli_usage(cmd,
+                             "--subgroup does not apply; a factor moderator (--mod %.60s) "
+                             "tests the differences between its levels",
                              c->load.subgroup_col);
     if (c->settings.pi != MSC_PI_Z)
         return msc_cli_usage(cmd, "--pi does not apply: the prediction intervals are metafor's "
@@ -146,6 +147,27 @@ static const char FUNNEL_HELP[] =
     "Draws a funnel plot per outcome: each study's effect on the model scale\n"
     "against its standard error (inverted axis), the pooled line and the 95%\n"
     "pseudo-confidence region.\n\n";
+
+static const char BUBBLE_HELP[] =
+    "Usage: mscmeta bubble FILE.csv --mod COL [options] -o plots/bubble.png\n\n"
+    "Draws the bubble plot of a meta-regression on one moderator, per outcome:\n"
+    "each study's proportion against the moderator, bubbles sized by the study's\n"
+    "weight in the model (by its number of patients with --method GLMM), and the\n"
+    "fitted proportion with its confidence band; for a factor moderator, the\n"
+    "studies of each level beside the level's fitted proportion and interval.\n\n"
+    "  --mod COL          the moderator (once)\n"
+    "  --factor COL       treat it as a factor even if numeric\n"
+    "  --ref COL=LEVEL    the factor's reference level (--ref P: a reference line)\n\n";
+
+/* A bubble plot has one moderator on its x axis. */
+static int bubble_check(const msc_cli *c)
+{
+    if (c->regress.n_mods != 1)
+        return msc_cli_usage(c->cmd->name, "give --mod once: a bubble plot shows one moderator");
+    if (c->load.subgroup_col)
+        return msc_cli_usage(c->cmd->name, "--subgroup does not apply; use a factor moderator");
+    return MSC_CLI_GO_ON;
+}
 
 static const char PLOT_HELP_END[] = "\nNeeds gnuplot (Debian: apt-get install gnuplot-nox).\n\n";
 
@@ -178,8 +200,8 @@ const msc_cli_command msc_cli_commands[] = {
                    "estimator and the GLMM; table, JSON or CSV",
         .help = REGRESS_HELP,
         .help_end = REGRESS_HELP_END,
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_MODS |
-                   MSC_OPTS_REGRESS,
+        .options =
+            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_MODS | MSC_OPTS_REGRESS,
         .defaults = regress_defaults,
         .check = regress_check,
         .run = msc_cmd_regress,
@@ -201,6 +223,16 @@ const msc_cli_command msc_cli_commands[] = {
         .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
         .draws = 1,
         .run = msc_cmd_funnel,
+    },
+    {
+        .name = "bubble",
+        .summary = "bubble plots of a meta-regression on one moderator",
+        .help = BUBBLE_HELP,
+        .help_end = PLOT_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_MODS,
+        .draws = 1,
+        .check = bubble_check,
+        .run = msc_cmd_bubble,
     },
 };
 

@@ -100,4 +100,22 @@ one_line pool-mod-msg '--mod is not an option of this command'
 run pool-ref-level 2 -- "$BIN" pool "$BCG" --ref alloc=x
 run forest-ref 2 -- "$BIN" forest "$BCG" --ref alloc=x -o "$TMP/f.svg"
 
+# --- bubble plots (need gnuplot)
+if command -v gnuplot > /dev/null 2>&1; then
+    run bubble-png 0 -- "$BIN" bubble "$BCG" --mod ablat -o "$TMP/b.png"
+    ok bubble-png-file test -s "$TMP/b.png"
+    run bubble-factor-svg 0 -- "$BIN" bubble "$BCG" --mod alloc --ref alloc=random --title T -o "$TMP/b.svg"
+    expect bubble-factor-levels "$TMP/b.svg" '>systematic<'
+    expect bubble-factor-test "$TMP/b.svg" 'QM = 4\.26, df = 2'
+    run bubble-pdf 0 -- "$BIN" bubble "$DATA" --mod disease --scale 100 --ref 0.05 -o "$TMP/e.pdf"
+    ok bubble-pdf-outcomes test -s "$TMP/e-serious_adverse_events.pdf"
+    # hostile level names and column names reach gnuplot quoted, and run nothing
+    printf 'study,events,n,%s\nA,2,10,x\nB,3,12,`touch %s/pwn`\nC,4,15,x\nD,5,20,$(touch %s/pwn2)\nE,1,9,a'"'"'b\nF,2,9,x\n' \
+        "q'\`\$mod" "$TMP" "$TMP" > "$TMP/hostile.csv"
+    run bubble-hostile 0 -- "$BIN" bubble "$TMP/hostile.csv" --mod "q'\`\$mod" --method DL -o "$TMP/h.svg"
+    ok bubble-hostile-inert sh -c "! test -e '$TMP/pwn' && ! test -e '$TMP/pwn2'"
+    run bubble-two-mods 2 -- "$BIN" bubble "$BCG" --mod ablat --mod year -o "$TMP/x.png"
+    one_line bubble-two-mods-msg 'give --mod once'
+fi
+
 finish cli_regress

@@ -73,7 +73,7 @@ static void every_command_is_complete(void **state)
     assert_null(msc_cli_command_find("frobnicate"));
     char names[256];
     msc_cli_command_names(names, sizeof names);
-    assert_string_equal(names, "pool, safety, regress, forest and funnel");
+    assert_string_equal(names, "pool, safety, regress, forest, funnel and bubble");
 }
 
 /* Which command takes which option (README's option table): an option
@@ -90,26 +90,26 @@ static void each_command_takes_its_options(void **state)
         {"--format", "json", " pool safety regress "},
         {"--summary-only", NULL, " pool safety regress "},
         {"--forest", "f.png", " pool "},
-        {"--title", "T", " pool forest funnel "},
-        {"--width", "500", " pool forest funnel "},
-        {"--height", "500", " pool forest funnel "},
-        {"--scale", "100", " pool forest funnel "},
-        {"--ref", "0.5", " pool forest funnel "},
+        {"--title", "T", " pool forest funnel bubble "},
+        {"--width", "500", " pool forest funnel bubble "},
+        {"--height", "500", " pool forest funnel bubble "},
+        {"--scale", "100", " pool forest funnel bubble "},
+        {"--ref", "0.5", " pool forest funnel bubble "},
         {"--max-rate", "0.05", " safety "},
-        {"--events", "e", " pool safety regress forest funnel "},
-        {"--method", "DL", " pool safety regress forest funnel "},
-        {"-o", "out.png", " pool safety regress forest funnel "},
+        {"--events", "e", " pool safety regress forest funnel bubble "},
+        {"--method", "DL", " pool safety regress forest funnel bubble "},
+        {"-o", "out.png", " pool safety regress forest funnel bubble "},
         {"--mod", "a", " regress "},
-        {"--factor", "a", " regress "},
-        {"--ref", "a=b", " regress "},
+        {"--factor", "m", " regress bubble "},
+        {"--ref", "a=b", " regress bubble "},
         {"--at", "a=1", " regress "},
         {"--btt", "a", " regress "},
         {"--permutations", "100", " regress "},
         {"--seed", "7", " regress "},
     };
-    const char *names[] = {"pool", "safety", "regress", "forest", "funnel"};
+    const char *names[] = {"pool", "safety", "regress", "forest", "funnel", "bubble"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
-        for (size_t j = 0; j < 5; j++) {
+        for (size_t j = 0; j < 6; j++) {
             char padded[16];
             snprintf(padded, sizeof padded, " %s ", names[j]);
             int takes = strstr(cases[k].takes, padded) != NULL;
@@ -120,12 +120,16 @@ static void each_command_takes_its_options(void **state)
                 (strchr(cases[k].value, '=') ? strstr(" pool forest funnel ", padded) != NULL
                                              : strcmp(names[j], "regress") == 0))
                 continue;
-            /* safety needs a limit, regress a moderator (the option's value
-             * may be NULL: last) */
+            /* bubble takes --mod, once: the one every case here gives */
+            if (strcmp(cases[k].option, "--mod") == 0 && strcmp(names[j], "bubble") == 0)
+                continue;
+            /* safety needs a limit, regress and bubble a moderator (the
+             * option's value may be NULL: last) */
+            int mods = strcmp(names[j], "regress") == 0 || strcmp(names[j], "bubble") == 0;
             int rc =
                 strcmp(names[j], "safety") == 0 ? parse(&c, names[j], "x.csv", "--max-rate=0.1",
                                                         cases[k].option, cases[k].value, NULL)
-                : strcmp(names[j], "regress") == 0
+                : mods
                     ? parse(&c, names[j], "x.csv", "--mod=m", cases[k].option, cases[k].value, NULL)
                     : parse(&c, names[j], "x.csv", cases[k].option, cases[k].value, NULL);
             if (takes != (rc == MSC_CLI_GO_ON))
@@ -134,7 +138,7 @@ static void each_command_takes_its_options(void **state)
             if (!takes)
                 assert_non_null(strstr(g_err, "is not an option of this command"));
         }
-    for (size_t j = 0; j < 5; j++)
+    for (size_t j = 0; j < 6; j++)
         assert_int_equal(parse(&c, names[j], "--help", NULL), MSC_CLI_HELP);
 }
 
