@@ -21,6 +21,7 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -752,6 +753,44 @@ static void test_permutest(void **state)
     json_decref(ref);
 }
 
+/* A fit's numbers do not depend on the threads its passes use: chunks of
+ * rows are summed alike and added in order (k above the parallel limit). */
+static void test_threads(void **state)
+{
+    (void)state;
+    size_t k = 150000, m = 2;
+    double *y = malloc(k * sizeof *y), *v = malloc(k * sizeof *v), *X = malloc(k * m * sizeof *X);
+    assert_non_null(y);
+    assert_non_null(v);
+    assert_non_null(X);
+    uint64_t st = 42;
+    for (size_t i = 0; i < k; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        double u1 = (double)(st >> 11) / 9007199254740992.0;
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        double u2 = (double)(st >> 11) / 9007199254740992.0;
+        X[i * m] = 1990.0 + (double)(i % 31);
+        X[i * m + 1] = u1;
+        v[i] = 0.05 + 0.5 * u2;
+        y[i] = -1.0 + 0.02 * (X[i * m] - 2000.0) + 0.5 * u1 + (u2 - 0.5);
+    }
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_regress_model a, b;
+    s.threads = 1;
+    assert_int_equal(msc_regress_fit(y, v, k, X, m, &s, NULL, 0, 0, &a, NULL), MSC_OK);
+    s.threads = 2;
+    assert_int_equal(msc_regress_fit(y, v, k, X, m, &s, NULL, 0, 0, &b, NULL), MSC_OK);
+    assert_true(a.tau2 == b.tau2 && a.QM == b.QM && a.QE == b.QE && a.R2 == b.R2);
+    for (size_t j = 0; j <= m; j++)
+        assert_true(a.beta[j] == b.beta[j] && a.se[j] == b.se[j]);
+    msc_regress_model_free(&a);
+    msc_regress_model_free(&b);
+    free(y);
+    free(v);
+    free(X);
+}
+
 int main(void)
 {
     msc_init();
@@ -762,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_run_reference),  cmocka_unit_test(test_run_missing_and_factor),
         cmocka_unit_test(test_run_errors),     cmocka_unit_test(test_run_partial_and_levels),
         cmocka_unit_test(test_run_btt_at),     cmocka_unit_test(test_permutest),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

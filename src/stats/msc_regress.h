@@ -34,10 +34,20 @@ static inline void msc_reg_row(const msc_reg_design *d, size_t i, double *z)
         z[j + 1] = (x[j] - d->center[j]) * d->inv_scale[j];
 }
 
-/* A workspace for fits of designs with p coefficients: the p x p matrices
- * of one weighted least-squares pass and the sums it leaves. */
+#define MSC_REG_CHUNK 16384        /* rows summed together; then the chunks in order */
+#define MSC_REG_PARALLEL_MIN 65536 /* rows before a second thread pays */
+#define MSC_REG_MAX_THREADS 64
+
+/* A workspace for fits of designs with p coefficients and up to k rows:
+ * the p x p matrices of one weighted least-squares pass, the sums it
+ * leaves, and the per-chunk partial sums that let threads share a pass
+ * with results that do not depend on their number. */
 typedef struct {
     size_t p;
+    int threads;  /* threads a pass may use */
+    double *part; /* per chunk: partial sums (part_stride each) */
+    size_t part_chunks, part_stride, n_chunks;
+    double *zbuf; /* per thread: a design row and its L^-1 z */
     double *G;    /* Z'WZ, then its Cholesky factor's inverse product: (Z'WZ)^-1 */
     double *B;    /* Z'W^2 Z (for tr(PP)) */
     double *c;    /* Z'Wy */
@@ -52,10 +62,23 @@ typedef struct {
     double trPV;      /* OLS: tr(PV) = sum v_i (1 - h_i) */
     double slogv;     /* sum log(v_i + tau^2) */
     double logdet;    /* log det Z'WZ */
+    /* Two passes kept for reuse (msc_reg_ws_remember): a pass asked for
+     * again at the same tau^2 with no more than it computed is copied. */
+    int remember;
+    struct {
+        int valid;
+        double tau2;
+        unsigned what;
+        double *G, *beta; /* p^2, p */
+        double sums[9];
+    } kept[2];
 } msc_reg_ws;
 
-msc_status msc_reg_ws_init(msc_reg_ws *ws, size_t p);
+msc_status msc_reg_ws_init(msc_reg_ws *ws, size_t p, size_t k, int threads);
 void msc_reg_ws_free(msc_reg_ws *ws);
+/* Lets ws reuse its passes on one design (on: 1) or not (0, the default;
+ * and whenever the design changes, as between permutations). */
+void msc_reg_ws_remember(msc_reg_ws *ws, int on);
 
 /* What msc_reg_wls computes besides beta, sw, swr2, sw2r2 and logdet. */
 enum {

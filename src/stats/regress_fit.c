@@ -28,6 +28,7 @@
  * metafor's own algebra loses on raw calendar years.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,25 +45,58 @@
 
 /* ------------------------------------------------------------ workspace */
 
-msc_status msc_reg_ws_init(msc_reg_ws *ws, size_t p)
+msc_status msc_reg_ws_init(msc_reg_ws *ws, size_t p, size_t k, int threads)
 {
     memset(ws, 0, sizeof *ws);
     ws->p = p;
-    ws->G = malloc((4 * p * p + 4 * p) * sizeof *ws->G);
-    if (!ws->G)
+    ws->threads = threads < 1 ? 1 : threads > MSC_REG_MAX_THREADS ? MSC_REG_MAX_THREADS : threads;
+    ws->part_chunks = k ? (k + MSC_REG_CHUNK - 1) / MSC_REG_CHUNK : 1;
+    ws->part_stride = 2 * p * p + p + 1 > 7 ? 2 * p * p + p + 1 : 7;
+    ws->G = malloc((6 * p * p + 6 * p) * sizeof *ws->G);
+    ws->part = malloc(ws->part_chunks * ws->part_stride * sizeof *ws->part);
+    ws->zbuf = malloc((size_t)ws->threads * 2 * p * sizeof *ws->zbuf);
+    if (!ws->G || !ws->part || !ws->zbuf) {
+        msc_reg_ws_free(ws);
         return MSC_ERR_NOMEM;
+    }
     ws->B = ws->G + p * p;
     ws->tmp = ws->B + p * p; /* 2 p^2 + p */
     ws->c = ws->tmp + 2 * p * p + p;
     ws->beta = ws->c + p;
     ws->z = ws->beta + p;
+    for (int s = 0; s < 2; s++) {
+        ws->kept[s].G = ws->z + p + (size_t)s * (p * p + p);
+        ws->kept[s].beta = ws->kept[s].G + p * p;
+    }
     return MSC_OK;
 }
 
 void msc_reg_ws_free(msc_reg_ws *ws)
 {
     free(ws->G);
-    ws->G = NULL;
+    free(ws->part);
+    free(ws->zbuf);
+    ws->G = ws->part = ws->zbuf = NULL;
+}
+
+void msc_reg_ws_remember(msc_reg_ws *ws, int on)
+{
+    ws->remember = on;
+    ws->kept[0].valid = ws->kept[1].valid = 0;
+}
+
+/* The sums of a pass, in msc_reg_ws' order. */
+static void sums_out(const msc_reg_ws *ws, double *v)
+{
+    const double s[9] = {ws->sw,   ws->sw2,  ws->swr2,  ws->sw2r2, ws->trP,
+                         ws->trPP, ws->trPV, ws->slogv, ws->logdet};
+    memcpy(v, s, sizeof s);
+}
+
+static void sums_in(msc_reg_ws *ws, const double *v)
+{
+    ws->sw = v[0], ws->sw2 = v[1], ws->swr2 = v[2], ws->sw2r2 = v[3], ws->trP = v[4];
+    ws->trPP = v[5], ws->trPV = v[6], ws->slogv = v[7], ws->logdet = v[8];
 }
 
 /* ----------------------------------------------------------- one pass */
@@ -84,17 +118,46 @@ static double trace_abab(const double *A, const double *B, size_t p, double *tmp
     return t;
 }
 
+static int wls_pass(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws *ws);
+
 int msc_reg_wls(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws *ws)
 {
-    size_t k = d->k, p = d->p;
-    double *G = ws->G, *B = ws->B, *c = ws->c, *beta = ws->beta;
+    size_t p = d->p;
+    if (ws->remember)
+        for (int s = 0; s < 2; s++)
+            if (ws->kept[s].valid && ws->kept[s].tau2 == tau2 &&
+                (ws->kept[s].what & what) == what &&
+                ((ws->kept[s].what ^ what) & MSC_REG_OLS) == 0) {
+                memcpy(ws->G, ws->kept[s].G, p * p * sizeof *ws->G);
+                memcpy(ws->beta, ws->kept[s].beta, p * sizeof *ws->beta);
+                sums_in(ws, ws->kept[s].sums);
+                return 0;
+            }
+    int rc = wls_pass(d, tau2, what, ws);
+    if (rc == 0 && ws->remember) {
+        /* slot 0 keeps tau^2 = 0 (QE, ll0check), slot 1 the latest other */
+        int s = tau2 == 0.0 && !(what & MSC_REG_OLS) ? 0 : 1;
+        ws->kept[s].valid = 1;
+        ws->kept[s].tau2 = tau2;
+        ws->kept[s].what = what;
+        memcpy(ws->kept[s].G, ws->G, p * p * sizeof *ws->G);
+        memcpy(ws->kept[s].beta, ws->beta, p * sizeof *ws->beta);
+        sums_out(ws, ws->kept[s].sums);
+    }
+    return rc;
+}
+
+/* One pass: the sums and (Z'WZ)^-1 at tau2. */
+/* Pass 1 over rows [from, to): G and B (lower triangles), c, sum log(v + tau2)
+ * into out (p^2, p^2, p, 1). */
+static void pass1_range(const msc_reg_design *d, double tau2, unsigned what, size_t from, size_t to,
+                        double *out, double *z)
+{
+    size_t p = d->p;
+    double *G = out, *B = out + p * p, *c = B + p * p, slogv = 0;
     int ols = (what & MSC_REG_OLS) != 0, trpp = (what & MSC_REG_TRPP) != 0;
-    memset(G, 0, p * p * sizeof *G);
-    memset(c, 0, p * sizeof *c);
-    if (trpp)
-        memset(B, 0, p * p * sizeof *B);
-    double slogv = 0, *z = ws->z;
-    for (size_t i = 0; i < k; i++) {
+    memset(out, 0, (2 * p * p + p + 1) * sizeof *out);
+    for (size_t i = from; i < to; i++) {
         msc_reg_row(d, i, z);
         double w = ols ? 1.0 : 1.0 / (d->v[i] + tau2);
         if (what & MSC_REG_LOGV)
@@ -109,29 +172,19 @@ int msc_reg_wls(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws 
                     B[a * p + b] += w * wz * z[b];
         }
     }
-    for (size_t a = 0; a < p; a++)
-        for (size_t b = 0; b < a; b++) {
-            G[b * p + a] = G[a * p + b];
-            if (trpp)
-                B[b * p + a] = B[a * p + b];
-        }
-    /* Cholesky G = LL': beta = G^-1 c; L kept in tmp (leverages: h = |L^-1 z|^2),
-     * then G becomes G^-1 */
-    gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
-    gsl_vector_view cv = gsl_vector_view_array(c, p), bv = gsl_vector_view_array(beta, p);
-    if (gsl_linalg_cholesky_decomp1(&Gv.matrix) != GSL_SUCCESS)
-        return -1;
-    double logdet = 0, *L = ws->tmp, *u = ws->tmp + p * p; /* u: p values */
-    for (size_t a = 0; a < p; a++)
-        logdet += 2.0 * log(G[a * p + a]);
+    c[p] = slogv;
+}
+
+/* Pass 2 over rows [from, to), given beta and the Cholesky factor L:
+ * sum w, w^2, w r^2, w^2 r^2, w (1 - l), w^2 l, v (1 - h) into out (7). */
+static void pass2_range(const msc_reg_design *d, double tau2, unsigned what, const double *beta,
+                        const double *L, size_t from, size_t to, double *out, double *z, double *u)
+{
+    size_t p = d->p;
+    int ols = (what & MSC_REG_OLS) != 0;
     int need_h = (what & (MSC_REG_TRP | MSC_REG_TRPP | MSC_REG_TRPV)) != 0;
-    if (need_h)
-        memcpy(L, G, p * p * sizeof *L);
-    if (gsl_linalg_cholesky_solve(&Gv.matrix, &cv.vector, &bv.vector) != GSL_SUCCESS ||
-        gsl_linalg_cholesky_invert(&Gv.matrix) != GSL_SUCCESS)
-        return -1;
     double sw = 0, sw2 = 0, swr2 = 0, sw2r2 = 0, trp = 0, w2lev = 0, trpv = 0;
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = from; i < to; i++) {
         msc_reg_row(d, i, z);
         double w = ols ? 1.0 : 1.0 / (d->v[i] + tau2);
         double fit = 0, h = 0;
@@ -157,17 +210,133 @@ int msc_reg_wls(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws 
         w2lev += w * w * lev;
         trpv += d->v[i] * (1.0 - h);
     }
-    ws->sw = sw;
-    ws->sw2 = sw2;
-    ws->swr2 = swr2;
-    ws->sw2r2 = sw2r2;
-    ws->trP = trp;
-    ws->trPV = trpv;
+    out[0] = sw, out[1] = sw2, out[2] = swr2, out[3] = sw2r2;
+    out[4] = trp, out[5] = w2lev, out[6] = trpv;
+}
+
+/* A share of a pass: the chunks first, first + step, ... */
+typedef struct {
+    const msc_reg_design *d;
+    double tau2;
+    unsigned what;
+    int phase;
+    const double *beta, *L;
+    msc_reg_ws *ws;
+    size_t first, step;
+    double *z, *u; /* this share's row buffers */
+} pass_job;
+
+static void *run_pass(void *arg)
+{
+    pass_job *j = arg;
+    msc_reg_ws *ws = j->ws;
+    size_t k = j->d->k;
+    for (size_t c = j->first; c < ws->n_chunks; c += j->step) {
+        size_t from = c * MSC_REG_CHUNK, to = from + MSC_REG_CHUNK < k ? from + MSC_REG_CHUNK : k;
+        double *out = ws->part + c * ws->part_stride;
+        if (j->phase == 1)
+            pass1_range(j->d, j->tau2, j->what, from, to, out, j->z);
+        else
+            pass2_range(j->d, j->tau2, j->what, j->beta, j->L, from, to, out, j->z, j->u);
+    }
+    return NULL;
+}
+
+/* Runs one phase over every chunk, on ws->threads threads from
+ * MSC_REG_PARALLEL_MIN rows on; the chunks are the same whatever the
+ * number of threads, and msc_reg_wls adds them in order. */
+static void run_phase(const msc_reg_design *d, double tau2, unsigned what, int phase,
+                      msc_reg_ws *ws)
+{
+    size_t p = d->p;
+    int T = d->k >= MSC_REG_PARALLEL_MIN ? ws->threads : 1;
+    if ((size_t)T > ws->n_chunks)
+        T = (int)ws->n_chunks;
+    pass_job jobs[MSC_REG_MAX_THREADS];
+    pthread_t th[MSC_REG_MAX_THREADS];
+    int started[MSC_REG_MAX_THREADS] = {0};
+    for (int t = 0; t < T; t++)
+        jobs[t] = (pass_job){d,
+                             tau2,
+                             what,
+                             phase,
+                             ws->beta,
+                             ws->tmp,
+                             ws,
+                             (size_t)t,
+                             (size_t)T,
+                             ws->zbuf + (size_t)t * 2 * p,
+                             ws->zbuf + (size_t)t * 2 * p + p};
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&th[t], NULL, run_pass, &jobs[t]) == 0;
+    run_pass(&jobs[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            run_pass(&jobs[t]); /* no thread: its chunks here */
+    }
+}
+
+static int wls_pass(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws *ws)
+{
+    size_t p = d->p;
+    double *G = ws->G, *B = ws->B, *c = ws->c, *beta = ws->beta;
+    int trpp = (what & MSC_REG_TRPP) != 0;
+    ws->n_chunks = (d->k + MSC_REG_CHUNK - 1) / MSC_REG_CHUNK;
+    if (ws->n_chunks == 0)
+        ws->n_chunks = 1;
+    if (ws->n_chunks > ws->part_chunks)
+        return -1; /* msc_reg_ws_init was given fewer rows */
+    run_phase(d, tau2, what, 1, ws);
+    memset(G, 0, p * p * sizeof *G);
+    memset(B, 0, p * p * sizeof *B);
+    memset(c, 0, p * sizeof *c);
+    double slogv = 0;
+    for (size_t ch = 0; ch < ws->n_chunks; ch++) {
+        const double *o = ws->part + ch * ws->part_stride;
+        for (size_t a = 0; a < p * p; a++) {
+            G[a] += o[a];
+            B[a] += o[p * p + a];
+        }
+        for (size_t a = 0; a < p; a++)
+            c[a] += o[2 * p * p + a];
+        slogv += o[2 * p * p + p];
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = 0; b < a; b++) {
+            G[b * p + a] = G[a * p + b];
+            if (trpp)
+                B[b * p + a] = B[a * p + b];
+        }
+    /* Cholesky G = LL': beta = G^-1 c; L kept in tmp (leverages: h = |L^-1 z|^2),
+     * then G becomes G^-1 */
+    gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
+    gsl_vector_view cv = gsl_vector_view_array(c, p), bv = gsl_vector_view_array(beta, p);
+    if (gsl_linalg_cholesky_decomp1(&Gv.matrix) != GSL_SUCCESS)
+        return -1;
+    double logdet = 0, *L = ws->tmp;
+    for (size_t a = 0; a < p; a++)
+        logdet += 2.0 * log(G[a * p + a]);
+    memcpy(L, G, p * p * sizeof *L);
+    if (gsl_linalg_cholesky_solve(&Gv.matrix, &cv.vector, &bv.vector) != GSL_SUCCESS ||
+        gsl_linalg_cholesky_invert(&Gv.matrix) != GSL_SUCCESS)
+        return -1;
+    run_phase(d, tau2, what, 2, ws);
+    double sum[7] = {0};
+    for (size_t ch = 0; ch < ws->n_chunks; ch++)
+        for (int a = 0; a < 7; a++)
+            sum[a] += ws->part[ch * ws->part_stride + (size_t)a];
+    ws->sw = sum[0];
+    ws->sw2 = sum[1];
+    ws->swr2 = sum[2];
+    ws->sw2r2 = sum[3];
+    ws->trP = sum[4];
+    ws->trPV = sum[6];
     ws->slogv = slogv;
     ws->logdet = logdet;
-    ws->trPP =
-        trpp ? sw2 - 2.0 * w2lev + trace_abab(G, B, p, ws->tmp) : NAN; /* L no longer needed */
-    return isfinite(swr2) && isfinite(sw) ? 0 : -1;
+    ws->trPP = trpp ? sum[1] - 2.0 * sum[5] + trace_abab(G, B, p, ws->tmp) : NAN;
+    return isfinite(ws->swr2) && isfinite(ws->sw) ? 0 : -1;
 }
 
 /* ------------------------------------------------------ tau^2 estimators */
@@ -185,7 +354,8 @@ static int tau2_he(const msc_reg_design *d, msc_reg_ws *ws, double *tau2)
  * ll0check compares tau^2 = 0 with the estimate on it). */
 static int loglik(const msc_reg_design *d, double tau2, int reml, msc_reg_ws *ws, double *ll)
 {
-    if (msc_reg_wls(d, tau2, MSC_REG_LOGV, ws) != 0)
+    /* at 0 also tr(P): the pass heterogeneity() needs for QE and I^2 */
+    if (msc_reg_wls(d, tau2, MSC_REG_LOGV | (tau2 == 0.0 ? MSC_REG_TRP : 0u), ws) != 0)
         return -1;
     *ll = -0.5 * ws->slogv - 0.5 * ws->swr2 - (reml ? 0.5 * ws->logdet : 0.0);
     return 0;
@@ -731,7 +901,7 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
     }
     double *scratch = malloc((2 * n_btt * n_btt + 2 * n_btt + 1) * sizeof *scratch);
     msc_reg_ws ws = {0};
-    if (!scratch || msc_reg_ws_init(&ws, p) != MSC_OK) {
+    if (!scratch || msc_reg_ws_init(&ws, p, k, s->threads) != MSC_OK) {
         st = MSC_ERR_NOMEM;
         goto out;
     }
@@ -747,6 +917,7 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
         goto out;
     }
     msc_reg_design d = {k, p, yi, vi, mods, priv_center(r), priv_inv_scale(r), NULL};
+    msc_reg_ws_remember(&ws, 1); /* one design: its passes at 0 and at tau^2 serve twice */
     msc_reg_core core;
     if (msc_reg_core_fit(&d, s, &ws, priv_beta(r), priv_vc(r), &core) != 0) {
         r->failure = MSC_REGRESS_RANK; /* X'WX not positive definite after all */

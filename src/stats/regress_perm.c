@@ -241,7 +241,7 @@ static int worker_init(worker *w, const problem *P, size_t first, size_t step)
     w->perm = malloc(k * sizeof *w->perm);
     w->beta = malloc((2 * p + 2 * p * p + 2 * mb * mb + 2 * mb + 1) * sizeof *w->beta);
     w->ge = calloc(p, sizeof *w->ge);
-    if (!w->perm || !w->beta || !w->ge || msc_reg_ws_init(&w->ws, p) != MSC_OK)
+    if (!w->perm || !w->beta || !w->ge || msc_reg_ws_init(&w->ws, p, k, 1) != MSC_OK)
         return -1;
     w->V = w->beta + p;
     w->bo = w->V + p * p;
