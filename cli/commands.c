@@ -78,9 +78,9 @@ static int safety_check(const msc_cli *c)
 static const char REGRESS_HELP[] =
     "Usage: mscmeta regress FILE.csv --mod COL [--mod COL ...] [options]\n\n"
     "Meta-regression of the proportions on study-level moderators, as metafor's\n"
-    "rma(yi, vi, mods = ...) (or rma.glmm with --method GLMM): per outcome the\n"
-    "coefficients with SE, test and CI, the omnibus test of the moderators (QM),\n"
-    "residual heterogeneity (QE, tau^2, I^2, H^2), R^2, and predictions.\n\n"
+    "rma(yi, vi, mods = ...): per outcome the coefficients with SE, test and CI,\n"
+    "the omnibus test of the moderators (QM), residual heterogeneity (QE, tau^2,\n"
+    "I^2, H^2), R^2, and predictions. (--method GLMM is not available yet.)\n\n"
     "Examples:\n"
     "  mscmeta regress data/msc_autoimmune.csv --mod year --events responders\n"
     "  mscmeta regress s.csv --mod dose --mod route --ref route=intravenous\n"
@@ -197,7 +197,7 @@ const msc_cli_command msc_cli_commands[] = {
     {
         .name = "regress",
         .summary = "meta-regression on moderators (numeric or factor), every tau^2\n"
-                   "estimator and the GLMM; table, JSON or CSV",
+                   "estimator; table, JSON or CSV",
         .help = REGRESS_HELP,
         .help_end = REGRESS_HELP_END,
         .options =
