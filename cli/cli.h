@@ -14,6 +14,8 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
+ *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
@@ -66,7 +68,9 @@ enum {
     MSC_OPTS_SENS_ROWS = 1u << 10, /* --leave-one-out, --cumulative [COL]: pool and forest */
     MSC_OPTS_SENS = 1u << 11,      /* --influence, --bias-tests */
     MSC_OPTS_TF_EST = 1u << 12,    /* --trim-fill-estimator */
-    MSC_OPTS_TF_PLOT = 1u << 13    /* --trim-fill (funnel) */
+    MSC_OPTS_TF_PLOT = 1u << 13,   /* --trim-fill (funnel) */
+    MSC_OPTS_MODS = 1u << 6,   /* --mod, --factor, --ref COL=LEVEL: moderators */
+    MSC_OPTS_REGRESS = 1u << 7 /* --at, --btt, --permutations, --seed */
 };
 
 #define MAX_LIST 256
@@ -105,6 +109,12 @@ typedef struct {
      * the input file (getopt takes an optional value only as --cumulative=COL) */
     const char *cumulative_next;
     const char *optional_next; /* the word after an option whose value is optional */
+    /* regress, bubble: moderators and the regression's options (the lists
+     * point into argv) */
+    const char *mods[MAX_LIST], *factors[MAX_LIST], *refs[MAX_LIST], *at[MAX_LIST],
+        *btt[MAX_LIST];
+    const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
+    msc_regress_options regress;
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -118,6 +128,9 @@ struct msc_cli_command {
     const char *help_end;
     unsigned options; /* the option groups it takes (MSC_OPTS_*) */
     int draws;        /* -o is a picture, whose extension gives the format */
+    /* 1: without --method the model is REML for every measure (the GLMM
+     * takes no moderators yet), not msc_method_default's GLMM for PLO. */
+    int reml_default;
     /* Its own defaults over the library's (settings, load options), or NULL. */
     void (*defaults)(msc_cli *c);
     /* Checks the parsed options (after the model's, before the output
@@ -166,6 +179,11 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
  * returns its exit code and leaves *d and *a NULL; else returns 0 and the
  * caller frees both. */
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a);
+
+/* Loads the input named by c->input (with c's load options) alone. On
+ * failure prints the one-line error and returns its exit code, *d NULL;
+ * else returns 0 and the caller frees *d. */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
@@ -234,6 +252,13 @@ int msc_cmd_baujat(msc_cli *c);
 
 /* Whether c asks for a sensitivity analysis (pool, forest). */
 int msc_cli_wants_sens(const msc_cli *c);
+int msc_cmd_regress(msc_cli *c);
+int msc_cmd_bubble(msc_cli *c);
+
+/* Loads c's input and fits its meta-regression (c->regress). On failure
+ * prints the one-line error and returns its exit code, *d and *r NULL;
+ * else returns 0 and the caller frees both (cmd_regress.c). */
+int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);

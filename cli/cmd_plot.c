@@ -268,3 +268,37 @@ int msc_cmd_forest(msc_cli *c) { return plot_command(c, PLOT_FOREST); }
 int msc_cmd_funnel(msc_cli *c) { return plot_command(c, PLOT_FUNNEL); }
 
 int msc_cmd_baujat(msc_cli *c) { return plot_command(c, PLOT_BAUJAT); }
+
+/* ----------------------------------------------------------------- bubble */
+
+/* The regression `bubble` draws (one command per process, as main's msc_cli). */
+static const msc_regression *bubble_regression;
+
+/* draw_all's callback: outcome j of bubble_regression, whose analysis is a. */
+static msc_status draw_bubble(const msc_analysis *a, size_t j, const char *path,
+                              const msc_plot_options *po, char *err, size_t errlen)
+{
+    (void)a;
+    return msc_plot_bubble(bubble_regression, j, path, po, err, errlen);
+}
+
+int msc_cmd_bubble(msc_cli *c)
+{
+    const char *path = c->output ? c->output : "plots/bubble.png";
+    msc_dataset *d;
+    msc_regression *r;
+    int rc = msc_cli_regress(c, &d, &r);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
+        msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
+        rc = EXIT_OUTPUT;
+    } else {
+        bubble_regression = r;
+        rc = draw_all(c, r->a, path, draw_bubble, 1);
+        bubble_regression = NULL;
+    }
+    msc_regression_free(r);
+    msc_dataset_free(d);
+    return rc;
+}

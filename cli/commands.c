@@ -96,6 +96,64 @@ static int safety_check(const msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+/* --------------------------------------------------------------- regress */
+
+static const char REGRESS_HELP[] =
+    "Usage: mscmeta regress FILE.csv --mod COL [--mod COL ...] [options]\n\n"
+    "Meta-regression of the proportions on study-level moderators, as metafor's\n"
+    "rma(yi, vi, mods = ...): per outcome the coefficients with SE, test and CI,\n"
+    "the omnibus test of the moderators (QM), residual heterogeneity (QE, tau^2,\n"
+    "I^2, H^2), R^2, and predictions. (--method GLMM is not available yet.)\n\n"
+    "Examples:\n"
+    "  mscmeta regress data/msc_autoimmune.csv --mod year --events responders\n"
+    "  mscmeta regress s.csv --mod dose --mod route --ref route=intravenous\n"
+    "  mscmeta regress s.csv --mod year --at year=2010 --at year=2020 --test knha\n"
+    "  mscmeta regress s.csv --mod dose --permutations 10000 --seed 7\n\n";
+
+static const char REGRESS_HELP_END[] =
+    "\nModerators:\n"
+    "  --mod COL          a moderator column (repeatable; coefficients in this order)\n"
+    "                     A column whose values all read as numbers is numeric, any\n"
+    "                     other a factor (treatment contrasts); a study missing a\n"
+    "                     moderator is left out, with the reason.\n"
+    "  --factor COL       treat COL as a factor even if numeric (a year as categories)\n"
+    "  --ref COL=LEVEL    the reference level of factor COL (default: the first in\n"
+    "                     byte order)\n"
+    "\nRegression:\n"
+    "  --btt LIST         the coefficients QM tests: names (intercept, dose,\n"
+    "                     route=oral), moderators or numbers (1 is the intercept),\n"
+    "                     comma-separated or repeated (default: every moderator)\n"
+    "  --at COL=V[,COL=V...]  predict at these moderator values (repeatable; every\n"
+    "                     moderator once); CI and prediction interval use z, or t\n"
+    "                     with k-p df under --test knha (metafor's predict)\n"
+    "  --permutations N   permutation test with N iterations (metafor's permutest;\n"
+    "                     exact when the moderators have at most N arrangements)\n"
+    "  --seed S           its random numbers (default 1): same seed, same p values\n"
+    "\n--test knha gives t tests with k-p df and QM as an F test; --pi does not apply\n"
+    "(the prediction intervals are metafor's).\n\n";
+
+/* Predictions follow metafor's predict(): z, or t(k-p) under knha. */
+static void regress_defaults(msc_cli *c) { c->settings.pi = MSC_PI_Z; }
+
+static int regress_check(const msc_cli *c)
+{
+    const char *cmd = c->cmd->name;
+    if (c->regress.n_mods == 0)
+        return msc_cli_usage(cmd, "--mod is required: the moderator column(s) to regress on");
+    if (c->load.subgroup_col)
+        return msc_cli_usage(cmd,
+                             "--subgroup does not apply; a factor moderator (--mod %.60s) "
+                             "tests the differences between its levels",
+                             c->load.subgroup_col);
+    if (c->settings.pi != MSC_PI_Z)
+        return msc_cli_usage(cmd, "--pi does not apply: the prediction intervals are metafor's "
+                                  "(z, or t with k-p df under --test knha)");
+    if (c->regress.permutations && c->settings.method == MSC_METHOD_GLMM)
+        return msc_cli_usage(cmd, "--permutations applies to the inverse-variance models, not "
+                                  "--method GLMM (as metafor's permutest)");
+    return MSC_CLI_GO_ON;
+}
+
 /* ------------------------------------------------------- forest, funnel */
 
 static const char FOREST_HELP[] =
@@ -136,6 +194,27 @@ static const char FUNNEL_HELP[] =
     "                     its adjusted estimate\n"
     "  --trim-fill-estimator E  L0 (default) or R0\n\n";
 
+static const char BUBBLE_HELP[] =
+    "Usage: mscmeta bubble FILE.csv --mod COL [options] -o plots/bubble.png\n\n"
+    "Draws the bubble plot of a meta-regression on one moderator, per outcome:\n"
+    "each study's proportion against the moderator, bubbles sized by the study's\n"
+    "weight in the model (by its number of patients with --method GLMM), and the\n"
+    "fitted proportion with its confidence band; for a factor moderator, the\n"
+    "studies of each level beside the level's fitted proportion and interval.\n\n"
+    "  --mod COL          the moderator (once)\n"
+    "  --factor COL       treat it as a factor even if numeric\n"
+    "  --ref COL=LEVEL    the factor's reference level (--ref P: a reference line)\n\n";
+
+/* A bubble plot has one moderator on its x axis. */
+static int bubble_check(const msc_cli *c)
+{
+    if (c->regress.n_mods != 1)
+        return msc_cli_usage(c->cmd->name, "give --mod once: a bubble plot shows one moderator");
+    if (c->load.subgroup_col)
+        return msc_cli_usage(c->cmd->name, "--subgroup does not apply; use a factor moderator");
+    return MSC_CLI_GO_ON;
+}
+
 static const char PLOT_HELP_END[] = "\nNeeds gnuplot (Debian: apt-get install gnuplot-nox).\n\n";
 
 /* ----------------------------------------------------------------- table */
@@ -166,6 +245,19 @@ const msc_cli_command msc_cli_commands[] = {
         .run = msc_cmd_safety,
     },
     {
+        .name = "regress",
+        .summary = "meta-regression on moderators (numeric or factor), every tau^2\n"
+                   "estimator; table, JSON or CSV",
+        .help = REGRESS_HELP,
+        .help_end = REGRESS_HELP_END,
+        .options =
+            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_MODS | MSC_OPTS_REGRESS,
+        .defaults = regress_defaults,
+        .check = regress_check,
+        .reml_default = 1,
+        .run = msc_cmd_regress,
+    },
+    {
         .name = "forest",
         .summary = "forest plots (PNG, SVG, PDF) through gnuplot",
         .help = FOREST_HELP,
@@ -194,6 +286,17 @@ const msc_cli_command msc_cli_commands[] = {
         .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
         .draws = 1,
         .run = msc_cmd_baujat,
+    },
+    {
+        .name = "bubble",
+        .summary = "bubble plots of a meta-regression on one moderator",
+        .help = BUBBLE_HELP,
+        .help_end = PLOT_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_MODS,
+        .draws = 1,
+        .check = bubble_check,
+        .reml_default = 1,
+        .run = msc_cmd_bubble,
     },
 };
 

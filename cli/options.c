@@ -6,6 +6,7 @@
  * code 2.
  */
 #include <assert.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -294,10 +295,28 @@ static int set_scale(msc_cli *c, const msc_cli_option *o, const char *arg)
                  per);
 }
 
-/* A proportion in the library's range (mscmeta/plot.h). */
+/* --ref COL=LEVEL: the reference level of a factor moderator (commands
+ * with moderators); a proportion contains no '=' */
+static int add_ref_level(msc_cli *c, const char *arg)
+{
+    if (c->regress.n_refs >= MAX_LIST)
+        return usage(c, "--ref: at most %d reference levels", MAX_LIST);
+    c->refs[c->regress.n_refs++] = arg;
+    c->regress.refs = c->refs;
+    return MSC_CLI_GO_ON;
+}
+
+/* A proportion in the library's range (mscmeta/plot.h), or, with '=', a
+ * factor's reference level. */
 static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
+    if (strchr(arg, '=') && (c->cmd->options & MSC_OPTS_MODS))
+        return add_ref_level(c, arg);
+    if (!(c->cmd->options & MSC_OPTS_PLOT))
+        return usage(c, "--ref: \"%.40s\" should be COLUMN=LEVEL, the reference level of a "
+                        "factor moderator",
+                     arg);
     double d;
     if (parse_double(arg, &d) < 0 || d < MSC_PLOT_REF_MIN || d > MSC_PLOT_REF_MAX)
         return usage(c, "--ref: \"%.40s\" is not a proportion between %g and %g", arg,
@@ -388,6 +407,76 @@ static int add_max_rate(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* Appends arg to one of the moderator lists (at most MAX_LIST). */
+static int add_to(msc_cli *c, const msc_cli_option *o, const char *arg, const char **list,
+                  size_t *n)
+{
+    if (*n >= MAX_LIST)
+        return usage(c, "--%s: at most %d", o->name, MAX_LIST);
+    list[(*n)++] = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int add_mod(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->mod_why[c->regress.n_mods] = "--mod";
+    c->regress.mods = c->mods;
+    return add_to(c, o, arg, c->mods, &c->regress.n_mods);
+}
+
+static int add_factor(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.factors = c->factors;
+    return add_to(c, o, arg, c->factors, &c->regress.n_factors);
+}
+
+static int add_at(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.at = c->at;
+    return add_to(c, o, arg, c->at, &c->regress.n_at);
+}
+
+static int add_btt(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.btt = c->btt;
+    return add_to(c, o, arg, c->btt, &c->regress.n_btt);
+}
+
+/* A whole number from lo to hi (decimal digits only). */
+static int parse_count(const char *s, unsigned long long lo, unsigned long long hi,
+                       unsigned long long *v)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return *end == '\0' && errno == 0 && *v >= lo && *v <= hi ? 0 : -1;
+}
+
+static int set_permutations(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    if (parse_count(arg, 2, 1000000000ull, &v) < 0)
+        return usage(c, "--permutations: \"%.40s\" is not a number of permutations from 2 to "
+                        "10^9",
+                     arg);
+    c->regress.permutations = (size_t)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_seed(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    /* up to 2^53 - 1, so that the JSON's readers (doubles) get it exactly */
+    if (parse_count(arg, 0, 9007199254740991ull, &v) < 0)
+        return usage(c, "--seed: \"%.40s\" is not a whole number from 0 to 2^53 - 1", arg);
+    c->regress.seed = v;
+    return MSC_CLI_GO_ON;
+}
+
 /* ----------------------------------------------------------------- table */
 
 /* Every option. The order is getopt_long's, which resolves abbreviations
@@ -417,7 +506,7 @@ static const msc_cli_option OPTIONS[] = {
     {"width", 0, required_argument, MSC_OPTS_PLOT, set_width},
     {"height", 0, required_argument, MSC_OPTS_PLOT, set_height},
     {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
-    {"ref", 0, required_argument, MSC_OPTS_PLOT, set_ref},
+    {"ref", 0, required_argument, MSC_OPTS_PLOT | MSC_OPTS_MODS, set_ref},
     {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
     {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_leave_one_out},
     {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative},
@@ -425,6 +514,12 @@ static const msc_cli_option OPTIONS[] = {
     {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_bias_tests},
     {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator},
     {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_trim_fill},
+    {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod},
+    {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor},
+    {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at},
+    {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt},
+    {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations},
+    {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -475,6 +570,7 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
     msc_load_options_default(&c->load);
     msc_plot_options_default(&c->plot);
     msc_sens_options_default(&c->sens);
+    msc_regress_options_default(&c->regress);
     if (cmd->defaults)
         cmd->defaults(c);
 }
@@ -579,7 +675,9 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
     msc_cli_defaults(cmd, c);
     int rc = read_options(c, argc, argv);
     if (!c->method_given) { /* the GLMM for PLO, REML otherwise (msc_method_default) */
-        c->settings.method = msc_method_default(c->settings.measure, c->settings.test);
+        c->settings.method = cmd->reml_default
+                                 ? MSC_METHOD_REML
+                                 : msc_method_default(c->settings.measure, c->settings.test);
         c->settings.method_default = 1;
     }
     if (rc == MSC_CLI_GO_ON)
@@ -598,6 +696,11 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         c->load.keep_cols = keep;
         c->load.keep_why = why;
         c->load.n_keep_cols = 1;
+    } else {
+        /* the moderators' columns are kept as text for the regression */
+        c->load.keep_cols = c->regress.mods;
+        c->load.keep_why = c->mod_why;
+        c->load.n_keep_cols = c->regress.n_mods;
     }
     return rc;
 }

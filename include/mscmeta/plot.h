@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "mscmeta/analysis.h"
+#include "mscmeta/regress.h"
 
 typedef enum { MSC_PLOT_PNG, MSC_PLOT_SVG, MSC_PLOT_PDF } msc_plot_format;
 
@@ -77,6 +78,16 @@ MSC_API msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const 
  * msc_plot_forest; MSC_ERR_USAGE when o->sens has no influence results,
  * MSC_ERR_INPUT when the outcome has fewer than 2 studies. */
 MSC_API msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the bubble plot of outcome `outcome` of a meta-regression on one
+ * moderator (msc_regress_run with one moderator): each study's proportion
+ * against the moderator, bubbles sized by weight (by n under the GLMM), the
+ * fitted proportion with its confidence band (a factor: each level's
+ * fitted proportion with its interval), back-transformed. An outcome that
+ * could not be fitted shows its studies alone. Returns as msc_plot_forest;
+ * MSC_ERR_USAGE when r has more than one moderator. */
+MSC_API msc_status msc_plot_bubble(const msc_regression *r, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);
 
 /* Writes s into out as one gnuplot string expression that evaluates to s:

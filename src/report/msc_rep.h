@@ -354,6 +354,14 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
 /* o->safety required */
 msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                 msc_rep_doc *doc);
+/* The regress report's options: the caller's, and the regression (whose
+ * analysis is the builder's a). msc_rep_build_regress takes &pub. */
+typedef struct {
+    msc_report_options pub;
+    const msc_regression *regression;
+} msc_rep_regress_options;
+msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                 msc_rep_doc *doc);
 
 /* The sensitivity sections (build_sens.c), for the pool report with
  * o->sens: an outcome's and a subgroup's members (before their warnings,
