@@ -291,12 +291,31 @@ static void refuse_utf16(reader *R, const char *buf, size_t len)
         msc_io_fail(R->e, 1, "the file is UTF-16 text; save it as UTF-8 (Excel: \"CSV UTF-8\")");
 }
 
-/* Lone CRs (old Mac exports) end lines when the text has no LF at all. */
+/* The offset of the first CR or LF outside quotes in buf[0..len) (the end
+ * of the header record), or len when there is none. A quote toggles the
+ * state: a doubled quote inside a quoted field toggles it twice. */
+static size_t first_break(const char *buf, size_t len)
+{
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && (buf[i] == '\n' || buf[i] == '\r'))
+            return i;
+    }
+    return len;
+}
+
+/* The line end is that of the header record: LF for LF and CRLF, CR for a
+ * lone CR (old Mac exports). It is read outside quotes, so that a line
+ * break inside a quoted header name, or an LF inside a quoted field of a
+ * CR file, does not decide it. */
 static char line_end(const char *buf, size_t len)
 {
-    if (memchr(buf, '\n', len))
-        return '\n';
-    return memchr(buf, '\r', len) ? '\r' : '\n';
+    size_t b = first_break(buf, len);
+    if (b < len && buf[b] == '\r' && (b + 1 == len || buf[b + 1] != '\n'))
+        return '\r';
+    return '\n';
 }
 
 /* Reads the start of the input (at least the header line): skips a UTF-8
@@ -370,9 +389,10 @@ int msc_csv_read_buffer(const char *buf, size_t len, char delimiter, const msc_c
 #define CHUNK 65536
 
 /* Reads from fp into *buf (of *cap bytes, grown as needed) until it holds
- * the header line, which the delimiter is detected from: up to a CR or LF,
- * the end of the input (sets *eof) or MSC_MAX_RECORD_BYTES. Returns the
- * bytes read; on an error, reports it. */
+ * the header record, which the delimiter and line end are detected from:
+ * up to a CR or LF outside quotes and the byte after it (a CR may start a
+ * CRLF), the end of the input (sets *eof) or MSC_MAX_RECORD_BYTES. Returns
+ * the bytes read; on an error, reports it. */
 static size_t read_start(reader *R, FILE *fp, char **buf, size_t *cap, int *eof)
 {
     size_t len = 0;
@@ -383,8 +403,7 @@ static size_t read_start(reader *R, FILE *fp, char **buf, size_t *cap, int *eof)
             return len;
         }
         *eof = feof(fp);
-        if (*eof || memchr(*buf, '\n', len) || memchr(*buf, '\r', len) ||
-            len >= MSC_MAX_RECORD_BYTES)
+        if (*eof || first_break(*buf, len) + 1 < len || len >= MSC_MAX_RECORD_BYTES)
             return len;
         if (len == *cap) {
             char *nb = realloc(*buf, *cap * 2);
