@@ -256,23 +256,6 @@ static void feed(reader *R, const char *buf, size_t len, char eol)
 
 /* ----------------------------------------------------- start and end */
 
-/* The delimiter: as given, else ';' (or a tab) when the header line has no
- * comma but has one, as European spreadsheets export. */
-static char detect_delim(const char *buf, size_t len, char given)
-{
-    if (given)
-        return given;
-    const char *nl = memchr(buf, '\n', len);
-    size_t l = nl ? (size_t)(nl - buf) : len;
-    if (memchr(buf, ',', l))
-        return ',';
-    if (memchr(buf, ';', l))
-        return ';';
-    if (memchr(buf, '\t', l))
-        return '\t';
-    return ',';
-}
-
 static const char *skip_bom(const char *buf, size_t *len)
 {
     if (*len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -316,6 +299,30 @@ static char line_end(const char *buf, size_t len)
     if (b < len && buf[b] == '\r' && (b + 1 == len || buf[b + 1] != '\n'))
         return '\r';
     return '\n';
+}
+
+/* The delimiter: as given, else ';' (or a tab) when the header record has
+ * no comma but has one, as European spreadsheets export. Only delimiters
+ * outside quotes count: a quoted header name may hold a comma. */
+static char detect_delim(const char *buf, size_t len, char given)
+{
+    if (given)
+        return given;
+    int quoted = 0, semi = 0, tab = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (!quoted) {
+            if (c == '\n' || c == '\r')
+                break;
+            if (c == ',')
+                return ',';
+            semi |= c == ';';
+            tab |= c == '\t';
+        }
+    }
+    return semi ? ';' : tab ? '\t' : ',';
 }
 
 /* Reads the start of the input (at least the header line): skips a UTF-8
