@@ -265,13 +265,32 @@ static const char *skip_bom(const char *buf, size_t *len)
     return buf;
 }
 
+/* Whether the text starts as ASCII in UTF-16 without a byte order mark:
+ * in its first (up to 32) pairs of bytes, one byte of every pair is NUL and
+ * the other is not, the NUL always on the same side. */
+static int utf16_without_bom(const unsigned char *b, size_t len)
+{
+    size_t pairs = len / 2 < 32 ? len / 2 : 32;
+    int le = 1, be = 1;
+    for (size_t i = 0; i < pairs; i++) {
+        le &= b[2 * i] != 0 && b[2 * i + 1] == 0;
+        be &= b[2 * i] == 0 && b[2 * i + 1] != 0;
+    }
+    return pairs >= 2 && (le || be);
+}
+
 /* UTF-16 text (Excel's "Unicode Text" export) starts with its byte order
- * mark: say what it is instead of reporting a header of U+FFFD. */
+ * mark, or else shows as ASCII with NULs between the letters: say what it
+ * is instead of reporting a header of U+FFFD. */
 static void refuse_utf16(reader *R, const char *buf, size_t len)
 {
     if (len >= 2 &&
         ((buf[0] == '\xFF' && buf[1] == '\xFE') || (buf[0] == '\xFE' && buf[1] == '\xFF')))
         msc_io_fail(R->e, 1, "the file is UTF-16 text; save it as UTF-8 (Excel: \"CSV UTF-8\")");
+    else if (utf16_without_bom((const unsigned char *)buf, len))
+        msc_io_fail(R->e, 1,
+                    "the file is UTF-16 text (without a byte order mark); save it as UTF-8 "
+                    "(Excel: \"CSV UTF-8\")");
 }
 
 /* The offset of the first CR or LF outside quotes in buf[0..len) (the end
