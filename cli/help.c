@@ -21,7 +21,9 @@ static const char HELP_INPUT[] =
     "  --subgroup COL     pool each level of COL separately (own tau^2) and test the\n"
     "                     subgroup differences\n"
     "  --delimiter C      field separator (default: ',', or ';' or tab when the header\n"
-    "                     has no comma)\n";
+    "                     has no comma)\n"
+    "  --thousands C      the thousands separator of counts (. , ' or space): 1.000 is\n"
+    "                     1000; without it 1.000 in a ';' or tab file is refused\n";
 
 static const char HELP_MODEL[] =
     "Model:\n"

@@ -111,6 +111,19 @@ static int set_delimiter(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* The thousands separator of counts: '.', ',', an apostrophe or a space
+ * ("space" names it too). */
+static int set_thousands(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (strcasecmp(arg, "space") == 0)
+        arg = " ";
+    if (strlen(arg) != 1 || !strchr(".,' ", arg[0]))
+        return usage(c, "--thousands: give the separator: . , ' or space");
+    c->load.thousands = arg[0];
+    return MSC_CLI_GO_ON;
+}
+
 static int set_measure(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_measure_parse(arg);
@@ -336,6 +349,7 @@ static const msc_cli_option OPTIONS[] = {
     {"events", 0, required_argument, MSC_OPTS_INPUT, add_events},
     {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_subgroup},
     {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter},
+    {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands},
     {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure},
     {"method", 0, required_argument, MSC_OPTS_MODEL, set_method},
     {"test", 0, required_argument, MSC_OPTS_MODEL, set_test},

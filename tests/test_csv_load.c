@@ -310,6 +310,61 @@ static void test_kept_columns(void **state)
                              "study, n, events, dose, route");
 }
 
+/* Loads csv with default options and the thousands separator sep;
+ * returns the status, the data set in *d and the message in err. */
+static int load_thousands(const char *csv, char sep, msc_dataset **d, char *err)
+{
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.thousands = sep;
+    return msc_dataset_load_buffer(csv, strlen(csv), "t.csv", &o, d, err, MSC_ERRBUF);
+}
+
+/* Thousands separators (issue 15): refused as ambiguous in ';' and tab
+ * files without --thousands, read as such with it; other forms keep their
+ * meaning. Expected values by hand. */
+static void test_thousands(void **state)
+{
+    (void)state;
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    /* a decimal point that cannot be a thousands separator still is one */
+    assert_int_equal(load_thousands("study;n;events\nA;12.0;1\nB;1234.000;2\n", 0, &d, err),
+                     MSC_OK);
+    assert_close(d->outcome[0].n[0], 12, 0);
+    assert_close(d->outcome[0].n[1], 1234, 0);
+    msc_dataset_free(d);
+    /* ',' files write decimals with '.': 1.000 is 1 there */
+    assert_int_equal(load_thousands("study,n,events\nA,1.000,1\n", 0, &d, err), MSC_OK);
+    assert_close(d->outcome[0].n[0], 1, 0);
+    msc_dataset_free(d);
+    assert_int_equal(load_thousands("study\tn\tevents\nA\t10.000\t1\n", 0, &d, err),
+                     MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "t.csv:2: column \"n\": \"10.000\" is ambiguous in a tab-"));
+    assert_int_equal(load_thousands("study;n;events\nA;1.000.000;1\n", 0, &d, err),
+                     MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "--thousands ."));
+    /* with the separator given */
+    assert_int_equal(
+        load_thousands("study;n;events\nA;1.000.000;1\nB; 2.500 ;+1.000\n", '.', &d, err),
+        MSC_OK);
+    assert_close(d->outcome[0].n[0], 1000000, 0);
+    assert_close(d->outcome[0].n[1], 2500, 0);
+    assert_close(d->outcome[0].events[1], 1000, 0);
+    msc_dataset_free(d);
+    assert_int_equal(load_thousands("study,n,events\nA,\"1,000\",1\nB,1 000,2\n", ',', &d, err),
+                     MSC_ERR_INPUT); /* a space is not the separator given */
+    assert_non_null(strstr(err, "t.csv:3: column \"n\": \"1 000\" is not a number"));
+    assert_int_equal(load_thousands("study,n,events\nA,1 000,1\nB,12 345 678,2\n", ' ', &d, err),
+                     MSC_OK);
+    assert_close(d->outcome[0].n[1], 12345678, 0);
+    msc_dataset_free(d);
+    /* a separator that does not group by three, or a decimal point that
+     * is now the separator, is not a number */
+    assert_int_equal(load_thousands("study;n;events\nA;10.00;1\n", '.', &d, err), MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "\"10.00\" is not a number"));
+}
+
 int main(void)
 {
     msc_init();
@@ -328,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_error_value_escaped),
         cmocka_unit_test(test_wide_header),
         cmocka_unit_test(test_kept_columns),
+        cmocka_unit_test(test_thousands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

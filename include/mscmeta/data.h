@@ -64,6 +64,11 @@ typedef struct {
     const char *const *keep_cols;
     const char *const *keep_why;
     size_t n_keep_cols;
+    /* The thousands separator of counts ('.', ',', '\'' or ' '), removed
+     * where it groups digits by three (1.000.000); 0 for none. Without one,
+     * a count such as 1.000 in a ';'- or tab-separated file is refused as
+     * ambiguous, since European spreadsheets write thousands so. */
+    char thousands;
 } msc_load_options;
 
 /* The default outcomes of `pool`: responders, adverse_events, serious_adverse_events, events. */

@@ -118,7 +118,7 @@ static msc_csv_record take_record(reader *R, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         R->ptr[i] = R->bytes + R->off[i];
-    msc_csv_record r = {n, R->rec_line, R->ptr, R->len};
+    msc_csv_record r = {n, R->rec_line, (char)csv_get_delim(&R->p), R->ptr, R->len};
     R->field = 0;
     R->used = 0;
     return r;

@@ -49,6 +49,7 @@ typedef struct {
     long *col_of_kept; /* per kept column: its column */
     size_t cap;        /* allocated records */
     int utf8_warned;
+    char delimiter; /* the file's field separator */
 } builder;
 
 /* A value quoted for an error message: at most 40 bytes, control
@@ -118,20 +119,67 @@ static int number_syntax(const char *s, size_t len)
     return digits > 0 && i == len;
 }
 
+/* Whether s[0..len) is digits grouped by three with separator sep, after
+ * an optional sign: 1.000, 12.500.000 (at least one separator). */
+static int grouped(const char *s, size_t len, char sep)
+{
+    size_t i = len > 0 && (s[0] == '+' || s[0] == '-');
+    size_t lead = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9' && lead < 4) {
+        i++;
+        lead++;
+    }
+    if (lead < 1 || lead > 3 || i == len)
+        return 0;
+    while (i < len) {
+        if (s[i] != sep || len - i < 4)
+            return 0;
+        for (size_t j = 1; j <= 3; j++)
+            if (s[i + j] < '0' || s[i + j] > '9')
+                return 0;
+        i += 4;
+    }
+    return 1;
+}
+
+/* s[0..len) without the thousands separators, into buf (len < size). */
+static size_t ungroup(const char *s, size_t len, char sep, char *buf)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != sep)
+            buf[o++] = s[i];
+    buf[o] = '\0';
+    return o;
+}
+
 /* Parses a count. Returns 1 and sets *v, 0 for a missing value (v = NAN),
  * -1 after reporting an error. Accepted: optional sign, ASCII digits, an
  * optional fraction and exponent, denoting a whole number in [0, 1e15];
  * "12.0" is 12, "-0" is 0. Hex, "inf", "nan" and non-ASCII digits are not
- * numbers here. */
+ * numbers here. With a thousands separator (msc_load_options.thousands),
+ * digits grouped by it are one number; without one, 1.000 in a ';'- or
+ * tab-separated file is refused: it may be a European 1000. */
 static int parse_count(builder *B, const char *col, const char *s, size_t len, double *v)
 {
     trim(&s, &len);
     *v = NAN;
     if (is_missing(s, len))
         return 0;
-    char shown[96];
+    char shown[96], plain[32];
     show_value(s, len, shown, sizeof shown);
-    if (!number_syntax(s, len)) {
+    char sep = B->opt->thousands;
+    if (sep && len < sizeof plain && grouped(s, len, sep)) {
+        len = ungroup(s, len, sep, plain);
+        s = plain;
+    } else if (!sep && (B->delimiter == ';' || B->delimiter == '\t') && grouped(s, len, '.')) {
+        msc_io_fail(B->e, B->line,
+                    "column \"%s\": \"%s\" is ambiguous in a %s-separated file: '.' may "
+                    "separate thousands; remove the separators, or give --thousands .",
+                    col, shown, B->delimiter == ';' ? "';'" : "tab");
+        return -1;
+    }
+    if (!number_syntax(s, len) || (sep && memchr(s, sep, len))) {
         msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is not a number", col, shown);
         return -1;
     }
@@ -455,6 +503,7 @@ static void on_header(void *ctx, const msc_csv_record *r)
     builder *B = ctx;
     const msc_load_options *opt = B->opt;
     B->line = r->line;
+    B->delimiter = r->delimiter;
     if (read_names(B, r) < 0 || check_duplicates(B) < 0)
         return;
     if ((opt->n_events_cols > 0 ? named_outcomes(B) : default_outcomes(B)) < 0)
