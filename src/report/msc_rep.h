@@ -296,7 +296,8 @@ void msc_rep_json_string(msc_rep_out *o, const char *s);
 char msc_rep_locale_point(void);
 
 /* CSV encodings (emit_csv.c): text as one RFC 4180 field, quoted, with a
- * leading =, +, - or @ defused by an apostrophe; a number with 17
+ * leading =, +, -, @, tab, CR or full-width =, +, -, @ (OWASP's list)
+ * defused by an apostrophe; a number with 17
  * significant digits, nothing when not finite. */
 void msc_rep_csv_text(msc_rep_out *o, const char *s);
 void msc_rep_csv_number(msc_rep_out *o, double v);
