@@ -12,6 +12,12 @@
 #include "msc_rep.h"
 #include "msc_stats.h"
 
+const char *msc_rep_level(msc_rep *b, double level)
+{
+    char buf[32];
+    return msc_rep_printf(b, "%s", msc_level_text(buf, sizeof buf, level));
+}
+
 /* Ends every warning list: a generator, so that a data set with a warning
  * per line streams. */
 static msc_rep_node *warning(msc_rep *b, const void *ctx, size_t i)
@@ -44,7 +50,7 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     if (s->method == MSC_METHOD_GLMM)
         msc_rep_int(b, st, "nagq", s->nagq);
     /* for lines such as "95% level" */
-    msc_rep_only(msc_rep_int(b, st, "level_pct", lround(100.0 * s->level)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "level_pct", msc_rep_level(b, s->level)), MSC_REP_TABLE);
     msc_rep_only(msc_rep_text(b, st, "method_long", msc_method_long_name(s->method)),
                  MSC_REP_TABLE);
     return st;
@@ -218,7 +224,7 @@ static void safety(msc_rep *b, msc_rep_node *parent, const msc_analysis *a, cons
                  sf->exact ? "exact (Clopper-Pearson, one-sided)"
                            : "one-sided Wald on the model scale");
     msc_rep_int(b, o, "signals", (long long)sf->n_signals);
-    msc_rep_only(msc_rep_int(b, o, "level_pct", lround(100.0 * sf->level)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, o, "level_pct", msc_rep_level(b, sf->level)), MSC_REP_TABLE);
 }
 
 /* ----------------------------------------------------------- outcome */

@@ -114,7 +114,7 @@ static int count_width(const msc_outcome_result *o, const double *v)
 
 static const char *ci_head(msc_rep *b, const msc_analysis *a)
 {
-    return msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * a->settings.level));
+    return msc_rep_printf(b, "%s%% CI", msc_rep_level(b, a->settings.level));
 }
 
 static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)

@@ -113,15 +113,15 @@ static void verdict(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, const 
 
 static void studies(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
 {
-    int lv = (int)lround(100.0 * c->sf->level);
+    const char *lv = msc_rep_level(b, c->sf->level);
     const msc_rep_col cols[] = {
         {"", "Study", "{study:.28}", LABEL_W, 0},
         {" ", "Events", "{events}", 7, MSC_REP_RIGHT},
         {" ", "N", "{n}", 7, MSC_REP_RIGHT},
         {" ", "Rate", "{proportion}", 8, MSC_REP_RIGHT},
-        {"  ", msc_rep_printf(b, "%d%% CI (exact)", lv), "[{ci_exact_lower}, {ci_exact_upper}]", 20,
+        {"  ", msc_rep_printf(b, "%s%% CI (exact)", lv), "[{ci_exact_lower}, {ci_exact_upper}]", 20,
          0},
-        {" ", msc_rep_printf(b, "%d%% 1-sided", lv), "{upper_bound}", 10, MSC_REP_RIGHT},
+        {" ", msc_rep_printf(b, "%s%% 1-sided", lv), "{upper_bound}", 10, MSC_REP_RIGHT},
         {" ", "Rule of 3", "{rule_of_three}", 9, MSC_REP_RIGHT},
         {" ", "Signal", "{mark}", 0, 0},
     };

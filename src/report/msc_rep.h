@@ -337,6 +337,8 @@ msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
 /* A block of estimates (with the prediction interval when with_pi). */
 msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
                                     const msc_estimate *e, int with_pi);
+/* A level as a percentage with its own digits ("97.5"), in b's arena. */
+const char *msc_rep_level(msc_rep *b, double level);
 /* A "warnings" array of w's messages. */
 msc_rep_node *msc_rep_data_warnings(msc_rep *b, msc_rep_node *parent, const msc_warnings *w);
 
