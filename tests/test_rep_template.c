@@ -40,6 +40,9 @@ static int setup(void **state)
     msc_rep_percent(&b, het, "I2", 32.966617401462806, NULL);
     msc_rep_percent(&b, het, "w", 3.2140615191462651, "%.2f");
     msc_rep_bool(&b, het, "yes", 1);
+    msc_rep_number(&b, het, "negzero", -1.2e-17, "%.4f");
+    msc_rep_number(&b, het, "negsmall", -0.00004, "%.4g");
+    msc_rep_percent(&b, het, "I2nan", NAN, "%.1f");
     msc_rep_text(&b, het, "label", "a\x1b[31mred\xC2\x9Bx\x7fz");
     msc_rep_text(&b, het, "long", "abcdefgh");
     msc_rep_text(&b, het, "wide", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80");
@@ -84,6 +87,18 @@ static void test_values(void **state)
     /* proportions as the document says: here in percent */
     msc_rep_doc pct = {root, NULL, "%.2f%%", 100.0};
     assert_string_equal(r("{lo} to {hi}", &pct, NULL), "22.28% to 95.67%");
+}
+
+/* issue 15: a value that rounds to 0 prints without its sign, a small one
+ * keeps it; a missing percentage is "NA", not "NA%" */
+static void test_signs_and_percent(void **state)
+{
+    (void)state;
+    assert_string_equal(r("{negzero} {negsmall}", NULL, NULL), "0.0000 -4e-05");
+    msc_rep_doc pct = {root, NULL, "%.2f%%", 100.0};
+    msc_rep_get(het, "lo", MSC_REP_ALL)->v.num = -1e-9;
+    assert_string_equal(r("{lo}", &pct, NULL), "0.00%");
+    assert_string_equal(r("{?{I2nan}%|NA} {?{I2}%|NA}", NULL, NULL), "NA 33.0%");
 }
 
 static void test_missing(void **state)
@@ -166,6 +181,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signs_and_percent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_optional_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_and_escapes, setup, teardown),

@@ -128,8 +128,8 @@ static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {"  ", "Prop.", "{proportion}", 8, 0},
         {" ", o->ci_lo ? ci_head(b, c->a) : "", o->ci_lo ? INTERVAL("ci_lower", "ci_upper") : "",
          18, 0},
-        {" ", "W(common)", w ? "{weight_common}%" : "--", 9, MSC_REP_RIGHT},
-        {" ", "W(random)", w ? "{weight_random}%" : "--", 9, MSC_REP_RIGHT},
+        {" ", "W(common)", w ? "{?{weight_common}%|NA}" : "--", 9, MSC_REP_RIGHT},
+        {" ", "W(random)", w ? "{?{weight_random}%|NA}" : "--", 9, MSC_REP_RIGHT},
         {"  ", NULL, "{group:.16}", 16, MSC_REP_OPTIONAL},
     };
     if (o->fit.has_random) {
@@ -226,7 +226,7 @@ static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_resul
                      "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
                      "{tau2_ci_upper|NA}]}   tau = {tau}");
     msc_rep_line(b, h,
-                 "  I^2 = {I2}%{?  [{I2_ci_lower}%, {I2_ci_upper|NA}%]}   H^2 = {H2}"
+                 "  I^2 = {?{I2}%|NA}{?  [{I2_ci_lower}%, {?{I2_ci_upper}%|NA}]}   H^2 = {H2}"
                  "{?  [{H2_ci_lower}, {H2_ci_upper|NA}]}");
     if (f->method == MSC_METHOD_GLMM)
         msc_rep_line(b, h,
@@ -244,7 +244,7 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {"  ", "Prop.", "{main.estimate}", 8, 0},
         {" ", ci_head(b, c->a), INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
         {" ", "tau^2", "{heterogeneity.tau2}", 8, MSC_REP_RIGHT},
-        {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
+        {" ", "I^2", "{?{heterogeneity.I2}%|NA}", 7, MSC_REP_RIGHT},
         {" ", "Q", "{heterogeneity.Q}", 8, MSC_REP_RIGHT},
         {" ", "p(Q)", "{p_Q}", 8, MSC_REP_RIGHT},
     };

@@ -50,6 +50,18 @@ void msc_rep_safe_text(msc_rep_buf *out, const char *s, size_t cut)
 
 static int is_real(int t) { return t >= MSC_REP_COUNT && t <= MSC_REP_PVALUE; }
 
+/* A number that rounds to zero shows without its sign: "-0.0000", "-0"
+ * and "-0.00%" (a pooled logit of -1e-17) become "0.0000", "0", "0.00%". */
+static void unsigned_zero(char *buf)
+{
+    if (buf[0] != '-')
+        return;
+    for (const char *p = buf + 1; *p && *p != 'e' && *p != 'E'; p++)
+        if (*p >= '1' && *p <= '9')
+            return;
+    memmove(buf, buf + 1, strlen(buf));
+}
+
 /* A value as the table shows it. */
 static void value(msc_rep_buf *out, const msc_rep_node *n, const char *spec, size_t speclen,
                   const msc_rep_doc *doc)
@@ -90,6 +102,7 @@ static void value(msc_rep_buf *out, const msc_rep_node *n, const char *spec, siz
                   : n->type == MSC_REP_PROPORTION ? "%.4f"
                                                   : "%g";
         snprintf(buf, sizeof buf, fmt, v);
+        unsigned_zero(buf);
     }
     msc_rep_buf_put(out, buf, strlen(buf));
 }
