@@ -287,6 +287,13 @@ msc_status msc_rep_emit_json(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
 msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 msc_status msc_rep_emit_table(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 
+/* A finite double as the shortest decimal that reads back as the same
+ * double (emit_number.c): "0.95", "-0", "100000", "1e-5", "1.5e17"; the
+ * layout of printf's %.17g (fixed for decimal exponents -4 to 16), the
+ * exponent without '+' or leading zeros. buf holds at least 32 bytes;
+ * returns the length. */
+size_t msc_rep_number_text(char *buf, double v);
+
 /* JSON encodings (emit_json.c), byte for byte as jansson 2.14 writes them
  * with JSON_REAL_PRECISION(17): a finite real into buf (at least 32
  * bytes; returns its length); a string, made valid UTF-8 first. */
