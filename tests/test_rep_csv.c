@@ -80,10 +80,10 @@ static void test_rows(void **state)
     assert_int_equal(msc_rep_flush(&out), MSC_OK);
     assert_string_equal(k.got.s, "outcome,type,group,study,n,p,flag\n"
                                  "\"resp\",\"study\",,\"'=cmd()\",10,0.5,\n"
-                                 "\"resp\",\"study\",,\"plain\",11,0.10000000000000001,\n"
+                                 "\"resp\",\"study\",,\"plain\",11,0.1,\n"
                                  "\"resp\",excluded,,\"q\"\"x, y\",,,true\n"
                                  "\"resp\",pooled,,,,,false\n"
-                                 "\"resp\",\"common\",\"g1\",,,9.9999999999999995e-08,\n"
+                                 "\"resp\",\"common\",\"g1\",,,1e-7,\n"
                                  "\"resp\",\"'-own\",\"'@mine\",,-3,,\n");
     msc_rep_buf_free(&k.got);
     msc_rep_release(&b);
@@ -135,7 +135,7 @@ static void test_encodings(void **state)
                                  "\"'\xEF\xBC\x8B\xEF\xBC\x8D\xEF\xBC\xA0\"|"
                                  "\"'\xEF\xBC\x8D\"|\"'\xEF\xBC\xA0" "x\"|"
                                  "\"\xEF\xBC\xA1" "x\"|\" =1\"||"
-                                 "|0.10000000000000001|-0|1e+21");
+                                 "|0.1|-0|1e21");
     msc_rep_buf_free(&k.got);
 }
 

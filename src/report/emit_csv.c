@@ -5,7 +5,9 @@
  * name, a subgroup's), each under the column its name (node->csv, else its
  * key) gives; columns without a value stay empty. Text is quoted per RFC
  * 4180, and text a spreadsheet would run as a formula (=, +, -, @, tab,
- * CR or a full-width =, +, -, @ first) gets an apostrophe in front; numbers carry 17 significant digits.
+ * CR or a full-width =, +, -, @ first) gets an apostrophe in front;
+ * numbers are the shortest decimal that reads back as the same double
+ * (emit_number.c).
  */
 #include <math.h>
 #include <stdint.h>
@@ -49,7 +51,7 @@ void msc_rep_csv_number(msc_rep_out *o, double v)
 {
     char buf[32];
     if (isfinite(v))
-        msc_rep_put(o, buf, (size_t)snprintf(buf, sizeof buf, "%.17g", v));
+        msc_rep_put(o, buf, msc_rep_number_text(buf, v));
 }
 
 #define CACHE 64 /* the column of a key, by the key's address (keys are mostly literals) */

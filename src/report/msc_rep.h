@@ -294,18 +294,17 @@ msc_status msc_rep_emit_table(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out
  * returns the length. */
 size_t msc_rep_number_text(char *buf, double v);
 
-/* JSON encodings (emit_json.c), byte for byte as jansson 2.14 writes them
- * with JSON_REAL_PRECISION(17): a finite real into buf (at least 32
- * bytes; returns its length); a string, made valid UTF-8 first. */
-size_t msc_rep_json_real(char *buf, double v, char point);
+/* JSON encodings (emit_json.c): a finite real into buf (at least 32
+ * bytes; returns its length) as msc_rep_number_text writes it, with ".0"
+ * when it looks like an integer; a string, made valid UTF-8 first, as
+ * jansson 2.14 encodes it. */
+size_t msc_rep_json_real(char *buf, double v);
 void msc_rep_json_string(msc_rep_out *o, const char *s);
-/* The decimal point of the C library's current locale (jansson's rule). */
-char msc_rep_locale_point(void);
 
 /* CSV encodings (emit_csv.c): text as one RFC 4180 field, quoted, with a
  * leading =, +, -, @, tab, CR or full-width =, +, -, @ (OWASP's list)
- * defused by an apostrophe; a number with 17
- * significant digits, nothing when not finite. */
+ * defused by an apostrophe; a number as msc_rep_number_text writes it,
+ * nothing when not finite. */
 void msc_rep_csv_text(msc_rep_out *o, const char *s);
 void msc_rep_csv_number(msc_rep_out *o, double v);
 
