@@ -121,13 +121,13 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
     msc_rep_number(b, o, "H2", h->H2, "%.3g");
     msc_rep_number(b, o, "H2_ci_lower", h->H2_lo, "%.3g");
     msc_rep_number(b, o, "H2_ci_upper", h->H2_hi, "%.3g");
-    msc_rep_number(b, o, "Q", h->Q, "%.4g");
+    msc_rep_number(b, o, "Q", h->Q, MSC_REP_SIG4);
     msc_rep_number(b, o, "df", h->df, "%g");
     msc_rep_pvalue(b, o, "p", h->Q_p);
     if (f->method == MSC_METHOD_GLMM) { /* Q is the Wald test; the LRT beside it */
-        msc_rep_number(b, o, "Q_wald", h->Q, "%.4g");
+        msc_rep_number(b, o, "Q_wald", h->Q, MSC_REP_SIG4);
         msc_rep_pvalue(b, o, "Q_wald_p", h->Q_p);
-        msc_rep_number(b, o, "Q_lrt", h->Q_lrt, "%.4g");
+        msc_rep_number(b, o, "Q_lrt", h->Q_lrt, MSC_REP_SIG4);
         msc_rep_pvalue(b, o, "Q_lrt_p", h->Q_lrt_p);
     }
     return o;
@@ -265,7 +265,7 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
         msc_rep_flag(msc_rep_generator(b, out, "subgroups", o->n_groups, f->subgroup, c),
                      MSC_REP_NL_ITEMS);
         msc_rep_node *t = msc_rep_object(b, out, "subgroup_test");
-        msc_rep_number(b, t, "Q", o->Q_between, "%.4g");
+        msc_rep_number(b, t, "Q", o->Q_between, MSC_REP_SIG4);
         msc_rep_number(b, t, "df", o->Q_between_df, "%g");
         msc_rep_pvalue(b, t, "p", o->Q_between_p);
         msc_rep_text(b, t, "estimates", o->fit.has_random ? "random" : "common");

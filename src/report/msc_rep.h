@@ -51,6 +51,10 @@ typedef enum {
     MSC_REP_REF /* table only: another node under a second name */
 } msc_rep_type;
 
+/* A table format (node->fmt) for statistics such as Q: 4 significant
+ * digits in fixed notation, zeros kept (6.000, 14.55, 3121, 31215). */
+#define MSC_REP_SIG4 "#sig4"
+
 /* Formats that show a node (node->show). */
 enum { MSC_REP_JSON = 1, MSC_REP_CSV = 2, MSC_REP_TABLE = 4, MSC_REP_ALL = 7 };
 
@@ -77,7 +81,8 @@ struct msc_rep_node {
     unsigned short flags;
     const char *key; /* member name: JSON key, CSV column, template path; NULL in an array */
     const char *csv; /* CSV column, when it is not key */
-    const char *fmt; /* table: printf format of a number ("%.4f"); NULL: the type's */
+    const char *fmt; /* table: printf format of a number ("%.4f"), or MSC_REP_SIG4;
+                      * NULL: the type's */
     msc_rep_node *parent, *next;
     union {
         double num;              /* COUNT ... PVALUE */
