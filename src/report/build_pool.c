@@ -117,6 +117,20 @@ static const char *ci_head(msc_rep *b, const msc_analysis *a)
     return msc_rep_printf(b, "%s%% CI", msc_rep_level(b, a->settings.level));
 }
 
+/* The subgroup column's header: the column's name, cut to 16 characters;
+ * NULL (no column) without subgroups. */
+static const char *group_head(msc_rep *b, const msc_analysis *a)
+{
+    const char *col = a->data->group_col;
+    if (!col)
+        return NULL;
+    char *head = msc_rep_alloc(b, 4 * 16 + 16);
+    if (!head)
+        return "";
+    msc_text_display(col, 16, head, 4 * 16 + 16);
+    return head;
+}
+
 static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
 {
     const msc_outcome_result *o = c->o;
@@ -130,7 +144,7 @@ static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
          18, 0},
         {" ", "W(common)", w ? "{?{weight_common}%|NA}" : "--", 9, MSC_REP_RIGHT},
         {" ", "W(random)", w ? "{?{weight_random}%|NA}" : "--", 9, MSC_REP_RIGHT},
-        {"  ", NULL, "{group:.16}", 16, MSC_REP_OPTIONAL},
+        {"  ", group_head(b, c->a), "{group:.16}", 0, MSC_REP_OPTIONAL},
     };
     if (o->fit.has_random) {
         msc_rep_grid(b, out, "studies", cols, 8, 1);
