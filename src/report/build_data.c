@@ -8,6 +8,7 @@
  * numbers are set here, once.
  */
 #include <math.h>
+#include <string.h>
 
 #include "msc_rep.h"
 #include "msc_stats.h"
@@ -275,4 +276,141 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
         safety(b, out, c->a, c->sf);
     msc_rep_data_warnings(b, out, &o->warnings);
     return out;
+}
+
+/* --------------------------------------------- grouped lists (table) */
+
+#define GROUP_NAMES 8  /* names a grouped line lists before "and N more" */
+#define GROUP_MAX 64   /* distinct reasons or messages grouped; the rest one a line */
+#define NAME_WIDTH 40  /* display characters of each name */
+
+/* One line of a grouped list: the items that share a text (a reason, a
+ * warning), the first GROUP_NAMES of them named. */
+typedef struct {
+    const char *text;
+    size_t n;
+    size_t item[GROUP_NAMES];
+} group_line;
+
+/* Appends the name s, cut to NAME_WIDTH characters and made safe. */
+static void put_name(msc_rep_buf *t, const char *s)
+{
+    char shown[4 * NAME_WIDTH + 16];
+    msc_text_display(s, NAME_WIDTH, shown, sizeof shown);
+    msc_rep_buf_put(t, shown, strlen(shown));
+}
+
+/* Finds text among lines[0..*n), or adds it (at most GROUP_MAX); counts
+ * item i in its line. Returns 0, or -1 when the line list is full. */
+static int group_add(group_line *lines, size_t *n, const char *text, size_t i)
+{
+    size_t j = 0;
+    while (j < *n && lines[j].text != text && strcmp(lines[j].text, text) != 0)
+        j++;
+    if (j == *n) {
+        if (*n == GROUP_MAX)
+            return -1;
+        lines[j].text = text;
+        lines[j].n = 0;
+        (*n)++;
+    }
+    if (lines[j].n < GROUP_NAMES)
+        lines[j].item[lines[j].n] = i;
+    lines[j].n++;
+    return 0;
+}
+
+/* The text of buf in b's arena ("" when building ran out of memory). */
+static const char *arena_text(msc_rep *b, msc_rep_buf *t)
+{
+    const char *s = t->nomem ? "" : msc_rep_printf(b, "%s", t->s ? t->s : "");
+    if (t->nomem)
+        b->err = MSC_ERR_NOMEM;
+    t->len = 0;
+    return s;
+}
+
+void msc_rep_data_excluded_groups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_outcome_result *o = c->o;
+    const msc_dataset *d = c->a->data;
+    group_line lines[GROUP_MAX];
+    size_t nl = 0, grouped = 0;
+    while (grouped < o->n_excluded &&
+           group_add(lines, &nl, o->excluded_reason[grouped], grouped) == 0)
+        grouped++;
+    msc_rep_node *arr = msc_rep_only(msc_rep_array(b, out, "excluded_groups"), MSC_REP_TABLE);
+    msc_rep_buf t = {0};
+    for (size_t j = 0; j < nl; j++) {
+        const group_line *g = &lines[j];
+        size_t shown = g->n < GROUP_NAMES ? g->n : GROUP_NAMES;
+        for (size_t i = 0; i < shown; i++) {
+            if (i)
+                msc_rep_buf_put(&t, ", ", 2);
+            put_name(&t, d->label[o->excluded_row[g->item[i]]]);
+        }
+        char more[64];
+        if (g->n > shown) {
+            snprintf(more, sizeof more, " and %zu more", g->n - shown);
+            msc_rep_buf_put(&t, more, strlen(more));
+        }
+        msc_rep_buf_put(&t, shown == 1 ? " (line " : " (lines ", shown == 1 ? 7 : 8);
+        for (size_t i = 0; i < shown; i++) {
+            snprintf(more, sizeof more, "%s%ld", i ? ", " : "",
+                     d->line[o->excluded_row[g->item[i]]]);
+            msc_rep_buf_put(&t, more, strlen(more));
+        }
+        msc_rep_buf_put(&t, g->n > shown ? ", ...)" : ")", g->n > shown ? 6 : 1);
+        msc_rep_node *e = msc_rep_object(b, arr, NULL);
+        msc_rep_text(b, e, "studies", arena_text(b, &t));
+        msc_rep_text(b, e, "reason", g->text);
+    }
+    for (size_t i = grouped; i < o->n_excluded; i++) { /* beyond GROUP_MAX reasons */
+        put_name(&t, d->label[o->excluded_row[i]]);
+        char line[48];
+        snprintf(line, sizeof line, " (line %ld)", d->line[o->excluded_row[i]]);
+        msc_rep_buf_put(&t, line, strlen(line));
+        msc_rep_node *e = msc_rep_object(b, arr, NULL);
+        msc_rep_text(b, e, "studies", arena_text(b, &t));
+        msc_rep_text(b, e, "reason", o->excluded_reason[i]);
+    }
+    msc_rep_buf_free(&t);
+}
+
+void msc_rep_data_group_warnings(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_outcome_result *o = c->o;
+    group_line lines[GROUP_MAX];
+    size_t nl = 0;
+    msc_rep_node *arr = msc_rep_only(msc_rep_array(b, out, "group_warnings"), MSC_REP_TABLE);
+    msc_rep_buf t = {0};
+    for (size_t g = 0; g < o->n_groups; g++) {
+        const msc_warnings *w = &o->group[g].warnings;
+        for (size_t i = 0; i < w->n; i++) {
+            if (group_add(lines, &nl, w->msg[i], g) == 0)
+                continue;
+            put_name(&t, o->group[g].name); /* beyond GROUP_MAX messages: one a line */
+            msc_rep_node *e = msc_rep_object(b, arr, NULL);
+            msc_rep_text(b, e, "groups", arena_text(b, &t));
+            msc_rep_text(b, e, "message", w->msg[i]);
+        }
+    }
+    for (size_t j = 0; j < nl; j++) {
+        const group_line *gl = &lines[j];
+        size_t shown = gl->n < GROUP_NAMES ? gl->n : GROUP_NAMES;
+        for (size_t i = 0; i < shown; i++) {
+            if (i)
+                msc_rep_buf_put(&t, ", ", 2);
+            put_name(&t, o->group[gl->item[i]].name);
+        }
+        if (gl->n > shown) {
+            char more[48];
+            snprintf(more, sizeof more, " and %zu more", gl->n - shown);
+            msc_rep_buf_put(&t, more, strlen(more));
+        }
+        msc_rep_node *e = msc_rep_object(b, arr, NULL);
+        msc_rep_text(b, e, "groups", arena_text(b, &t));
+        msc_rep_text(b, e, "message", gl->text);
+    }
+    msc_rep_buf_free(&t);
 }

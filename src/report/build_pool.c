@@ -76,7 +76,6 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     msc_rep_ref(b, s, "main",
                 msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
     msc_rep_only(msc_rep_pvalue(b, s, "p_Q", gr->k > 1 ? gr->fit.het.Q_p : NAN), MSC_REP_TABLE);
-    msc_rep_each(b, s, "warnings", "  ! {group:.40}: {.}");
     return s;
 }
 
@@ -271,7 +270,8 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
                        "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}"
                      : "Test for subgroup differences (common-effect estimates): "
                        "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}");
-    msc_rep_nested(b, out, "subgroups"); /* each one's warnings */
+    msc_rep_data_group_warnings(b, out, c); /* the subgroups' warnings, grouped */
+    msc_rep_each(b, out, "group_warnings", "  ! {groups}: {message}");
 }
 
 static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
@@ -296,7 +296,8 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
     if (o->n_excluded) {
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Excluded ({n_excluded}):");
-        msc_rep_each(b, out, "excluded", "  {study:.40} (line {row}): {reason}");
+        msc_rep_data_excluded_groups(b, out, c);
+        msc_rep_each(b, out, "excluded_groups", "  {studies}: {reason}");
     }
     if (o->warnings.n) {
         msc_rep_line(b, out, "");

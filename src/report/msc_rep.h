@@ -348,6 +348,12 @@ msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
 /* A block of estimates (with the prediction interval when with_pi). */
 msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
                                     const msc_estimate *e, int with_pi);
+/* Table-only arrays of an outcome: "excluded_groups", the exclusions
+ * grouped by reason ({studies: "A, B (lines 4, 10)", reason}; 8 names, then
+ * "and N more"); "group_warnings", the subgroups' warnings grouped by
+ * message ({groups: "SLE, RA", message}). */
+void msc_rep_data_excluded_groups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_data_group_warnings(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
 /* A level as a percentage with its own digits ("97.5"), in b's arena. */
 const char *msc_rep_level(msc_rep *b, double level);
 /* A "warnings" array of w's messages. */

@@ -15,7 +15,7 @@ run example 0 -- "$BIN" pool "$DATA"
 expect example-responders "$TMP/out" '^== responders \(k = 9 studies'
 expect example-ae "$TMP/out" '^== adverse_events \(k = 2 studies'
 expect example-sae "$TMP/out" '^== serious_adverse_events \(k = 10 studies'
-expect example-excluded "$TMP/out" 'Harris 2024 \(line 4\): missing responders'
+expect example-excluded "$TMP/out" 'Harris 2024, Connick 2012, Riordan 2018, Alvaro-Gracia 2017 \(lines 4, 5, 9, 13\): missing responders'
 expect example-random "$TMP/out" '^Random effects \(REML\) +0\.5781'
 lines example-quiet "$TMP/err" 0
 
