@@ -278,6 +278,60 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
     return out;
 }
 
+/* ------------------------------------------------------- CSV rows */
+
+static msc_rep_node *warning_row(msc_rep *b, const void *ctx, size_t i)
+{
+    const msc_warnings *w = ctx;
+    msc_rep_node *r = msc_rep_flag(msc_rep_object(b, NULL, NULL), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, r, "type", "warning"), MSC_REP_BARE);
+    msc_rep_text(b, r, "message", w->msg[i]);
+    return r;
+}
+
+msc_rep_node *msc_rep_data_warning_rows(msc_rep *b, msc_rep_node *parent, const msc_warnings *w)
+{
+    return msc_rep_only(msc_rep_generator(b, parent, "warning_rows", w->n, warning_row, w),
+                        MSC_REP_CSV);
+}
+
+/* A copy of value node v as member `key` of parent. */
+static void copy_value(msc_rep *b, msc_rep_node *parent, const char *key, const msc_rep_node *v)
+{
+    msc_rep_node *n = msc_rep_null(b, parent, key);
+    if (n == &b->scratch)
+        return;
+    n->type = v->type;
+    n->flags = v->flags & MSC_REP_BARE;
+    n->v = v->v;
+}
+
+/* One row of type `setting`: name and value (copied from node v). */
+static void setting_row(msc_rep *b, msc_rep_node *arr, const char *name, const msc_rep_node *v)
+{
+    msc_rep_node *r = msc_rep_flag(msc_rep_object(b, arr, NULL), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, r, "type", "setting"), MSC_REP_BARE);
+    msc_rep_text(b, r, "setting", name);
+    copy_value(b, r, "value", v);
+}
+
+void msc_rep_data_setting_rows(msc_rep *b, msc_rep_node *root)
+{
+    static const char *const head[] = {"command", "version", "input", "subgroup"};
+    msc_rep_node *arr = msc_rep_only(msc_rep_array(b, NULL, "setting_rows"), MSC_REP_CSV);
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++) {
+        const msc_rep_node *v = msc_rep_get(root, head[i], MSC_REP_JSON);
+        if (v && v->type != MSC_REP_NULL)
+            setting_row(b, arr, head[i], v);
+    }
+    const msc_rep_node *st = msc_rep_get(root, "settings", MSC_REP_JSON);
+    for (const msc_rep_node *m = st ? st->v.c.first : NULL; m; m = m->next)
+        if ((m->show & MSC_REP_JSON) && m->type < MSC_REP_OBJECT)
+            setting_row(b, arr, m->key, m);
+    /* first, before the outcomes */
+    msc_rep_insert(b, root, msc_rep_get(root, "outcomes", MSC_REP_ALL), arr);
+}
+
 /* --------------------------------------------- grouped lists (table) */
 
 #define GROUP_NAMES 8  /* names a grouped line lists before "and N more" */

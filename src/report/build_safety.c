@@ -14,8 +14,10 @@
 
 #define LABEL_W 28
 
+/* The first 14 columns are those of mscmeta 0.1; the rest follow them. */
 static const char *const COLUMNS = "outcome,type,study,row,events,n,rate,ci_lower,ci_upper,"
-                                   "upper_bound,rule_of_three,signal,threshold,exceeded";
+                                   "upper_bound,rule_of_three,signal,threshold,exceeded,"
+                                   "k,exact,reason,message,setting,value";
 
 typedef struct {
     const msc_analysis *a;
@@ -42,10 +44,13 @@ static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
     return s;
 }
 
-/* Exclusions and subgroups are in the JSON alone. */
+/* Exclusions: in the JSON, and rows of the CSV (the table counts them);
+ * subgroups are in the JSON alone. */
 static msc_rep_node *excluded(msc_rep *b, const void *ctx, size_t i)
 {
-    return msc_rep_data_excluded(b, ctx, i);
+    msc_rep_node *e = msc_rep_flag(msc_rep_data_excluded(b, ctx, i), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV), MSC_REP_BARE);
+    return e;
 }
 
 static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
@@ -69,7 +74,21 @@ static void pooled_row(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, con
     msc_rep_proportion(b, r, "upper_bound", sf->upper_bound);
     if (isfinite(sf->threshold))
         msc_rep_bool(b, r, "exceeded", sf->exceeded);
+    msc_rep_int(b, r, "k", (long long)o->k);
+    msc_rep_bool(b, r, "exact", e->exact); /* the estimate is the exact proportion */
     msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), r);
+    /* the exact pooled proportion the table shows beside it */
+    msc_rep_node *x = msc_rep_flag(msc_rep_only(msc_rep_object(b, NULL, "pooled_exact"), MSC_REP_CSV),
+                                   MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, x, "type", "exact"), MSC_REP_BARE);
+    msc_rep_count(b, x, "events", o->events_total);
+    msc_rep_count(b, x, "n", o->n_total);
+    msc_rep_proportion(b, x, "rate", o->exact_est);
+    msc_rep_proportion(b, x, "ci_lower", o->exact_lo);
+    msc_rep_proportion(b, x, "ci_upper", o->exact_hi);
+    msc_rep_int(b, x, "k", (long long)o->k);
+    msc_rep_bool(b, x, "exact", 1);
+    msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), x);
     /* every row of the outcome shows its limit */
     msc_rep_flag(msc_rep_only(msc_rep_proportion(b, out, "threshold", sf->threshold), MSC_REP_CSV),
                  MSC_REP_INHERIT);
@@ -140,8 +159,9 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     const msc_outcome_result *o = c->o;
     msc_rep_node *out = msc_rep_data_outcome(b, c, &fills);
     msc_rep_flag(msc_rep_get(out, "outcome", MSC_REP_ALL), MSC_REP_INHERIT);
-    msc_rep_only(msc_rep_get(out, "excluded", MSC_REP_ALL), MSC_REP_JSON);
+    msc_rep_only(msc_rep_get(out, "excluded", MSC_REP_ALL), MSC_REP_JSON | MSC_REP_CSV);
     msc_rep_only(msc_rep_get(out, "subgroups", MSC_REP_ALL), MSC_REP_JSON);
+    msc_rep_data_warning_rows(b, out, &o->warnings);
     if (o->skipped) {
         msc_rep_line(b, out, "\n== {outcome:.60}: no usable study ==");
         return out;
@@ -178,7 +198,9 @@ msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_rep
         return b->err;
     *d = (doc_ctx){a, o};
     msc_rep_node *root = msc_rep_data_head(b, a, o, "safety");
-    msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
     msc_rep_line(b, root, "mscmeta {version} safety check: {input:.80}");
     msc_rep_line(b, root,
                  "Pooled by {settings.method_long}; one-sided {settings.level_pct}% upper bounds "

@@ -348,6 +348,13 @@ msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
 /* A block of estimates (with the prediction interval when with_pi). */
 msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
                                     const msc_estimate *e, int with_pi);
+/* CSV-only rows. "warning_rows" of parent: one row {type: warning,
+ * message} per warning of w; the outcome and group come from the objects
+ * around them. "setting_rows" of the root, before its "outcomes": one row
+ * {type: setting, setting, value} for the command, version, input,
+ * subgroup and each member of "settings". */
+msc_rep_node *msc_rep_data_warning_rows(msc_rep *b, msc_rep_node *parent, const msc_warnings *w);
+void msc_rep_data_setting_rows(msc_rep *b, msc_rep_node *root);
 /* Table-only arrays of an outcome: "excluded_groups", the exclusions
  * grouped by reason ({studies: "A, B (lines 4, 10)", reason}; 8 names, then
  * "and N more"); "group_warnings", the subgroups' warnings grouped by

@@ -68,7 +68,7 @@ expect missing-file-msg "$TMP/err" 'nope\.csv: cannot open: No such file'
 # --- standard input, formats, output file
 run stdin 0 -- sh -c "'$BIN' pool - --format csv < '$DATA'"
 expect stdin-csv-header "$TMP/out" '^outcome,type,group,study,row,events,n,proportion'
-expect stdin-csv-random "$TMP/out" '^"responders","random",'
+expect stdin-csv-random "$TMP/out" '^"responders",random,'
 run json-file 0 -- "$BIN" pool "$DATA" --format json -o "$TMP/r.json"
 lines json-file-stdout-empty "$TMP/out" 0
 expect json-file-content "$TMP/r.json" '"tool":"mscmeta"'
