@@ -293,6 +293,45 @@ static void refuse_utf16(reader *R, const char *buf, size_t len)
                     "(Excel: \"CSV UTF-8\")");
 }
 
+/* Files that are not text at all, known by their first bytes (zip: .xlsx
+ * and .ods; OLE2: .xls; PDF; gzip): say what the file is and what to do,
+ * instead of a header of binary bytes. */
+static void refuse_binary(reader *R, const char *buf, size_t len)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *what;
+    } kinds[] = {
+        {"PK\x03\x04", 4, "a zip archive"},
+        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, "an Excel 97-2003 workbook (.xls)"},
+        {"%PDF-", 5, "a PDF document"},
+        {"\x1F\x8B", 2, "a gzip-compressed file"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (len < kinds[i].len || memcmp(buf, kinds[i].magic, kinds[i].len) != 0)
+            continue;
+        const char *what = kinds[i].what;
+        /* an OpenDocument zip names its type at the start */
+        if (i == 0 && len > 59 && memcmp(buf + 30, "mimetypeapplication/vnd.oasis", 29) == 0)
+            what = "an OpenDocument spreadsheet (.ods)";
+        else if (i == 0 && len > 49 &&
+                 (memcmp(buf + 30, "[Content_Types].xml", 19) == 0 || memcmp(buf + 30, "xl/", 3) == 0 ||
+                  memcmp(buf + 30, "_rels/", 6) == 0 || memcmp(buf + 30, "docProps/", 9) == 0))
+            what = "an Excel workbook (.xlsx)";
+        if (i == 2)
+            msc_io_fail(R->e, 1, "this is %s, not a CSV file; give the CSV export of the data", what);
+        else if (i == 3)
+            msc_io_fail(R->e, 1, "this is %s, not a CSV file; decompress it first (gunzip)", what);
+        else
+            msc_io_fail(R->e, 1,
+                        "this is %s, not a CSV file; save the sheet as CSV (Excel: \"CSV UTF-8\"; "
+                        "LibreOffice: File > Save As > Text CSV)",
+                        what);
+        return;
+    }
+}
+
 /* The offset of the first CR or LF outside quotes in buf[0..len) (the end
  * of the header record), or len when there is none. A quote toggles the
  * state: a doubled quote inside a quoted field toggles it twice. */
@@ -351,6 +390,7 @@ static char detect_delim(const char *buf, size_t len, char given)
 static char start_input(reader *R, const char **buf, size_t *len, char delimiter)
 {
     *buf = skip_bom(*buf, len);
+    refuse_binary(R, *buf, *len);
     refuse_utf16(R, *buf, *len);
     csv_set_delim(&R->p, (unsigned char)detect_delim(*buf, *len, delimiter));
     return line_end(*buf, *len);
