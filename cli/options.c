@@ -124,6 +124,14 @@ static int set_thousands(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* The missing-value tokens, comma-separated (msc_load_options.na). */
+static int set_na(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->load.na = arg;
+    return MSC_CLI_GO_ON;
+}
+
 static int set_measure(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_measure_parse(arg);
@@ -350,6 +358,7 @@ static const msc_cli_option OPTIONS[] = {
     {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_subgroup},
     {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter},
     {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands},
+    {"na", 0, required_argument, MSC_OPTS_INPUT, set_na},
     {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure},
     {"method", 0, required_argument, MSC_OPTS_MODEL, set_method},
     {"test", 0, required_argument, MSC_OPTS_MODEL, set_test},
