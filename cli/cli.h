@@ -78,6 +78,7 @@ typedef struct {
     const char *input;  /* path, or "-" for standard input */
     const char *output; /* -o, or NULL for standard output */
     msc_format format;
+    int format_given; /* --format was given (else -o's extension may choose) */
     int summary_only;
     msc_settings settings;
     msc_load_options load;

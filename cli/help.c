@@ -53,7 +53,8 @@ static const char HELP_OUTPUT[] =
     "Output:\n"
     "  --format F         table (default), json or csv\n"
     "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
-    "                     of standard output\n"
+    "                     of standard output; FILE ending in .json, .csv, .txt or .md\n"
+    "                     (table) sets the format\n"
     "  --summary-only     leave out the per-study rows\n";
 
 static const char HELP_PLOT[] =

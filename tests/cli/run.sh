@@ -72,6 +72,19 @@ expect stdin-csv-random "$TMP/out" '^"responders",random,'
 run json-file 0 -- "$BIN" pool "$DATA" --format json -o "$TMP/r.json"
 lines json-file-stdout-empty "$TMP/out" 0
 expect json-file-content "$TMP/r.json" '"tool":"mscmeta"'
+# -o names the format by its extension (issue 14); --format may not contradict it
+run o-json 0 -- "$BIN" pool "$DATA" -o "$TMP/x.json"
+expect o-json-content "$TMP/x.json" '^\{"tool":"mscmeta"'
+run o-csv 0 -- "$BIN" safety "$DATA" --max-rate 0.99 --method REML -o "$TMP/x.CSV"
+expect o-csv-content "$TMP/x.CSV" '^outcome,type,study,row,events'
+run o-txt 0 -- "$BIN" pool "$DATA" --format table -o "$TMP/x.txt"
+expect o-txt-content "$TMP/x.txt" '^== responders'
+run o-other 0 -- "$BIN" pool "$DATA" --format csv -o "$TMP/x.out"
+expect o-other-content "$TMP/x.out" '^outcome,type,group'
+run o-mismatch 2 -- "$BIN" pool "$DATA" -o "$TMP/y.json" --format csv
+expect o-mismatch-msg "$TMP/err" '^mscmeta: pool: -o ".*y\.json" names json output but --format is csv; drop one of them'
+lines o-mismatch-one-line "$TMP/err" 1
+run o-mismatch-nothing 1 -- test -e "$TMP/y.json"
 run summary-only 0 -- "$BIN" pool "$DATA" --summary-only --format json
 expect summary-only-empty "$TMP/out" '"studies":\[\]'
 run subgroup 0 -- "$BIN" pool "$DATA" --subgroup disease --events responders
