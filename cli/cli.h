@@ -88,6 +88,7 @@ typedef struct {
     const char *input;  /* path, or "-" for standard input */
     const char *output; /* -o, or NULL for standard output */
     msc_format format;
+    int format_given; /* --format was given (else -o's extension may choose) */
     int summary_only;
     msc_settings settings;
     int method_given; /* --method was on the command line */

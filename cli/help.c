@@ -11,17 +11,24 @@
 
 static const char HELP_INPUT[] =
     "Input: a CSV file with a header row and one row per study (\"-\" reads standard input).\n"
-    "  Columns are found by name. Counts are whole numbers; an empty cell, NA or . is\n"
-    "  missing: that study is left out of that outcome only, and listed as excluded.\n"
-    "  --study COL        study label column (default: study)\n"
-    "  --n COL            number of patients (default: n); a column n_<events column>,\n"
-    "                     when present, is that outcome's own denominator\n"
+    "  Columns are found by name, ignoring case and surrounding spaces (an exact match\n"
+    "  wins). Counts are whole numbers; an empty cell, NA, N/A, n/a, NR, ., #N/A, - or\n"
+    "  an en dash is missing: that study is left out of that outcome only, and listed\n"
+    "  as excluded.\n"
+    "  --study COL        study label column (default: study, else author or study_id)\n"
+    "  --n COL            number of patients (default: n, else total or sample_size); a\n"
+    "                     column n_<events column>, when present, is that outcome's own\n"
+    "                     denominator\n"
     "  --events COL       an events column; repeat it to pool several outcomes. Default:\n"
     "                     %s\n"
     "  --subgroup COL     pool each level of COL separately (own tau^2) and test the\n"
     "                     subgroup differences\n"
     "  --delimiter C      field separator (default: ',', or ';' or tab when the header\n"
-    "                     has no comma)\n";
+    "                     has no comma)\n"
+    "  --thousands C      the thousands separator of counts (. , ' or space): 1.000 is\n"
+    "                     1000; without it 1.000 in a ';' or tab file is refused\n"
+    "  --na LIST          the cells that mean missing, comma-separated, instead of the\n"
+    "                     list above (an empty cell is always missing)\n";
 
 static const char HELP_MODEL[] =
     "Model:\n"
@@ -54,7 +61,8 @@ static const char HELP_OUTPUT[] =
     "Output:\n"
     "  --format F         table (default), json or csv\n"
     "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
-    "                     of standard output\n"
+    "                     of standard output; FILE ending in .json, .csv, .txt or .md\n"
+    "                     (table) sets the format\n"
     "  --summary-only     leave out the per-study rows\n";
 
 static const char HELP_PLOT[] =

@@ -112,6 +112,27 @@ static int set_delimiter(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* The thousands separator of counts: '.', ',', an apostrophe or a space
+ * ("space" names it too). */
+static int set_thousands(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (strcasecmp(arg, "space") == 0)
+        arg = " ";
+    if (strlen(arg) != 1 || !strchr(".,' ", arg[0]))
+        return usage(c, "--thousands: give the separator: . , ' or space");
+    c->load.thousands = arg[0];
+    return MSC_CLI_GO_ON;
+}
+
+/* The missing-value tokens, comma-separated (msc_load_options.na). */
+static int set_na(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->load.na = arg;
+    return MSC_CLI_GO_ON;
+}
+
 static int set_measure(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_measure_parse(arg);
@@ -216,6 +237,7 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (v < 0)
         return unknown_value(c, o, arg, "table, json or csv");
     c->format = (msc_format)v;
+    c->format_given = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -489,6 +511,8 @@ static const msc_cli_option OPTIONS[] = {
     {"events", 0, required_argument, MSC_OPTS_INPUT, add_events},
     {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_subgroup},
     {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter},
+    {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands},
+    {"na", 0, required_argument, MSC_OPTS_INPUT, set_na},
     {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure},
     {"method", 0, required_argument, MSC_OPTS_MODEL, set_method},
     {"test", 0, required_argument, MSC_OPTS_MODEL, set_test},
@@ -652,6 +676,44 @@ static int check_model(const msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+/* The report format -o's extension names: .json, .csv, .txt or .md (a
+ * table), in any case; -1 for another extension. */
+static int format_of_path(const char *path)
+{
+    static const struct {
+        const char *ext;
+        msc_format f;
+    } ext[] = {{".json", MSC_FORMAT_JSON},
+               {".csv", MSC_FORMAT_CSV},
+               {".txt", MSC_FORMAT_TABLE},
+               {".md", MSC_FORMAT_TABLE}};
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return -1;
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+        if (strcasecmp(dot, ext[i].ext) == 0)
+            return (int)ext[i].f;
+    return -1;
+}
+
+/* A report written with -o takes its format from the file's extension;
+ * --format may repeat it but not contradict it. */
+static int format_from_output(msc_cli *c)
+{
+    if (!c->output || c->cmd->draws || !(c->cmd->options & MSC_OPTS_REPORT))
+        return MSC_CLI_GO_ON;
+    int f = format_of_path(c->output);
+    if (f < 0)
+        return MSC_CLI_GO_ON;
+    if (c->format_given && (int)c->format != f) {
+        static const char *const name[] = {"table", "json", "csv"};
+        return usage(c, "-o \"%.60s\" names %s output but --format is %s; drop one of them",
+                     c->output, name[f], name[c->format]);
+    }
+    c->format = (msc_format)f;
+    return MSC_CLI_GO_ON;
+}
+
 /* Outputs that are the input file; a picture whose extension names no
  * format (said before any work). */
 static int check_outputs(const msc_cli *c)
@@ -688,6 +750,8 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = cmd->check(c);
     if (rc == MSC_CLI_GO_ON)
         rc = check_outputs(c);
+    if (rc == MSC_CLI_GO_ON)
+        rc = format_from_output(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
     if (c->sens.cumulative_col) { /* the order column is read as text */

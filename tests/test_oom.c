@@ -173,6 +173,39 @@ static void loader_keeps_its_warning(void **state)
     }
 }
 
+/* The loader's issue-14 paths (custom missing tokens, an n_<outcome>
+ * falling back to n, duplicate labels, case variants of a subgroup) under
+ * every allocation failure: the load succeeds with its 3 warnings or fails
+ * with out of memory, leaking nothing (valgrind, ASan). */
+static void loader_reviewer_warnings(void **state)
+{
+    (void)state;
+    static const char csv[] = "Author,N,Responders,n_responders,g\nA,10,3,,SLE\nA,12,5,11,sle\n"
+                              "B,20,4,NR,MS\nC,9,x,9,MS\n";
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.na = "NR, x";
+    o.subgroup_col = "g";
+    char err[MSC_ERRBUF];
+    for (long fail = 0;; fail++) {
+        msc_dataset *d = NULL;
+        countdown = fail;
+        msc_status st = msc_dataset_load_buffer(csv, sizeof csv - 1, "x.csv", &o, &d, err,
+                                                sizeof err);
+        int exhausted = countdown >= 0;
+        countdown = -1;
+        if (st == MSC_OK) {
+            assert_int_equal(d->warnings.n, 3);
+            msc_dataset_free(d);
+        } else {
+            assert_int_equal(st, MSC_ERR_NOMEM);
+            assert_null(d);
+        }
+        if (exhausted)
+            break;
+    }
+}
+
 int main(void)
 {
     msc_init();
@@ -180,6 +213,7 @@ int main(void)
         cmocka_unit_test(analysis_keeps_every_warning),
         cmocka_unit_test(loader_keeps_its_warning),
         cmocka_unit_test(sensitivity_keeps_every_warning),
+        cmocka_unit_test(loader_reviewer_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

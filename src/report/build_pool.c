@@ -13,11 +13,15 @@
 
 #define LABEL_W 28
 
+/* The first 26 columns are those of mscmeta 0.1; the rest were added
+ * after them so that spreadsheets that read by position keep working. */
 static const char *const COLUMNS =
     "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"
     "yi,vi,se,statistic,p,df,pi_lower,pi_upper,weight_common,weight_random,"
-    "tau2,I2,Q,Q_df,Q_p,tau2_ci_lower,tau2_ci_upper,lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,"
-    "rho_ci_upper,null_proportion,null_statistic,null_p";
+    "tau2,I2,Q,Q_df,Q_p,"
+    "k,exact,pi_df,tau2_ci_lower,tau2_ci_upper,tau,I2_ci_lower,I2_ci_upper,H2,H2_ci_lower,"
+    "H2_ci_upper,Q_lrt,Q_lrt_p,reason,message,setting,value,"
+    "lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,rho_ci_upper,null_proportion,null_statistic,null_p";
 
 /* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
@@ -30,26 +34,40 @@ typedef struct {
 /* ------------------------------------------------------------- CSV rows */
 
 /* Marks a fit's pooled blocks (in the outcome or a subgroup) as CSV rows,
- * with the fit's heterogeneity beside each. */
+ * with the number of studies and the fit's heterogeneity beside each, as
+ * the table shows them; the block's own "exact" marks the GLMM's fallback
+ * to the exact pooled proportion. */
 static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
 {
     if (f->k == 0)
         return;
-    const char *type[2] = {f->common.exact ? "common_exact" : "common",
-                           f->random.exact ? "random_exact" : "random"};
     const char *key[2] = {"common", "random"};
     msc_heterogeneity h; /* null where it could not be estimated */
     msc_fit_het_shown(f, &h);
     for (int r = 0; r < 1 + f->has_random; r++) {
         msc_rep_node *o = msc_rep_flag(msc_rep_get(holder, key[r], MSC_REP_ALL), MSC_REP_ROW);
-        msc_rep_only(msc_rep_text(b, o, "type", type[r]), MSC_REP_CSV);
+        msc_rep_flag(msc_rep_only(msc_rep_text(b, o, "type", key[r]), MSC_REP_CSV), MSC_REP_BARE);
+        msc_rep_only(msc_rep_int(b, o, "k", (long long)f->k), MSC_REP_CSV);
         msc_rep_only(msc_rep_number(b, o, "tau2", h.tau2, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_percent(b, o, "I2", h.I2, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_number(b, o, "Q", h.Q, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_number(b, o, "Q_df", h.df, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_pvalue(b, o, "Q_p", h.Q_p), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", h.tau2_lo, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", h.tau2_hi, NULL), MSC_REP_CSV);
+        if (f->k >= 2 && msc_fit_het_estimable(f)) {
+            /* the table shows no interval, tau or H^2 otherwise either */
+            msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", h.tau2_lo, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", h.tau2_hi, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "tau", h.tau, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_percent(b, o, "I2_ci_lower", h.I2_lo, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_percent(b, o, "I2_ci_upper", h.I2_hi, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "H2", h.H2, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "H2_ci_lower", h.H2_lo, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "H2_ci_upper", h.H2_hi, NULL), MSC_REP_CSV);
+            if (f->method == MSC_METHOD_GLMM) {
+                msc_rep_only(msc_rep_number(b, o, "Q_lrt", h.Q_lrt, NULL), MSC_REP_CSV);
+                msc_rep_only(msc_rep_pvalue(b, o, "Q_lrt_p", h.Q_lrt_p), MSC_REP_CSV);
+            }
+        }
         msc_rep_only(msc_rep_number(b, o, "lrt_tau2", h.lrt_tau2, NULL), MSC_REP_CSV);
         msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", h.lrt_tau2_p), MSC_REP_CSV);
         msc_rep_only(msc_rep_number(b, o, "rho", h.rho, NULL), MSC_REP_CSV);
@@ -74,7 +92,7 @@ static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
 {
     const msc_rep_octx *c = ctx;
     msc_rep_node *s = msc_rep_flag(msc_rep_data_study(b, c, i), MSC_REP_ROW);
-    msc_rep_only(msc_rep_text(b, s, "type", "study"), MSC_REP_CSV);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, s, "type", "study"), MSC_REP_CSV), MSC_REP_BARE);
     /* the CSV's estimate column holds each row's proportion */
     msc_rep_only(msc_rep_proportion(b, s, "estimate", c->o->xi[i] / c->o->ni[i]), MSC_REP_CSV);
     return s;
@@ -83,7 +101,7 @@ static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
 static msc_rep_node *excluded(msc_rep *b, const void *ctx, size_t i)
 {
     msc_rep_node *e = msc_rep_flag(msc_rep_data_excluded(b, ctx, i), MSC_REP_ROW);
-    msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV), MSC_REP_BARE);
     return e;
 }
 
@@ -98,6 +116,7 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
         msc_rep_sens_subgroup(b, s, c, g);
         msc_rep_sens_subgroup_view(b, s, c);
     }
+    msc_rep_data_warning_rows(b, s, &gr->warnings);
     /* the table's row: the block the tests use; p(Q) only from 2 studies */
     msc_rep_ref(b, s, "main",
                 msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
@@ -105,24 +124,27 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
         msc_rep_pvalue(b, s, "p_Q",
                        gr->k > 1 && msc_fit_het_estimable(&gr->fit) ? gr->fit.het.Q_p : NAN),
         MSC_REP_TABLE);
-    msc_rep_each(b, s, "warnings", "  ! {group:.40}: {.}");
     return s;
 }
 
 static void outcome_rows(msc_rep *b, msc_rep_node *out, const msc_outcome_result *o)
 {
     msc_rep_flag(msc_rep_get(out, "outcome", MSC_REP_ALL), MSC_REP_INHERIT);
+    msc_rep_data_warning_rows(b, out, &o->warnings); /* last, after every other row */
     if (o->skipped)
         return;
     fit_rows(b, out, &o->fit);
     msc_rep_node *ex = msc_rep_flag(msc_rep_get(out, "exact", MSC_REP_ALL), MSC_REP_ROW);
-    msc_rep_only(msc_rep_text(b, ex, "type", "exact"), MSC_REP_CSV);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, ex, "type", "exact"), MSC_REP_CSV), MSC_REP_BARE);
     msc_rep_only(msc_rep_count(b, ex, "events", o->events_total), MSC_REP_CSV);
     msc_rep_only(msc_rep_count(b, ex, "n", o->n_total), MSC_REP_CSV);
     msc_rep_only(msc_rep_proportion(b, ex, "proportion", o->exact_est), MSC_REP_CSV);
+    msc_rep_only(msc_rep_int(b, ex, "k", (long long)o->k), MSC_REP_CSV);
+    msc_rep_only(msc_rep_bool(b, ex, "exact", 1), MSC_REP_CSV);
     if (o->n_groups) {
         msc_rep_node *t = msc_rep_flag(msc_rep_get(out, "subgroup_test", MSC_REP_ALL), MSC_REP_ROW);
-        msc_rep_only(msc_rep_text(b, t, "type", "subgroup_test"), MSC_REP_CSV);
+        msc_rep_flag(msc_rep_only(msc_rep_text(b, t, "type", "subgroup_test"), MSC_REP_CSV),
+                     MSC_REP_BARE);
         msc_rep_column(msc_rep_get(t, "df", MSC_REP_ALL), "Q_df");
         msc_rep_column(msc_rep_get(t, "p", MSC_REP_ALL), "Q_p");
     }
@@ -143,7 +165,21 @@ static int count_width(const msc_outcome_result *o, const double *v)
 
 static const char *ci_head(msc_rep *b, const msc_analysis *a)
 {
-    return msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * a->settings.level));
+    return msc_rep_printf(b, "%s%% CI", msc_rep_level(b, a->settings.level));
+}
+
+/* The subgroup column's header: the column's name, cut to 16 characters;
+ * NULL (no column) without subgroups. */
+static const char *group_head(msc_rep *b, const msc_analysis *a)
+{
+    const char *col = a->data->group_col;
+    if (!col)
+        return NULL;
+    char *head = msc_rep_alloc(b, 4 * 16 + 16);
+    if (!head)
+        return "";
+    msc_text_display(col, 16, head, 4 * 16 + 16);
+    return head;
 }
 
 static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
@@ -157,9 +193,9 @@ static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {"  ", "Prop.", "{proportion}", 8, 0},
         {" ", o->ci_lo ? ci_head(b, c->a) : "", o->ci_lo ? INTERVAL("ci_lower", "ci_upper") : "",
          18, 0},
-        {" ", "W(common)", w ? "{weight_common}%" : "--", 9, MSC_REP_RIGHT},
-        {" ", "W(random)", w ? "{weight_random}%" : "--", 9, MSC_REP_RIGHT},
-        {"  ", NULL, "{group:.16}", 16, MSC_REP_OPTIONAL},
+        {" ", "W(common)", w ? "{?{weight_common}%|NA}" : "--", 9, MSC_REP_RIGHT},
+        {" ", "W(random)", w ? "{?{weight_random}%|NA}" : "--", 9, MSC_REP_RIGHT},
+        {"  ", group_head(b, c->a), "{group:.16}", 0, MSC_REP_OPTIONAL},
     };
     if (o->fit.has_random) {
         msc_rep_grid(b, out, "studies", cols, 8, 1);
@@ -306,7 +342,7 @@ static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_resul
                      "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
                      "{tau2_ci_upper|NA}]}   tau = {tau}");
     msc_rep_line(b, h,
-                 "  I^2 = {I2}%{?  [{I2_ci_lower}%, {I2_ci_upper|NA}%]}   H^2 = {H2}"
+                 "  I^2 = {?{I2}%|NA}{?  [{I2_ci_lower}%, {?{I2_ci_upper}%|NA}]}   H^2 = {H2}"
                  "{?  [{H2_ci_lower}, {H2_ci_upper|NA}]}");
     if (f->method == MSC_METHOD_GLMM) {
         msc_rep_line(b, h,
@@ -341,7 +377,8 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
                        "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}"
                      : "Test for subgroup differences (common-effect estimates): "
                        "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}");
-    msc_rep_nested(b, out, "subgroups"); /* each one's warnings */
+    msc_rep_data_group_warnings(b, out, c); /* the subgroups' warnings, grouped */
+    msc_rep_each(b, out, "group_warnings", "  ! {groups}: {message}");
 }
 
 static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
@@ -372,7 +409,8 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
     if (o->n_excluded) {
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Excluded ({n_excluded}):");
-        msc_rep_each(b, out, "excluded", "  {study:.40} (line {row}): {reason}");
+        msc_rep_data_excluded_groups(b, out, c);
+        msc_rep_each(b, out, "excluded_groups", "  {studies}: {reason}");
     }
     if (o->warnings.n || (c->opt->sens && msc_rep_sens_nwarnings(c))) {
         msc_rep_line(b, out, "");
@@ -474,7 +512,9 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
         return b->err;
     *d = (doc_ctx){a, o};
     msc_rep_node *root = msc_rep_data_head(b, a, o, "pool");
-    msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
     msc_rep_line(b, root, "mscmeta {version}: meta-analysis of proportions, {input:.80}");
     settings_view(b, msc_rep_get(root, "settings", MSC_REP_ALL), &a->settings);
     msc_rep_nested(b, root, "settings");

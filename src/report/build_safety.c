@@ -18,7 +18,8 @@
 
 static const char *const COLUMNS = "outcome,type,group,study,row,events,n,rate,ci_lower,ci_upper,"
                                    "upper_bound,rule_of_three,signal,threshold,exceeded,"
-                                   "lower_bound,verdict,prob_new_above";
+                                   "lower_bound,verdict,prob_new_above,"
+                                   "k,exact,reason,message,setting,value";
 
 typedef struct {
     const msc_analysis *a;
@@ -45,10 +46,13 @@ static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
     return s;
 }
 
-/* Exclusions and subgroups are in the JSON alone. */
+/* Exclusions: in the JSON, and rows of the CSV (the table counts them);
+ * subgroups are in the JSON alone. */
 static msc_rep_node *excluded(msc_rep *b, const void *ctx, size_t i)
 {
-    return msc_rep_data_excluded(b, ctx, i);
+    msc_rep_node *e = msc_rep_flag(msc_rep_data_excluded(b, ctx, i), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV), MSC_REP_BARE);
+    return e;
 }
 
 /* A rate as the verdicts print it, in percent: two decimals, or two
@@ -146,7 +150,21 @@ static void pooled_row(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, con
     msc_rep_proportion(b, r, "lower_bound", sf->lower_bound);
     msc_rep_flag(msc_rep_text(b, r, "verdict", msc_verdict_name(sf->verdict)), MSC_REP_BARE);
     msc_rep_proportion(b, r, "prob_new_above", sf->prob_new_above);
+    msc_rep_int(b, r, "k", (long long)o->k);
+    msc_rep_bool(b, r, "exact", e->exact); /* the estimate is the exact proportion */
     msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), r);
+    /* the exact pooled proportion the table shows beside it */
+    msc_rep_node *x = msc_rep_flag(msc_rep_only(msc_rep_object(b, NULL, "pooled_exact"), MSC_REP_CSV),
+                                   MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, x, "type", "exact"), MSC_REP_BARE);
+    msc_rep_count(b, x, "events", o->events_total);
+    msc_rep_count(b, x, "n", o->n_total);
+    msc_rep_proportion(b, x, "rate", o->exact_est);
+    msc_rep_proportion(b, x, "ci_lower", o->exact_lo);
+    msc_rep_proportion(b, x, "ci_upper", o->exact_hi);
+    msc_rep_int(b, x, "k", (long long)o->k);
+    msc_rep_bool(b, x, "exact", 1);
+    msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), x);
     /* every row of the outcome shows its limit */
     msc_rep_flag(msc_rep_only(msc_rep_proportion(b, out, "threshold", sf->threshold), MSC_REP_CSV),
                  MSC_REP_INHERIT);
@@ -225,15 +243,15 @@ static void subgroups(msc_rep *b, msc_rep_node *out)
 
 static void studies(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
 {
-    int lv = (int)lround(100.0 * c->sf->level);
+    const char *lv = msc_rep_level(b, c->sf->level);
     const msc_rep_col cols[] = {
         {"", "Study", "{study:.28}", LABEL_W, 0},
         {" ", "Events", "{events}", 7, MSC_REP_RIGHT},
         {" ", "N", "{n}", 7, MSC_REP_RIGHT},
         {" ", "Rate", "{proportion}", 8, MSC_REP_RIGHT},
-        {"  ", msc_rep_printf(b, "%d%% CI (exact)", lv), "[{ci_exact_lower}, {ci_exact_upper}]", 20,
+        {"  ", msc_rep_printf(b, "%s%% CI (exact)", lv), "[{ci_exact_lower}, {ci_exact_upper}]", 20,
          0},
-        {" ", msc_rep_printf(b, "%d%% 1-sided", lv), "{upper_bound}", 10, MSC_REP_RIGHT},
+        {" ", msc_rep_printf(b, "%s%% 1-sided", lv), "{upper_bound}", 10, MSC_REP_RIGHT},
         {" ", "Rule of 3", "{rule_of_three}", 9, MSC_REP_RIGHT},
         {" ", "Signal", "{mark}", 0, 0},
     };
@@ -252,10 +270,11 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     const msc_outcome_result *o = c->o;
     msc_rep_node *out = msc_rep_data_outcome(b, c, &fills);
     msc_rep_flag(msc_rep_get(out, "outcome", MSC_REP_ALL), MSC_REP_INHERIT);
-    msc_rep_only(msc_rep_get(out, "excluded", MSC_REP_ALL), MSC_REP_JSON);
+    msc_rep_only(msc_rep_get(out, "excluded", MSC_REP_ALL), MSC_REP_JSON | MSC_REP_CSV);
     msc_rep_node *sgs = msc_rep_get(out, "subgroups", MSC_REP_ALL);
     if (sgs)
         msc_rep_only(sgs, MSC_REP_ALL); /* each one's verdict in every format */
+    msc_rep_data_warning_rows(b, out, &o->warnings);
     if (o->skipped) {
         msc_rep_line(b, out, "\n== {outcome:.60}: no usable study ==");
         if (c->sf->no_data) {
@@ -300,7 +319,9 @@ msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_rep
         return b->err;
     *d = (doc_ctx){a, o};
     msc_rep_node *root = msc_rep_data_head(b, a, o, "safety");
-    msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
     msc_rep_line(b, root, "mscmeta {version} safety check: {input:.80}");
     msc_rep_line(b, root,
                  "Pooled by {settings.method_long}; one-sided {settings.level_pct}% upper bounds "

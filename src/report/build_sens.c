@@ -225,6 +225,7 @@ static void join_warnings(msc_rep *b, msc_rep_node *holder, const msc_warnings *
     w->v.c.fill = either_warning;
     w->v.c.ctx = t;
     w->v.c.count = own->n + blk->warnings.n;
+    msc_rep_data_warning_rows(b, holder, &blk->warnings); /* CSV: after the holder's own */
 }
 
 /* The sections of one block, inserted before the holder's warnings. */
@@ -292,6 +293,12 @@ void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, s
     const msc_sens_block *blk = block_of(c, (long)g);
     if (blk)
         sections(b, s, c, blk, &c->o->group[g].warnings);
+}
+
+const msc_warnings *msc_rep_sens_group_warnings(const msc_rep_octx *c, size_t g)
+{
+    const msc_sens_block *blk = block_of(c, (long)g);
+    return blk ? &blk->warnings : NULL;
 }
 
 size_t msc_rep_sens_nwarnings(const msc_rep_octx *c)

@@ -15,7 +15,7 @@ run example 0 -- "$BIN" pool "$DATA"
 expect example-responders "$TMP/out" '^== responders \(k = 9 studies'
 expect example-ae "$TMP/out" '^== adverse_events \(k = 2 studies'
 expect example-sae "$TMP/out" '^== serious_adverse_events \(k = 10 studies'
-expect example-excluded "$TMP/out" 'Harris 2024 \(line 4\): missing responders'
+expect example-excluded "$TMP/out" 'Harris 2024, Connick 2012, Riordan 2018, Alvaro-Gracia 2017 \(lines 4, 5, 9, 13\): missing responders'
 expect example-random "$TMP/out" '^Random effects \(GLMM\) +0\.6291'
 expect example-default "$TMP/out" '^Why: +the default for PLO'
 lines example-quiet "$TMP/err" 0
@@ -111,10 +111,23 @@ expect missing-file-msg "$TMP/err" 'nope\.csv: cannot open: No such file'
 # --- standard input, formats, output file
 run stdin 0 -- sh -c "'$BIN' pool - --format csv < '$DATA'"
 expect stdin-csv-header "$TMP/out" '^outcome,type,group,study,row,events,n,proportion'
-expect stdin-csv-random "$TMP/out" '^"responders","random",'
+expect stdin-csv-random "$TMP/out" '^"responders",random,'
 run json-file 0 -- "$BIN" pool "$DATA" --format json -o "$TMP/r.json"
 lines json-file-stdout-empty "$TMP/out" 0
 expect json-file-content "$TMP/r.json" '"tool":"mscmeta"'
+# -o names the format by its extension (issue 14); --format may not contradict it
+run o-json 0 -- "$BIN" pool "$DATA" -o "$TMP/x.json"
+expect o-json-content "$TMP/x.json" '^\{"tool":"mscmeta"'
+run o-csv 0 -- "$BIN" safety "$DATA" --max-rate 0.99 --method REML -o "$TMP/x.CSV"
+expect o-csv-content "$TMP/x.CSV" '^outcome,type,study,row,events'
+run o-txt 0 -- "$BIN" pool "$DATA" --format table -o "$TMP/x.txt"
+expect o-txt-content "$TMP/x.txt" '^== responders'
+run o-other 0 -- "$BIN" pool "$DATA" --format csv -o "$TMP/x.out"
+expect o-other-content "$TMP/x.out" '^outcome,type,group'
+run o-mismatch 2 -- "$BIN" pool "$DATA" -o "$TMP/y.json" --format csv
+expect o-mismatch-msg "$TMP/err" '^mscmeta: pool: -o ".*y\.json" names json output but --format is csv; drop one of them'
+lines o-mismatch-one-line "$TMP/err" 1
+run o-mismatch-nothing 1 -- test -e "$TMP/y.json"
 run summary-only 0 -- "$BIN" pool "$DATA" --summary-only --format json
 expect summary-only-empty "$TMP/out" '"studies":\[\]'
 run subgroup 0 -- "$BIN" pool "$DATA" --subgroup disease --events responders
