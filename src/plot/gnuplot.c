@@ -10,9 +10,10 @@
  *
  * The script goes to a private unlinked temporary file that becomes
  * gnuplot's standard input; gnuplot is started with posix_spawnp and a
- * fixed argument list ("gnuplot /dev/stdin": no shell, no user text on
- * the command line; reading a named file makes gnuplot stop at the first
- * error instead of going on). Its output goes to another private file,
+ * fixed argument list ("gnuplot -d /dev/stdin": no shell, no user text
+ * on the command line; -d skips the user's ~/.gnuplot and the system's
+ * init file, so that neither runs inside a plot nor changes it; reading a
+ * named file makes gnuplot stop at the first error instead of going on). Its output goes to another private file,
  * so that the library prints nothing and can quote gnuplot's message.
  */
 #include <errno.h>
@@ -341,7 +342,8 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
     if (sr == 0)
         sr = posix_spawn_file_actions_adddup2(&fa, fileno(cap), STDERR_FILENO);
     pid_t pid = 0;
-    char *const argv[] = {"gnuplot", "/dev/stdin", NULL}; /* fixed: no user text */
+    /* fixed: no user text; -d: no init file (~/.gnuplot) */
+    char *const argv[] = {"gnuplot", "-d", "/dev/stdin", NULL};
     if (sr == 0)
         sr = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);

@@ -212,4 +212,10 @@ mkdir -p "$TMP/cwd"
 (cd "$TMP/cwd" && "$BIN" forest "$DATA" --events responders >/dev/null 2>&1)
 ok default-output is_png "$TMP/cwd/plots/forest.png"
 
+# --- the user's ~/.gnuplot never runs inside a plot (gnuplot -d)
+mkdir -p "$TMP/home"
+printf 'system("touch %s/init-ran")\n' "$TMP" >"$TMP/home/.gnuplot"
+run init-file 0 -- env HOME="$TMP/home" "$BIN" forest "$DATA" --events responders -o "$TMP/init.svg"
+ok init-file-not-run test ! -e "$TMP/init-ran"
+
 finish plots
