@@ -145,6 +145,7 @@ static void discard(msc_gp *g)
 int msc_gp_open(msc_gp *g, char *err, size_t errlen)
 {
     g->bad = 0;
+    g->format = -1;
     g->fp = tmpfile(); /* private and already unlinked: nothing to clean up */
     if (!g->fp) {
         snprintf(err, errlen, "cannot create a temporary file for the gnuplot script: %s",

@@ -21,7 +21,8 @@
  * msc_gp_str (which quotes it); msc_gp_cmd takes numbers and keywords. */
 typedef struct {
     FILE *fp;
-    int bad; /* a write failed, memory ran out, a format printed text or NaN */
+    int bad;    /* a write failed, memory ran out, a format printed text or NaN */
+    int format; /* the picture's msc_plot_format (msc_plot_terminal); -1: not known */
 } msc_gp;
 
 /* Starts a script. Returns MSC_OK, or MSC_ERR_IO with a message. */
@@ -165,9 +166,18 @@ void msc_plot_group_names(const msc_analysis *a, char *col, size_t col_len, char
 void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, char *out,
                           size_t outlen);
 
-/* Runs the script (msc_gp_run) and checks that gnuplot wrote a picture
- * to path. Returns MSC_OK or MSC_ERR_IO with a message. */
+/* Runs the script (msc_gp_run) and checks that gnuplot wrote a whole
+ * picture to path (msc_plot_file_finish). Returns MSC_OK or MSC_ERR_IO
+ * with a message. */
 int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen);
+
+/* ----------------------------------------------------------- plot_file.c */
+
+/* Checks the picture gnuplot wrote to path, in format f: a regular file
+ * must be whole (a PNG ends with IEND, a PDF with %%EOF, an SVG with
+ * </svg>); a FIFO or a device is taken as written. Returns MSC_OK, or
+ * MSC_ERR_IO (MSC_ERR_NOMEM) with a message. */
+int msc_plot_file_finish(const char *path, msc_plot_format f, char *err, size_t errlen);
 
 /* Checks that an outcome can be drawn; fills err otherwise. */
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,

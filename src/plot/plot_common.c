@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "msc_stats.h"
 #include "msc_plot.h"
@@ -166,6 +165,7 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
 {
     char font[64];
     snprintf(font, sizeof font, "%s,%.2f", MSC_PLOT_FONT, font_pt);
+    g->format = (int)f;
     msc_gp_cmd(g, "reset session\nset encoding utf8\n");
     /* Cairo sizes a "10 pt" font at 4/3 of a pixel per point on PNG and at
      * 2/3 of a point on PDF (its default fontscale is 0.5); line width 1 is
@@ -376,14 +376,14 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
 
 int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
 {
+    int format = g->format;
     int rc = msc_gp_run(g, err, errlen);
-    /* Only a regular file can show that nothing was written: a FIFO or a
-     * device (a named pipe, /dev/stdout) always has size 0. */
-    struct stat st;
-    if (rc == MSC_OK && (stat(path, &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0))) {
-        snprintf(err, errlen, "gnuplot wrote no picture");
+    if (rc == MSC_OK && format < 0) {
+        snprintf(err, errlen, "internal error: a plot without a terminal");
         rc = MSC_ERR_IO;
     }
+    if (rc == MSC_OK)
+        rc = msc_plot_file_finish(path, (msc_plot_format)format, err, errlen);
     return rc;
 }
 

@@ -218,4 +218,21 @@ printf 'system("touch %s/init-ran")\n' "$TMP" >"$TMP/home/.gnuplot"
 run init-file 0 -- env HOME="$TMP/home" "$BIN" forest "$DATA" --events responders -o "$TMP/init.svg"
 ok init-file-not-run test ! -e "$TMP/init-ran"
 
+# --- a picture gnuplot could not write whole (here a file-size limit, with
+# SIGXFSZ ignored so that its writes fail, as on a full disk) is never kept:
+# exit 4, and an existing picture keeps its content
+cp "$TMP/r.svg" "$TMP/keep.svg"
+cp "$TMP/r.svg" "$TMP/keep-before.svg"
+mkdir -p "$TMP/fsz"
+for f in png pdf; do
+    run "truncated-$f" 4 -- bash -c 'trap "" XFSZ; ulimit -f 24; exec "$@"' sh \
+        "$BIN" forest "$DATA" --subgroup disease --events responders -o "$TMP/fsz/t.$f" &&
+        one_line "truncated-$f-message" "t\\.$f: the picture is incomplete"
+    ok "truncated-$f-no-file" test ! -e "$TMP/fsz/t.$f"
+done
+run truncated-svg-keeps-old 4 -- bash -c 'trap "" XFSZ; ulimit -f 24; exec "$@"' sh \
+    "$BIN" forest "$DATA" --subgroup disease --events responders -o "$TMP/keep.svg"
+ok truncated-svg-old-content cmp -s "$TMP/keep.svg" "$TMP/keep-before.svg"
+ok truncated-no-temp-left no_temp_left "$TMP"
+
 finish plots
