@@ -145,6 +145,7 @@ static void discard(msc_gp *g)
 int msc_gp_open(msc_gp *g, char *err, size_t errlen)
 {
     g->bad = 0;
+    g->errnum = 0;
     g->format = -1;
     g->fp = tmpfile(); /* private and already unlinked: nothing to clean up */
     if (!g->fp) {
@@ -255,7 +256,7 @@ void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
     if (!finite)
         g->bad = MSC_GP_NONFINITE;
     else if (vfprintf(g->fp, fmt, ap) < 0)
-        g->bad = 1;
+        g->bad = 1, g->errnum = errno;
     va_end(ap);
 }
 
@@ -267,17 +268,17 @@ void msc_gp_str(msc_gp *g, const char *s)
     size_t need = msc_gnuplot_quote(s, small, sizeof small);
     if (need < sizeof small) {
         if (fputs(small, g->fp) == EOF)
-            g->bad = 1;
+            g->bad = 1, g->errnum = errno;
         return;
     }
     char *big = malloc(need + 1);
     if (!big) {
-        g->bad = 1;
+        g->bad = 1, g->errnum = ENOMEM;
         return;
     }
     msc_gnuplot_quote(s, big, need + 1);
     if (fputs(big, g->fp) == EOF)
-        g->bad = 1;
+        g->bad = 1, g->errnum = errno;
     free(big);
 }
 
@@ -320,10 +321,11 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
                               "gnuplot");
         goto out;
     }
-    if (g->bad || fflush(g->fp) != 0 || ferror(g->fp) || fseek(g->fp, 0, SEEK_SET) != 0) {
-        snprintf(err, errlen,
-                 "writing the gnuplot script failed (out of memory or no space "
-                 "for a temporary file)");
+    if (!g->bad && (fflush(g->fp) != 0 || ferror(g->fp) || fseek(g->fp, 0, SEEK_SET) != 0))
+        g->bad = 1, g->errnum = errno;
+    if (g->bad) {
+        snprintf(err, errlen, "writing the gnuplot script to a temporary file failed: %s",
+                 g->errnum ? strerror(g->errnum) : "out of memory or no space");
         goto out;
     }
     cap = tmpfile();

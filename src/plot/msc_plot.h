@@ -22,6 +22,7 @@
 typedef struct {
     FILE *fp;
     int bad;    /* a write failed, memory ran out, a format printed text or NaN */
+    int errnum; /* the errno of a failed write (0: none known) */
     int format; /* the picture's msc_plot_format (msc_plot_terminal); -1: not known */
 } msc_gp;
 

@@ -235,4 +235,15 @@ run truncated-svg-keeps-old 4 -- bash -c 'trap "" XFSZ; ulimit -f 24; exec "$@"'
 ok truncated-svg-old-content cmp -s "$TMP/keep.svg" "$TMP/keep-before.svg"
 ok truncated-no-temp-left no_temp_left "$TMP"
 
+# --- a file-size limit (ulimit -f) is a write error, exit 4 with a
+# message, not death by SIGXFSZ; no temporary file is left
+mkdir -p "$TMP/fsz2"
+run fsize-forest 4 -- bash -c 'ulimit -f 8; exec "$@"' sh \
+    "$BIN" forest "$DATA" --events responders -o "$TMP/fsz2/f.svg" &&
+    one_line fsize-forest-message "File too large"
+run fsize-pool 4 -- bash -c 'ulimit -f 8; exec "$@"' sh \
+    "$BIN" pool "$TMP/k60.csv" --format json -o "$TMP/fsz2/p.json" &&
+    one_line fsize-pool-message "File too large"
+ok fsize-no-temp-left test -z "$(ls -A "$TMP/fsz2")"
+
 finish plots
