@@ -304,6 +304,24 @@ static void error_message(FILE *cap, char *out, size_t outlen)
             *c = '?';
 }
 
+/* Whether an executable file `name` is in a folder of PATH. */
+static int on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char buf[4096];
+    for (const char *p = path;;) {
+        size_t len = strcspn(p, ":");
+        int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? p : ".", name);
+        if (n > 0 && (size_t)n < sizeof buf && access(buf, X_OK) == 0)
+            return 1;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
 int msc_gp_run(msc_gp *g, char *err, size_t errlen)
 {
     int rc = MSC_ERR_IO;
@@ -367,10 +385,21 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
     }
     if (WIFSIGNALED(status)) {
         snprintf(err, errlen, "gnuplot was stopped by signal %d", WTERMSIG(status));
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+    } else if (!WIFEXITED(status)) {
+        snprintf(err, errlen, "gnuplot ended abnormally");
+    } else if (WEXITSTATUS(status) == 127) {
         /* 127: the exec failed in the child, where posix_spawnp is a fork
-         * (valgrind, some libcs) rather than reporting ENOENT itself */
-        snprintf(err, errlen, "gnuplot is not installed or could not be run: " INSTALL_HINT);
+         * (valgrind, some libcs) rather than reporting ENOENT itself; or the
+         * dynamic loader could not start it (a memory limit its shared
+         * libraries do not fit in), which it says on stderr */
+        char msg[256];
+        error_message(cap, msg, sizeof msg);
+        if (strcmp(msg, "no message") != 0)
+            snprintf(err, errlen, "gnuplot could not be started: %s", msg);
+        else if (on_path("gnuplot"))
+            snprintf(err, errlen, "gnuplot could not be started (exit status 127)");
+        else
+            snprintf(err, errlen, "gnuplot is not installed (not found on PATH): " INSTALL_HINT);
     } else if (WEXITSTATUS(status) != 0) {
         char msg[256];
         error_message(cap, msg, sizeof msg);

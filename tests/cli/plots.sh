@@ -246,4 +246,16 @@ run fsize-pool 4 -- bash -c 'ulimit -f 8; exec "$@"' sh \
     one_line fsize-pool-message "File too large"
 ok fsize-no-temp-left test -z "$(ls -A "$TMP/fsz2")"
 
+# --- gnuplot installed but unable to start (here a memory limit that its
+# shared libraries do not fit in) is not reported as "not installed"
+# (not in sanitizer builds, which cannot start under such a limit themselves)
+if bash -c 'ulimit -v 60000; exec "$@"' sh "$BIN" --version >/dev/null 2>&1; then
+    run vlimit 4 -- bash -c 'ulimit -v 60000; exec "$@"' sh \
+        "$BIN" forest "$DATA" --events responders -o "$TMP/vl.svg" &&
+        one_line vlimit-message "gnuplot could not be started: .*(shared|memory)"
+    ok vlimit-not-missing test -z "$(grep -l 'not installed' "$TMP/err")"
+else
+    echo "vlimit: skipped ($BIN cannot start under ulimit -v 60000)"
+fi
+
 finish plots
