@@ -258,4 +258,36 @@ else
     echo "vlimit: skipped ($BIN cannot start under ulimit -v 60000)"
 fi
 
+# --- SIGTERM to mscmeta alone while gnuplot draws: no temporary file is
+# left, even once the orphaned gnuplot has finished (it must not create the
+# file again after the handler removed it)
+awk 'BEGIN { srand(11); print "study,n,responders";
+    for (i = 1; i <= 2500; i++) { n = 10 + int(rand() * 90); printf "Study %d,%d,%d\n", i, n, int(rand() * (n + 1)) } }' \
+    >"$TMP/k2500.csv"
+mkdir -p "$TMP/kill"
+# children PID: the processes whose parent is PID
+children() { ps -o pid= --ppid "$1" | tr -d ' '; }
+for try in 1 2 3; do
+    "$BIN" forest "$TMP/k2500.csv" -o "$TMP/kill/k$try.pdf" 2>/dev/null &
+    pid=$!
+    child=
+    for _ in $(seq 300); do
+        child=$(children "$pid" | head -1)
+        [ -n "$child" ] && break
+        sleep 0.02
+    done
+    sleep 0.3
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    # the orphan, if it survived, finishes its picture (at most 60 s)
+    for _ in $(seq 600); do
+        [ -n "$child" ] && kill -0 "$child" 2>/dev/null || break
+        sleep 0.1
+    done
+    count=$((count + 1))
+    [ -n "$child" ] || fail "kill-$try: gnuplot was never seen running"
+    has_temp "$TMP/kill" && fail "kill-$try: a temporary file is left: $(ls -A "$TMP/kill")"
+    rm -f "$TMP/kill"/.mscmeta-*
+done
+
 finish plots
