@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "msc_plot.h"
@@ -89,6 +90,73 @@ static int read_all(int fd, unsigned char **buf, size_t *n)
     return 0;
 }
 
+/* The PDF's dates (/CreationDate, /ModDate (D:...)) as SOURCE_DATE_EPOCH
+ * gives it, or blanked out (spaces are white space between a dictionary's
+ * entries): the same length, so the cross-reference offsets hold. Returns
+ * whether b changed. */
+static int pdf_dates(unsigned char *b, size_t n)
+{
+    char date[32] = "";
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde && strspn(sde, "0123456789") == strlen(sde) && strlen(sde) < 15) {
+        time_t t = (time_t)strtoll(sde, NULL, 10);
+        struct tm tm;
+        if (gmtime_r(&t, &tm) && !strftime(date, sizeof date, "(D:%Y%m%d%H%M%SZ)", &tm))
+            date[0] = '\0';
+    }
+    static const char *const KEYS[] = {"/CreationDate", "/ModDate"};
+    int changed = 0;
+    for (size_t k = 0; k < 2; k++) {
+        size_t kl = strlen(KEYS[k]);
+        for (size_t i = 0; i + kl < n; i++) {
+            if (b[i] != '/' || memcmp(b + i, KEYS[k], kl) != 0)
+                continue;
+            size_t j = i + kl;
+            while (j < n && b[j] == ' ')
+                j++;
+            if (j + 3 >= n || memcmp(b + j, "(D:", 3) != 0)
+                continue;
+            size_t e = j;
+            while (e < n && b[e] != ')' && b[e] != '\n')
+                e++;
+            if (e >= n || b[e] != ')')
+                continue;
+            size_t dl = strlen(date);
+            if (dl && dl <= e + 1 - j) { /* keep the key, the new date, spaces */
+                memcpy(b + j, date, dl);
+                memset(b + j + dl, ' ', e + 1 - j - dl);
+            } else {
+                memset(b + i, ' ', e + 1 - i);
+            }
+            changed = 1;
+            i = e;
+        }
+    }
+    return changed;
+}
+
+/* Writes b (n bytes) over the file path. Returns 0, or -1 with errno. */
+static int write_back(const char *path, const unsigned char *b, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, b + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return close(fd);
+}
+
 int msc_plot_file_finish(const char *path, msc_plot_format f, char *err, size_t errlen)
 {
     struct stat st;
@@ -114,13 +182,20 @@ int msc_plot_file_finish(const char *path, msc_plot_format f, char *err, size_t 
     }
     close(fd);
     const char *why = incomplete(b, n, f);
-    free(b);
     if (why) {
+        free(b);
         snprintf(err, errlen,
                  "the picture is incomplete (%s): gnuplot could not write all of it "
                  "(a full disk or a file-size limit?)",
                  why);
         return MSC_ERR_IO;
     }
-    return MSC_OK;
+    int changed = f == MSC_PLOT_PDF && pdf_dates(b, n);
+    int rc = MSC_OK;
+    if (changed && write_back(path, b, n) != 0) {
+        snprintf(err, errlen, "writing the picture failed: %s", strerror(errno));
+        rc = MSC_ERR_IO;
+    }
+    free(b);
+    return rc;
 }

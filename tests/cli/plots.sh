@@ -258,6 +258,20 @@ else
     echo "vlimit: skipped ($BIN cannot start under ulimit -v 60000)"
 fi
 
+# --- PDF is reproducible: no clock time inside (/CreationDate), or the
+# date SOURCE_DATE_EPOCH gives
+run pdf-again 0 -- "$BIN" forest "$DATA" --events serious_adverse_events -o "$TMP/s2.pdf"
+sleep 1.1
+run pdf-again2 0 -- "$BIN" forest "$DATA" --events serious_adverse_events -o "$TMP/s3.pdf"
+ok pdf-reproducible cmp -s "$TMP/s2.pdf" "$TMP/s3.pdf"
+run pdf-sde 0 -- env SOURCE_DATE_EPOCH=1700000000 "$BIN" forest "$DATA" \
+    --events serious_adverse_events -o "$TMP/s4.pdf"
+ok pdf-sde-date grep -aq "/CreationDate (D:20231114221320Z)" "$TMP/s4.pdf"
+if command -v pdfinfo >/dev/null 2>&1; then
+    ok pdf-blanked-valid sh -c 'pdfinfo "$1" >/dev/null' sh "$TMP/s2.pdf"
+    ok pdf-sde-valid sh -c 'pdfinfo "$1" | grep -q "^CreationDate: .*2023"' sh "$TMP/s4.pdf"
+fi
+
 # --- SIGTERM to mscmeta alone while gnuplot draws: no temporary file is
 # left, even once the orphaned gnuplot has finished (it must not create the
 # file again after the handler removed it)
