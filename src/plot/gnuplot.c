@@ -147,6 +147,7 @@ int msc_gp_open(msc_gp *g, char *err, size_t errlen)
     g->bad = 0;
     g->errnum = 0;
     g->format = -1;
+    g->tag = 1 << 30;
     g->fp = tmpfile(); /* private and already unlinked: nothing to clean up */
     if (!g->fp) {
         snprintf(err, errlen, "cannot create a temporary file for the gnuplot script: %s",
@@ -258,6 +259,11 @@ void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
     else if (vfprintf(g->fp, fmt, ap) < 0)
         g->bad = 1, g->errnum = errno;
     va_end(ap);
+}
+
+int msc_gp_tag(msc_gp *g)
+{
+    return g->tag > 1 ? g->tag-- : 1; /* 2^30 tags: the row cap keeps far below */
 }
 
 void msc_gp_str(msc_gp *g, const char *s)

@@ -24,6 +24,7 @@ typedef struct {
     int bad;    /* a write failed, memory ran out, a format printed text or NaN */
     int errnum; /* the errno of a failed write (0: none known) */
     int format; /* the picture's msc_plot_format (msc_plot_terminal); -1: not known */
+    int tag;    /* the next tag msc_gp_tag gives */
 } msc_gp;
 
 /* Starts a script. Returns MSC_OK, or MSC_ERR_IO with a message. */
@@ -40,6 +41,14 @@ void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* A tag for the next label, arrow or object ("set label <tag> ..."):
+ * counting down, so that gnuplot, which keeps each list sorted by tag,
+ * puts each new one at the head of its list at once. (Without a tag it
+ * walks the whole list to find a free one: a forest of 3,000 studies,
+ * 24,000 labels, took 3 s in gnuplot instead of 1.) gnuplot draws each
+ * list in tag order, so the last one set is drawn first. */
+int msc_gp_tag(msc_gp *g);
 
 /* Appends s as one quoted string expression (msc_gnuplot_quote). */
 void msc_gp_str(msc_gp *g, const char *s);

@@ -224,7 +224,7 @@ void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int
 {
     char font[64];
     snprintf(font, sizeof font, "%s,%.2f", bold ? MSC_PLOT_FONT_BOLD : MSC_PLOT_FONT, size);
-    msc_gp_cmd(g, "set label ");
+    msc_gp_cmd(g, "set label %d ", msc_gp_tag(g));
     msc_gp_str(g, text);
     msc_gp_cmd(g, " at ");
     coords(g, at, x, y);
@@ -252,7 +252,7 @@ void msc_plot_text(msc_gp *g, const msc_plot_frame *fr, const char *text, double
 void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1, int back, int dt,
                    double lw, const char *rgb)
 {
-    msc_gp_cmd(g, "set arrow from ");
+    msc_gp_cmd(g, "set arrow %d from ", msc_gp_tag(g));
     coords(g, at, x0, y0);
     msc_gp_cmd(g, " to ");
     coords(g, at, x1, y1);

@@ -175,7 +175,7 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
     msc_plot_outcome_name(o, name, sizeof name);
     snprintf(text, sizeof text, "%s (%s)", name, scale_label(a));
     msc_plot_text(g, fr, text, (fr->x0 + fr->x1) / 2, fr->y1 + 2.8 * F, 'c', F, 0, NULL);
-    msc_gp_cmd(g, "set label ");
+    msc_gp_cmd(g, "set label %d ", msc_gp_tag(g));
     msc_gp_str(g, "Standard error");
     msc_gp_cmd(g, " at screen %.6f, screen %.6f center rotate by 90 font ",
                msc_plot_sx(fr, 1.3 * F), msc_plot_sy(fr, (fr->y0 + fr->y1) / 2));

@@ -143,6 +143,10 @@ awk -v want=60 '
     next_is && /<text>/ { next_is = 0
         if (start && $0 ~ /<text>Study [0-9][0-9] \(/) { n++; x[n] = xy[1]; y[n] = xy[2]; f[n] = fs } }
     END {
+        for (i = 2; i <= n; i++) # by y: gnuplot draws the labels in any order
+            for (j = i; j > 1 && y[j] < y[j - 1]; j--) {
+                t = y[j]; y[j] = y[j - 1]; y[j - 1] = t; t = x[j]; x[j] = x[j - 1]; x[j - 1] = t
+                t = f[j]; f[j] = f[j - 1]; f[j - 1] = t }
         if (n != want) { print "label texts: " n ", want " want; exit 1 }
         for (i = 2; i <= n; i++) {
             if (x[i] != x[1]) { print "label " i " not aligned: x " x[i] " vs " x[1]; exit 1 }
