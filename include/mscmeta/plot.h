@@ -37,6 +37,11 @@ typedef struct {
 #define MSC_PLOT_REF_MIN 0.0
 #define MSC_PLOT_REF_MAX 1.0
 MSC_API extern const double msc_plot_scales[]; /* 1, 100, 1000 */
+
+/* The most rows (studies, headings, model rows) a forest plot draws: more
+ * cannot be read, and would take gnuplot long and make huge files. Past
+ * it msc_plot_forest returns MSC_ERR_USAGE with a hint (a funnel plot). */
+#define MSC_PLOT_MAX_ROWS 5000
 MSC_API extern const size_t msc_n_plot_scales;
 
 /* Defaults: PNG, no title, automatic size, scale 1, no reference line. */
