@@ -48,7 +48,9 @@ typedef struct {
     double *se;              /* per study: sqrt(vi); NAN for those with no point */
     char col[128], missing[160];
     msc_plot_frame fr;
-    double lx; /* legend's left edge */
+    double lx;     /* legend's left edge */
+    size_t per;    /* legend entries per column (as many as the panel's height holds) */
+    double leg_cw; /* a legend column's width */
 } funnel;
 
 static const char *legend_name(const funnel *fu, size_t s)
@@ -120,24 +122,30 @@ static void funnel_box(funnel *fu, const msc_plot_options *opt, double k)
     double tw = opt->width > 0 ? opt->width / k : 0, th = opt->height > 0 ? opt->height / k : 0;
     double F = FONT_PT;
     for (int pass = 0; pass < 2; pass++) {
-        double leg_w = 0;
-        if (fu->n_leg) {
-            leg_w = msc_plot_text_width(fu->col, F, 1);
-            for (size_t s = 0; s < fu->n_leg; s++) {
-                char t[512];
-                double w =
-                    msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
-                leg_w = fmax(leg_w, 1.4 * F + w);
-            }
-            leg_w += 2.0 * F;
-        }
-        double left = 6.0 * F, right = 1.5 * F + leg_w;
         int n_lines = fu->n_hidden ? 3 : 2; /* footer lines */
         double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
         msc_plot_frame *fr = &fu->fr;
         fr->F = F;
-        fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
         fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
+        /* The legend: a heading, then entries 1.5 em apart down the panel's
+         * height, in as many columns as they need. */
+        double leg_w = 0;
+        if (fu->n_leg) {
+            double per = floor((fr->H - top - bottom - 0.6 * F) / (1.5 * F));
+            fu->per = per >= 1 ? (size_t)per : 1;
+            double cw = msc_plot_text_width(fu->col, F, 1);
+            for (size_t s = 0; s < fu->n_leg; s++) {
+                char t[512];
+                double w =
+                    msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
+                cw = fmax(cw, 1.4 * F + w);
+            }
+            fu->leg_cw = cw + 1.5 * F;
+            size_t cols = (fu->n_leg + fu->per - 1) / fu->per;
+            leg_w = (double)cols * fu->leg_cw + 0.5 * F;
+        }
+        double left = 6.0 * F, right = 1.5 * F + leg_w;
+        fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
         double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
         if (pass == 0 && (fr->W < min_w || fr->H < min_h)) {
             F *= fmin(fr->W / min_w, fr->H / min_h);
@@ -236,20 +244,21 @@ static void emit_region(msc_gp *g, const funnel *fu)
 static void emit_legend(msc_gp *g, const funnel *fu)
 {
     const msc_plot_frame *fr = &fu->fr;
-    double F = fr->F, y = fr->y0 + 0.6 * F;
-    msc_plot_text(g, fr, fu->col, fu->lx, y, 'l', F, 1, NULL);
+    double F = fr->F, y0 = fr->y0 + 0.6 * F;
+    msc_plot_text(g, fr, fu->col, fu->lx, y0, 'l', F, 1, NULL);
     for (size_t s = 0; s < fu->n_leg; s++) {
         char t[512];
-        y += 1.5 * F;
+        double x = fu->lx + (double)(s / fu->per) * fu->leg_cw;
+        double y = y0 + 1.5 * F * (double)(s % fu->per + 1);
         msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
         msc_gp_cmd(g,
-                   "set object %zu circle at screen %.6f, screen %.6f size screen %.6f front "
+                   "set object %d circle at screen %.6f, screen %.6f size screen %.6f front "
                    "fc rgb ",
-                   s + 10, msc_plot_sx(fr, fu->lx + 0.45 * F), msc_plot_sy(fr, y),
+                   msc_gp_tag(g), msc_plot_sx(fr, x + 0.45 * F), msc_plot_sy(fr, y),
                    0.32 * F / fr->W);
         msc_gp_str(g, legend_colour(fu, s));
         msc_gp_cmd(g, " fs solid 0.85 noborder\n");
-        msc_plot_text(g, fr, t, fu->lx + 1.4 * F, y, 'l', F, 0, NULL);
+        msc_plot_text(g, fr, t, x + 1.4 * F, y, 'l', F, 0, NULL);
     }
 }
 

@@ -287,6 +287,21 @@ ok k30000-forest-no-file test ! -e "$TMP/k30000.svg"
 run k30000-funnel 0 -- timeout 60 "$BIN" funnel "$TMP/k30000.csv" -o "$TMP/k30000.svg"
 ok k30000-funnel-whole grep -q '</svg>' "$TMP/k30000.svg"
 
+# --- a funnel legend of 40 subgroups: every name inside the canvas
+awk 'BEGIN { srand(9); print "study,grp,n,responders";
+    for (i = 1; i <= 80; i++) { n = 10 + int(rand() * 90); printf "S%d,Group %02d,%d,%d\n", i, (i - 1) % 40 + 1, n, int(rand() * (n + 1)) } }' \
+    >"$TMP/g40.csv"
+run g40-funnel 0 -- "$BIN" funnel "$TMP/g40.csv" --subgroup grp -o "$TMP/g40.svg"
+awk '/^ *width=/ { match($0, /height="[0-9.]+"/); H = substr($0, RSTART + 8, RLENGTH - 9) + 0
+                   match($0, /width="[0-9.]+"/); W = substr($0, RSTART + 7, RLENGTH - 8) + 0 }
+    /<g transform="translate\(/ { match($0, /translate\([0-9.]+,[0-9.]+\)/)
+        split(substr($0, RSTART + 10, RLENGTH - 11), xy, ","); next_is = 1; next }
+    next_is && /<text>Group [0-9][0-9]<\/text>/ { n++; if (xy[2] + 0 > H - 5 || xy[1] + 0 > W - 20) bad++ }
+    { next_is = 0 }
+    END { if (n != 40 || bad) { print n " legend names, " bad + 0 " outside the canvas"; exit 1 } }' \
+    "$TMP/g40.svg" >"$TMP/g40.msg" 2>&1
+ok "g40-legend-inside $(cat "$TMP/g40.msg")" test ! -s "$TMP/g40.msg"
+
 # --- SIGTERM to mscmeta alone while gnuplot draws: no temporary file is
 # left, even once the orphaned gnuplot has finished (it must not create the
 # file again after the handler removed it)
