@@ -59,7 +59,7 @@ void msc_gp_str(msc_gp *g, const char *s);
  * package to install), killed, or failing (with its first message). */
 int msc_gp_run(msc_gp *g, char *err, size_t errlen);
 
-/* --------------------------------------------------------- plot_common.c */
+/* ----------------------------------------------------------- plot_text.c */
 
 #define MSC_PLOT_FONT "Helvetica" /* metric-compatible fonts everywhere */
 #define MSC_PLOT_FONT_BOLD "Helvetica Bold"
@@ -72,6 +72,10 @@ double msc_plot_text_width(const char *s, double size, int bold);
  * that it is at most `maxw` points wide at `size`. Returns the width. */
 double msc_plot_text_fit(const char *s, double maxw, double size, int bold, char *out,
                          size_t outlen);
+
+/* --------------------------------------------------------- plot_common.c */
+
+
 
 /* Writes "set terminal ...; set output ..." for a canvas of w x h points
  * in format f (PNG at `px_per_pt` pixels per point), with fonts and lines
