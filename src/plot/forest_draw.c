@@ -195,9 +195,9 @@ static void emit_plot(ctx *c, const rows *rs)
     }
     msc_gp_cmd(g, "EOD\n");
     emit_squares(c, rs);
-    msc_gp_cmd(g, "plot $ci using 1:2:3:(0) with vectors nohead lw 0.9 lc rgb ");
+    msc_gp_cmd(g, "plot $ci using 1:2:3:(0) notitle with vectors nohead lw 0.9 lc rgb ");
     msc_gp_str(g, MSC_RGB_TEXT);
-    msc_gp_cmd(g, ", $sq using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb ");
+    msc_gp_cmd(g, ", $sq using 1:2:3:4:5:6 notitle with boxxyerror fs solid 1.0 noborder lc rgb ");
     msc_gp_str(g, C_SQUARE);
     msc_gp_cmd(g, "\n");
 }

@@ -61,8 +61,13 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen);
 
 /* ----------------------------------------------------------- plot_text.c */
 
-#define MSC_PLOT_FONT "Helvetica" /* metric-compatible fonts everywhere */
-#define MSC_PLOT_FONT_BOLD "Helvetica Bold"
+/* The font the layout is measured for, by a name fontconfig resolves to
+ * it (Debian: fonts-liberation2); Liberation Sans has Helvetica's and
+ * Arial's metrics. gnuplot's SVG names it, and plot_file.c replaces that
+ * with a list of fonts that share those metrics, for other machines. */
+#define MSC_PLOT_FONT "Liberation Sans"
+#define MSC_PLOT_FONT_BOLD "Liberation Sans Bold"
+#define MSC_PLOT_SVG_FONTS "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', sans-serif"
 
 /* Width in points of s set in Helvetica at `size` points (bold: the bold
  * face), from the font's metrics; other scripts are estimated. */
@@ -189,12 +194,25 @@ int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen);
 
 /* Checks the picture gnuplot wrote to path, in format f: a regular file
  * must be whole (a PNG ends with IEND, a PDF with %%EOF, an SVG with
- * </svg>); a FIFO or a device is taken as written. Returns MSC_OK, or
+ * </svg>); a FIFO or a device is taken as written. Then writes into it
+ * what gnuplot cannot: a PDF's date from SOURCE_DATE_EPOCH (or none); an
+ * SVG's <title> (`title`, escaped; NULL: gnuplot's) and its fonts as a
+ * list of metric-compatible ones (MSC_PLOT_SVG_FONTS). Returns MSC_OK, or
  * MSC_ERR_IO (MSC_ERR_NOMEM) with a message. */
-int msc_plot_file_finish(const char *path, msc_plot_format f, char *err, size_t errlen);
+int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title, char *err,
+                         size_t errlen);
 
-/* Checks that an outcome can be drawn; fills err otherwise. */
+/* Checks that an outcome can be drawn; fills err otherwise. On success
+ * it also makes this the plot the thread is drawing (msc_plot_current):
+ * every plot's entry point calls it first. */
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
                    size_t errlen);
+
+/* The plot the calling thread is drawing: its title (the options' title,
+ * else the outcome's display name), which an SVG carries as <title>. */
+typedef struct {
+    char title[512];
+} msc_plot_current;
+const msc_plot_current *msc_plot_current_get(void);
 
 #endif

@@ -11,6 +11,9 @@
 #include "msc_stats.h"
 #include "msc_plot.h"
 
+/* The plot this thread is drawing, as msc_plot_check last saw it. */
+static _Thread_local msc_plot_current current;
+
 const double msc_plot_scales[] = {1.0, 100.0, 1000.0};
 const size_t msc_n_plot_scales = sizeof msc_plot_scales / sizeof msc_plot_scales[0];
 
@@ -262,7 +265,7 @@ int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
         rc = MSC_ERR_IO;
     }
     if (rc == MSC_OK)
-        rc = msc_plot_file_finish(path, (msc_plot_format)format, err, errlen);
+        rc = msc_plot_file_finish(path, (msc_plot_format)format, current.title, err, errlen);
     return rc;
 }
 
@@ -294,9 +297,15 @@ static void scales_text(char *buf, size_t len)
     }
 }
 
+const msc_plot_current *msc_plot_current_get(void)
+{
+    return &current;
+}
+
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
                    size_t errlen)
 {
+    current.title[0] = '\0';
     if (!a || outcome >= a->n_outcomes) {
         snprintf(err, errlen, "no such outcome to plot");
         return MSC_ERR_USAGE;
@@ -317,5 +326,9 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
         snprintf(err, errlen, "%s: no usable study, nothing to plot", name);
         return MSC_ERR_INPUT;
     }
+    if (o->title && o->title[0])
+        snprintf(current.title, sizeof current.title, "%s", o->title);
+    else
+        msc_plot_outcome_name(r, current.title, sizeof current.title);
     return MSC_OK;
 }

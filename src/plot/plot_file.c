@@ -4,6 +4,13 @@
  * only when it is whole: a PNG ends with its IEND chunk, a PDF with %%EOF,
  * an SVG with </svg>. A caller that renames the file into place only on
  * success (the CLI does) then never keeps a truncated picture.
+ *
+ * Then what gnuplot cannot be asked for is written into the file: a PDF's
+ * creation date, which cairo 1.16 takes from the clock, becomes
+ * SOURCE_DATE_EPOCH's (reproducible-builds.org) or none, so that the same
+ * input gives the same bytes; an SVG's <title>, "Gnuplot" otherwise,
+ * becomes the plot's title, and its font, one name, a list of fonts with
+ * the metrics the layout was measured for (gnuplot takes one name only).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "msc_core.h"
 #include "msc_plot.h"
 
 /* The last 12 bytes of every PNG: an empty IEND chunk and its CRC. */
@@ -157,7 +165,96 @@ static int write_back(const char *path, const unsigned char *b, size_t n)
     return close(fd);
 }
 
-int msc_plot_file_finish(const char *path, msc_plot_format f, char *err, size_t errlen)
+/* A growing byte buffer. */
+typedef struct {
+    unsigned char *b;
+    size_t n, cap;
+    int oom;
+} buf;
+
+static void put(buf *o, const void *p, size_t n)
+{
+    if (o->oom)
+        return;
+    if (o->n + n > o->cap) {
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap < o->n + n)
+            cap *= 2;
+        unsigned char *nb = realloc(o->b, cap);
+        if (!nb) {
+            o->oom = 1;
+            return;
+        }
+        o->b = nb;
+        o->cap = cap;
+    }
+    memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+/* s as XML character data: & < > " escaped, control characters as '?',
+ * invalid UTF-8 as U+FFFD. */
+static void put_xml_text(buf *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = *p < 0x80 ? 1 : msc_utf8_seq(p, 4);
+        if (len == 0) {
+            put(o, "\xEF\xBF\xBD", 3);
+            p++;
+            continue;
+        }
+        if (*p == '&')
+            put(o, "&amp;", 5);
+        else if (*p == '<')
+            put(o, "&lt;", 4);
+        else if (*p == '>')
+            put(o, "&gt;", 4);
+        else if (*p == '"')
+            put(o, "&quot;", 6);
+        else if (*p < 0x20 || *p == 0x7F || (len == 2 && p[0] == 0xC2 && p[1] < 0xA0))
+            put(o, "?", 1);
+        else
+            put(o, p, len);
+        p += len;
+    }
+}
+
+/* The SVG b (n bytes) with its first <title> set to `title` (NULL: as it
+ * is) and every font-family="MSC_PLOT_FONT" naming MSC_PLOT_SVG_FONTS,
+ * into o. */
+static void svg_rewrite(const unsigned char *b, size_t n, const char *title, buf *o)
+{
+    static const char TITLE[] = "<title>";
+    static const char FONT[] = "font-family=\"" MSC_PLOT_FONT "\"";
+    static const char FONTS[] = "font-family=\"" MSC_PLOT_SVG_FONTS "\"";
+    int titled = title == NULL;
+    for (size_t i = 0; i < n;) {
+        if (!titled && n - i >= sizeof TITLE - 1 && memcmp(b + i, TITLE, sizeof TITLE - 1) == 0) {
+            size_t j = i + sizeof TITLE - 1;
+            while (j < n && b[j] != '<')
+                j++;
+            put(o, TITLE, sizeof TITLE - 1);
+            put_xml_text(o, title);
+            titled = 1;
+            i = j; /* the closing tag follows as it was */
+            continue;
+        }
+        if (n - i >= sizeof FONT - 1 && memcmp(b + i, FONT, sizeof FONT - 1) == 0) {
+            put(o, FONTS, sizeof FONTS - 1);
+            i += sizeof FONT - 1;
+            continue;
+        }
+        /* up to the next byte that may start either */
+        size_t j = i + 1;
+        while (j < n && b[j] != '<' && b[j] != 'f')
+            j++;
+        put(o, b + i, j - i);
+        i = j;
+    }
+}
+
+int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title, char *err,
+                         size_t errlen)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -191,6 +288,19 @@ int msc_plot_file_finish(const char *path, msc_plot_format f, char *err, size_t 
         return MSC_ERR_IO;
     }
     int changed = f == MSC_PLOT_PDF && pdf_dates(b, n);
+    if (f == MSC_PLOT_SVG) {
+        buf o = {NULL, 0, 0, 0};
+        svg_rewrite(b, n, title, &o);
+        free(b);
+        if (o.oom) {
+            free(o.b);
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
+        b = o.b;
+        n = o.n;
+        changed = 1;
+    }
     int rc = MSC_OK;
     if (changed && write_back(path, b, n) != 0) {
         snprintf(err, errlen, "writing the picture failed: %s", strerror(errno));

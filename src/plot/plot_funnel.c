@@ -303,7 +303,7 @@ static void emit_studies(msc_gp *g, const funnel *fu)
     for (size_t s = 0; s < n_sets; s++) {
         if (s)
             msc_gp_cmd(g, ", ");
-        msc_gp_cmd(g, "$g%zu using 1:2:3 with circles lc rgb ", s);
+        msc_gp_cmd(g, "$g%zu using 1:2:3 notitle with circles lc rgb ", s);
         msc_gp_str(g, legend_colour(fu, s));
         msc_gp_cmd(g, " fs solid 0.85 noborder");
     }

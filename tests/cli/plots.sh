@@ -53,6 +53,13 @@ for s in "Harris 2016" "Harris 2018" "Karussis 2010" "Yamout 2010" "Petrou 2021"
     "Random effects model" "Prediction interval" "Proportion [95% CI]"; do
     ok "svg-label-$s" svg_text "$TMP/r.svg" "$s"
 done
+# the SVG's <title> is the outcome (or --title, escaped); its fonts name
+# the metric-compatible list, not gnuplot's single name
+ok svg-title grep -Fqx "<title>Responders</title>" "$TMP/r.svg"
+ok svg-fonts grep -Fq "font-family=\"Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', sans-serif\"" "$TMP/r.svg"
+run svg-title-escaped 0 -- "$BIN" funnel "$DATA" --events responders --title 'A <b> & "q"' -o "$TMP/te.svg"
+ok svg-title-escaped-text grep -Fqx '<title>A &lt;b&gt; &amp; &quot;q&quot;</title>' "$TMP/te.svg"
+ok svg-one-font-name test -z "$(grep -E 'font-family="[^",]*"' "$TMP/r.svg")"
 run pdf 0 -- "$BIN" forest "$DATA" --events serious_adverse_events -o "$TMP/s.pdf"
 ok pdf-header is_pdf "$TMP/s.pdf"
 if command -v pdftotext >/dev/null 2>&1; then
@@ -113,6 +120,8 @@ OUT="$TMP/o'd \`touch $PW-6\` |x/\`touch $PW-7\`'.svg"
 run hostile 0 -- "$BIN" forest "$TMP/hostile.csv" --subgroup group \
     --title "T \`touch $PW-8\` '; system('touch $PW-9'); ' @GPVAL_PWD" -o "$OUT"
 ok hostile-file test -s "$OUT"
+ok hostile-title grep -Fq "<title>T \`touch $PW-8\` '; system('touch $PW-9'); ' @GPVAL_PWD</title>" "$OUT"
+if command -v xmllint >/dev/null 2>&1; then ok hostile-well-formed xmllint --noout "$OUT"; fi
 ok hostile-nothing-ran test -z "$(find "$TMP" -name 'pwned*' -print)"
 for s in "x\`touch $PW-1\`y" "'; system(\"touch $PW-3\"); '" \
     "'''''';system(\"touch $PW-5\");'''''" "@GPVAL_PWD ^_{} & <b> back\\slash" "'t Hart 2019" \
