@@ -27,11 +27,17 @@
 typedef msc_forest_rows rows;
 typedef msc_forest_layout layout;
 
+/* The widest text of column col at `size`, the header (bold or not)
+ * included; the estimate and interval columns of model rows are set in
+ * bold (forest_draw.c), and measured so. */
 static double max_width(const rows *rs, int col, double size, int bold, const char *header)
 {
     double w = header ? msc_plot_text_width(header, size, bold) : 0.0;
+    int model_bold = col == MSC_FOREST_COL_EST || col == MSC_FOREST_COL_LO ||
+                     col == MSC_FOREST_COL_HI;
     for (size_t i = 0; i < rs->n; i++) {
-        double x = msc_plot_text_width(rs->r[i].text[col], size, 0);
+        int b = model_bold && rs->r[i].kind == MSC_FOREST_POOLED;
+        double x = msc_plot_text_width(rs->r[i].text[col], size, b);
         if (x > w)
             w = x;
     }
