@@ -184,6 +184,16 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
     msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
+    if (po.metrics == MSC_PLOT_METRICS_CHECK) { /* once, not at every outcome */
+        char msg[256];
+        po.metrics = msc_plot_font_check(msg, sizeof msg) ? MSC_PLOT_METRICS_FONT
+                                                           : MSC_PLOT_METRICS_WIDE;
+        if (po.metrics == MSC_PLOT_METRICS_WIDE)
+            msc_cli_error("warning: %s; text is spaced for a wider font. Install Liberation "
+                          "Sans (Debian: fonts-liberation2) for the layout the plots are made "
+                          "for",
+                          msg);
+    }
     size_t len = strlen(path) + 80;
     char *name = malloc(len);
     char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);

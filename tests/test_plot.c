@@ -136,12 +136,36 @@ static void test_text_fit(void **state)
     w = msc_plot_text_fit("short\x1b[1m", 100.0, 10.0, 0, out, sizeof out);
     assert_string_equal(out, "short?[1m"); /* control characters shown as '?' */
     /* beyond ASCII, by code point: a combining accent takes nothing, a CJK
-     * character (U+4E2D) a full em, other letters and an invalid byte
-     * (U+FFFD) 0.65 em */
+     * character (U+4E2D) a full em, other letters 0.65 em; an invalid byte
+     * is drawn as U+FFFD, 0.75 em in Liberation Sans (its hmtx table) */
     assert_close(msc_plot_text_width("e\xCC\x81", 10.0, 0), 5.56, 1e-9);
     assert_close(msc_plot_text_width("\xE4\xB8\xAD", 10.0, 0), 10.0, 1e-9);
     assert_close(msc_plot_text_width("\xC3\xA9\xF0\x9F\x98\x80", 10.0, 0), 6.5 + 10.0, 1e-9);
-    assert_close(msc_plot_text_width("\xFF", 10.0, 0), 6.5, 1e-9);
+    assert_close(msc_plot_text_width("\xFF", 10.0, 0), 7.5, 1e-9);
+}
+
+/* The wider metrics (another font than Liberation Sans): never narrower
+ * than DejaVu Sans, the font a plain Debian gives instead, nor than
+ * Liberation Sans. DejaVu Sans' advance widths (1/1000 em, from the hmtx
+ * table of DejaVuSans.ttf and DejaVuSans-Bold.ttf 2.37), for "0.667 [0.223,":
+ * 8 digits, 2 periods, a space, '[' and ','; regular 636, 318, 318, 390,
+ * 318; bold 696, 380, 348, 457, 380. */
+static void test_text_wide(void **state)
+{
+    (void)state;
+    const char *s = "0.667 [0.223,";
+    double dejavu = (8 * 636 + 2 * 318 + 318 + 390 + 318) / 100.0; /* at 10 pt */
+    double dejavu_bold = (8 * 696 + 2 * 380 + 348 + 457 + 380) / 100.0;
+    double metric = msc_plot_text_width(s, 10.0, 0);
+    msc_plot_text_use(1);
+    assert_true(msc_plot_text_wide());
+    assert_string_equal(msc_plot_font_name(0), "sans-serif");
+    double w = msc_plot_text_width(s, 10.0, 0), wb = msc_plot_text_width(s, 10.0, 1);
+    msc_plot_text_use(0);
+    assert_string_equal(msc_plot_font_name(1), "Liberation Sans Bold");
+    assert_true(w >= dejavu && w >= metric);
+    assert_true(wb >= dejavu_bold);
+    assert_true(w <= 1.1 * dejavu); /* wider, not absurdly */
 }
 
 static void test_bad_options(void **state)
@@ -371,7 +395,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_from_path),
         cmocka_unit_test(test_ticks),
-        cmocka_unit_test(test_text_fit),
+        cmocka_unit_test(test_text_fit), cmocka_unit_test(test_text_wide),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_skipped_outcome),
         cmocka_unit_test(test_forest_subgroups),

@@ -18,12 +18,21 @@
 
 typedef enum { MSC_PLOT_PNG, MSC_PLOT_SVG, MSC_PLOT_PDF } msc_plot_format;
 
+/* The metrics text is measured with. The layout is made for Liberation
+ * Sans (Helvetica's and Arial's metrics; Debian: fonts-liberation2). */
+typedef enum {
+    MSC_PLOT_METRICS_CHECK = 0, /* ask fontconfig at each plot (msc_plot_font_check) */
+    MSC_PLOT_METRICS_FONT,      /* the font is there: its metrics */
+    MSC_PLOT_METRICS_WIDE       /* it is not: the system's sans-serif, wider spacing */
+} msc_plot_metrics;
+
 typedef struct {
     msc_plot_format format; /* default PNG */
     const char *title;      /* drawn above the plot; NULL for none */
     double width, height;   /* pixels (PNG) or points (SVG, PDF); 0 = automatic */
     double scale;           /* 1 (proportions), 100 or 1000 (per 100 / 1000 patients) */
     double ref;             /* vertical reference line at this proportion; NAN for none */
+    msc_plot_metrics metrics; /* default MSC_PLOT_METRICS_CHECK */
 } msc_plot_options;
 
 /* The option values the plots accept, for callers that check options
@@ -44,8 +53,15 @@ MSC_API extern const double msc_plot_scales[]; /* 1, 100, 1000 */
 #define MSC_PLOT_MAX_ROWS 5000
 MSC_API extern const size_t msc_n_plot_scales;
 
-/* Defaults: PNG, no title, automatic size, scale 1, no reference line. */
+/* Defaults: PNG, no title, automatic size, scale 1, no reference line,
+ * fonts checked at each plot. */
 MSC_API void msc_plot_options_default(msc_plot_options *o);
+
+/* Whether fontconfig resolves "Liberation Sans", regular and bold, to a
+ * font with the metrics the plots are laid out for (it runs fc-match).
+ * Returns 1; or 0, with msg saying what it found instead (or that
+ * fc-match could not be run): plots then use MSC_PLOT_METRICS_WIDE. */
+MSC_API int msc_plot_font_check(char *msg, size_t msglen);
 
 /* The format named by a path's extension (.png, .svg, .pdf; any case), or
  * -1 when the extension is none of these. */

@@ -67,10 +67,24 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen);
  * with a list of fonts that share those metrics, for other machines. */
 #define MSC_PLOT_FONT "Liberation Sans"
 #define MSC_PLOT_FONT_BOLD "Liberation Sans Bold"
+/* Where fontconfig has no such font: the system's sans-serif font (DejaVu
+ * Sans on Debian), measured with wider metrics. */
+#define MSC_PLOT_FONT_WIDE "sans-serif"
+#define MSC_PLOT_FONT_WIDE_BOLD "sans-serif Bold"
+
+/* The metrics the calling thread's plot measures text with: wider ones
+ * (use_wide 1) or the font's (0). msc_plot_check sets them from the plot's
+ * options; msc_plot_text_wide says which. */
+void msc_plot_text_use(int use_wide);
+int msc_plot_text_wide(void);
+
+/* The font name to ask gnuplot for (bold or not), for the metrics in use. */
+const char *msc_plot_font_name(int bold);
 #define MSC_PLOT_SVG_FONTS "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', sans-serif"
 
-/* Width in points of s set in Helvetica at `size` points (bold: the bold
- * face), from the font's metrics; other scripts are estimated. */
+/* Width in points of s set at `size` points (bold: the bold face), from
+ * the metrics in use (Liberation Sans', or the wider ones); other scripts
+ * are estimated. */
 double msc_plot_text_width(const char *s, double size, int bold);
 
 /* Copies s into out, control characters shown as '?', cut with "..." so

@@ -24,6 +24,7 @@ void msc_plot_options_default(msc_plot_options *o)
     o->width = o->height = 0.0;
     o->scale = 1.0;
     o->ref = NAN;
+    o->metrics = MSC_PLOT_METRICS_CHECK;
 }
 
 int msc_plot_format_from_path(const char *path)
@@ -46,7 +47,7 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
                        double px_per_pt, const char *path)
 {
     char font[64];
-    snprintf(font, sizeof font, "%s,%.2f", MSC_PLOT_FONT, font_pt);
+    snprintf(font, sizeof font, "%s,%.2f", msc_plot_font_name(0), font_pt);
     g->format = (int)f;
     msc_gp_cmd(g, "reset session\nset encoding utf8\n");
     /* Cairo sizes a "10 pt" font at 4/3 of a pixel per point on PNG and at
@@ -105,7 +106,7 @@ void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int
                     int bold, const char *rgb)
 {
     char font[64];
-    snprintf(font, sizeof font, "%s,%.2f", bold ? MSC_PLOT_FONT_BOLD : MSC_PLOT_FONT, size);
+    snprintf(font, sizeof font, "%s,%.2f", msc_plot_font_name(bold), size);
     msc_gp_cmd(g, "set label %d ", msc_gp_tag(g));
     msc_gp_str(g, text);
     msc_gp_cmd(g, " at ");
@@ -326,6 +327,9 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
         snprintf(err, errlen, "%s: no usable study, nothing to plot", name);
         return MSC_ERR_INPUT;
     }
+    char msg[256];
+    msc_plot_text_use(o->metrics == MSC_PLOT_METRICS_WIDE ||
+                      (o->metrics == MSC_PLOT_METRICS_CHECK && !msc_plot_font_check(msg, sizeof msg)));
     if (o->title && o->title[0])
         snprintf(current.title, sizeof current.title, "%s", o->title);
     else

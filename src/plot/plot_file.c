@@ -226,6 +226,7 @@ static void svg_rewrite(const unsigned char *b, size_t n, const char *title, buf
 {
     static const char TITLE[] = "<title>";
     static const char FONT[] = "font-family=\"" MSC_PLOT_FONT "\"";
+    static const char FONT_WIDE[] = "font-family=\"" MSC_PLOT_FONT_WIDE "\"";
     static const char FONTS[] = "font-family=\"" MSC_PLOT_SVG_FONTS "\"";
     int titled = title == NULL;
     for (size_t i = 0; i < n;) {
@@ -242,6 +243,11 @@ static void svg_rewrite(const unsigned char *b, size_t n, const char *title, buf
         if (n - i >= sizeof FONT - 1 && memcmp(b + i, FONT, sizeof FONT - 1) == 0) {
             put(o, FONTS, sizeof FONTS - 1);
             i += sizeof FONT - 1;
+            continue;
+        }
+        if (n - i >= sizeof FONT_WIDE - 1 && memcmp(b + i, FONT_WIDE, sizeof FONT_WIDE - 1) == 0) {
+            put(o, FONTS, sizeof FONTS - 1);
+            i += sizeof FONT_WIDE - 1;
             continue;
         }
         /* up to the next byte that may start either */

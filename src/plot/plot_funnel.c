@@ -187,7 +187,7 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
     msc_gp_str(g, "Standard error");
     msc_gp_cmd(g, " at screen %.6f, screen %.6f center rotate by 90 font ",
                msc_plot_sx(fr, 1.3 * F), msc_plot_sy(fr, (fr->y0 + fr->y1) / 2));
-    snprintf(text, sizeof text, "%s,%.2f", MSC_PLOT_FONT, F);
+    snprintf(text, sizeof text, "%s,%.2f", msc_plot_font_name(0), F);
     msc_gp_str(g, text);
     msc_gp_cmd(g, " noenhanced\n");
     if (opt->title && opt->title[0])

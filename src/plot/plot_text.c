@@ -2,17 +2,128 @@
  * Text measurement, so that plots can be laid out before gnuplot draws
  * them: each character's advance width from the font's metrics, and text
  * fitted to a width.
+ *
+ * The layout is measured for Liberation Sans (Helvetica's metrics). Where
+ * fontconfig resolves that name to another font (the package is missing),
+ * msc_plot_font_check says so, and the plots ask for the system's
+ * sans-serif font and measure text with wider metrics (WIDE): more space
+ * than needed, never overlap.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "msc_core.h"
 #include "msc_plot.h"
 
+extern char **environ;
+
+/* The metrics this thread's plot measures with: 1 wide, 0 the font's. */
+static _Thread_local int wide;
+
+void msc_plot_text_use(int use_wide)
+{
+    wide = use_wide;
+}
+
+int msc_plot_text_wide(void)
+{
+    return wide;
+}
+
+const char *msc_plot_font_name(int bold)
+{
+    if (wide)
+        return bold ? MSC_PLOT_FONT_WIDE_BOLD : MSC_PLOT_FONT_WIDE;
+    return bold ? MSC_PLOT_FONT_BOLD : MSC_PLOT_FONT;
+}
+
+/* ------------------------------------------------------------ the font */
+
+/* Families with Helvetica's metrics that fontconfig may give for
+ * "Liberation Sans" (its metric aliases: Arimo, Arial; Nimbus Sans and
+ * TeX Gyre Heros are Helvetica's clones, FreeSans is made from Nimbus). */
+static const char *const METRIC_FAMILIES[] = {"Liberation Sans", "Arimo", "Arial", "Helvetica",
+                                              "Nimbus Sans", "Nimbus Sans L", "TeX Gyre Heros",
+                                              "FreeSans"};
+
+/* The family fontconfig gives for `pattern` ("Liberation Sans:bold"), by
+ * running fc-match (fixed arguments, no shell) into out. Returns 0, or -1
+ * when fc-match cannot be run or says nothing. */
+static int fc_family(const char *pattern, char *out, size_t outlen)
+{
+    FILE *cap = tmpfile();
+    if (!cap)
+        return -1;
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    int rc = -1;
+    if (null >= 0 && posix_spawn_file_actions_init(&fa) == 0) {
+        int sr = posix_spawn_file_actions_adddup2(&fa, null, STDIN_FILENO);
+        if (sr == 0)
+            sr = posix_spawn_file_actions_adddup2(&fa, fileno(cap), STDOUT_FILENO);
+        if (sr == 0)
+            sr = posix_spawn_file_actions_adddup2(&fa, null, STDERR_FILENO);
+        pid_t pid;
+        char *const argv[] = {"fc-match", "-f", "%{family[0]}", (char *)pattern, NULL};
+        if (sr == 0 && posix_spawnp(&pid, "fc-match", &fa, NULL, argv, environ) == 0) {
+            int status;
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            rewind(cap);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && fgets(out, (int)outlen, cap)) {
+                out[strcspn(out, "\r\n")] = '\0';
+                rc = out[0] ? 0 : -1;
+            }
+        }
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    if (null >= 0)
+        close(null);
+    fclose(cap);
+    return rc;
+}
+
+static int metric_family(const char *f)
+{
+    for (size_t i = 0; i < sizeof METRIC_FAMILIES / sizeof METRIC_FAMILIES[0]; i++)
+        if (strcmp(f, METRIC_FAMILIES[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int msc_plot_font_check(char *msg, size_t msglen)
+{
+    static const char *const ASK[] = {MSC_PLOT_FONT, MSC_PLOT_FONT ":bold"};
+    for (size_t i = 0; i < 2; i++) {
+        char fam[256];
+        if (fc_family(ASK[i], fam, sizeof fam) != 0) {
+            snprintf(msg, msglen,
+                     "fc-match (fontconfig) could not be run to find the font \"%s\"",
+                     MSC_PLOT_FONT);
+            return 0;
+        }
+        if (!metric_family(fam)) {
+            char shown[128];
+            msc_text_display(fam, 60, shown, sizeof shown);
+            snprintf(msg, msglen, "fontconfig gives \"%s\" for \"%s\"%s", shown, ASK[i],
+                     i ? "" : ", a font with other metrics");
+            return 0;
+        }
+    }
+    snprintf(msg, msglen, "%s", "");
+    return 1;
+}
+
 /* -------------------------------------------------------- text widths */
 
 /* Advance widths of ASCII 32..126 in 1/1000 em, from Adobe's Helvetica
- * and Helvetica-Bold AFM files. Nimbus Sans, Liberation Sans and Arial,
- * which fontconfig and SVG viewers substitute, share these metrics. */
+ * and Helvetica-Bold AFM files. Liberation Sans (checked against its
+ * hmtx table), Nimbus Sans and Arial share these metrics. */
 /* clang-format off */
 static const short HELV[95] = {
     /*  !"#$%&' */  278,  278,  355,  556,  556,  889,  667,  191,
@@ -42,6 +153,39 @@ static const short HELV_BOLD[95] = {
     /* pqrstuvw */  611,  611,  389,  556,  333,  611,  556,  778,
     /* xyz{|}~  */  556,  556,  500,  389,  280,  389,  584
 };
+/* Wider metrics, for a font that is not Liberation Sans: per character
+ * the widest of Liberation Sans, DejaVu Sans (Debian's default) and DejaVu
+ * Math TeX Gyre (which fontconfig gives for "Liberation Sans" when only
+ * DejaVu's fonts are there), bold also of the regular faces, plus 5% for
+ * other fonts; from the fonts' hmtx tables. */
+static const short WIDE[95] = {
+    /*  !"#$%&' */  334,  422,  483,  880,  669,  998,  935,  289,
+    /* ()*+,-./ */  446,  446,  525,  880,  334,  379,  334,  475,
+    /* 01234567 */  669,  669,  669,  669,  669,  669,  669,  669,
+    /* 89:;<=>? */  669,  669,  354,  354,  880,  880,  880,  584,
+    /* @ABCDEFG */ 1066,  759,  771,  804,  842,  766,  728,  838,
+    /* HIJKLMNO */  916,  415,  525,  785,  698, 1075,  919,  860,
+    /* PQRSTUVW */  706,  860,  790,  720,  700,  885,  759, 1079,
+    /* XYZ[\]^_ */  747,  701,  729,  440,  475,  440,  880,  584,
+    /* `abcdefg */  525,  644,  672,  588,  672,  646,  389,  672,
+    /* hijklmno */  677,  335,  326,  636,  335, 1023,  677,  643,
+    /* pqrstuvw */  672,  672,  502,  548,  422,  677,  622,  898,
+    /* xyz{|}~  */  622,  622,  553,  669,  354,  669,  880
+};
+static const short WIDE_BOLD[95] = {
+    /*  !"#$%&' */  366,  479,  548,  880,  731, 1053,  935,  322,
+    /* ()*+,-./ */  480,  480,  550,  880,  399,  436,  399,  475,
+    /* 01234567 */  731,  731,  731,  731,  731,  731,  731,  731,
+    /* 89:;<=>? */  731,  731,  420,  420,  880,  880,  880,  642,
+    /* @ABCDEFG */ 1050,  813,  801,  804,  872,  766,  728,  862,
+    /* HIJKLMNO */  916,  415,  584,  814,  698, 1075,  919,  893,
+    /* PQRSTUVW */  770,  893,  809,  757,  717,  885,  813, 1159,
+    /* XYZ[\]^_ */  810,  761,  762,  480,  475,  480,  880,  584,
+    /* `abcdefg */  525,  709,  752,  623,  752,  713,  457,  752,
+    /* hijklmno */  748,  360,  360,  699,  360, 1095,  748,  722,
+    /* pqrstuvw */  752,  752,  518,  625,  502,  748,  685,  971,
+    /* xyz{|}~  */  678,  685,  612,  748,  384,  748,  880
+};
 /* clang-format on */
 
 /* Decodes one UTF-8 character at p (the loader made labels valid UTF-8;
@@ -69,14 +213,26 @@ static double char_width(unsigned cp, int bold)
     if (cp < 0x20 || cp == 0x7F)
         cp = '?'; /* control characters are drawn as '?' */
     if (cp < 0x7F)
-        return (bold ? HELV_BOLD : HELV)[cp - 32];
+        return (wide ? (bold ? WIDE_BOLD : WIDE) : (bold ? HELV_BOLD : HELV))[cp - 32];
+    /* the few we draw ourselves: em dash, ellipsis, superscript two, tau,
+     * U+FFFD (the widest of the fonts above) */
+    if (cp == 0x2014 || cp == 0x2026)
+        return wide ? 1050 : 1000;
+    if (cp == 0x00B2)
+        return wide ? 460 : 333;
+    if (cp == 0x03C4)
+        return wide ? 670 : (bold ? 446 : 395);
+    if (cp == 0xFFFD)
+        return wide ? 1170 : 750;
     if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFE0F)
         return 0;
     if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
         (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
         (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) || cp >= 0x20000)
-        return 1000;
+        return wide ? 1050 : 1000;
+    if (wide)
+        return bold ? 900 : 820;
     return bold ? 700 : 650;
 }
 
