@@ -72,14 +72,20 @@ static void emit_rows(ctx *c, const rows *rs)
     double F = L->fr.F;
     for (size_t i = 0; i < rs->n; i++) {
         const row *r = &rs->r[i];
-        const char *lab = L->labels + i * MSC_FOREST_LABEL_BYTES;
+        const char *lab = msc_forest_label(L, i, 0), *lab2 = msc_forest_label(L, i, 1);
         double y = L->y[i];
         if (r->kind == MSC_FOREST_NOTE) {
             text_row(c, r->text[MSC_FOREST_COL_NOTE], L->x_label, y, 'l', L->small, 0,
                      MSC_RGB_NOTE);
             continue;
         }
-        text_row(c, lab, L->x_label, y, 'l', F, msc_forest_row_bold(r), MSC_RGB_TEXT);
+        if (lab2[0]) { /* two lines around the row's centre */
+            double d = 0.5 * MSC_FOREST_LINE_EM * F / L->R;
+            text_row(c, lab, L->x_label, y - d, 'l', F, msc_forest_row_bold(r), MSC_RGB_TEXT);
+            text_row(c, lab2, L->x_label, y + d, 'l', F, msc_forest_row_bold(r), MSC_RGB_TEXT);
+        } else {
+            text_row(c, lab, L->x_label, y, 'l', F, msc_forest_row_bold(r), MSC_RGB_TEXT);
+        }
         text_row(c, r->text[MSC_FOREST_COL_EVENTS], L->x_events, y, 'r', F, 0, MSC_RGB_TEXT);
         text_row(c, r->text[MSC_FOREST_COL_N], L->x_n, y, 'r', F, 0, MSC_RGB_TEXT);
         int b = r->kind == MSC_FOREST_POOLED;
@@ -142,7 +148,7 @@ static void emit_shapes(ctx *c, const rows *rs)
         else if (r->kind == MSC_FOREST_PI && isfinite(r->lo) && isfinite(r->hi))
             emit_pi(g, obj++, r, -L->y[i]);
         if (r->kind == MSC_FOREST_POOLED || r->kind == MSC_FOREST_PI)
-            last_y = L->y[i] + 0.5 * r->height;
+            last_y = L->y[i] + 0.5 * L->h[i];
     }
     /* The pooled estimate as a dotted line through the studies. */
     double top = 0.0, bottom = -last_y; /* from the top of the body to the last model row */

@@ -21,7 +21,7 @@
 #define PANEL_GAP_EM 1.6  /* between the panel and the text columns */
 #define PANEL_EM 22.0     /* natural width of the plot panel */
 #define PANEL_MIN_EM 12.0 /* narrowest panel before fonts shrink */
-#define LABEL_MAX_EM 24.0 /* longer study labels are cut with "..." */
+#define LABEL_MAX_EM 24.0 /* longer labels wrap to a second line, then are cut */
 #define SMALL 0.9         /* footer and note text, relative (9 pt at 10) */
 
 typedef msc_forest_rows rows;
@@ -44,24 +44,39 @@ static double max_width(const rows *rs, int col, double size, int bold, const ch
     return w;
 }
 
-/* Fits the row labels at font F into the label column (cut with "...");
- * returns the column's width. */
+/* Fits the row labels at font F into the label column, in one line or
+ * two (msc_plot_text_wrap: wrapped, then cut in the middle so that the
+ * end, the year, stays), and sets each row's height; returns the column's
+ * width. */
 static double fit_labels(layout *L, const rows *rs, double F)
 {
     double w = msc_plot_text_width("Study", F, 1);
+    msc_plot_lines lines;
     for (size_t i = 0; i < rs->n; i++) {
         const msc_forest_row *r = &rs->r[i];
-        char *slot = L->labels + i * MSC_FOREST_LABEL_BYTES;
-        slot[0] = '\0';
+        char *l0 = L->labels + 2 * i * MSC_FOREST_LABEL_BYTES, *l1 = l0 + MSC_FOREST_LABEL_BYTES;
+        l0[0] = l1[0] = '\0';
+        L->h[i] = r->height;
         const char *s = r->label;
         if (r->kind == MSC_FOREST_HEADING && !s)
             s = rs->missing_head;
         if (!s)
             continue;
-        double x = msc_plot_text_fit(s, LABEL_MAX_EM * F, F, msc_forest_row_bold(r), slot,
-                                     MSC_FOREST_LABEL_BYTES);
-        if (x > w)
-            w = x;
+        msc_plot_text_wrap(s, LABEL_MAX_EM * F, F, msc_forest_row_bold(r), 2, &lines);
+        /* each line fits the column in points, and in bytes here: a line
+         * of 24 em has at most some 300 characters */
+        msc_plot_text_fit(lines.line[0], LABEL_MAX_EM * F, F, msc_forest_row_bold(r), l0,
+                          MSC_FOREST_LABEL_BYTES);
+        if (lines.n > 1) {
+            msc_plot_text_fit(lines.line[1], LABEL_MAX_EM * F, F, msc_forest_row_bold(r), l1,
+                              MSC_FOREST_LABEL_BYTES);
+            /* one pitch for the first line, MSC_FOREST_LINE_EM more for the second */
+            double two = 1.0 + MSC_FOREST_LINE_EM / ROW_EM;
+            if (L->h[i] < two)
+                L->h[i] = two;
+        }
+        if (lines.w > w)
+            w = lines.w;
     }
     return w;
 }
@@ -160,7 +175,7 @@ static void layout_rows(layout *L, const rows *rs, double F, double target_h)
     double y = 0.8 * F;
     if (rs->title) {
         L->y_title = y + 0.75 * F;
-        y += 2.2 * F;
+        y += 2.2 * F + msc_plot_title_height(rs->title, L->fr.W, F);
     }
     double hl = 1.3 * F;
     if (rs->two_weights) {
@@ -173,7 +188,7 @@ static void layout_rows(layout *L, const rows *rs, double F, double target_h)
     L->fr.y0 = L->y_rule + 0.35 * F;
     double body = 0;
     for (size_t i = 0; i < rs->n; i++)
-        body += rs->r[i].height;
+        body += L->h[i];
     L->body_rows = body + 0.3; /* a little air above the axis */
     double fixed_v = L->fr.y0 + 3.6 * F + rs->n_notes * 1.35 * F + 0.6 * F;
     double h_nat = fixed_v + L->body_rows * L->R;
@@ -189,8 +204,8 @@ static void layout_rows(layout *L, const rows *rs, double F, double target_h)
     L->y_foot = L->fr.y1 + 4.0 * F;
     double yy = 0;
     for (size_t i = 0; i < rs->n; i++) {
-        L->y[i] = yy + 0.5 * rs->r[i].height;
-        yy += rs->r[i].height;
+        L->y[i] = yy + 0.5 * L->h[i];
+        yy += L->h[i];
     }
 }
 
@@ -270,9 +285,10 @@ msc_status msc_forest_layout_make(msc_forest_layout *L, const msc_forest_rows *r
                                   const msc_plot_options *opt, char *err, size_t errlen)
 {
     memset(L, 0, sizeof *L);
-    L->labels = malloc(rs->n * MSC_FOREST_LABEL_BYTES);
+    L->labels = malloc(2 * rs->n * MSC_FOREST_LABEL_BYTES);
     L->y = malloc(rs->n * sizeof *L->y);
-    if (!L->labels || !L->y) {
+    L->h = malloc(rs->n * sizeof *L->h);
+    if (!L->labels || !L->y || !L->h) {
         snprintf(err, errlen, "out of memory");
         return MSC_ERR_NOMEM;
     }
@@ -290,6 +306,8 @@ void msc_forest_layout_free(msc_forest_layout *L)
 {
     free(L->labels);
     free(L->y);
+    free(L->h);
     L->labels = NULL;
     L->y = NULL;
+    L->h = NULL;
 }

@@ -98,9 +98,22 @@ typedef struct {
     double body_rows; /* height of the body in rows */
     msc_plot_axis ax; /* display units */
     double px_per_pt; /* PNG pixels per point (1 for SVG and PDF) */
-    char *labels;     /* per row: its label fitted to the column, MSC_FOREST_LABEL_BYTES each */
-    double *y;        /* per row: its centre, in rows from the top of the body */
+    /* per row: its label fitted to the column in one or two lines (the
+     * second empty when one does), MSC_FOREST_LABEL_BYTES each:
+     * msc_forest_label(L, i, line) */
+    char *labels;
+    double *y; /* per row: its centre, in rows from the top of the body */
+    double *h; /* per row: its height in rows (two-line labels make it taller) */
 } msc_forest_layout;
+
+/* Line `line` (0 or 1) of row i's fitted label; "" when there is none. */
+static inline const char *msc_forest_label(const msc_forest_layout *L, size_t i, int line)
+{
+    return L->labels + (2 * i + (size_t)line) * MSC_FOREST_LABEL_BYTES;
+}
+
+/* A two-line label's lines are this many em apart. */
+#define MSC_FOREST_LINE_EM 1.2
 
 /* Lays out rs on the canvas opt asks for: natural at 10 pt; when a size
  * asked for is too small for that, the fonts (and everything with them)

@@ -87,10 +87,30 @@ const char *msc_plot_font_name(int bold);
  * are estimated. */
 double msc_plot_text_width(const char *s, double size, int bold);
 
-/* Copies s into out, control characters shown as '?', cut with "..." so
- * that it is at most `maxw` points wide at `size`. Returns the width. */
+/* Copies s into out, control characters shown as '?', at most `maxw`
+ * points wide at `size`: when it is wider, its middle is cut out and
+ * replaced by an ellipsis (U+2026), keeping its start and its end (the last
+ * word, up to 40% of maxw: the year of "Smith et al. 2019"). Returns the
+ * width. */
 double msc_plot_text_fit(const char *s, double maxw, double size, int bold, char *out,
                          size_t outlen);
+
+/* Text set in at most MSC_PLOT_MAX_LINES lines. */
+#define MSC_PLOT_MAX_LINES 3
+#define MSC_PLOT_LINE_BYTES 1024
+typedef struct {
+    size_t n;                                       /* lines used */
+    double w;                                       /* the widest line's width */
+    char line[MSC_PLOT_MAX_LINES][MSC_PLOT_LINE_BYTES]; /* control characters as '?' */
+} msc_plot_lines;
+
+/* Wraps s into at most max_lines lines of at most maxw points at `size`:
+ * each line broken at its last space (or after '-', '/', ',') that fits,
+ * a word longer than a line broken where the line is full; what does not
+ * fit in the last line is cut in its middle as msc_plot_text_fit does.
+ * Leading spaces dropped; an empty s is one empty line. Returns out->n. */
+size_t msc_plot_text_wrap(const char *s, double maxw, double size, int bold, size_t max_lines,
+                          msc_plot_lines *out);
 
 /* --------------------------------------------------------- plot_common.c */
 
@@ -155,9 +175,15 @@ void msc_plot_text(msc_gp *g, const msc_plot_frame *fr, const char *text, double
 void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1, int back, int dt,
                    double lw, const char *rgb);
 
-/* The title above a plot: bold at 1.2 em, cut to the canvas less a margin
- * of one em each side, its left end at (x, y) points. */
+/* The title above a plot: bold at 1.2 em, wrapped to the canvas less a
+ * margin of one em each side in up to three lines (the last cut in its
+ * middle if need be), the first line's left end at (x, y) points. Nothing
+ * for a NULL or empty title. */
 void msc_plot_title(msc_gp *g, const msc_plot_frame *fr, const char *title, double x, double y);
+
+/* How much taller than one line msc_plot_title's title is on a canvas
+ * `width` points wide at base font F: 0 for one line or none. */
+double msc_plot_title_height(const char *title, double width, double F);
 
 /* An axis in data units: ticks from `from` to `to` by `step`, their labels
  * with `decimals` decimals; `pad` of air beyond the end ticks. */

@@ -149,12 +149,34 @@ void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1
     msc_gp_cmd(g, "\n");
 }
 
+/* The title's lines: bold at 1.2 em, wrapped to `width` less an em each
+ * side, at most three. */
+#define TITLE_LINES 3
+#define TITLE_PITCH 1.45 /* em between the title's lines */
+
+static void title_lines(const char *title, double width, double F, msc_plot_lines *out)
+{
+    msc_plot_text_wrap(title ? title : "", width - 2 * F, 1.2 * F, 1, TITLE_LINES, out);
+}
+
+double msc_plot_title_height(const char *title, double width, double F)
+{
+    if (!title || !title[0])
+        return 0.0;
+    msc_plot_lines t;
+    title_lines(title, width, F, &t);
+    return (double)(t.n - 1) * TITLE_PITCH * F;
+}
+
 void msc_plot_title(msc_gp *g, const msc_plot_frame *fr, const char *title, double x, double y)
 {
-    double F = fr->F;
-    char t[1024];
-    msc_plot_text_fit(title, fr->W - 2 * F, 1.2 * F, 1, t, sizeof t);
-    msc_plot_text(g, fr, t, x, y, 'l', 1.2 * F, 1, NULL);
+    if (!title || !title[0])
+        return;
+    msc_plot_lines t;
+    title_lines(title, fr->W, fr->F, &t);
+    for (size_t i = 0; i < t.n; i++)
+        msc_plot_text(g, fr, t.line[i], x, y + (double)i * TITLE_PITCH * fr->F, 'l', 1.2 * fr->F, 1,
+                      NULL);
 }
 
 /* ---------------------------------------------------------------- axes */

@@ -114,49 +114,62 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
     fu->xa.pad = 0.03 * (fu->xa.to - fu->xa.from);
 }
 
-/* The canvas: natural at 10 pt, or the size asked for (smaller text when
- * that is too small for 10 pt); the legend's width from its names. */
-static void funnel_box(funnel *fu, const msc_plot_options *opt, double k)
+/* The frame at font F for a canvas tw x th (0: natural), with `extra`
+ * points more above the panel (a title of several lines). Returns 0, or
+ * -1 (and the factor to shrink F by) when the canvas asked for is too
+ * small at F. */
+static int funnel_frame(funnel *fu, const msc_plot_options *opt, double F, double tw, double th,
+                        double extra, double *shrink)
 {
     int have_title = opt->title && opt->title[0];
+    int n_lines = fu->n_hidden ? 3 : 2; /* footer lines */
+    double top = (have_title ? 3.5 : 1.0) * F + extra;
+    double bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
+    msc_plot_frame *fr = &fu->fr;
+    fr->F = F;
+    fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
+    /* The legend: a heading, then entries 1.5 em apart down the panel's
+     * height, in as many columns as they need. */
+    double leg_w = 0;
+    if (fu->n_leg) {
+        double per = floor((fr->H - top - bottom - 0.6 * F) / (1.5 * F));
+        fu->per = per >= 1 ? (size_t)per : 1;
+        double cw = msc_plot_text_width(fu->col, F, 1);
+        for (size_t s = 0; s < fu->n_leg; s++) {
+            char t[512];
+            double w = msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
+            cw = fmax(cw, 1.4 * F + w);
+        }
+        fu->leg_cw = cw + 1.5 * F;
+        size_t cols = (fu->n_leg + fu->per - 1) / fu->per;
+        leg_w = (double)cols * fu->leg_cw + 0.5 * F;
+    }
+    double left = 6.0 * F, right = 1.5 * F + leg_w;
+    fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
+    double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
+    fr->x0 = left;
+    fr->x1 = fr->W - right;
+    fr->y0 = top;
+    fr->y1 = fr->H - bottom;
+    fu->lx = fr->x1 + 2.0 * F;
+    *shrink = fmin(fr->W / min_w, fr->H / min_h);
+    return *shrink < 1.0 ? -1 : 0;
+}
+
+/* The canvas: natural at 10 pt, or the size asked for (smaller text when
+ * that is too small for 10 pt); the legend's width from its names; a
+ * title of several lines pushes the panel down. */
+static void funnel_box(funnel *fu, const msc_plot_options *opt, double k)
+{
     double tw = opt->width > 0 ? opt->width / k : 0, th = opt->height > 0 ? opt->height / k : 0;
-    double F = FONT_PT;
+    double F = FONT_PT, shrink;
     for (int pass = 0; pass < 2; pass++) {
-        int n_lines = fu->n_hidden ? 3 : 2; /* footer lines */
-        double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
-        msc_plot_frame *fr = &fu->fr;
-        fr->F = F;
-        fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
-        /* The legend: a heading, then entries 1.5 em apart down the panel's
-         * height, in as many columns as they need. */
-        double leg_w = 0;
-        if (fu->n_leg) {
-            double per = floor((fr->H - top - bottom - 0.6 * F) / (1.5 * F));
-            fu->per = per >= 1 ? (size_t)per : 1;
-            double cw = msc_plot_text_width(fu->col, F, 1);
-            for (size_t s = 0; s < fu->n_leg; s++) {
-                char t[512];
-                double w =
-                    msc_plot_text_fit(legend_name(fu, s), LEGEND_MAX_EM * F, F, 0, t, sizeof t);
-                cw = fmax(cw, 1.4 * F + w);
-            }
-            fu->leg_cw = cw + 1.5 * F;
-            size_t cols = (fu->n_leg + fu->per - 1) / fu->per;
-            leg_w = (double)cols * fu->leg_cw + 0.5 * F;
-        }
-        double left = 6.0 * F, right = 1.5 * F + leg_w;
-        fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
-        double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
-        if (pass == 0 && (fr->W < min_w || fr->H < min_h)) {
-            F *= fmin(fr->W / min_w, fr->H / min_h);
-            continue;
-        }
-        fr->x0 = left;
-        fr->x1 = fr->W - right;
-        fr->y0 = top;
-        fr->y1 = fr->H - bottom;
-        fu->lx = fr->x1 + 2.0 * F;
-        break;
+        funnel_frame(fu, opt, F, tw, th, 0.0, &shrink);
+        double extra = msc_plot_title_height(opt->title, fu->fr.W, F);
+        int r = funnel_frame(fu, opt, F, tw, th, extra, &shrink);
+        if (r == 0 || pass == 1)
+            break;
+        F *= shrink;
     }
 }
 

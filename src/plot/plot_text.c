@@ -247,39 +247,152 @@ double msc_plot_text_width(const char *s, double size, int bold)
     return w * size / 1000.0;
 }
 
+/* Copies the characters of s from *p while they fit in `budget` points
+ * (stopping before `stop`, NULL: the end) into out at *o, control
+ * characters as '?'; leaves room for `reserve` more bytes. Advances *p and
+ * *o; returns the width copied. */
+static double copy_fitting(const unsigned char **p, const unsigned char *stop, double budget,
+                           double size, int bold, char *out, size_t *o, size_t outlen,
+                           size_t reserve)
+{
+    double w = 0;
+    while (**p && (!stop || *p < stop)) {
+        unsigned cp;
+        size_t len = decode(*p, &cp);
+        double cw = char_width(cp, bold) * size / 1000.0;
+        if (w + cw > budget + 1e-9 || *o + len + reserve + 1 > outlen)
+            break;
+        if (cp < 0x20 || cp == 0x7F)
+            out[(*o)++] = '?';
+        else
+            memcpy(out + *o, *p, len), *o += len;
+        w += cw;
+        *p += len;
+    }
+    return w;
+}
+
+/* Drops trailing spaces from out (*o bytes); returns the width dropped. */
+static double trim_end(char *out, size_t *o, double size, int bold)
+{
+    double w = 0;
+    while (*o > 0 && out[*o - 1] == ' ') {
+        (*o)--;
+        w += char_width(' ', bold) * size / 1000.0;
+    }
+    return w;
+}
+
+/* Where the last line of a cut text starts its end: the last word (after
+ * the last space, the year of "Smith et al. 2019") with that space, when
+ * it takes at most `most` points; else the last characters that do. */
+static const unsigned char *tail_start(const unsigned char *p, double most, double size, int bold)
+{
+    const unsigned char *end = p + strlen((const char *)p), *space = NULL;
+    for (const unsigned char *q = p; *q; q++)
+        if (*q == ' ' && q[1] && q[1] != ' ')
+            space = q;
+    if (space && msc_plot_text_width((const char *)space, size, bold) <= most)
+        return space;
+    /* the last characters within `most`: walk back over whole characters */
+    const unsigned char *t = end;
+    double w = 0;
+    while (t > p) {
+        const unsigned char *c = t - 1;
+        while (c > p && (*c & 0xC0) == 0x80)
+            c--;
+        unsigned cp;
+        decode(c, &cp);
+        double cw = char_width(cp, bold) * size / 1000.0;
+        if (w + cw > most)
+            break;
+        w += cw;
+        t = c;
+    }
+    return t;
+}
+
+/* One line from p that is the whole rest when it fits in maxw, else its
+ * start and its end with U+2026 between: the end (tail_start) keeps up
+ * to 40% of the line. Returns the width. */
+static double middle_cut(const unsigned char *p, double maxw, double size, int bold, char *out,
+                         size_t outlen)
+{
+    size_t o = 0;
+    double full = msc_plot_text_width((const char *)p, size, bold);
+    if (full <= maxw) {
+        double w = copy_fitting(&p, NULL, maxw, size, bold, out, &o, outlen, 0);
+        out[o] = '\0';
+        if (!*p)
+            return w;
+        o = 0; /* the buffer is too small for it: cut it after all */
+    }
+    static const char ELLIPSIS[] = "\xE2\x80\xA6";
+    double ew = msc_plot_text_width(ELLIPSIS, size, bold);
+    const unsigned char *tail = tail_start(p, 0.4 * maxw, size, bold);
+    double tw = msc_plot_text_width((const char *)tail, size, bold);
+    size_t tl = strlen((const char *)tail);
+    if (tl + 4 >= outlen)
+        tail = p + strlen((const char *)p), tw = 0, tl = 0; /* no room for it */
+    double w = copy_fitting(&p, tail, maxw - ew - tw, size, bold, out, &o, outlen, 3 + tl);
+    w -= trim_end(out, &o, size, bold);
+    memcpy(out + o, ELLIPSIS, 3);
+    o += 3;
+    const unsigned char *q = tail;
+    w += ew + copy_fitting(&q, NULL, tw + 1e-6, size, bold, out, &o, outlen, 0);
+    out[o] = '\0';
+    return w;
+}
+
+size_t msc_plot_text_wrap(const char *s, double maxw, double size, int bold, size_t max_lines,
+                          msc_plot_lines *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    out->n = 0;
+    out->w = 0;
+    if (max_lines > MSC_PLOT_MAX_LINES)
+        max_lines = MSC_PLOT_MAX_LINES;
+    while (*p == ' ')
+        p++;
+    while (out->n < max_lines && (*p || out->n == 0)) {
+        char *line = out->line[out->n];
+        double w;
+        if (out->n + 1 == max_lines ||
+            msc_plot_text_width((const char *)p, size, bold) <= maxw) {
+            w = middle_cut(p, maxw, size, bold, line, MSC_PLOT_LINE_BYTES);
+            p += strlen((const char *)p);
+        } else {
+            /* the last break that fits: before a space, after '-', '/' or ',' */
+            const unsigned char *q = p, *brk = NULL;
+            double x = 0;
+            while (*q) {
+                unsigned cp;
+                size_t len = decode(q, &cp);
+                x += char_width(cp, bold) * size / 1000.0;
+                if (x > maxw + 1e-9)
+                    break;
+                q += len;
+                if (*q == ' ' || cp == '-' || cp == '/' || cp == ',')
+                    brk = q;
+            }
+            if (!brk || brk == p)
+                brk = q > p ? q : p + 1; /* one long word: break it where it is full */
+            size_t o = 0;
+            w = copy_fitting(&p, brk, maxw, size, bold, line, &o, MSC_PLOT_LINE_BYTES, 0);
+            w -= trim_end(line, &o, size, bold);
+            line[o] = '\0';
+            while (*p == ' ')
+                p++;
+        }
+        if (w > out->w)
+            out->w = w;
+        out->n++;
+    }
+    return out->n;
+}
+
 double msc_plot_text_fit(const char *s, double maxw, double size, int bold, char *out,
                          size_t outlen)
 {
-    double full = msc_plot_text_width(s, size, bold);
-    double dots = msc_plot_text_width("...", size, bold);
-    double budget = full <= maxw ? full : maxw - dots;
-    double w = 0;
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned cp;
-        size_t len = decode(p, &cp);
-        double cw = char_width(cp, bold) * size / 1000.0;
-        if (w + cw > budget + 1e-9 || o + len + 4 > outlen)
-            break;
-        if (cp < 0x20 || cp == 0x7F)
-            out[o++] = '?';
-        else
-            memcpy(out + o, p, len), o += len;
-        w += cw;
-        p += len;
-    }
-    if (*p) { /* cut: drop trailing spaces, then "..." */
-        while (o > 0 && out[o - 1] == ' ') {
-            o--;
-            w -= char_width(' ', bold) * size / 1000.0;
-        }
-        if (o + 4 <= outlen) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-            w += dots;
-        }
-    }
-    out[o] = '\0';
-    return w;
+    return middle_cut((const unsigned char *)s, maxw, size, bold, out, outlen);
 }

@@ -64,6 +64,8 @@ check() {
         { fail "$cfg-$name: words collide"; head -8 "$TMP/ov" | sed 's/^/  /'; }
 }
 
+TITLE="Responders to mesenchymal stem cells in 24 studies with long names and up to 120,000 \
+patients each: a title that wraps onto a second line, then a third, and is then cut in its middle"
 for cfg in metric dejavu; do
     check "$cfg" ex-forest forest "$DATA" --events responders
     check "$cfg" ex-forest-groups forest "$DATA" --subgroup disease --events responders
@@ -74,7 +76,8 @@ for cfg in metric dejavu; do
     check "$cfg" wide-forest forest "$WIDE" --events responders
     check "$cfg" wide-forest-groups forest "$WIDE" --subgroup region --events adverse_events \
         --scale 1000
-    check "$cfg" wide-funnel funnel "$WIDE" --events responders
+    check "$cfg" wide-forest-title forest "$WIDE" --events responders --title "$TITLE"
+    check "$cfg" wide-funnel funnel "$WIDE" --events responders --title "$TITLE"
     check "$cfg" wide-funnel-groups funnel "$WIDE" --subgroup region --events responders
 done
 
