@@ -26,6 +26,15 @@ typedef enum {
     MSC_PLOT_METRICS_WIDE       /* it is not: the system's sans-serif, wider spacing */
 } msc_plot_metrics;
 
+/* The order of a forest plot's studies (within each subgroup). */
+typedef enum {
+    MSC_PLOT_SORT_FILE = 0, /* as in the data */
+    MSC_PLOT_SORT_ESTIMATE, /* by the study's proportion, smallest first */
+    MSC_PLOT_SORT_N,        /* by the number of patients, smallest first */
+    MSC_PLOT_SORT_COLUMN    /* by a kept column (sort_col): numbers by value, else text;
+                               missing last */
+} msc_plot_sort;
+
 typedef struct {
     msc_plot_format format; /* default PNG */
     const char *title;      /* drawn above the plot; NULL for none */
@@ -33,6 +42,12 @@ typedef struct {
     double scale;           /* 1 (proportions), 100 or 1000 (per 100 / 1000 patients) */
     double ref;             /* vertical reference line at this proportion; NAN for none */
     msc_plot_metrics metrics; /* default MSC_PLOT_METRICS_CHECK */
+    double xlim_lo, xlim_hi;  /* the x axis' range, in its units (after scale); NAN: automatic */
+    int log_x;                /* a log axis (forest); proportion ticks on a log scale (funnel) */
+    msc_plot_sort sort;       /* study order; default MSC_PLOT_SORT_FILE */
+    const char *sort_col;     /* MSC_PLOT_SORT_COLUMN: a column the data set kept
+                                 (msc_load_options.keep_cols) */
+    double dpi;               /* PNG: pixels per inch, recorded in the file; default 300 */
 } msc_plot_options;
 
 /* The option values the plots accept, for callers that check options
@@ -47,6 +62,14 @@ typedef struct {
 #define MSC_PLOT_REF_MAX 1.0
 MSC_API extern const double msc_plot_scales[]; /* 1, 100, 1000 */
 
+/* PNG resolution (dpi) from MSC_PLOT_DPI_MIN to MSC_PLOT_DPI_MAX; text is
+ * never set below MSC_PLOT_FONT_MIN points (a size that small is refused
+ * with MSC_ERR_USAGE, naming the size that would fit). */
+#define MSC_PLOT_DPI_MIN 72.0
+#define MSC_PLOT_DPI_MAX 1200.0
+#define MSC_PLOT_DPI_DEFAULT 300.0
+#define MSC_PLOT_FONT_MIN 6.0
+
 /* The most rows (studies, headings, model rows) a forest plot draws: more
  * cannot be read, and would take gnuplot long and make huge files. Past
  * it msc_plot_forest returns MSC_ERR_USAGE with a hint (a funnel plot). */
@@ -54,7 +77,7 @@ MSC_API extern const double msc_plot_scales[]; /* 1, 100, 1000 */
 MSC_API extern const size_t msc_n_plot_scales;
 
 /* Defaults: PNG, no title, automatic size, scale 1, no reference line,
- * fonts checked at each plot. */
+ * fonts checked at each plot, automatic linear axis, file order, 300 dpi. */
 MSC_API void msc_plot_options_default(msc_plot_options *o);
 
 /* Whether fontconfig resolves "Liberation Sans", regular and bold, to a

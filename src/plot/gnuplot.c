@@ -148,6 +148,7 @@ int msc_gp_open(msc_gp *g, char *err, size_t errlen)
     g->errnum = 0;
     g->format = -1;
     g->tag = 1 << 30;
+    g->dpi = 0;
     g->fp = tmpfile(); /* private and already unlinked: nothing to clean up */
     if (!g->fp) {
         snprintf(err, errlen, "cannot create a temporary file for the gnuplot script: %s",

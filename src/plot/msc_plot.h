@@ -25,6 +25,7 @@ typedef struct {
     int errnum; /* the errno of a failed write (0: none known) */
     int format; /* the picture's msc_plot_format (msc_plot_terminal); -1: not known */
     int tag;    /* the next tag msc_gp_tag gives */
+    double dpi; /* PNG: the resolution to record (msc_plot_terminal) */
 } msc_gp;
 
 /* Starts a script. Returns MSC_OK, or MSC_ERR_IO with a message. */
@@ -124,8 +125,20 @@ size_t msc_plot_text_wrap(const char *s, double maxw, double size, int bold, siz
 void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double font_pt,
                        double px_per_pt, const char *path);
 
-/* Pixels per point of the PNG output (--width/--height are pixels there). */
+/* Pixels per point of the PNG output at 144 dpi, the old default; plots
+ * take msc_plot_px_per_pt (--dpi) now. */
 #define MSC_PLOT_PNG_PX_PER_PT 2.0
+
+/* Pixels (PNG, at the options' dpi) or points (SVG, PDF: 1) per point:
+ * the unit of the options' width and height. */
+double msc_plot_px_per_pt(const msc_plot_options *o);
+
+/* The error for a canvas too small for text of MSC_PLOT_FONT_MIN points:
+ * at the size asked for (o->width, o->height) text would be F points;
+ * need_w, need_h (in the options' units) would fit it. Fills err, returns
+ * MSC_ERR_USAGE. */
+int msc_plot_too_small(const msc_plot_options *o, double F, double need_w, double need_h,
+                       char *err, size_t errlen);
 /* cairo's image surfaces stop at 32767 pixels a side */
 #define MSC_PLOT_PNG_MAX_PX 32000.0
 
@@ -187,10 +200,31 @@ double msc_plot_title_height(const char *title, double width, double F);
 
 /* An axis in data units: ticks from `from` to `to` by `step`, their labels
  * with `decimals` decimals; `pad` of air beyond the end ticks. */
+#define MSC_PLOT_MAX_TICKS 40
 typedef struct {
     double from, to, step, pad;
     int decimals;
+    /* Ticks at positions of their own (a log axis, an exact --xlim, a
+     * funnel's proportions on its model scale): n_ticks > 0 draws these
+     * instead of from..to by step. */
+    size_t n_ticks;
+    double tick_at[MSC_PLOT_MAX_TICKS];
+    char tick_label[MSC_PLOT_MAX_TICKS][24];
 } msc_plot_axis;
+
+/* Adds a tick at `at` labelled with v to *decimals* decimals (or as %g
+ * when v is large); nothing past MSC_PLOT_MAX_TICKS. */
+void msc_plot_tick_add(msc_plot_axis *ax, double at, double v, int decimals);
+
+/* An axis from exactly lo to hi (lo < hi) with the ticks msc_plot_ticks
+ * would choose that fall inside it. */
+void msc_plot_ticks_exact(double lo, double hi, msc_plot_axis *ax);
+
+/* A log axis for values lo..hi (0 < lo <= hi): positions are log10 of
+ * the values; from and to are whole decades around them (exact: lo and hi
+ * themselves), ticks at 1, 2 and 5 times each power of ten where they are
+ * few decades, else at powers of ten. */
+void msc_plot_log_ticks(double lo, double hi, int exact, msc_plot_axis *ax);
 
 /* Nice axis: from the range [lo, hi] (finite, lo <= hi) picks a tick step
  * and rounded ends that cover it with 3 to 8 ticks, and how many decimals
@@ -235,12 +269,12 @@ int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen);
 /* Checks the picture gnuplot wrote to path, in format f: a regular file
  * must be whole (a PNG ends with IEND, a PDF with %%EOF, an SVG with
  * </svg>); a FIFO or a device is taken as written. Then writes into it
- * what gnuplot cannot: a PDF's date from SOURCE_DATE_EPOCH (or none); an
- * SVG's <title> (`title`, escaped; NULL: gnuplot's) and its fonts as a
+ * what gnuplot cannot: a PNG's resolution (`dpi`, a pHYs chunk; 0: none);
+ * a PDF's date from SOURCE_DATE_EPOCH (or none); an SVG's <title> (`title`, escaped; NULL: gnuplot's) and its fonts as a
  * list of metric-compatible ones (MSC_PLOT_SVG_FONTS). Returns MSC_OK, or
  * MSC_ERR_IO (MSC_ERR_NOMEM) with a message. */
-int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title, char *err,
-                         size_t errlen);
+int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title, double dpi,
+                         char *err, size_t errlen);
 
 /* Checks that an outcome can be drawn; fills err otherwise. On success
  * it also makes this the plot the thread is drawing (msc_plot_current):

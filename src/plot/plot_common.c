@@ -25,6 +25,11 @@ void msc_plot_options_default(msc_plot_options *o)
     o->scale = 1.0;
     o->ref = NAN;
     o->metrics = MSC_PLOT_METRICS_CHECK;
+    o->xlim_lo = o->xlim_hi = NAN;
+    o->log_x = 0;
+    o->sort = MSC_PLOT_SORT_FILE;
+    o->sort_col = NULL;
+    o->dpi = MSC_PLOT_DPI_DEFAULT;
 }
 
 int msc_plot_format_from_path(const char *path)
@@ -57,6 +62,7 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
     switch (f) {
     case MSC_PLOT_PNG: {
         double k = px_per_pt;
+        g->dpi = 72.0 * k;
         msc_gp_cmd(g, "set terminal pngcairo size %.0f,%.0f noenhanced font ", ceil(w * k),
                    ceil(h * k));
         msc_gp_str(g, font);
@@ -86,6 +92,31 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
     msc_gp_cmd(g, "\n");
     msc_gp_cmd(g, "unset key\nunset border\nunset xtics\nunset ytics\nunset grid\n"
                   "set style fill solid 1.0 noborder\n");
+}
+
+double msc_plot_px_per_pt(const msc_plot_options *o)
+{
+    return o->format == MSC_PLOT_PNG ? o->dpi / 72.0 : 1.0;
+}
+
+int msc_plot_too_small(const msc_plot_options *o, double F, double need_w, double need_h, char *err,
+                       size_t errlen)
+{
+    const char *unit = o->format == MSC_PLOT_PNG ? "pixels" : "points";
+    char w[96] = "", h[96] = "";
+    if (o->width > 0 && o->width < need_w)
+        snprintf(w, sizeof w, "a width of at least %.0f %s", ceil(need_w), unit);
+    if (o->height > 0 && o->height < need_h)
+        snprintf(h, sizeof h, "%sa height of at least %.0f %s", w[0] ? " and " : "", ceil(need_h),
+                 unit);
+    if (!w[0] && !h[0]) /* both near the limit: ask for the larger of each */
+        snprintf(w, sizeof w, "a size of at least %.0f x %.0f %s", ceil(need_w), ceil(need_h),
+                 unit);
+    snprintf(err, errlen,
+             "at this size the text would be %.1f pt, below the %g pt that stays legible: "
+             "give %s%s",
+             F, MSC_PLOT_FONT_MIN, w, h);
+    return MSC_ERR_USAGE;
 }
 
 /* "screen x, first y" and the like: fractions of the canvas to 6
@@ -204,6 +235,60 @@ void msc_plot_ticks(double lo, double hi, msc_plot_axis *ax)
     ax->to = t;
     ax->step = st;
     ax->decimals = d;
+    ax->n_ticks = 0;
+}
+
+void msc_plot_tick_add(msc_plot_axis *ax, double at, double v, int decimals)
+{
+    if (ax->n_ticks >= MSC_PLOT_MAX_TICKS || !isfinite(at) || !isfinite(v))
+        return;
+    char *t = ax->tick_label[ax->n_ticks];
+    if (fabs(v) >= 1e6)
+        snprintf(t, sizeof ax->tick_label[0], "%g", v);
+    else
+        snprintf(t, sizeof ax->tick_label[0], "%.*f",
+                 decimals < 0   ? 0
+                 : decimals > 9 ? 9
+                                : decimals,
+                 fabs(v) < 1e-12 ? 0.0 : v);
+    ax->tick_at[ax->n_ticks++] = at;
+}
+
+void msc_plot_ticks_exact(double lo, double hi, msc_plot_axis *ax)
+{
+    msc_plot_ticks(lo, hi, ax);
+    double st = ax->step;
+    ax->from = lo;
+    ax->to = hi;
+    ax->n_ticks = 0;
+    for (double k = ceil(lo / st - 1e-9); k * st <= hi + 1e-9 * st; k++)
+        msc_plot_tick_add(ax, k * st, k * st, ax->decimals);
+}
+
+void msc_plot_log_ticks(double lo, double hi, int exact, msc_plot_axis *ax)
+{
+    double a = log10(lo), b = log10(hi);
+    double d0 = floor(a + 1e-9), d1 = ceil(b - 1e-9);
+    if (d1 <= d0)
+        d1 = d0 + 1;
+    ax->from = exact ? a : d0;
+    ax->to = exact ? b : d1;
+    if (ax->to <= ax->from)
+        ax->to = ax->from + 1;
+    ax->step = 1;
+    ax->decimals = 0;
+    ax->n_ticks = 0;
+    double decades = d1 - d0;
+    static const double FEW[] = {1, 2, 5}, ONE[] = {1};
+    const double *m = decades <= 2 ? FEW : ONE;
+    size_t nm = decades <= 2 ? 3 : 1;
+    double every = decades > 8 ? ceil(decades / 6) : 1; /* decades between ticks */
+    for (double d = d0; d <= d1; d += every)
+        for (size_t j = 0; j < nm; j++) {
+            double v = m[j] * pow(10.0, d), at = log10(v);
+            if (at >= ax->from - 1e-9 && at <= ax->to + 1e-9)
+                msc_plot_tick_add(ax, at, v, d < 0 ? (int)-d : 0);
+        }
 }
 
 void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ybottom)
@@ -218,13 +303,17 @@ void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xma
 void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const msc_plot_axis *ax)
 {
     double F = fr->F;
-    long n = lround((ax->to - ax->from) / ax->step);
+    long n = ax->n_ticks ? (long)ax->n_ticks - 1 : lround((ax->to - ax->from) / ax->step);
     for (long i = 0; i <= n && i < 1000; i++) {
         double v = ax->from + (double)i * ax->step;
         if (fabs(v) < 1e-9 * ax->step)
             v = 0.0; /* not "-0.0" */
         char t[64];
         snprintf(t, sizeof t, "%.*f", ax->decimals, v);
+        if (ax->n_ticks) {
+            v = ax->tick_at[i];
+            snprintf(t, sizeof t, "%s", ax->tick_label[i]);
+        }
         if (axis == 'x') {
             double y = msc_plot_sy(fr, fr->y1);
             msc_plot_line(g, MSC_AT_X_DATA, v, y, v, y - 0.35 * F / fr->H, 0, 0, 0.8, MSC_RGB_TEXT);
@@ -288,7 +377,8 @@ int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
         rc = MSC_ERR_IO;
     }
     if (rc == MSC_OK)
-        rc = msc_plot_file_finish(path, (msc_plot_format)format, current.title, err, errlen);
+        rc =
+            msc_plot_file_finish(path, (msc_plot_format)format, current.title, g->dpi, err, errlen);
     return rc;
 }
 
@@ -306,6 +396,18 @@ static int options_ok(const msc_plot_options *o)
            (o->format == MSC_PLOT_PNG || o->format == MSC_PLOT_SVG || o->format == MSC_PLOT_PDF);
 }
 
+/* The options of issue 13, checked apart so that the message above stays
+ * as it was. */
+static int axis_options_ok(const msc_plot_options *o)
+{
+    return ((isnan(o->xlim_lo) && isnan(o->xlim_hi)) ||
+            (isfinite(o->xlim_lo) && isfinite(o->xlim_hi) && o->xlim_lo < o->xlim_hi &&
+             (!o->log_x || o->xlim_lo > 0.0))) &&
+           o->dpi >= MSC_PLOT_DPI_MIN && o->dpi <= MSC_PLOT_DPI_MAX &&
+           (o->sort != MSC_PLOT_SORT_COLUMN || (o->sort_col && o->sort_col[0])) &&
+           (unsigned)o->sort <= MSC_PLOT_SORT_COLUMN;
+}
+
 /* "1, 100 or 1000": msc_plot_scales, for messages. */
 static void scales_text(char *buf, size_t len)
 {
@@ -320,10 +422,7 @@ static void scales_text(char *buf, size_t len)
     }
 }
 
-const msc_plot_current *msc_plot_current_get(void)
-{
-    return &current;
-}
+const msc_plot_current *msc_plot_current_get(void) { return &current; }
 
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
                    size_t errlen)
@@ -342,6 +441,13 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
                  scales, MSC_PLOT_SIZE_MIN, MSC_PLOT_SIZE_MAX);
         return MSC_ERR_USAGE;
     }
+    if (!axis_options_ok(o)) {
+        snprintf(err, errlen,
+                 "plot options out of range (x limits LO < HI, LO > 0 on a log axis; dpi %g to "
+                 "%g; a sort column named)",
+                 MSC_PLOT_DPI_MIN, MSC_PLOT_DPI_MAX);
+        return MSC_ERR_USAGE;
+    }
     const msc_outcome_result *r = &a->outcome[outcome];
     if (r->skipped || r->k == 0) {
         char name[128];
@@ -350,8 +456,9 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
         return MSC_ERR_INPUT;
     }
     char msg[256];
-    msc_plot_text_use(o->metrics == MSC_PLOT_METRICS_WIDE ||
-                      (o->metrics == MSC_PLOT_METRICS_CHECK && !msc_plot_font_check(msg, sizeof msg)));
+    msc_plot_text_use(
+        o->metrics == MSC_PLOT_METRICS_WIDE ||
+        (o->metrics == MSC_PLOT_METRICS_CHECK && !msc_plot_font_check(msg, sizeof msg)));
     if (o->title && o->title[0])
         snprintf(current.title, sizeof current.title, "%s", o->title);
     else

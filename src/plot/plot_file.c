@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,8 +260,55 @@ static void svg_rewrite(const unsigned char *b, size_t n, const char *title, buf
     }
 }
 
-int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title, char *err,
-                         size_t errlen)
+/* CRC-32 (ISO 3309, as PNG uses it) of b (n bytes), continuing from crc. */
+static unsigned long crc32_update(unsigned long crc, const unsigned char *b, size_t n)
+{
+    crc ^= 0xFFFFFFFFUL;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= b[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320UL & (0UL - (crc & 1UL)));
+    }
+    return crc ^ 0xFFFFFFFFUL;
+}
+
+static void put_u32(unsigned char *p, unsigned long v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* The PNG b (n bytes, whole) with a pHYs chunk (pixels per metre, the
+ * PNG's unit, for `dpi`) after its IHDR chunk, into o; one it has is
+ * replaced. cairo writes none, so a viewer would take 72 or 96 dpi. */
+static void png_phys(const unsigned char *b, size_t n, double dpi, buf *o)
+{
+    size_t ihdr_end = 8 + 8 + 13 + 4; /* signature, IHDR length+type, data, CRC */
+    put(o, b, ihdr_end);
+    unsigned char c[21];
+    unsigned long ppm = (unsigned long)floor(dpi / 0.0254 + 0.5);
+    put_u32(c, 9);
+    memcpy(c + 4, "pHYs", 4);
+    put_u32(c + 8, ppm);
+    put_u32(c + 12, ppm);
+    c[16] = 1; /* unit: the metre */
+    put_u32(c + 17, crc32_update(0, c + 4, 13));
+    put(o, c, sizeof c);
+    for (size_t i = ihdr_end; i + 12 <= n;) { /* the other chunks, without a pHYs */
+        size_t len =
+            ((size_t)b[i] << 24) | ((size_t)b[i + 1] << 16) | ((size_t)b[i + 2] << 8) | b[i + 3];
+        if (len > n - i - 12)
+            len = n - i - 12; /* never: the PNG was checked whole */
+        if (memcmp(b + i + 4, "pHYs", 4) != 0)
+            put(o, b + i, len + 12);
+        i += len + 12;
+    }
+}
+
+int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title, double dpi,
+                         char *err, size_t errlen)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -294,9 +342,13 @@ int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title,
         return MSC_ERR_IO;
     }
     int changed = f == MSC_PLOT_PDF && pdf_dates(b, n);
-    if (f == MSC_PLOT_SVG) {
+    int png = f == MSC_PLOT_PNG && dpi > 0 && n > 33 && memcmp(b + 12, "IHDR", 4) == 0;
+    if (f == MSC_PLOT_SVG || png) {
         buf o = {NULL, 0, 0, 0};
-        svg_rewrite(b, n, title, &o);
+        if (png)
+            png_phys(b, n, dpi, &o);
+        else
+            svg_rewrite(b, n, title, &o);
         free(b);
         if (o.oom) {
             free(o.b);

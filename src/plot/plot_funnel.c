@@ -39,13 +39,13 @@ static const char *scale_label(const msc_analysis *a)
 typedef struct {
     const msc_analysis *a;
     const msc_outcome_result *o;
-    double est, z;           /* pooled estimate (NAN: none); the region's quantile */
-    double ref;              /* reference line, model scale (NAN: none) */
-    double ybot;             /* the SE axis runs from 0 (top) to ybot */
-    msc_plot_axis xa, ya;    /* effect size (padded), standard error */
-    size_t n_leg;            /* legend entries: subgroups (+ "No <column> value") */
-    size_t n_hidden;         /* studies with no effect size on the model scale */
-    double *se;              /* per study: sqrt(vi); NAN for those with no point */
+    double est, z;        /* pooled estimate (NAN: none); the region's quantile */
+    double ref;           /* reference line, model scale (NAN: none) */
+    double ybot;          /* the SE axis runs from 0 (top) to ybot */
+    msc_plot_axis xa, ya; /* effect size (padded), standard error */
+    size_t n_leg;         /* legend entries: subgroups (+ "No <column> value") */
+    size_t n_hidden;      /* studies with no effect size on the model scale */
+    double *se;           /* per study: sqrt(vi); NAN for those with no point */
     char col[128], missing[160];
     msc_plot_frame fr;
     double lx;     /* legend's left edge */
@@ -324,7 +324,7 @@ static void emit_studies(msc_gp *g, const funnel *fu)
 }
 
 msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
-                    const msc_plot_options *opt, char *err, size_t errlen)
+                           const msc_plot_options *opt, char *err, size_t errlen)
 {
     int rc = msc_plot_check(a, outcome, opt, err, errlen);
     if (rc != MSC_OK)
@@ -335,7 +335,7 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
     fu.o = &a->outcome[outcome];
     fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
     msc_plot_group_names(a, fu.col, sizeof fu.col, fu.missing, sizeof fu.missing);
-    double k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
+    double k = msc_plot_px_per_pt(opt);
     fu.se = malloc(fu.o->k * sizeof *fu.se); /* k >= 1 (msc_plot_check) */
     if (!fu.se) {
         snprintf(err, errlen, "out of memory");
@@ -343,6 +343,13 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
     }
     funnel_ranges(&fu, opt);
     funnel_box(&fu, opt, k);
+    if (fu.fr.F < MSC_PLOT_FONT_MIN - 1e-9) { /* the size that would fit at the smallest font */
+        double shrink, F = fu.fr.F;
+        funnel_frame(&fu, opt, MSC_PLOT_FONT_MIN, 0, 0,
+                     msc_plot_title_height(opt->title, 0.0, MSC_PLOT_FONT_MIN), &shrink);
+        free(fu.se);
+        return msc_plot_too_small(opt, F, fu.fr.W * k, fu.fr.H * k, err, errlen);
+    }
 
     msc_gp g;
     if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK) {

@@ -311,6 +311,87 @@ awk '/^ *width=/ { match($0, /height="[0-9.]+"/); H = substr($0, RSTART + 8, RLE
     "$TMP/g40.svg" >"$TMP/g40.msg" 2>&1
 ok "g40-legend-inside $(cat "$TMP/g40.msg")" test ! -s "$TMP/g40.msg"
 
+# --- new plot options (issue 13). Expected orders and ticks by hand from the
+# example data (responders: Harris 2018 7/20 = 0.350 is the smallest
+# proportion, Liang 2010 15/15 the largest; n from 6 to 50).
+# studies FILE: the study labels of an SVG forest, top to bottom, comma-separated
+# (gnuplot writes labels in reverse order of their tags, which count down)
+studies() { grep -o '<text>[A-Z][a-z-]* 20[0-9][0-9]</text>' "$1" | sed 's/<[^>]*>//g' | tac | paste -sd, -; }
+# numbers FILE: the plain-number texts of an SVG, the axis ticks first
+numbers() { grep -o '<text>[0-9.]*</text>' "$1" | sed 's/<[^>]*>//g' | tac | paste -sd' ' -; }
+run sort-estimate 0 -- "$BIN" forest "$DATA" --events responders --sort estimate -o "$TMP/se.svg"
+ok sort-estimate-order test "$(studies "$TMP/se.svg")" = \
+    "Harris 2018,Petrou 2021,Yamout 2010,Wang 2014,Yang 2017,Harris 2016,Karussis 2010,Deng 2017,Liang 2010"
+run sort-n 0 -- "$BIN" forest "$DATA" --events responders --sort n -o "$TMP/sn.svg"
+ok sort-n-order test "$(studies "$TMP/sn.svg")" = \
+    "Harris 2016,Yamout 2010,Deng 2017,Karussis 2010,Liang 2010,Harris 2018,Petrou 2021,Wang 2014,Yang 2017"
+# a column of the file: year is numeric (ties in file order)
+run sort-col 0 -- "$BIN" forest "$DATA" --events responders --sort year -o "$TMP/sy.svg"
+ok sort-col-order test "$(studies "$TMP/sy.svg")" = \
+    "Karussis 2010,Yamout 2010,Liang 2010,Wang 2014,Harris 2016,Deng 2017,Yang 2017,Harris 2018,Petrou 2021"
+run sort-missing-col 1 -- "$BIN" forest "$DATA" --sort nosuch -o "$TMP/x.svg"
+one_line sort-missing-col-msg 'no column "nosuch" \(named by --sort\)'
+# --xlim: the axis runs exactly from LO to HI; Liang 2010 (0.782 to 1) is off it
+run xlim 0 -- "$BIN" forest "$DATA" --events responders --xlim 0.2,0.8 -o "$TMP/xl.svg"
+ok xlim-ticks test "$(numbers "$TMP/xl.svg" | grep -o '^0\.2 0\.3 0\.4 0\.5 0\.6 0\.7 0\.8 ')" = "0.2 0.3 0.4 0.5 0.6 0.7 0.8 "
+run xlim-order 2 -- "$BIN" forest "$DATA" --xlim 0.8,0.2 -o "$TMP/x.svg"
+one_line xlim-order-msg '--xlim: "0.8,0.2" is not LO,HI with LO < HI'
+run xlim-log-zero 2 -- "$BIN" forest "$DATA" --log --xlim 0,0.5 -o "$TMP/x.svg"
+one_line xlim-log-zero-msg 'a log axis \(--log\) starts above 0'
+# --log: ticks at 1, 2, 5 per decade; with --scale 1000, per 1,000 patients
+run log 0 -- "$BIN" forest "$DATA" --events responders --log -o "$TMP/lg.svg"
+ok log-ticks test "$(numbers "$TMP/lg.svg" | grep -o '^0\.1 0\.2 0\.5 1 ')" = "0.1 0.2 0.5 1 "
+run log-scale 0 -- "$BIN" forest "$DATA" --events adverse_events --log --scale 1000 -o "$TMP/ls.svg"
+ok log-scale-ticks test "$(numbers "$TMP/ls.svg" | grep -o '^10 20 50 100 200 500 1000 ')" = "10 20 50 100 200 500 1000 "
+ok log-scale-head svg_text "$TMP/ls.svg" "Per 1000 [95% CI]"
+# --dpi: PNGs at 300 dpi by default, recorded as a pHYs chunk right after
+# IHDR (pixels per metre: 300 / 0.0254 = 11811, unit 1 = metre)
+phys() { # FILE: "type x y unit" of the chunk after IHDR
+    printf '%s %s\n' "$(dd if="$1" bs=1 skip=37 count=4 2>/dev/null)" \
+        "$(od -An -tu1 -j41 -N9 "$1" | awk '{ print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8, $9 }')"
+}
+run dpi-default 0 -- "$BIN" forest "$DATA" --events responders -o "$TMP/d.png"
+ok dpi-default-phys test "$(phys "$TMP/d.png")" = "pHYs 11811 11811 1"
+run dpi-600 0 -- "$BIN" funnel "$DATA" --events responders --dpi 600 -o "$TMP/d6.png"
+ok dpi-600-phys test "$(phys "$TMP/d6.png")" = "pHYs 23622 23622 1"
+ok dpi-600-png is_png "$TMP/d6.png"
+if command -v pngcheck >/dev/null 2>&1; then ok dpi-pngcheck pngcheck -q "$TMP/d6.png"; fi
+run dpi-low 2 -- "$BIN" forest "$DATA" --dpi 50 -o "$TMP/x.png"
+one_line dpi-low-msg '--dpi: "50" is not a resolution from 72 to 1200'
+# text below 6 pt is refused, naming the size that would fit
+run too-small 2 -- "$BIN" forest "$DATA" --events responders --width 300 -o "$TMP/x.png"
+one_line too-small-msg 'the text would be [0-9.]+ pt, below the 6 pt that stays legible: give a width of at least [0-9]+ pixels'
+ok too-small-nothing test ! -e "$TMP/x.png"
+w=$(grep -o 'at least [0-9]*' "$TMP/err" | grep -o '[0-9]*$')
+run too-small-fits 0 -- "$BIN" forest "$DATA" --events responders --width "$w" -o "$TMP/x.png"
+run too-small-funnel 2 -- "$BIN" funnel "$DATA" --events responders --width 100 -o "$TMP/x.svg"
+one_line too-small-funnel-msg 'below the 6 pt that stays legible: give a width of at least [0-9]+ points'
+# a forest longer than a page: a PDF of Letter-high pages, each with the
+# column headings; other formats stay one picture
+awk 'BEGIN { srand(5); print "study,grp,n,responders";
+    for (i = 1; i <= 150; i++) { n = 10 + int(rand() * 190); printf "Study %d,%s,%d,%d\n", i, (i % 2 ? "A" : "B"), n, int(rand() * (n / 3)) } }' \
+    >"$TMP/k150.csv"
+if command -v pdfinfo >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+    for sg in none grp; do
+        args=()
+        [ "$sg" = grp ] && args=(--subgroup grp)
+        run "pages-$sg" 0 -- "$BIN" forest "$TMP/k150.csv" "${args[@]}" -o "$TMP/p-$sg.pdf"
+        pages=$(pdfinfo "$TMP/p-$sg.pdf" | awk '/^Pages:/ { print $2 }')
+        ok "pages-$sg-several $pages" test "${pages:-0}" -ge 3
+        ok "pages-$sg-letter" test "$(pdfinfo "$TMP/p-$sg.pdf" | awk '/^Page size:/ { print ($5 <= 792.5) }')" = 1
+        for p in $(seq "${pages:-0}"); do
+            pdftotext -f "$p" -l "$p" "$TMP/p-$sg.pdf" "$TMP/p.txt"
+            ok "pages-$sg-$p-head" grep -q "Proportion \[95% CI\]" "$TMP/p.txt"
+        done
+        # every study once, the footer on the last page only
+        pdftotext "$TMP/p-$sg.pdf" "$TMP/p.txt"
+        ok "pages-$sg-all-studies" test "$(grep -cE '^Study [0-9]+$' "$TMP/p.txt")" = 150
+        ok "pages-$sg-one-footer" test "$(grep -c '^Random effects, REML' "$TMP/p.txt")" = 1
+    done
+fi
+run pages-png 0 -- "$BIN" forest "$TMP/k150.csv" --dpi 72 -o "$TMP/p.png"
+ok pages-png-one is_png "$TMP/p.png"
+
 # --- SIGTERM to mscmeta alone while gnuplot draws: no temporary file is
 # left, even once the orphaned gnuplot has finished (it must not create the
 # file again after the handler removed it)
