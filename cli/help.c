@@ -59,10 +59,10 @@ static const char HELP_PLOT[] =
     "  --scale 100        show events per 100 (or 1000) patients instead of proportions\n"
     "  --ref P            a vertical reference line at proportion P\n"
     "  --xlim LO,HI       the x axis from LO to HI, in its units (per --scale patients)\n"
-    "  --log              a log x axis (rare events); the funnel labels its axis with\n"
-    "                     proportions on a log scale\n"
-    "  --sort KEY         study order: estimate, n, or a column of FILE (default: as\n"
-    "                     in FILE)\n"
+    "  --log              a log x axis (rare events); a funnel keeps its model scale\n"
+    "                     and labels it with proportions at 1, 2, 5 per decade\n"
+    "  --sort KEY         forest study order: estimate, n, or a column of FILE\n"
+    "                     (default: as in FILE)\n"
     "  --dpi N            resolution of a png, recorded in it (default 300)\n";
 
 static const char HELP_EXIT[] =

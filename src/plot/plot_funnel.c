@@ -39,13 +39,15 @@ static const char *scale_label(const msc_analysis *a)
 typedef struct {
     const msc_analysis *a;
     const msc_outcome_result *o;
-    double est, z;        /* pooled estimate (NAN: none); the region's quantile */
-    double ref;           /* reference line, model scale (NAN: none) */
-    double ybot;          /* the SE axis runs from 0 (top) to ybot */
-    msc_plot_axis xa, ya; /* effect size (padded), standard error */
-    size_t n_leg;         /* legend entries: subgroups (+ "No <column> value") */
-    size_t n_hidden;      /* studies with no effect size on the model scale */
-    double *se;           /* per study: sqrt(vi); NAN for those with no point */
+    double est, z;           /* pooled estimate (NAN: none); the region's quantile */
+    double ref;              /* reference line, model scale (NAN: none) */
+    double ybot;             /* the SE axis runs from 0 (top) to ybot */
+    msc_plot_axis xa, ya;    /* effect size (padded), standard error */
+    size_t n_leg;            /* legend entries: subgroups (+ "No <column> value") */
+    size_t n_hidden;         /* studies with no effect size on the model scale */
+    int prop_axis;           /* ticks are proportions (times --scale) at model-scale places */
+    double clip_lo, clip_hi; /* --xlim on the model scale: what is drawn (else +-inf) */
+    double *se;              /* per study: sqrt(vi); NAN for those with no point */
     char col[128], missing[160];
     msc_plot_frame fr;
     double lx;     /* legend's left edge */
@@ -112,6 +114,112 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
         lo = -1, hi = 1;
     msc_plot_ticks(lo, hi, &fu->xa);
     fu->xa.pad = 0.03 * (fu->xa.to - fu->xa.from);
+    fu->clip_lo = -INFINITY;
+    fu->clip_hi = INFINITY;
+}
+
+/* The measure's scale, for the axis title of a proportion axis. */
+static const char *scale_short(msc_measure m)
+{
+    static const char *const n[] = {"linear", "log", "logit", "arcsine square-root",
+                                    "Freeman-Tukey"};
+    return n[m];
+}
+
+/* --scale, --xlim or --log on a funnel: the axis stays the model scale
+ * (only there is the region a triangle, as metafor's funnel() draws it),
+ * its ticks become proportions times the scale, placed where the model
+ * scale puts them (the idea of funnel(..., atransf=)): 1, 2, 5 per decade
+ * with --log, else evenly spaced ones; none nearer a neighbour than a
+ * twelfth of the axis, so their labels never meet. --xlim LO,HI (in those
+ * units) gives the axis' ends. Returns MSC_OK, or MSC_ERR_USAGE with err
+ * when a limit has no place on the model scale. */
+static int funnel_prop_axis(funnel *fu, const msc_plot_options *opt, char *err, size_t errlen)
+{
+    msc_measure m = fu->a->settings.measure;
+    double nhm = fu->o->fit.nhm, sc = opt->scale;
+    int lim = isfinite(opt->xlim_lo) && isfinite(opt->xlim_hi);
+    if (!lim && sc == 1.0 && !opt->log_x)
+        return MSC_OK;
+    fu->prop_axis = 1;
+    double plo, phi, tlo, thi;
+    if (lim) {
+        plo = opt->xlim_lo / sc;
+        phi = opt->xlim_hi / sc;
+        tlo = plo >= 0 && plo <= 1 ? msc_effect_transform(m, plo, nhm) : NAN;
+        thi = phi >= 0 && phi <= 1 ? msc_effect_transform(m, phi, nhm) : NAN;
+        if (!isfinite(tlo) || !isfinite(thi) || !(tlo < thi)) {
+            snprintf(err, errlen,
+                     "--xlim %g,%g has no place on the funnel's %s scale: give limits in %s0, %g%s",
+                     opt->xlim_lo, opt->xlim_hi, scale_short(m),
+                     m == MSC_PR || m >= MSC_PAS ? "[" : "(", sc, m == MSC_PLO ? ")" : "]");
+            return MSC_ERR_USAGE;
+        }
+        fu->xa.from = fu->clip_lo = tlo;
+        fu->xa.to = fu->clip_hi = thi;
+        fu->xa.pad = 0.0;
+    } else {
+        tlo = fu->xa.from;
+        thi = fu->xa.to;
+        plo = fmax(msc_effect_backtransform(m, tlo, nhm), 0.0);
+        phi = fmin(msc_effect_backtransform(m, thi, nhm), 1.0);
+        if (!(plo < phi))
+            plo = 0.0, phi = 1.0;
+    }
+    /* Candidate ticks (display units), roundest first: 1, 2, 5 per decade
+     * (--log); else the evenly spaced ones, then, off a linear scale, the
+     * proportions a stretched tail needs. */
+    static const double TAIL[] = {0.5,  0.1,  0.9,   0.01,  0.99,  0.05,  0.95, 0.001, 0.999,
+                                  0.02, 0.98, 0.005, 0.995, 0.002, 0.998, 1e-4, 0.9999};
+    double cand[MSC_PLOT_MAX_TICKS + sizeof TAIL / sizeof TAIL[0]];
+    size_t nc = 0;
+    msc_plot_axis v;
+    if (opt->log_x) {
+        msc_plot_log_ticks(fmax(plo, 1e-3 * phi) * sc, phi * sc, 0, &v);
+        for (size_t i = 0; i < v.n_ticks; i++)
+            cand[nc++] = pow(10.0, v.tick_at[i]);
+    } else {
+        msc_plot_ticks(plo * sc, phi * sc, &v);
+        for (double t = v.from; t <= v.to + 1e-9 * v.step && nc < MSC_PLOT_MAX_TICKS; t += v.step)
+            cand[nc++] = fabs(t) < 1e-9 * v.step ? 0.0 : t;
+        for (size_t i = 0; m != MSC_PR && i < sizeof TAIL / sizeof TAIL[0]; i++)
+            cand[nc++] = TAIL[i] * sc;
+    }
+    /* Keep, roundest first, those at least a twelfth of the axis from
+     * every tick kept; then left to right. */
+    double gap = (thi - tlo) / 12.0, at[sizeof cand / sizeof cand[0]],
+           val[sizeof at / sizeof at[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < nc; i++) {
+        double x = msc_effect_transform(m, cand[i] / sc, nhm);
+        int keep = isfinite(x) && x >= tlo - 1e-9 * gap && x <= thi + 1e-9 * gap;
+        for (size_t j = 0; keep && j < n; j++)
+            keep = fabs(x - at[j]) >= gap;
+        if (keep)
+            at[n] = x, val[n++] = cand[i];
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: n is small */
+        for (size_t j = i; j > 0 && at[j - 1] > at[j]; j--) {
+            double t = at[j];
+            at[j] = at[j - 1], at[j - 1] = t;
+            t = val[j];
+            val[j] = val[j - 1], val[j - 1] = t;
+        }
+    int d = 0; /* the decimals the finest tick needs (at most 6) */
+    for (size_t i = 0; i < n; i++)
+        while (d < 6 && fabs(val[i] * pow(10.0, d) - round(val[i] * pow(10.0, d))) > 1e-6)
+            d++;
+    if (!opt->log_x && m == MSC_PR)
+        d = v.decimals;
+    fu->xa.n_ticks = 0;
+    for (size_t i = 0; i < n; i++) {
+        int di = 0; /* --log: each tick its own decimals (0.01, 0.1, 1) */
+        while (opt->log_x && di < 6 &&
+               fabs(val[i] * pow(10.0, di) - round(val[i] * pow(10.0, di))) > 1e-6)
+            di++;
+        msc_plot_tick_add(&fu->xa, at[i], val[i], opt->log_x ? di : d);
+    }
+    return MSC_OK;
 }
 
 /* The frame at font F for a canvas tw x th (0: natural), with `extra`
@@ -194,7 +302,14 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
     double F = fr->F;
     char name[256], text[512];
     msc_plot_outcome_name(o, name, sizeof name);
-    snprintf(text, sizeof text, "%s (%s)", name, scale_label(a));
+    if (!fu->prop_axis)
+        snprintf(text, sizeof text, "%s (%s)", name, scale_label(a));
+    else if (opt->scale == 1.0)
+        snprintf(text, sizeof text, "%s (proportion, %s scale)", name,
+                 scale_short(a->settings.measure));
+    else
+        snprintf(text, sizeof text, "%s per %.0f patients (%s scale)", name, opt->scale,
+                 scale_short(a->settings.measure));
     msc_plot_text(g, fr, text, (fr->x0 + fr->x1) / 2, fr->y1 + 2.8 * F, 'c', F, 0, NULL);
     msc_gp_cmd(g, "set label %d ", msc_gp_tag(g));
     msc_gp_str(g, "Standard error");
@@ -234,23 +349,57 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
     }
 }
 
-/* The shaded region est +- z SE, its edges, the estimate, the reference. */
+/* The segment (x0,y0)-(x1,y1) clipped to clip_lo <= x <= clip_hi (--xlim),
+ * as a line; nothing when it lies outside. */
+static void clipped_line(msc_gp *g, const funnel *fu, double x0, double y0, double x1, double y1,
+                         int dt, double lw, const char *rgb)
+{
+    double t0 = 0, t1 = 1, dx = x1 - x0;
+    if (dx != 0) {
+        double a = (fu->clip_lo - x0) / dx, b = (fu->clip_hi - x0) / dx;
+        t0 = fmax(t0, fmin(a, b));
+        t1 = fmin(t1, fmax(a, b));
+    } else if (x0 < fu->clip_lo || x0 > fu->clip_hi)
+        return;
+    if (t1 <= t0)
+        return;
+    msc_plot_line(g, MSC_AT_DATA, x0 + t0 * dx, y0 + t0 * (y1 - y0), x0 + t1 * dx,
+                  y0 + t1 * (y1 - y0), 1, dt, lw, rgb);
+}
+
+/* The shaded region est +- z SE (clipped to --xlim: the triangle's
+ * corners are moved onto its edges), its edges, the estimate, the
+ * reference. */
 static void emit_region(msc_gp *g, const funnel *fu)
 {
     double e = fu->est, w = fu->z * fu->ybot, yb = fu->ybot;
-    if (isfinite(e)) {
-        msc_gp_cmd(g,
-                   "set object 1 polygon from %.10g,%.10g to %.10g,0 to %.10g,%.10g to "
-                   "%.10g,%.10g back fc rgb ",
-                   e - w, yb, e, e + w, yb, e - w, yb);
+    if (isfinite(e) && e > fu->clip_lo - w && e < fu->clip_hi + w) {
+        /* the triangle from (e-w,yb) over (e,0) to (e+w,yb), as a polygon
+         * cut by the vertical lines at the limits */
+        double px[5], py[5];
+        size_t n = 0;
+        double l = fmax(e - w, fu->clip_lo), r = fmin(e + w, fu->clip_hi);
+        double ly = yb * fabs(l - e) / w, ry = yb * fabs(r - e) / w; /* the edges' heights there */
+        px[n] = l, py[n++] = yb;
+        if (l != e - w)
+            px[n] = l, py[n++] = l < e ? ly : 0.0;
+        if (e > l && e < r)
+            px[n] = e, py[n++] = 0.0;
+        if (r != e + w)
+            px[n] = r, py[n++] = r > e ? ry : 0.0;
+        px[n] = r, py[n++] = yb;
+        msc_gp_cmd(g, "set object 1 polygon from %.10g,%.10g", px[0], py[0]);
+        for (size_t i = 1; i <= n; i++)
+            msc_gp_cmd(g, " to %.10g,%.10g", px[i % n], py[i % n]);
+        msc_gp_cmd(g, " back fc rgb ");
         msc_gp_str(g, "#EDEDED");
         msc_gp_cmd(g, " fs solid 1.0 noborder\n");
-        msc_plot_line(g, MSC_AT_DATA, e - w, yb, e, 0, 1, 2, 0.7, MSC_RGB_LINE); /* dashed */
-        msc_plot_line(g, MSC_AT_DATA, e + w, yb, e, 0, 1, 2, 0.7, MSC_RGB_LINE);
-        msc_plot_line(g, MSC_AT_DATA, e, yb, e, 0, 1, 0, 0.9, MSC_RGB_TEXT);
+        clipped_line(g, fu, e - w, yb, e, 0, 2, 0.7, MSC_RGB_LINE); /* dashed */
+        clipped_line(g, fu, e + w, yb, e, 0, 2, 0.7, MSC_RGB_LINE);
+        clipped_line(g, fu, e, yb, e, 0, 0, 0.9, MSC_RGB_TEXT);
     }
     if (isfinite(fu->ref)) /* dotted */
-        msc_plot_line(g, MSC_AT_DATA, fu->ref, yb, fu->ref, 0, 1, 3, 0.8, MSC_RGB_REF);
+        clipped_line(g, fu, fu->ref, yb, fu->ref, 0, 3, 0.8, MSC_RGB_REF);
 }
 
 /* Legend: the group column's name, then a dot and a name per group. */
@@ -279,7 +428,7 @@ static void emit_legend(msc_gp *g, const funnel *fu)
  * study with no point). */
 static void emit_point(msc_gp *g, const funnel *fu, size_t i, double r)
 {
-    if (!isnan(fu->se[i]))
+    if (!isnan(fu->se[i]) && fu->o->yi[i] >= fu->clip_lo && fu->o->yi[i] <= fu->clip_hi)
         msc_gp_cmd(g, "%.10g %.10g %.10g\n", fu->o->yi[i], fu->se[i], r);
 }
 
@@ -342,6 +491,10 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
         return MSC_ERR_NOMEM;
     }
     funnel_ranges(&fu, opt);
+    if ((rc = funnel_prop_axis(&fu, opt, err, errlen)) != MSC_OK) {
+        free(fu.se);
+        return rc;
+    }
     funnel_box(&fu, opt, k);
     if (fu.fr.F < MSC_PLOT_FONT_MIN - 1e-9) { /* the size that would fit at the smallest font */
         double shrink, F = fu.fr.F;

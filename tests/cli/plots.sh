@@ -366,6 +366,33 @@ w=$(grep -o 'at least [0-9]*' "$TMP/err" | grep -o '[0-9]*$')
 run too-small-fits 0 -- "$BIN" forest "$DATA" --events responders --width "$w" -o "$TMP/x.png"
 run too-small-funnel 2 -- "$BIN" funnel "$DATA" --events responders --width 100 -o "$TMP/x.svg"
 one_line too-small-funnel-msg 'below the 6 pt that stays legible: give a width of at least [0-9]+ points'
+# the funnel: --scale, --xlim, --log label its model-scale axis with
+# proportions (times the scale) where the model scale puts them.
+# tick_x FILE LABEL: the x of the axis tick labelled LABEL in an SVG
+tick_x() {
+    awk -v want="$2" '/translate\(/ { match($0, /translate\([0-9.]+,/); x = substr($0, RSTART + 10, RLENGTH - 11) }
+        /<text>[0-9.]+<\/text>/ { t = $0; gsub(/.*<text>|<\/text>.*/, "", t); if (t == want) { print x; exit } }' "$1"
+}
+# same_gap FILE A B C D: the distance A..B equals C..D (to 0.05 points)
+same_gap() {
+    awk -v a="$(tick_x "$1" "$2")" -v b="$(tick_x "$1" "$3")" -v c="$(tick_x "$1" "$4")" \
+        -v d="$(tick_x "$1" "$5")" 'BEGIN { g = (b - a) - (d - c); exit !(a != "" && d != "" && g < 0.05 && g > -0.05) }'
+}
+run funnel-scale 0 -- "$BIN" funnel "$DATA" --events responders --scale 1000 -o "$TMP/fs.svg"
+ok funnel-scale-title svg_text "$TMP/fs.svg" "Responders per 1000 patients (logit scale)"
+# logit(0.2) = -logit(0.8), logit(0.4) = -logit(0.6): 200..400 as far as 600..800
+ok funnel-scale-logit same_gap "$TMP/fs.svg" 200 400 600 800
+ok funnel-scale-not-linear test "$(awk -v a="$(tick_x "$TMP/fs.svg" 100)" -v b="$(tick_x "$TMP/fs.svg" 200)" \
+    -v c="$(tick_x "$TMP/fs.svg" 400)" 'BEGIN { print (b - a > 0.5 * (c - b)) }')" = 1
+run funnel-scale-pr 0 -- "$BIN" funnel "$DATA" --events responders --measure PR --scale 100 -o "$TMP/fp.svg"
+ok funnel-scale-pr-title svg_text "$TMP/fp.svg" "Responders per 100 patients (linear scale)"
+ok funnel-scale-pr-linear same_gap "$TMP/fp.svg" 20 40 60 80
+run funnel-xlim 0 -- "$BIN" funnel "$DATA" --events responders --xlim 0.5,0.7 -o "$TMP/fx.svg"
+ok funnel-xlim-ticks test "$(numbers "$TMP/fx.svg" | grep -o '^0\.50 0\.55 0\.60 0\.65 0\.70 ')" = "0.50 0.55 0.60 0.65 0.70 "
+run funnel-xlim-logit0 2 -- "$BIN" funnel "$DATA" --events responders --xlim 0,0.5 -o "$TMP/x.svg"
+one_line funnel-xlim-logit0-msg '--xlim 0,0.5 has no place on the funnel.s logit scale: give limits in \(0, 1\)'
+run funnel-log 0 -- "$BIN" funnel "$DATA" --events responders --log -o "$TMP/fl.svg"
+ok funnel-log-ticks test "$(numbers "$TMP/fl.svg" | grep -o '^0\.02 0\.05 0\.1 0\.2 0\.5 ')" = "0.02 0.05 0.1 0.2 0.5 "
 # a forest longer than a page: a PDF of Letter-high pages, each with the
 # column headings; other formats stay one picture
 awk 'BEGIN { srand(5); print "study,grp,n,responders";
