@@ -9,7 +9,8 @@
 #           mscmeta warns once and spaces text for a wider font.
 # Plots: forest and funnel, with and without subgroups, on the example data
 # and on wide24.csv (24 studies, n up to 120,000, long labels, four that
-# differ only at their end).
+# differ only at their end); the axis options (--log, --xlim, --scale,
+# --sort) and a 150-study forest PDF of several pages.
 # Usage: plot_text.sh PATH/TO/mscmeta. Exit 77 (skipped) without gnuplot or
 # pdftotext (poppler-utils).
 set -u
@@ -64,6 +65,11 @@ check() {
         { fail "$cfg-$name: words collide"; head -8 "$TMP/ov" | sed 's/^/  /'; }
 }
 
+# 150 studies: a PDF forest of several pages
+awk 'BEGIN { srand(5); print "study,grp,n,responders";
+    for (i = 1; i <= 150; i++) { n = 10 + int(rand() * 190); printf "Study %d,%s,%d,%d\n", i, (i % 2 ? "A" : "B"), n, int(rand() * (n / 3)) } }' \
+    >"$TMP/k150.csv"
+
 TITLE="Responders to mesenchymal stem cells in 24 studies with long names and up to 120,000 \
 patients each: a title that wraps onto a second line, then a third, and is then cut in its middle"
 for cfg in metric dejavu; do
@@ -79,6 +85,14 @@ for cfg in metric dejavu; do
     check "$cfg" wide-forest-title forest "$WIDE" --events responders --title "$TITLE"
     check "$cfg" wide-funnel funnel "$WIDE" --events responders --title "$TITLE"
     check "$cfg" wide-funnel-groups funnel "$WIDE" --subgroup region --events responders
+    # the axis options, and a forest PDF that breaks across pages
+    check "$cfg" wide-forest-log forest "$WIDE" --events adverse_events --log --scale 1000 \
+        --sort estimate
+    check "$cfg" wide-forest-xlim forest "$WIDE" --subgroup region --events responders \
+        --xlim 0.2,0.6 --sort n
+    check "$cfg" wide-funnel-scale funnel "$WIDE" --events adverse_events --scale 1000
+    check "$cfg" wide-funnel-log funnel "$WIDE" --subgroup region --events adverse_events --log
+    check "$cfg" k150-forest-pages forest "$TMP/k150.csv" --subgroup grp
 done
 
 finish plot_text
