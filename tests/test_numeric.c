@@ -371,6 +371,80 @@ static void test_qprofile_large_k(void **state)
     }
 }
 
+/* REML on rare events in few iterations (issue 17): Fisher scoring
+ * oscillated there (each step about -0.8 times the last) and ran 1,000
+ * iterations without meeting its tolerance. At most 30 evaluations now, on
+ * the reference sets and on 10^5 generated studies with rates about 1%;
+ * and the estimate is the root of the REML equation, sum w^2 r^2 = tr P
+ * (Viechtbauer 2005), found here by a plain bisection. */
+static double reml_score(const double *y, const double *v, size_t k, double t)
+{
+    double sw = 0, swy = 0, sw2 = 0;
+    for (size_t i = 0; i < k; i++) {
+        double w = 1.0 / (v[i] + t);
+        sw += w;
+        swy += w * y[i];
+        sw2 += w * w;
+    }
+    double m = swy / sw, q2 = 0;
+    for (size_t i = 0; i < k; i++) {
+        double w = 1.0 / (v[i] + t);
+        q2 += w * w * (y[i] - m) * (y[i] - m);
+    }
+    return q2 - (sw - sw2 / sw);
+}
+
+static void test_reml_rare_events(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {"reference/large_n.csv", "reference/tiny_and_large_n.csv",
+                                       "reference/zeros_mixed_n.csv", "reference/all_zero.csv",
+                                       "reference/many_studies.csv"};
+    msc_settings s = settings(MSC_PLO, MSC_METHOD_REML);
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+        msc_dataset *d = load_file(sets[i], "events", NULL);
+        msc_analysis *a = run_analysis_flags(d, &s, MSC_RUN_NO_STUDY_CI);
+        assert_true(a->outcome[0].fit.iterations <= 30);
+        msc_analysis_free(a);
+        msc_dataset_free(d);
+    }
+    /* 10^5 studies of 5 to 200 patients, x ~ Bin(n, expit(-4.6 + 0.5 z)) */
+    size_t len = 0, k = 100000, cap = 64 + k * 40;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    len += (size_t)snprintf(csv, cap, "study,n,events\n");
+    for (size_t i = 0; i < k; i++) {
+        double n = floor(5 + 196 * unif());
+        double z = sqrt(-2.0 * log(unif())) * cos(6.283185307179586 * unif());
+        double p = 1.0 / (1.0 + exp(4.6 - 0.5 * z)), x = 0;
+        for (int j = 0; j < (int)n; j++)
+            x += unif() < p;
+        len += (size_t)snprintf(csv + len, cap - len, "s%zu,%.0f,%.0f\n", i, n, x);
+    }
+    msc_dataset *d = load_buffer(csv, len, "rare.csv", NULL, NULL);
+    msc_analysis *a = run_analysis_flags(d, &s, MSC_RUN_NO_STUDY_CI);
+    const msc_outcome_result *o = &a->outcome[0];
+    print_message("REML, %zu rare-event studies: %d iterations, tau2 %.17g\n", o->k,
+                  o->fit.iterations, o->fit.het.tau2);
+    assert_true(o->fit.converged);
+    assert_true(o->fit.iterations <= 30);
+    double lo = 0, hi = 1, t = o->fit.het.tau2;
+    assert_true(t > 0 && reml_score(o->yi, o->vi, o->k, lo) > 0);
+    while (reml_score(o->yi, o->vi, o->k, hi) > 0)
+        hi *= 2;
+    for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (reml_score(o->yi, o->vi, o->k, mid) > 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    assert_close(t, 0.5 * (lo + hi), 1e-10);
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+    free(csv);
+}
+
 int main(void)
 {
     msc_init();
@@ -381,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_large_n),
         cmocka_unit_test(test_large_k),
         cmocka_unit_test(test_qprofile_large_k),
+        cmocka_unit_test(test_reml_rare_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

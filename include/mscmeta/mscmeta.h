@@ -21,6 +21,7 @@
 #include "mscmeta/core.h"
 #include "mscmeta/data.h"
 #include "mscmeta/stats.h"
+#include "mscmeta/regress.h"
 #include "mscmeta/analysis.h"
 #include "mscmeta/report.h"
 

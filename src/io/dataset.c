@@ -298,14 +298,17 @@ static int add_outcome(builder *B, const char *events_col)
     char *den = malloc(dl);
     if (!den || !o[d->n_outcomes].name) {
         free(den);
+        free(o[d->n_outcomes].name); /* not counted yet: nothing else frees it */
         return -1;
     }
     snprintf(den, dl, "n_%s", events_col);
     if (find_col(B, den) < 0) {
         free(den);
         den = msc_strdup(B->opt->n_col);
-        if (!den)
+        if (!den) {
+            free(o[d->n_outcomes].name);
             return -1;
+        }
     }
     o[d->n_outcomes].denom = den;
     d->n_outcomes++;

@@ -47,6 +47,29 @@ double msc_outcome_weight(const msc_outcome_result *o, size_t i, int random)
     return 100.0 / o->vi[i] / f->sum_w_common;
 }
 
+/* The outcome's own intervals (the exact pooled one, each study's): one
+ * found reversed is a bug, shown as missing with a warning, never as a
+ * result (the fits check theirs in msc_fit_check). */
+static void check_intervals(msc_outcome_result *o)
+{
+    size_t bad = 0;
+    if (isfinite(o->exact_lo) && isfinite(o->exact_hi) && o->exact_lo > o->exact_hi) {
+        o->exact_lo = o->exact_hi = NAN;
+        bad++;
+    }
+    for (size_t i = 0; o->ci_lo && i < o->k; i++)
+        if (isfinite(o->ci_lo[i]) && isfinite(o->ci_hi[i]) && o->ci_lo[i] > o->ci_hi[i]) {
+            o->ci_lo[i] = o->ci_hi[i] = NAN;
+            bad++;
+        }
+    if (bad)
+        msc_warnings_add(&o->warnings,
+                         "internal check: %zu exact interval%s came out reversed (lower bound "
+                         "above the upper) and %s shown as missing; this is a bug in mscmeta: "
+                         "please report it with the data",
+                         bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+}
+
 /* The second step: the analysis of an outcome's selection of studies
  * (msc_select_studies): totals and the exact pooled proportion, the fit,
  * per-study intervals and subgroups. */
@@ -86,6 +109,7 @@ static int analyse_outcome(msc_outcome_result *o, msc_outcome_store *st, const m
     }
     if (!(flags & MSC_RUN_NO_STUDY_CI) && (rc = study_cis(o, s)) != MSC_OK)
         return rc;
+    check_intervals(o);
     if (d->group_col && (rc = msc_subgroups_fit(o, st, d, s)) != MSC_OK)
         return rc;
     return MSC_OK;

@@ -264,3 +264,21 @@ double msc_t_upper(double t, double df)
         return 0.5 * beta_cdf(df / (df + t * t), 0.5 * df, 0.5, 0);
     return 0.5 * beta_cdf(x, 0.5, 0.5 * df, 1);
 }
+
+/* P(F > f) for the F distribution with (df1, df2) degrees of freedom:
+ * P(F > f) = P(B > x), B ~ Beta(df1/2, df2/2), x = df1 f / (df1 f + df2);
+ * where x is near 1, the other tail of its mirror, Beta(df2/2, df1/2) at
+ * 1 - x = df2 / (df1 f + df2), keeps the digits (as msc_t_upper). */
+double msc_f_upper(double f, double df1, double df2)
+{
+    if (isnan(f) || !(df1 > 0) || !(df2 > 0))
+        return NAN;
+    if (f <= 0)
+        return 1.0;
+    if (isinf(f))
+        return 0.0;
+    double x = df1 * f / (df1 * f + df2);
+    if (x > 0.5)
+        return beta_cdf(df2 / (df1 * f + df2), 0.5 * df2, 0.5 * df1, 0);
+    return beta_cdf(x, 0.5 * df1, 0.5 * df2, 1);
+}

@@ -3,6 +3,7 @@
  * every analysis repeats. The whole outcome, each subgroup, and the k fits
  * of a leave-one-out analysis are all msc_fit_studies on an index list.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "msc_stats.h"
@@ -34,7 +35,39 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
     msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
+    if (rc == MSC_OK)
+        msc_fit_check(f, w);
     return rc;
+}
+
+/* An interval [*lo, *hi] whose ends are both numbers and in the wrong
+ * order: both set to NAN. Returns 1 when it was. */
+static int unreverse(double *lo, double *hi)
+{
+    if (!(isfinite(*lo) && isfinite(*hi) && *lo > *hi))
+        return 0;
+    *lo = *hi = NAN;
+    return 1;
+}
+
+static int check_estimate(msc_estimate *e)
+{
+    return unreverse(&e->ci_lo_yi, &e->ci_hi_yi) + unreverse(&e->ci_lo, &e->ci_hi) +
+           unreverse(&e->pi_lo_yi, &e->pi_hi_yi) + unreverse(&e->pi_lo, &e->pi_hi);
+}
+
+int msc_fit_check(msc_fit *f, msc_warnings *w)
+{
+    msc_heterogeneity *h = &f->het;
+    int bad = check_estimate(&f->common) + (f->has_random ? check_estimate(&f->random) : 0) +
+              unreverse(&h->tau2_lo, &h->tau2_hi) + unreverse(&h->I2_lo, &h->I2_hi) +
+              unreverse(&h->H2_lo, &h->H2_hi);
+    if (bad && w)
+        msc_warnings_add(w, "internal check: %d interval%s came out reversed (lower bound above "
+                            "the upper) and %s shown as missing; this is a bug in mscmeta: "
+                            "please report it with the data",
+                         bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+    return bad;
 }
 
 msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w)

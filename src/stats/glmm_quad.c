@@ -363,26 +363,58 @@ double msc_glmm_var_mu(msc_glmm_model *M, double mu, double tau)
 
 /* ------------------------------------------------------------------ data */
 
-/* Distinct (x, n) pairs with their multiplicities. */
+/* Slot of pair (x, n) in the open-addressing table of cap entries (a
+ * power of two): where it is, or the empty slot where it goes. */
+static size_t pair_slot(const size_t *slot, size_t cap, const pair *u, double x, double n)
+{
+    size_t h = (size_t)(msc_pair_hash(x, n) & (cap - 1));
+    while (slot[h] != SIZE_MAX && !(u[slot[h]].x == x && u[slot[h]].n == n))
+        h = (h + 1) & (cap - 1);
+    return h;
+}
+
+/* Distinct (x, n) pairs with their multiplicities, in the order they first
+ * appear. The table and the pairs grow with the pairs found, not with k: a
+ * million studies of a few sizes take a few kilobytes. */
 static int group_pairs(const double *xi, const double *ni, size_t k, model *M)
 {
-    size_t cap = 16;
-    while (cap < 2 * k)
-        cap *= 2;
+    size_t cap = 64, ucap = 32;
     size_t *slot = malloc(cap * sizeof *slot);
-    M->u = malloc((k ? k : 1) * sizeof *M->u);
+    M->u = malloc(ucap * sizeof *M->u);
+    M->nu = 0;
     if (!slot || !M->u) {
         free(slot);
         return MSC_ERR_NOMEM;
     }
-    for (size_t i = 0; i < cap; i++)
-        slot[i] = SIZE_MAX;
-    M->nu = 0;
+    for (size_t h = 0; h < cap; h++)
+        slot[h] = SIZE_MAX;
     for (size_t i = 0; i < k; i++) {
-        size_t h = (size_t)(msc_pair_hash(xi[i], ni[i]) & (cap - 1));
-        while (slot[h] != SIZE_MAX && !(M->u[slot[h]].x == xi[i] && M->u[slot[h]].n == ni[i]))
-            h = (h + 1) & (cap - 1);
+        size_t h = pair_slot(slot, cap, M->u, xi[i], ni[i]);
         if (slot[h] == SIZE_MAX) {
+            if (M->nu == ucap) {
+                pair *nu = realloc(M->u, 2 * ucap * sizeof *nu);
+                if (!nu) {
+                    free(slot);
+                    return MSC_ERR_NOMEM;
+                }
+                M->u = nu;
+                ucap *= 2;
+            }
+            if (2 * (M->nu + 1) > cap) { /* keep the table at most half full */
+                size_t ncap = 2 * cap, *ns = malloc(ncap * sizeof *ns);
+                if (!ns) {
+                    free(slot);
+                    return MSC_ERR_NOMEM;
+                }
+                for (size_t q = 0; q < ncap; q++)
+                    ns[q] = SIZE_MAX;
+                for (size_t p = 0; p < M->nu; p++)
+                    ns[pair_slot(ns, ncap, M->u, M->u[p].x, M->u[p].n)] = p;
+                free(slot);
+                slot = ns;
+                cap = ncap;
+                h = pair_slot(slot, cap, M->u, xi[i], ni[i]);
+            }
             slot[h] = M->nu;
             M->u[M->nu++] = (pair){xi[i], ni[i], 0.0, 0.0};
         }

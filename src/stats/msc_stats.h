@@ -43,6 +43,13 @@ int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, doubl
 int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target, double start,
                      double *tau2);
 
+/* The last check of a fit (fit.c), made on every msc_fit_studies result:
+ * an interval whose lower bound is above its upper one (estimate, CI and
+ * PI on both scales; tau^2, I^2, H^2) must never be shown as a result. Each
+ * such interval becomes missing (NAN), with one warning in w that says it
+ * is a bug. Returns the number of intervals found reversed. */
+int msc_fit_check(msc_fit *f, msc_warnings *w);
+
 /* msc_settings_check for the fits, which have no error buffer: a bad
  * setting becomes a warning in w (when w is not NULL) and MSC_ERR_USAGE. */
 msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
@@ -106,6 +113,8 @@ double msc_stirling_delta(double z);
 double msc_pchisq(double x, double df, int upper);
 /* P(T > t), Student's t with df degrees of freedom (beta.c). */
 double msc_t_upper(double t, double df);
+/* P(F > f), the F distribution with (df1, df2) degrees of freedom (beta.c). */
+double msc_f_upper(double f, double df1, double df2);
 
 /* Hash of a study's counts (x, n), for the tables that group studies by them. */
 static inline uint64_t msc_pair_hash(double x, double n)

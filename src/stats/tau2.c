@@ -73,7 +73,6 @@ double msc_tau2_qgen(const double *yi, const double *vi, size_t k, double tau2)
     return s.q;
 }
 
-
 int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, double hi, double *root)
 {
     double flo = f(lo, ctx);
@@ -230,31 +229,106 @@ static double score(double tau2, void *p)
     }
 }
 
+/* The root of the estimating equation inside [lo, hi], where score(lo) > 0
+ * > score(hi), by Brent's method (GSL) to about 1e-14 relative. Returns 0
+ * and *root, or -1. *evals counts the evaluations of the O(k) score. */
+static int score_root(sctx *c, double lo, double hi, double *root, int *evals)
+{
+    gsl_function F = {score, c};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s || gsl_root_fsolver_set(s, &F, lo, hi) != GSL_SUCCESS) {
+        gsl_root_fsolver_free(s);
+        return -1;
+    }
+    *evals += 2;
+    int rc = -1;
+    for (int it = 0; it < 200; it++) {
+        (*evals)++;
+        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
+            break;
+        double a = gsl_root_fsolver_x_lower(s), b = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(a, b, 1e-300, 1e-14) == GSL_SUCCESS || a == b) {
+            rc = 0;
+            break;
+        }
+    }
+    *root = gsl_root_fsolver_root(s);
+    gsl_root_fsolver_free(s);
+    return rc;
+}
+
+/* Records tau2 on the side of the root its score is on: lo holds the
+ * largest tau^2 seen with a positive score, hi the smallest with a
+ * negative one. */
+static void bracket(double tau2, double sc, double *lo, double *hi)
+{
+    if (sc > 0.0 && !(tau2 <= *lo))
+        *lo = tau2;
+    if (sc < 0.0 && !(tau2 >= *hi))
+        *hi = tau2;
+}
+
+/* Fisher scoring as metafor's rma.uni does it, from the Hedges estimate,
+ * while it converges fast. Scoring converges only linearly: on rare-event
+ * data each step is about -0.8 times the last (10^5 studies never met the
+ * tolerance in 1,000 steps), and elsewhere 0.4 times (31 steps for 32
+ * studies). So once two steps in a row have each been more than 0.3 times
+ * the last, the root is closed in: the iterates' scores, or a step to the
+ * limit of the geometric series of steps (Aitken), give a bracket, and
+ * Brent's method finishes inside it. The same root, to about 1e-14, in
+ * some 10 to 25 evaluations of O(k) in all. */
 static void tau2_scoring(msc_method m, const double *yi, const double *vi, size_t k,
                          msc_tau2_result *r)
 {
     double tau2 = tau2_he(yi, vi, k);
     if (!(tau2 > 0.0))
         tau2 = 0.0;
-    int it = 0, conv = 0;
-    while (it < FS_MAXITER) {
+    int it = 0, conv = 0, slow = 0;
+    double prev = NAN, lo = NAN, hi = NAN;
+    sctx c = {m, yi, vi, k};
+    while (it < FS_MAXITER && !conv) {
         it++;
         double adj = fisher_step(m, yi, vi, k, tau2);
         if (!isfinite(adj))
             break; /* no step (-inf when all w^2 underflow to 0, where halving would
                     * never end): not converged, so the bracketing below takes over */
+        bracket(tau2, adj, &lo, &hi); /* the step has the score's sign */
+        double ratio = adj / prev;
+        slow = isfinite(ratio) && fabs(ratio) > 0.3 ? slow + 1 : 0;
+        prev = adj;
+        if (slow >= 2) {
+            /* the limit of steps adj, adj r, adj r^2 ...: tau2 + adj / (1 - r);
+             * twice as far each time it falls short */
+            double ahead = ratio > 0.0 && ratio < 1.0 ? adj / (1.0 - ratio) : adj;
+            for (int tries = 0; tries < 8 && !(lo < hi); tries++, ahead *= 2.0) {
+                double x = fmax(0.0, tau2 + ahead);
+                double sc = score(x, &c);
+                it++;
+                if (x == 0.0 && sc <= 0.0) { /* the root is at the boundary */
+                    tau2 = 0.0;
+                    conv = 1;
+                    break;
+                }
+                bracket(x, sc, &lo, &hi);
+            }
+            double root;
+            if (!conv && lo < hi && score_root(&c, lo, hi, &root, &it) == 0) {
+                tau2 = root;
+                conv = 1;
+            }
+            if (conv)
+                break;
+            slow = 0; /* no bracket: go on scoring */
+        }
         while (tau2 + adj < 0.0)
             adj /= 2.0; /* step halving keeps tau2 >= 0, as metafor does */
         double old = tau2;
         tau2 += adj;
-        if (fabs(tau2 - old) <= FS_THRESHOLD * fmax(1.0, tau2)) {
+        if (fabs(tau2 - old) <= FS_THRESHOLD * fmax(1.0, tau2))
             conv = 1;
-            break;
-        }
     }
     if (!conv) {
         /* Fall back to bracketing the estimating equation directly. */
-        sctx c = {m, yi, vi, k};
         double root;
         if (score(0.0, &c) <= 0.0) {
             tau2 = 0.0;
@@ -279,7 +353,7 @@ static void tau2_scoring(msc_method m, const double *yi, const double *vi, size_
 }
 
 msc_status msc_tau2_estimate(msc_method method, const double *yi, const double *vi, size_t k,
-                      msc_tau2_result *r)
+                             msc_tau2_result *r)
 {
     r->tau2 = 0.0;
     r->iterations = 0;
