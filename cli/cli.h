@@ -61,7 +61,8 @@ enum {
     MSC_OPTS_INPUT = 1u << 0,  /* --study, --n, --events, --subgroup, --delimiter */
     MSC_OPTS_MODEL = 1u << 1,  /* --measure, --method, --test, --pi, --level, --cc, ... */
     MSC_OPTS_REPORT = 1u << 2, /* --format, --summary-only: a table, JSON or CSV report */
-    MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
+    MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref, --xlim, --log,
+                                  --sort, --dpi */
     MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
     MSC_OPTS_SAFETY = 1u << 5, /* --max-rate */
     /* sensitivity analyses (issue 11) */

@@ -1,10 +1,12 @@
 /*
  * `mscmeta forest`, `mscmeta funnel` and `pool --forest`: one picture per
  * outcome, each written atomically (a temporary file in the target's
- * folder that gnuplot draws into, renamed into place only when gnuplot
- * succeeded; removed on failure or on SIGINT/SIGTERM).
+ * folder that gnuplot draws into through a descriptor mscmeta holds,
+ * renamed into place only when gnuplot succeeded and the picture is whole;
+ * removed on failure or on SIGINT/SIGTERM).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,24 @@ static int outcome_path(const char *path, const char *part, char *out, size_t le
     return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* The name gnuplot is to write the temporary file `tmp`, open in mscmeta
+ * as descriptor fd, by: /proc/self/fd/<fd> where the system has it
+ * (Linux). gnuplot inherits the descriptor (made inheritable here), and
+ * opening that name opens the same file, even once a signal handler has
+ * removed its name: a gnuplot left running after SIGTERM to mscmeta alone
+ * writes into the removed file and can never create the temporary file
+ * again, as it would by name. Else `tmp` itself. Returns buf or tmp. */
+static const char *draw_path(int fd, const char *tmp, char *buf, size_t len)
+{
+    struct stat a, b;
+    int n = snprintf(buf, len, "/proc/self/fd/%d", fd);
+    int fl = fcntl(fd, F_GETFD);
+    if (n < 0 || (size_t)n >= len || fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) != 0 ||
+        stat(buf, &a) != 0 || fstat(fd, &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        return tmp;
+    return buf;
+}
+
 /* Draws outcome j into out, a device, FIFO or socket (a named pipe, a link
  * to /dev/stdout), through a private temporary file whose bytes are then
  * copied there. gnuplot must not open such a path itself: /dev/stdout
@@ -94,7 +114,8 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
         return EXIT_OUTPUT;
     }
     int rc = EXIT_OK;
-    int st = draw(a, j, tmp, po, err, sizeof err);
+    char fdpath[64];
+    int st = draw(a, j, draw_path(fd, tmp, fdpath, sizeof fdpath), po, err, sizeof err);
     if (st != MSC_OK) {
         msc_cli_error("%s: %s", out->path, err);
         rc = msc_cli_exit_code(st);
@@ -134,7 +155,9 @@ static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const cha
         return rc;
     if (out.direct)
         return draw_copied(&out, a, j, po, draw);
-    int st = draw(a, j, out.tmp, po, err, sizeof err);
+    char fdpath[64];
+    int st = draw(a, j, draw_path(fileno(out.fp), out.tmp, fdpath, sizeof fdpath), po, err,
+                  sizeof err);
     if (st != MSC_OK) {
         msc_out_abort(&out);
         msc_cli_error("%s: %s", path, err);
@@ -161,6 +184,16 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
     msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
+    if (po.metrics == MSC_PLOT_METRICS_CHECK) { /* once, not at every outcome */
+        char msg[256];
+        po.metrics = msc_plot_font_check(msg, sizeof msg) ? MSC_PLOT_METRICS_FONT
+                                                           : MSC_PLOT_METRICS_WIDE;
+        if (po.metrics == MSC_PLOT_METRICS_WIDE)
+            msc_cli_error("warning: %s; text is spaced for a wider font. Install Liberation "
+                          "Sans (Debian: fonts-liberation2) for the layout the plots are made "
+                          "for",
+                          msg);
+    }
     size_t len = strlen(path) + 80;
     char *name = malloc(len);
     char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);

@@ -72,8 +72,14 @@ static const char HELP_PLOT[] =
     "  --title TEXT       a title above the plot\n"
     "  --width W --height H  size in pixels (png) or points (svg, pdf); default grows\n"
     "                     with the number of studies\n"
-    "  --scale 100        show events per 100 patients instead of proportions\n"
-    "  --ref P            a vertical reference line at proportion P\n";
+    "  --scale 100        show events per 100 (or 1000) patients instead of proportions\n"
+    "  --ref P            a vertical reference line at proportion P\n"
+    "  --xlim LO,HI       the x axis from LO to HI, in its units (per --scale patients)\n"
+    "  --log              a log x axis (rare events); a funnel keeps its model scale\n"
+    "                     and labels it with proportions at 1, 2, 5 per decade\n"
+    "  --sort KEY         forest study order: estimate, n, or a column of FILE\n"
+    "                     (default: as in FILE)\n"
+    "  --dpi N            resolution of a png, recorded in it (default 300)\n";
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"

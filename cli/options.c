@@ -369,6 +369,51 @@ static int set_cumulative(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* --xlim LO,HI: the x axis' range, in the axis' units (LO < HI). */
+static int set_xlim(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    const char *comma = strchr(arg, ',');
+    char lo[64];
+    double a, b;
+    size_t l = comma ? (size_t)(comma - arg) : 0;
+    if (comma && l < sizeof lo) {
+        memcpy(lo, arg, l);
+        lo[l] = '\0';
+    }
+    if (!comma || l >= sizeof lo || parse_double(lo, &a) < 0 || parse_double(comma + 1, &b) < 0 ||
+        !(a < b))
+        return usage(c, "--xlim: \"%.40s\" is not LO,HI with LO < HI (say 0,0.2)", arg);
+    c->plot.xlim_lo = a;
+    c->plot.xlim_hi = b;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_log(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->plot.log_x = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --sort estimate, n, or a column of the file (kept by the loader). */
+static int set_sort(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (!arg[0])
+        return usage(c, "--sort: give estimate, n or a column name");
+    c->plot.sort_col = NULL;
+    if (strcmp(arg, "estimate") == 0) {
+        c->plot.sort = MSC_PLOT_SORT_ESTIMATE;
+    } else if (strcmp(arg, "n") == 0) {
+        c->plot.sort = MSC_PLOT_SORT_N;
+    } else {
+        c->plot.sort = MSC_PLOT_SORT_COLUMN;
+        c->plot.sort_col = arg;
+    }
+    return MSC_CLI_GO_ON;
+}
+
 static int set_influence(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o, (void)arg;
@@ -396,6 +441,18 @@ static int set_trim_fill(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o, (void)arg;
     c->trim_fill = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --dpi N: a PNG's resolution, in the library's range. */
+static int set_dpi(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < MSC_PLOT_DPI_MIN || d > MSC_PLOT_DPI_MAX)
+        return usage(c, "--dpi: \"%.40s\" is not a resolution from %g to %g", arg, MSC_PLOT_DPI_MIN,
+                     MSC_PLOT_DPI_MAX);
+    c->plot.dpi = d;
     return MSC_CLI_GO_ON;
 }
 
@@ -531,6 +588,10 @@ static const msc_cli_option OPTIONS[] = {
     {"height", 0, required_argument, MSC_OPTS_PLOT, set_height},
     {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
     {"ref", 0, required_argument, MSC_OPTS_PLOT | MSC_OPTS_MODS, set_ref},
+    {"xlim", 0, required_argument, MSC_OPTS_PLOT, set_xlim},
+    {"log", 0, no_argument, MSC_OPTS_PLOT, set_log},
+    {"sort", 0, required_argument, MSC_OPTS_PLOT, set_sort},
+    {"dpi", 0, required_argument, MSC_OPTS_PLOT, set_dpi},
     {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
     {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_leave_one_out},
     {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative},
@@ -760,11 +821,18 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         c->load.keep_cols = keep;
         c->load.keep_why = why;
         c->load.n_keep_cols = 1;
+    } else if (c->plot.sort == MSC_PLOT_SORT_COLUMN) { /* the loader keeps the column --sort names */
+        static const char *const why[] = {"--sort"};
+        c->load.keep_cols = &c->plot.sort_col;
+        c->load.keep_why = why;
+        c->load.n_keep_cols = 1;
     } else {
         /* the moderators' columns are kept as text for the regression */
         c->load.keep_cols = c->regress.mods;
         c->load.keep_why = c->mod_why;
         c->load.n_keep_cols = c->regress.n_mods;
     }
+    if (rc == MSC_CLI_GO_ON && c->plot.log_x && isfinite(c->plot.xlim_lo) && c->plot.xlim_lo <= 0)
+        rc = usage(c, "--xlim: a log axis (--log) starts above 0");
     return rc;
 }

@@ -185,16 +185,118 @@ static void totals(row *r, double events, double n)
     snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", n);
 }
 
+/* --------------------------------------------------------------- order */
+
+/* What the studies are sorted by: per study of the outcome, a number
+ * (NAN: missing) or a text (NULL: missing). */
+typedef struct {
+    const double *num;
+    const char *const *text;
+} sort_key;
+
+static _Thread_local const sort_key *cmp_key; /* qsort has no context argument */
+
+/* Study a before b: missing last; numbers by value, texts byte by byte
+ * (UTF-8 orders as code points); ties in file order. */
+static int cmp_studies(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const sort_key *k = cmp_key;
+    int c = 0;
+    if (k->num) {
+        double x = k->num[a], y = k->num[b];
+        c = isnan(x) ? (isnan(y) ? 0 : 1) : isnan(y) ? -1 : (x > y) - (x < y);
+    } else {
+        const char *x = k->text[a], *y = k->text[b];
+        c = !x ? (y ? 1 : 0) : !y ? -1 : strcmp(x, y);
+    }
+    return c ? c : (a > b) - (a < b);
+}
+
+/* Whether every present value of a kept column reads as a number (then
+ * it sorts by value: 9 before 10). */
+static int all_numbers(const msc_kept_column *col, const msc_outcome_result *o, double *num)
+{
+    for (size_t i = 0; i < o->k; i++) {
+        const char *v = col->value[o->row[i]];
+        num[i] = NAN;
+        if (!v)
+            continue;
+        char *end;
+        num[i] = strtod(v, &end);
+        if (end == v || *end || !isfinite(num[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The order of the outcome's studies (0..k-1) as opt asks: order[j] is
+ * the j-th study shown. Returns MSC_OK, MSC_ERR_USAGE (a sort column the
+ * data set did not keep) or MSC_ERR_NOMEM, with err. */
+static msc_status study_order(const msc_analysis *a, const msc_outcome_result *o,
+                              const msc_plot_options *opt, size_t *order, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < o->k; i++)
+        order[i] = i;
+    if (opt->sort == MSC_PLOT_SORT_FILE || o->k < 2)
+        return MSC_OK;
+    double *num = malloc(o->k * sizeof *num);
+    const char **text = NULL;
+    if (!num) {
+        snprintf(err, errlen, "out of memory");
+        return MSC_ERR_NOMEM;
+    }
+    sort_key key = {num, NULL};
+    if (opt->sort == MSC_PLOT_SORT_ESTIMATE) {
+        for (size_t i = 0; i < o->k; i++)
+            num[i] = o->xi[i] / o->ni[i]; /* the proportion the row shows */
+    } else if (opt->sort == MSC_PLOT_SORT_N) {
+        for (size_t i = 0; i < o->k; i++)
+            num[i] = o->ni[i];
+    } else {
+        const msc_kept_column *col = msc_dataset_kept(a->data, opt->sort_col);
+        if (!col) {
+            char shown[128];
+            msc_text_display(opt->sort_col, 60, shown, sizeof shown);
+            snprintf(err, errlen, "sort column \"%s\" was not loaded (msc_load_options.keep_cols)",
+                     shown);
+            free(num);
+            return MSC_ERR_USAGE;
+        }
+        if (!all_numbers(col, o, num)) {
+            text = malloc(o->k * sizeof *text);
+            if (!text) {
+                free(num);
+                snprintf(err, errlen, "out of memory");
+                return MSC_ERR_NOMEM;
+            }
+            for (size_t i = 0; i < o->k; i++)
+                text[i] = col->value[o->row[i]];
+            key.num = NULL;
+            key.text = text;
+        }
+    }
+    cmp_key = &key;
+    qsort(order, o->k, sizeof *order, cmp_studies);
+    cmp_key = NULL;
+    free(num);
+    free(text);
+    return MSC_OK;
+}
+
 /* A subgroup: heading, studies, diamond with totals, heterogeneity line. */
 static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
-                     const msc_group_result *gr, double scale)
+                     const msc_group_result *gr, const size_t *order, const size_t *group_of,
+                     size_t g, double scale)
 {
     const msc_dataset *d = a->data;
     if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0))
         return -1;
-    for (size_t j = 0; j < gr->k; j++)
-        if (!add_study(rs, o, gr->study[j], d->label[o->row[gr->study[j]]], scale))
+    for (size_t j = 0; j < o->k; j++) { /* the group's studies, in the order asked for */
+        size_t i = order[j];
+        if (group_of[i] == g && !add_study(rs, o, i, d->label[o->row[i]], scale))
             return -1;
+    }
     size_t first = rs->n;
     if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
         return -1;
@@ -208,25 +310,33 @@ static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *
 
 /* The studies, under a heading, diamond and heterogeneity line per
  * subgroup when there are subgroups. */
-static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o, double scale)
+static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                    const size_t *order, size_t *group_of, double scale)
 {
     const msc_dataset *d = a->data;
     if (o->n_groups == 0) {
-        for (size_t i = 0; i < o->k; i++)
-            if (!add_study(rs, o, i, d->label[o->row[i]], scale))
+        for (size_t j = 0; j < o->k; j++)
+            if (!add_study(rs, o, order[j], d->label[o->row[order[j]]], scale))
                 return -1;
         return add_row(rs, MSC_FOREST_BLANK, NULL, 0.4) ? 0 : -1;
     }
+    for (size_t i = 0; i < o->k; i++)
+        group_of[i] = o->n_groups; /* none */
     for (size_t g = 0; g < o->n_groups; g++)
-        if (add_group(rs, a, o, &o->group[g], scale) < 0)
+        for (size_t j = 0; j < o->group[g].k; j++)
+            group_of[o->group[g].study[j]] = g;
+    for (size_t g = 0; g < o->n_groups; g++)
+        if (add_group(rs, a, o, &o->group[g], order, group_of, g, scale) < 0)
             return -1;
     if (o->n_group_missing) { /* in the overall pool, in no subgroup */
         /* "No <column> value": the layout shows missing_head */
         if (!add_row(rs, MSC_FOREST_HEADING, NULL, 1.0))
             return -1;
-        for (size_t i = 0; i < o->k; i++)
+        for (size_t j = 0; j < o->k; j++) {
+            size_t i = order[j];
             if (!d->group[o->row[i]] && !add_study(rs, o, i, d->label[o->row[i]], scale))
                 return -1;
+        }
         if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
             return -1;
     }
@@ -438,10 +548,20 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
         }
         add_sens_footer(rs, a, o, kind, opt->sens->opt.cumulative_col);
     } else {
-        if (add_body(rs, a, o, scale) < 0 || add_overall(rs, o, scale) < 0) {
+        size_t *order = malloc(2 * o->k * sizeof *order); /* the order, then each study's group */
+        if (!order) {
             snprintf(err, errlen, "out of memory");
             return MSC_ERR_NOMEM;
         }
+        msc_status rc = study_order(a, o, opt, order, err, errlen);
+        if (rc == MSC_OK &&
+            (add_body(rs, a, o, order, order + o->k, scale) < 0 || add_overall(rs, o, scale) < 0)) {
+            snprintf(err, errlen, "out of memory");
+            rc = MSC_ERR_NOMEM;
+        }
+        free(order);
+        if (rc != MSC_OK)
+            return rc;
         add_footer(rs, a, o);
     }
     if (isfinite(rs->ref))

@@ -400,6 +400,19 @@ static void range_messages(void **state)
                      MSC_ERR_USAGE);
     assert_string_equal(err, "plot options out of range (scale 1, 100 or 1000; sizes 100 to "
                              "20000; reference line a proportion)");
+    /* the axis options of issue 13 have a message of their own */
+    msc_plot_options_default(&o);
+    o.dpi = 50.0;
+    assert_int_equal(msc_plot_funnel(g_analysis, 1, "never.png", &o, err, sizeof err),
+                     MSC_ERR_USAGE);
+    assert_string_equal(err, "plot options out of range (x limits LO < HI, LO > 0 on a log axis; "
+                             "dpi 72 to 1200; a sort column named)");
+    msc_plot_options_default(&o);
+    o.log_x = 1;
+    o.xlim_lo = 0.0;
+    o.xlim_hi = 0.5;
+    assert_int_equal(msc_plot_forest(g_analysis, 1, "never.png", &o, err, sizeof err),
+                     MSC_ERR_USAGE);
 }
 
 int main(void)
