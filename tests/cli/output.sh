@@ -221,6 +221,12 @@ chmod 640 private.json
 ln -sf private.json private_link.json
 run keep-mode-link 0 -- "$BIN" pool in.csv --format json -o private_link.json
 [ "$(stat -c %a private.json)" = 640 ] || fail "keep-mode-link: private.json is now $(stat -c %a private.json)"
+if command -v gnuplot > /dev/null 2>&1; then
+    echo old > private.png
+    chmod 600 private.png
+    run keep-mode-picture 0 -- "$BIN" forest in.csv --events responders -o private.png
+    [ "$(stat -c %a private.png)" = 600 ] || fail "keep-mode-picture: private.png is now $(stat -c %a private.png)"
+fi
 ( umask 022 && "$BIN" pool in.csv -o new_mode.txt ) || fail "new-mode: exit $?"
 [ "$(stat -c %a new_mode.txt)" = 644 ] || fail "new-mode: a new report is $(stat -c %a new_mode.txt), want 644"
 
