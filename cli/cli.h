@@ -189,15 +189,21 @@ int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
- * msc_out_abort removes; SIGINT/SIGTERM remove it too. */
+ * msc_out_abort removes; SIGINT/SIGTERM remove it too. Paths of any length
+ * (allocated; msc_out_commit and msc_out_abort free them). */
 typedef struct {
     FILE *fp;
-    const char *path; /* NULL for stdout */
-    char tmp[4096];
-    int direct;      /* path is a device, FIFO or socket: written in place, tmp = path */
-    char dest[4096]; /* what the rename replaces: path with symbolic links resolved */
+    const char *path; /* NULL for stdout (no path, or "-") */
+    char *tmp;        /* the temporary file; a direct output's path */
+    /* path is a device, FIFO or socket, or a standard stream (/dev/stdout,
+     * /dev/fd/N, the file behind stdout or stderr): written in place */
+    int direct;
+    char *dest; /* what the rename replaces: path with symbolic links resolved */
 } msc_out;
 
+/* Opens path (NULL or "-": standard output). Returns an exit code after
+ * printing the error: 2 for a link that protected_symlinks would refuse
+ * (in a shared sticky folder, owned by another user), 4 for the rest. */
 int msc_out_open(msc_out *o, const char *path);
 int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
 void msc_out_abort(msc_out *o);
@@ -208,8 +214,11 @@ void msc_out_abort(msc_out *o);
 int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
                   const msc_report_options *opt);
 
-/* Refuses an output path that is the input file (same device and inode, or
- * same name). Returns 1 when they clash. */
+/* Whether two paths name one file: the same name, the same device and
+ * inode where both exist, else the same name once the folders are
+ * resolved ("./p.png", "sub/../p.png"). "-" is the file behind standard
+ * input (a regular file only). Used to refuse an output that is the input,
+ * and two outputs with one path. */
 int msc_cli_same_file(const char *input, const char *output);
 
 /* ------------------------------------------------------------- messages.c */
