@@ -14,6 +14,7 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_by.c     pool --by, safety --by: a meta-analysis per group of rows
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
@@ -60,7 +61,8 @@ enum {
     MSC_OPTS_REPORT = 1u << 2, /* --format, --summary-only: a table, JSON or CSV report */
     MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
     MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
-    MSC_OPTS_SAFETY = 1u << 5  /* --max-rate */
+    MSC_OPTS_SAFETY = 1u << 5, /* --max-rate */
+    MSC_OPTS_BY = 1u << 6      /* --by: a meta-analysis per value of a column */
 };
 
 #define MAX_LIST 256
@@ -91,6 +93,8 @@ typedef struct {
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
+    /* --by COL: one meta-analysis per value of COL (cmd_by.c) */
+    const char *by;
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -146,6 +150,10 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c);
 int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c);
 
 /* ---------------------------------------------------------------- files.c */
+
+/* Loads the input named by c->input with c's load options. On failure
+ * prints the one-line error, returns its exit code and leaves *d NULL. */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Loads the input named by c->input and runs the analysis with c's
  * settings (flags: MSC_RUN_*). On failure prints the one-line error,
@@ -216,6 +224,17 @@ int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
 int msc_cmd_forest(msc_cli *c);
 int msc_cmd_funnel(msc_cli *c);
+
+/* The limit of each of d's outcomes from c's --max-rate options (NAN:
+ * none) into t[0 .. d->n_outcomes); a COL that is not an outcome is a
+ * usage error, printed (cmd_by.c, which safety with and without --by
+ * uses). Returns an exit code. */
+int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double *t);
+
+/* pool --by, safety --by: a meta-analysis per value of c->by (cmd_by.c).
+ * Returns the exit code; safety's is 3 when any group with a limit is not
+ * shown below it. */
+int msc_cli_by(msc_cli *c);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);

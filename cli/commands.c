@@ -102,7 +102,8 @@ const msc_cli_command msc_cli_commands[] = {
         .help = POOL_HELP,
         .help_end = "  --forest PATH      also draw forest plots (see mscmeta forest --help)\n\n",
         .options =
-            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT | MSC_OPTS_FOREST,
+            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT | MSC_OPTS_FOREST |
+            MSC_OPTS_BY,
         .run = msc_cmd_pool,
     },
     {
@@ -110,7 +111,7 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "pooled adverse-event rates checked against a limit (exit 3 if exceeded)",
         .help = SAFETY_HELP,
         .help_end = "\nExit status 3 when any limit is exceeded, so pipelines can gate on it.\n\n",
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY | MSC_OPTS_BY,
         .defaults = safety_defaults,
         .check = safety_check,
         .run = msc_cmd_safety,

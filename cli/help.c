@@ -40,11 +40,13 @@ static const char HELP_MODEL[] =
     "                     (every study when any has 0 or n), none\n"
     "  --study-ci C       per-study intervals: cp Clopper-Pearson (default), wilson,\n"
     "                     jeffreys, ac (Agresti-Coull), wald\n"
-    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n";
+    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n"
+    "  --threads N        threads to use (default: the online CPUs); the output is the\n"
+    "                     same for any number\n";
 
 static const char HELP_OUTPUT[] =
     "Output:\n"
-    "  --format F         table (default), json or csv\n"
+    "  --format F         table (default), json or csv; jsonl with --by\n"
     "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
     "                     of standard output\n"
     "  --summary-only     leave out the per-study rows\n";
@@ -58,6 +60,15 @@ static const char HELP_PLOT[] =
     "                     with the number of studies\n"
     "  --scale 100        show events per 100 patients instead of proportions\n"
     "  --ref P            a vertical reference line at proportion P\n";
+
+static const char HELP_BY[] =
+    "Many meta-analyses:\n"
+    "  --by COL           a separate meta-analysis for each value of COL (rows in any\n"
+    "                     order; no overall pool, no test between them): one line per\n"
+    "                     value and outcome in the table, a row in CSV, a JSON object\n"
+    "                     per line with --format jsonl (\"by\": the value, then the\n"
+    "                     outcome's members as in the JSON of one analysis). A group\n"
+    "                     that cannot be pooled says so in its own record.\n";
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
@@ -127,6 +138,8 @@ void msc_cli_help(const msc_cli_command *cmd)
     printf("\n%s", HELP_MODEL);
     if (cmd->options & MSC_OPTS_REPORT)
         printf("\n%s", HELP_OUTPUT);
+    if (cmd->options & MSC_OPTS_BY)
+        printf("\n%s", HELP_BY);
     fputs(cmd->help_end, stdout);
     fputs(HELP_EXIT, stdout);
 }

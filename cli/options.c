@@ -201,7 +201,7 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_format_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "table, json or csv");
+        return unknown_value(c, o, arg, "table, json, csv or jsonl");
     c->format = (msc_format)v;
     return MSC_CLI_GO_ON;
 }
@@ -324,6 +324,29 @@ static int add_max_rate(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* --by COL: one meta-analysis per value of COL (cmd_by.c). */
+static int set_by(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (!*arg)
+        return usage(c, "--by: give the name of the column whose values make the groups");
+    c->by = arg;
+    return MSC_CLI_GO_ON;
+}
+
+/* --threads N: the threads a computation may use (groups of --by, the
+ * GLMM's quadrature); the output is the same for any number. */
+static int set_threads(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < 1 || d > MSC_THREADS_MAX || d != floor(d))
+        return usage(c, "--threads: \"%.40s\" is not a number of threads from 1 to %d", arg,
+                     MSC_THREADS_MAX);
+    c->settings.threads = (int)d;
+    return MSC_CLI_GO_ON;
+}
+
 /* ----------------------------------------------------------------- table */
 
 /* Every option. The order is getopt_long's, which resolves abbreviations
@@ -354,6 +377,8 @@ static const msc_cli_option OPTIONS[] = {
     {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
     {"ref", 0, required_argument, MSC_OPTS_PLOT, set_ref},
     {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
+    {"by", 0, required_argument, MSC_OPTS_BY, set_by},
+    {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -465,6 +490,20 @@ static int check_model(const msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+/* --by and the formats: JSON Lines is the format of many meta-analyses,
+ * and one JSON document or a forest plot is not. */
+static int check_by(const msc_cli *c)
+{
+    if (c->format == MSC_FORMAT_JSONL && !c->by)
+        return usage(c, "--format jsonl writes a line per meta-analysis of --by COL; without "
+                        "--by use --format json");
+    if (c->by && c->format == MSC_FORMAT_JSON)
+        return usage(c, "--by writes a JSON object per meta-analysis: use --format jsonl");
+    if (c->by && c->forest)
+        return usage(c, "--forest draws one analysis; it does not go with --by");
+    return MSC_CLI_GO_ON;
+}
+
 /* Outputs that are the input file; a picture whose extension names no
  * format (said before any work). */
 static int check_outputs(const msc_cli *c)
@@ -491,6 +530,8 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = take_input(c, argc, argv);
     if (rc == MSC_CLI_GO_ON)
         rc = check_model(c);
+    if (rc == MSC_CLI_GO_ON)
+        rc = check_by(c);
     if (rc == MSC_CLI_GO_ON && cmd->check)
         rc = cmd->check(c);
     if (rc == MSC_CLI_GO_ON)

@@ -24,5 +24,6 @@
 #include "mscmeta/regress.h"
 #include "mscmeta/analysis.h"
 #include "mscmeta/report.h"
+#include "mscmeta/by.h"
 
 #endif /* MSCMETA_H */
