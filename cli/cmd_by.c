@@ -108,6 +108,14 @@ int msc_cli_by(msc_cli *c)
         rc = msc_cli_exit_code(st);
         goto out;
     }
+    if (msc_by_count(g) == 0) {
+        char col[128];
+        msc_text_display(c->by, 60, col, sizeof col);
+        msc_cli_error("%s: no row has a \"%s\" value (--by): there is nothing to analyse",
+                      d->source, col);
+        rc = EXIT_INPUT;
+        goto out;
+    }
     if (safety) {
         t = malloc((d->n_outcomes ? d->n_outcomes : 1) * sizeof *t);
         if (!t) {

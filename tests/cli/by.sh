@@ -95,6 +95,10 @@ printf 'ma,study,n,events\nA,a1,10,2\n,x,10,3\nA,a2,12,4\n' > "$TMP/gap.csv"
 run "a row with no value" 0 -- "$BIN" pool "$TMP/gap.csv" --by ma --format jsonl &&
     expect "warned" "$TMP/err" '1 row with no "ma" value is in no meta-analysis'
 
+printf 'ma,study,n,events\n,x,10,3\n' > "$TMP/nogroup.csv"
+run "no row has a value" 1 -- "$BIN" pool "$TMP/nogroup.csv" --by ma &&
+    expect "says so" "$TMP/err" 'no row has a "ma" value'
+
 # --- the README's examples: split files through xargs -P, and standard input
 # (a record's "row" is the line in the file mscmeta read: it differs in a part)
 norow() { sed 's/"row":[0-9]*/"row":_/g' | sort; }
