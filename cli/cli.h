@@ -14,6 +14,8 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
+ *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_by.c     pool --by, safety --by: a meta-analysis per group of rows
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
@@ -42,8 +44,9 @@ enum {
     EXIT_OK = 0,
     EXIT_INPUT = 1,  /* the data file is malformed, unreadable or unusable */
     EXIT_USAGE = 2,  /* unknown option, bad option value */
-    EXIT_SAFETY = 3, /* `safety`: a threshold was exceeded */
-    EXIT_OUTPUT = 4  /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_SAFETY = 3, /* `safety`: a rate not shown to be below its limit (inconclusive, above) */
+    EXIT_OUTPUT = 4, /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_NO_DATA = 5 /* `safety`: an outcome with a limit has no usable study */
 };
 
 /* What the parser and its parts return when there is no exit code yet. */
@@ -62,7 +65,14 @@ enum {
     MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
     MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
     MSC_OPTS_SAFETY = 1u << 5, /* --max-rate */
-    MSC_OPTS_BY = 1u << 6      /* --by: a meta-analysis per value of a column */
+    /* sensitivity analyses (issue 11) */
+    MSC_OPTS_SENS_ROWS = 1u << 10, /* --leave-one-out, --cumulative [COL]: pool and forest */
+    MSC_OPTS_SENS = 1u << 11,      /* --influence, --bias-tests */
+    MSC_OPTS_TF_EST = 1u << 12,    /* --trim-fill-estimator */
+    MSC_OPTS_TF_PLOT = 1u << 13,   /* --trim-fill (funnel) */
+    MSC_OPTS_MODS = 1u << 6,   /* --mod, --factor, --ref COL=LEVEL: moderators */
+    MSC_OPTS_REGRESS = 1u << 7, /* --at, --btt, --permutations, --seed */
+    MSC_OPTS_BY = 1u << 14      /* --by: a meta-analysis per value of a column */
 };
 
 #define MAX_LIST 256
@@ -82,6 +92,7 @@ typedef struct {
     msc_format format;
     int summary_only;
     msc_settings settings;
+    int method_given; /* --method was on the command line */
     msc_load_options load;
     const char *events[MAX_LIST];
     size_t n_events;
@@ -93,6 +104,19 @@ typedef struct {
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
+    /* sensitivity analyses; trim_fill: funnel --trim-fill */
+    msc_sens_options sens;
+    int trim_fill;
+    /* the word after a bare --cumulative: its column when another word is
+     * the input file (getopt takes an optional value only as --cumulative=COL) */
+    const char *cumulative_next;
+    const char *optional_next; /* the word after an option whose value is optional */
+    /* regress, bubble: moderators and the regression's options (the lists
+     * point into argv) */
+    const char *mods[MAX_LIST], *factors[MAX_LIST], *refs[MAX_LIST], *at[MAX_LIST],
+        *btt[MAX_LIST];
+    const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
+    msc_regress_options regress;
     /* --by COL: one meta-analysis per value of COL (cmd_by.c) */
     const char *by;
 } msc_cli;
@@ -108,6 +132,9 @@ struct msc_cli_command {
     const char *help_end;
     unsigned options; /* the option groups it takes (MSC_OPTS_*) */
     int draws;        /* -o is a picture, whose extension gives the format */
+    /* 1: without --method the model is REML for every measure (the GLMM
+     * takes no moderators yet), not msc_method_default's GLMM for PLO. */
+    int reml_default;
     /* Its own defaults over the library's (settings, load options), or NULL. */
     void (*defaults)(msc_cli *c);
     /* Checks the parsed options (after the model's, before the output
@@ -160,6 +187,11 @@ int msc_cli_load(const msc_cli *c, msc_dataset **d);
  * returns its exit code and leaves *d and *a NULL; else returns 0 and the
  * caller frees both. */
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a);
+
+/* Loads the input named by c->input (with c's load options) alone. On
+ * failure prints the one-line error and returns its exit code, *d NULL;
+ * else returns 0 and the caller frees *d. */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
@@ -224,6 +256,17 @@ int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
 int msc_cmd_forest(msc_cli *c);
 int msc_cmd_funnel(msc_cli *c);
+int msc_cmd_baujat(msc_cli *c);
+
+/* Whether c asks for a sensitivity analysis (pool, forest). */
+int msc_cli_wants_sens(const msc_cli *c);
+int msc_cmd_regress(msc_cli *c);
+int msc_cmd_bubble(msc_cli *c);
+
+/* Loads c's input and fits its meta-regression (c->regress). On failure
+ * prints the one-line error and returns its exit code, *d and *r NULL;
+ * else returns 0 and the caller frees both (cmd_regress.c). */
+int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
 
 /* The limit of each of d's outcomes from c's --max-rate options (NAN:
  * none) into t[0 .. d->n_outcomes); a COL that is not an outcome is a

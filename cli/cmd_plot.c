@@ -204,31 +204,101 @@ int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
     return draw_all(c, a, c->forest, msc_plot_forest, 0);
 }
 
-/* `forest` or `funnel` (funnel: 1): every outcome of the analysis drawn
- * to -o, by default into the folder plots/. Returns an exit code. */
-static int plot_command(msc_cli *c, int funnel)
+/* The plots a command draws. */
+enum { PLOT_FOREST, PLOT_FUNNEL, PLOT_BAUJAT };
+
+/* The sensitivity analyses a plot command needs (sets *sens; NULL when
+ * none): Baujat's influence diagnostics, funnel --trim-fill's bias tests.
+ * Returns an exit code. */
+static int plot_sens(msc_cli *c, int kind, const msc_analysis *a, msc_sens **sens)
 {
-    const char *path = c->output;
-    if (!path)
-        path = funnel ? "plots/funnel.png" : "plots/forest.png";
+    msc_sens_options so = c->sens;
+    *sens = NULL;
+    if (kind == PLOT_BAUJAT)
+        so.influence = 1;
+    else if (kind == PLOT_FUNNEL && c->trim_fill)
+        so.bias_tests = 1;
+    if (!(so.leave_one_out || so.cumulative || so.influence || so.bias_tests))
+        return EXIT_OK;
+    char err[MSC_ERRBUF];
+    int st = msc_sens_run(a, &so, sens, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s", err);
+        return msc_cli_exit_code(st);
+    }
+    return EXIT_OK;
+}
+
+/* `forest`, `funnel` or `baujat`: every outcome of the analysis drawn to
+ * -o, by default into the folder plots/. Returns an exit code. */
+static int plot_command(msc_cli *c, int kind)
+{
+    static const char *const def[] = {"plots/forest.png", "plots/funnel.png", "plots/baujat.png"};
+    const char *path = c->output ? c->output : def[kind];
     msc_dataset *d;
     msc_analysis *a;
-    /* the funnel shows no per-study interval */
-    int rc = msc_cli_analyse(c, funnel ? MSC_RUN_NO_STUDY_CI : 0u, &d, &a);
+    /* only the forest plot shows per-study intervals */
+    int rc = msc_cli_analyse(c, kind != PLOT_FOREST ? MSC_RUN_NO_STUDY_CI : 0u, &d, &a);
     if (rc != EXIT_OK)
         return rc;
+    msc_sens *sens = NULL;
+    rc = plot_sens(c, kind, a, &sens);
+    c->plot.sens = sens;
+    draw_fn draw = kind == PLOT_FUNNEL   ? msc_plot_funnel
+                   : kind == PLOT_BAUJAT ? msc_plot_baujat
+                                         : msc_plot_forest;
     /* The default folder is made when needed; a folder the user names must exist. */
-    if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
+    if (rc != EXIT_OK) {
+        /* said */
+    } else if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
         rc = EXIT_OUTPUT;
     } else {
-        rc = draw_all(c, a, path, funnel ? msc_plot_funnel : msc_plot_forest, 1);
+        rc = draw_all(c, a, path, draw, 1);
     }
+    c->plot.sens = NULL;
+    msc_sens_free(sens);
     msc_analysis_free(a);
     msc_dataset_free(d);
     return rc;
 }
 
-int msc_cmd_forest(msc_cli *c) { return plot_command(c, 0); }
+int msc_cmd_forest(msc_cli *c) { return plot_command(c, PLOT_FOREST); }
 
-int msc_cmd_funnel(msc_cli *c) { return plot_command(c, 1); }
+int msc_cmd_funnel(msc_cli *c) { return plot_command(c, PLOT_FUNNEL); }
+
+int msc_cmd_baujat(msc_cli *c) { return plot_command(c, PLOT_BAUJAT); }
+
+/* ----------------------------------------------------------------- bubble */
+
+/* The regression `bubble` draws (one command per process, as main's msc_cli). */
+static const msc_regression *bubble_regression;
+
+/* draw_all's callback: outcome j of bubble_regression, whose analysis is a. */
+static msc_status draw_bubble(const msc_analysis *a, size_t j, const char *path,
+                              const msc_plot_options *po, char *err, size_t errlen)
+{
+    (void)a;
+    return msc_plot_bubble(bubble_regression, j, path, po, err, errlen);
+}
+
+int msc_cmd_bubble(msc_cli *c)
+{
+    const char *path = c->output ? c->output : "plots/bubble.png";
+    msc_dataset *d;
+    msc_regression *r;
+    int rc = msc_cli_regress(c, &d, &r);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
+        msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
+        rc = EXIT_OUTPUT;
+    } else {
+        bubble_regression = r;
+        rc = draw_all(c, r->a, path, draw_bubble, 1);
+        bubble_regression = NULL;
+    }
+    msc_regression_free(r);
+    msc_dataset_free(d);
+    return rc;
+}

@@ -27,9 +27,14 @@ static const char HELP_MODEL[] =
     "Model:\n"
     "  --measure M        PLO logit (default), PFT Freeman-Tukey double arcsine,\n"
     "                     PAS arcsine, PLN log, PR raw proportion\n"
-    "  --method M         REML (default), ML, DL, HE, HS, SJ, EB, PM: random effects with\n"
-    "                     that tau^2 estimator; FE: common effect only; GLMM: the\n"
-    "                     binomial-normal model fitted to the counts (logit scale)\n"
+    "  --method M         GLMM: the binomial-normal model fitted to the counts (logit\n"
+    "                     scale), the default with --measure PLO, as meta's metaprop:\n"
+    "                     right with zero events, no continuity correction;\n"
+    "                     REML (the default with other measures or --test knha), ML,\n"
+    "                     DL, HE, HS, SJ, EB, PM: inverse-variance random effects with\n"
+    "                     that tau^2 estimator (--method REML: metafor's default);\n"
+    "                     FE: common effect only; BB: the beta-binomial model with a\n"
+    "                     common rho (logit scale)\n"
     "  --test T           z (default) or knha (Hartung-Knapp-Sidik-Jonkman, t with k-1 df)\n"
     "  --pi P             prediction interval: hts (default; t with k-2 df, as meta and\n"
     "                     Stata), z (metafor's default), t (t with k-1 df)\n"
@@ -41,6 +46,9 @@ static const char HELP_MODEL[] =
     "  --study-ci C       per-study intervals: cp Clopper-Pearson (default), wilson,\n"
     "                     jeffreys, ac (Agresti-Coull), wald\n"
     "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n"
+    "  --null P           test H0: proportion = P for each pooled estimate, on the model\n"
+    "                     scale (the table shows no test without it; JSON always has the\n"
+    "                     test of 0 on the model scale, metafor's, as statistic and p)\n"
     "  --threads N        threads to use (default: the online CPUs); the output is the\n"
     "                     same for any number\n";
 
@@ -72,8 +80,9 @@ static const char HELP_BY[] =
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
-    "  2 usage error; 3 safety threshold exceeded (safety only); 4 output could not be\n"
-    "  written, or gnuplot is missing or failed.\n";
+    "  2 usage error; 3 a rate not shown to be below its limit (safety only); 4 output\n"
+    "  could not be written, or gnuplot is missing or failed; 5 an outcome with a limit\n"
+    "  has no usable study (safety only).\n";
 
 /* Writes a command's summary: its name and first line, then each further
  * line indented under the first. */

@@ -6,6 +6,7 @@
  * code 2.
  */
 #include <assert.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -124,8 +125,9 @@ static int set_method(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_method_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE or GLMM");
+        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE, GLMM or BB");
     c->settings.method = (msc_method)v;
+    c->method_given = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -155,6 +157,17 @@ static int set_level(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (parse_double(arg, &d) < 0 || d <= 0.0 || (d >= 1.0 && d < 50.0) || d >= 100.0)
         return usage(c, "--level: \"%.40s\" is not a level such as 0.95 or 95", arg);
     c->settings.level = d >= 50.0 ? d / 100.0 : d;
+    return MSC_CLI_GO_ON;
+}
+
+/* --null P: the proportion under H0 of the table's test (0 < P < 1). */
+static int set_null(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || !(d > 0.0 && d < 1.0))
+        return usage(c, "--null: \"%.40s\" is not a proportion between 0 and 1 (5%% is 0.05)", arg);
+    c->settings.null_prop = d;
     return MSC_CLI_GO_ON;
 }
 
@@ -282,15 +295,85 @@ static int set_scale(msc_cli *c, const msc_cli_option *o, const char *arg)
                  per);
 }
 
-/* A proportion in the library's range (mscmeta/plot.h). */
+/* --ref COL=LEVEL: the reference level of a factor moderator (commands
+ * with moderators); a proportion contains no '=' */
+static int add_ref_level(msc_cli *c, const char *arg)
+{
+    if (c->regress.n_refs >= MAX_LIST)
+        return usage(c, "--ref: at most %d reference levels", MAX_LIST);
+    c->refs[c->regress.n_refs++] = arg;
+    c->regress.refs = c->refs;
+    return MSC_CLI_GO_ON;
+}
+
+/* A proportion in the library's range (mscmeta/plot.h), or, with '=', a
+ * factor's reference level. */
 static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
+    if (strchr(arg, '=') && (c->cmd->options & MSC_OPTS_MODS))
+        return add_ref_level(c, arg);
+    if (!(c->cmd->options & MSC_OPTS_PLOT))
+        return usage(c, "--ref: \"%.40s\" should be COLUMN=LEVEL, the reference level of a "
+                        "factor moderator",
+                     arg);
     double d;
     if (parse_double(arg, &d) < 0 || d < MSC_PLOT_REF_MIN || d > MSC_PLOT_REF_MAX)
         return usage(c, "--ref: \"%.40s\" is not a proportion between %g and %g", arg,
                      MSC_PLOT_REF_MIN, MSC_PLOT_REF_MAX);
     c->plot.ref = d;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_leave_one_out(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.leave_one_out = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --cumulative=COL, or --cumulative [COL] (see take_input), or file order. */
+static int set_cumulative(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->sens.cumulative = 1;
+    if (arg) {
+        if (!*arg)
+            return usage(c, "--cumulative=: name the column to order by, or leave out the =");
+        c->sens.cumulative_col = arg;
+    } else {
+        c->cumulative_next = c->optional_next;
+    }
+    return MSC_CLI_GO_ON;
+}
+
+static int set_influence(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.influence = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_bias_tests(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.bias_tests = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_tf_estimator(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_tf_estimator_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "L0 or R0");
+    c->sens.trim_fill_estimator = (msc_tf_estimator)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_trim_fill(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->trim_fill = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -347,6 +430,76 @@ static int set_threads(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* Appends arg to one of the moderator lists (at most MAX_LIST). */
+static int add_to(msc_cli *c, const msc_cli_option *o, const char *arg, const char **list,
+                  size_t *n)
+{
+    if (*n >= MAX_LIST)
+        return usage(c, "--%s: at most %d", o->name, MAX_LIST);
+    list[(*n)++] = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int add_mod(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->mod_why[c->regress.n_mods] = "--mod";
+    c->regress.mods = c->mods;
+    return add_to(c, o, arg, c->mods, &c->regress.n_mods);
+}
+
+static int add_factor(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.factors = c->factors;
+    return add_to(c, o, arg, c->factors, &c->regress.n_factors);
+}
+
+static int add_at(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.at = c->at;
+    return add_to(c, o, arg, c->at, &c->regress.n_at);
+}
+
+static int add_btt(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.btt = c->btt;
+    return add_to(c, o, arg, c->btt, &c->regress.n_btt);
+}
+
+/* A whole number from lo to hi (decimal digits only). */
+static int parse_count(const char *s, unsigned long long lo, unsigned long long hi,
+                       unsigned long long *v)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return *end == '\0' && errno == 0 && *v >= lo && *v <= hi ? 0 : -1;
+}
+
+static int set_permutations(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    if (parse_count(arg, 2, 1000000000ull, &v) < 0)
+        return usage(c, "--permutations: \"%.40s\" is not a number of permutations from 2 to "
+                        "10^9",
+                     arg);
+    c->regress.permutations = (size_t)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_seed(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    /* up to 2^53 - 1, so that the JSON's readers (doubles) get it exactly */
+    if (parse_count(arg, 0, 9007199254740991ull, &v) < 0)
+        return usage(c, "--seed: \"%.40s\" is not a whole number from 0 to 2^53 - 1", arg);
+    c->regress.seed = v;
+    return MSC_CLI_GO_ON;
+}
+
 /* ----------------------------------------------------------------- table */
 
 /* Every option. The order is getopt_long's, which resolves abbreviations
@@ -368,6 +521,7 @@ static const msc_cli_option OPTIONS[] = {
     {"cc-mode", 0, required_argument, MSC_OPTS_MODEL, set_cc_mode},
     {"study-ci", 0, required_argument, MSC_OPTS_MODEL, set_study_ci},
     {"nagq", 0, required_argument, MSC_OPTS_MODEL, set_nagq},
+    {"null", 0, required_argument, MSC_OPTS_MODEL, set_null},
     {"format", 0, required_argument, MSC_OPTS_REPORT, set_format},
     {"summary-only", 0, no_argument, MSC_OPTS_REPORT, set_summary_only},
     {"forest", 0, required_argument, MSC_OPTS_FOREST, set_forest},
@@ -375,8 +529,20 @@ static const msc_cli_option OPTIONS[] = {
     {"width", 0, required_argument, MSC_OPTS_PLOT, set_width},
     {"height", 0, required_argument, MSC_OPTS_PLOT, set_height},
     {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
-    {"ref", 0, required_argument, MSC_OPTS_PLOT, set_ref},
+    {"ref", 0, required_argument, MSC_OPTS_PLOT | MSC_OPTS_MODS, set_ref},
     {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
+    {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_leave_one_out},
+    {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative},
+    {"influence", 0, no_argument, MSC_OPTS_SENS, set_influence},
+    {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_bias_tests},
+    {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator},
+    {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_trim_fill},
+    {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod},
+    {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor},
+    {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at},
+    {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt},
+    {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations},
+    {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed},
     {"by", 0, required_argument, MSC_OPTS_BY, set_by},
     {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads},
 };
@@ -410,6 +576,11 @@ static void getopt_tables(struct option *longs, char *shorts)
     *shorts = '\0';
 }
 
+int msc_cli_wants_sens(const msc_cli *c)
+{
+    return c->sens.leave_one_out || c->sens.cumulative || c->sens.influence || c->sens.bias_tests;
+}
+
 /* --------------------------------------------------------------- parsing */
 
 void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
@@ -423,6 +594,8 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
     c->settings.threads = cpus < 1 ? 1 : cpus > MSC_THREADS_MAX ? MSC_THREADS_MAX : (int)cpus;
     msc_load_options_default(&c->load);
     msc_plot_options_default(&c->plot);
+    msc_sens_options_default(&c->sens);
+    msc_regress_options_default(&c->regress);
     if (cmd->defaults)
         cmd->defaults(c);
 }
@@ -457,6 +630,10 @@ static int read_options(msc_cli *c, int argc, char **argv)
         assert(o); /* getopt_long returns the table's values, or '?' */
         if (o->group && !(c->cmd->options & o->group))
             return usage(c, "--%s is not an option of this command", o->name);
+        c->optional_next = o->has_arg == optional_argument && !optarg && optind < argc &&
+                                   argv[optind][0] != '-'
+                               ? argv[optind]
+                               : NULL;
         int rc = o->set(c, o, optarg);
         if (rc != MSC_CLI_GO_ON)
             return rc;
@@ -464,9 +641,19 @@ static int read_options(msc_cli *c, int argc, char **argv)
     return MSC_CLI_GO_ON;
 }
 
-/* The one input file: what is left once the options are read. */
+/* The one input file: what is left once the options are read. A bare
+ * --cumulative followed by a word takes it as its column when another word
+ * is left for the input file. */
 static int take_input(msc_cli *c, int argc, char **argv)
 {
+    if (c->cumulative_next && argc - optind >= 2)
+        for (int i = optind; i < argc; i++)
+            if (argv[i] == c->cumulative_next) {
+                c->sens.cumulative_col = argv[i];
+                memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof *argv);
+                argc--;
+                break;
+            }
     for (; optind < argc; optind++) {
         if (c->input)
             return usage(c, "one input file at a time (got \"%.60s\" and \"%.60s\")", c->input,
@@ -526,6 +713,12 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
 {
     msc_cli_defaults(cmd, c);
     int rc = read_options(c, argc, argv);
+    if (!c->method_given) { /* the GLMM for PLO, REML otherwise (msc_method_default) */
+        c->settings.method = cmd->reml_default
+                                 ? MSC_METHOD_REML
+                                 : msc_method_default(c->settings.measure, c->settings.test);
+        c->settings.method_default = 1;
+    }
     if (rc == MSC_CLI_GO_ON)
         rc = take_input(c, argc, argv);
     if (rc == MSC_CLI_GO_ON)
@@ -538,5 +731,17 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = check_outputs(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
+    if (c->sens.cumulative_col) { /* the order column is read as text */
+        static const char *keep[1], *why[1] = {"--cumulative"};
+        keep[0] = c->sens.cumulative_col;
+        c->load.keep_cols = keep;
+        c->load.keep_why = why;
+        c->load.n_keep_cols = 1;
+    } else {
+        /* the moderators' columns are kept as text for the regression */
+        c->load.keep_cols = c->regress.mods;
+        c->load.keep_why = c->mod_why;
+        c->load.n_keep_cols = c->regress.n_mods;
+    }
     return rc;
 }

@@ -16,7 +16,7 @@ static char *render_with(const msc_dataset *d, const msc_settings *s, msc_report
                          int summary)
 {
     msc_analysis *a = run_analysis(d, s);
-    const msc_report_options o = {summary, "studies.csv", NULL};
+    const msc_report_options o = {summary, "studies.csv", NULL, NULL};
     char *buf = render_report(fn, a, &o, NULL);
     msc_analysis_free(a);
     return buf;
@@ -213,7 +213,7 @@ static void test_write_error(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    msc_report_options o = {0, "x", NULL};
+    msc_report_options o = {0, "x", NULL, NULL};
     setvbuf(full, NULL, _IONBF, 0);
     assert_int_equal(msc_report_json(full, a, &o), MSC_ERR_IO);
     fclose(full);
@@ -255,7 +255,7 @@ static void test_wide_names_whole(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    const msc_report_options o = {0, input, NULL};
+    const msc_report_options o = {0, input, NULL, NULL};
     char *tab = render_report(msc_report_table, a, &o, NULL);
     snprintf(want, sizeof want, "proportions, %s\n", input);
     assert_non_null(strstr(tab, want));
@@ -265,7 +265,7 @@ static void test_wide_names_whole(void **state)
     msc_safety *sf = NULL;
     double t = 0.5;
     assert_int_equal(msc_safety_evaluate(a, &t, &sf), MSC_OK);
-    const msc_report_options so = {0, input, sf};
+    const msc_report_options so = {0, input, sf, NULL};
     tab = render_report(msc_report_safety_table, a, &so, NULL);
     snprintf(want, sizeof want, "safety check: %s\n", input);
     assert_non_null(strstr(tab, want));
@@ -285,7 +285,7 @@ static void test_safety_without_safety(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    const msc_report_options no_safety = {0, "x", NULL};
+    const msc_report_options no_safety = {0, "x", NULL, NULL};
     const msc_report_fn fns[] = {msc_report_safety_table, msc_report_safety_csv};
     for (size_t i = 0; i < 2; i++) {
         char *buf = NULL;
@@ -336,7 +336,7 @@ static void test_write_to_callback(void **state)
     msc_safety *sf = NULL;
     double t[3] = {0.05, 0.05, 0.05};
     assert_int_equal(msc_safety_evaluate(a, t, &sf), MSC_OK);
-    const msc_report_options pool = {0, "x.csv", NULL}, safety = {0, "x.csv", sf};
+    const msc_report_options pool = {0, "x.csv", NULL, NULL}, safety = {0, "x.csv", sf, NULL};
     const struct {
         msc_format f;
         const msc_report_options *o;
@@ -348,7 +348,7 @@ static void test_write_to_callback(void **state)
         {MSC_FORMAT_CSV, &pool, msc_report_csv, "outcome,type,group,study,row,events,n,"},
         {MSC_FORMAT_TABLE, &safety, msc_report_safety_table, "mscmeta " MSC_VERSION " safety"},
         {MSC_FORMAT_JSON, &safety, msc_report_json, "{\"tool\":\"mscmeta\",\"command\":\"safety\""},
-        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,study,row,events,n,rate,"},
+        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,group,study,row,events,n,rate,"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         collected c = {0};

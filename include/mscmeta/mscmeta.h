@@ -24,6 +24,7 @@
 #include "mscmeta/regress.h"
 #include "mscmeta/analysis.h"
 #include "mscmeta/report.h"
+#include "mscmeta/sens.h"
 #include "mscmeta/by.h"
 
 #endif /* MSCMETA_H */

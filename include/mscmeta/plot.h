@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "mscmeta/analysis.h"
+#include "mscmeta/regress.h"
 
 typedef enum { MSC_PLOT_PNG, MSC_PLOT_SVG, MSC_PLOT_PDF } msc_plot_format;
 
@@ -24,6 +25,11 @@ typedef struct {
     double width, height;   /* pixels (PNG) or points (SVG, PDF); 0 = automatic */
     double scale;           /* 1 (proportions), 100 or 1000 (per 100 / 1000 patients) */
     double ref;             /* vertical reference line at this proportion; NAN for none */
+    /* Sensitivity analyses (msc_sens_run) for the plots that show them:
+     * forest rows of leave-one-out or cumulative fits
+     * (msc_plot_forest_sens), Baujat plots, the studies trim and fill
+     * imputes on a funnel plot. NULL: none. */
+    const struct msc_sens *sens;
 } msc_plot_options;
 
 /* The option values the plots accept, for callers that check options
@@ -63,6 +69,25 @@ MSC_API msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const 
  * no per-study intervals (MSC_RUN_NO_STUDY_CI will do). Returns as
  * msc_plot_forest. */
 MSC_API msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the Baujat plot of outcome `outcome` (Baujat et al. 2002, as
+ * metafor's baujat()): each study's contribution to heterogeneity against
+ * its influence on the pooled estimate, from o->sens's influence
+ * diagnostics, with study labels placed so that none overlaps. Returns as
+ * msc_plot_forest; MSC_ERR_USAGE when o->sens has no influence results,
+ * MSC_ERR_INPUT when the outcome has fewer than 2 studies. */
+MSC_API msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the bubble plot of outcome `outcome` of a meta-regression on one
+ * moderator (msc_regress_run with one moderator): each study's proportion
+ * against the moderator, bubbles sized by weight (by n under the GLMM), the
+ * fitted proportion with its confidence band (a factor: each level's
+ * fitted proportion with its interval), back-transformed. An outcome that
+ * could not be fitted shows its studies alone. Returns as msc_plot_forest;
+ * MSC_ERR_USAGE when r has more than one moderator. */
+MSC_API msc_status msc_plot_bubble(const msc_regression *r, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);
 
 /* Writes s into out as one gnuplot string expression that evaluates to s:

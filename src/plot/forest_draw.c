@@ -48,7 +48,7 @@ static void emit_header(ctx *c, const rows *rs)
     if (rs->title)
         msc_plot_title(g, fr, rs->title, L->x_label, L->y_title);
     double y = L->y_head2;
-    msc_plot_text(g, fr, "Study", L->x_label, y, 'l', F, 1, MSC_RGB_TEXT);
+    msc_plot_text(g, fr, rs->study_head, L->x_label, y, 'l', F, 1, MSC_RGB_TEXT);
     msc_plot_text(g, fr, "Events", L->x_events, y, 'r', F, 1, MSC_RGB_TEXT);
     msc_plot_text(g, fr, "N", L->x_n, y, 'r', F, 1, MSC_RGB_TEXT);
     msc_plot_text(g, fr, rs->ci_head, L->x_hi, y, 'r', F, 1, MSC_RGB_TEXT);
@@ -59,7 +59,7 @@ static void emit_header(ctx *c, const rows *rs)
         msc_plot_text(g, fr, "common", L->x_w1, y, 'r', F, 1, MSC_RGB_TEXT);
         msc_plot_text(g, fr, "random", L->x_w2, y, 'r', F, 1, MSC_RGB_TEXT);
     } else {
-        msc_plot_text(g, fr, "Weight", L->x_w1, y, 'r', F, 1, MSC_RGB_TEXT);
+        msc_plot_text(g, fr, rs->w_head, L->x_w1, y, 'r', F, 1, MSC_RGB_TEXT);
     }
     double yr = msc_plot_sy(fr, L->y_rule);
     msc_plot_line(g, MSC_AT_SCREEN, msc_plot_sx(fr, L->x_label), yr, msc_plot_sx(fr, L->x_rule), yr,

@@ -42,7 +42,7 @@ static double max_width(const rows *rs, int col, double size, int bold, const ch
  * returns the column's width. */
 static double fit_labels(layout *L, const rows *rs, double F)
 {
-    double w = msc_plot_text_width("Study", F, 1);
+    double w = msc_plot_text_width(rs->study_head, F, 1);
     for (size_t i = 0; i < rs->n; i++) {
         const msc_forest_row *r = &rs->r[i];
         char *slot = L->labels + i * MSC_FOREST_LABEL_BYTES;
@@ -94,7 +94,7 @@ static void column_widths(widths *w, layout *L, const rows *rs, double F)
         if (w->w1 + gap + w->w2 < both)
             w->w1 = both - gap - w->w2;
     } else {
-        w->w1 = max_width(rs, MSC_FOREST_COL_W1, F, 1, "Weight");
+        w->w1 = max_width(rs, MSC_FOREST_COL_W1, F, 1, rs->w_head);
     }
 }
 

@@ -15,6 +15,7 @@
 
 #include "msc_core.h"
 #include "msc_forest.h"
+#include "mscmeta/sens.h"
 
 typedef msc_forest_rows rows;
 typedef msc_forest_row row;
@@ -253,14 +254,18 @@ static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_res
             add_note(rs, "No prediction interval: it needs at least %zu studies.", need);
     }
     if (!f->has_weights)
-        add_note(rs, "\xE2\x80\x94 The GLMM has no inverse-variance study weights; squares are "
-                     "sized by the number of patients.");
+        add_note(rs,
+                 "\xE2\x80\x94 The %s has no inverse-variance study weights; squares are "
+                 "sized by the number of patients.",
+                 f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     int exact = f->exact_fallback;
     for (size_t g = 0; g < o->n_groups; g++)
         exact |= o->group[g].fit.exact_fallback;
     if (exact)
-        add_note(rs, "Exact pooled proportion: where the GLMM could not be fitted (see the "
-                     "report), sum of events / sum of patients with its Clopper-Pearson interval.");
+        add_note(rs,
+                 "Exact pooled proportion: where the %s could not be fitted (see the report), "
+                 "sum of events / sum of patients with its Clopper-Pearson interval.",
+                 f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     if (o->n_excluded)
         add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
                  o->n_excluded == 1 ? "y" : "ies");
@@ -307,6 +312,100 @@ static void make_heads(rows *rs, const msc_analysis *a, const msc_outcome_result
         snprintf(rs->axis_label, sizeof rs->axis_label, "%s per %.0f patients", name, opt->scale);
 }
 
+/* ------------------------------------------------ sensitivity rows */
+
+/* Which rows a sensitivity forest plot shows (forest --leave-one-out or
+ * --cumulative): 0 none, 1 leave-one-out, 2 cumulative. */
+static int sens_kind(const msc_plot_options *opt)
+{
+    const msc_sens *s = opt->sens;
+    if (!s)
+        return 0;
+    return s->opt.leave_one_out ? 1 : s->opt.cumulative ? 2 : 0;
+}
+
+/* The rows of one block: per fit, the study left out (added), the events
+ * and patients of the studies fitted, the estimate with its interval, and
+ * I^2 in the weight column; every number from the fits. */
+static int add_sens_fits(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                         const msc_sens_block *b, int kind, double events, double n,
+                         double scale)
+{
+    const msc_sens_fit *f = kind == 1 ? b->loo : b->cumul;
+    if (!f)
+        return 0; /* fewer than 2 studies: the block's warning says so */
+    double ce = 0, cn = 0;
+    for (size_t j = 0; j < b->k; j++) {
+        size_t i = f[j].study;
+        row *r = add_row(rs, MSC_FOREST_STUDY, a->data->label[o->row[i]], 1.0);
+        if (!r)
+            return -1;
+        ce += o->xi[i];
+        cn += o->ni[i];
+        double ev = kind == 1 ? events - o->xi[i] : ce, nn = kind == 1 ? n - o->ni[i] : cn;
+        snprintf(r->text[MSC_FOREST_COL_EVENTS], sizeof r->text[0], "%.0f", ev);
+        snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", nn);
+        r->size_by = 1.0; /* one fit each: equal squares */
+        if (!f[j].ok) {
+            snprintf(r->text[MSC_FOREST_COL_EST], sizeof r->text[0], "not estimable");
+            continue;
+        }
+        r->est = f[j].e.est * scale;
+        r->lo = f[j].e.ci_lo * scale;
+        r->hi = f[j].e.ci_hi * scale;
+        fmt_interval(r, scale);
+        if (isfinite(f[j].I2))
+            snprintf(r->text[MSC_FOREST_COL_W1], sizeof r->text[0], "%.1f%%", f[j].I2);
+    }
+    return 0;
+}
+
+/* The sensitivity rows: per subgroup a heading, its fits and its full
+ * diamond; then every study's fits and the full model rows. */
+static int add_sens_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                         const msc_sens_outcome *so, int kind, double scale)
+{
+    for (size_t g = 0; g < o->n_groups && g < so->n_groups; g++) {
+        const msc_group_result *gr = &o->group[g];
+        if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0) ||
+            add_sens_fits(rs, a, o, &so->group[g], kind, gr->events_total, gr->n_total, scale) < 0)
+            return -1;
+        size_t first = rs->n;
+        if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
+            return -1;
+        totals(&rs->r[first], gr->events_total, gr->n_total);
+        if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
+            return -1;
+    }
+    if (o->n_groups && !add_row(rs, MSC_FOREST_HEADING, "All studies", 1.0))
+        return -1;
+    if (add_sens_fits(rs, a, o, &so->all, kind, o->events_total, o->n_total, scale) < 0 ||
+        !add_row(rs, MSC_FOREST_BLANK, NULL, 0.4))
+        return -1;
+    return add_overall(rs, o, scale);
+}
+
+/* The footer of a sensitivity plot: what a row is, the model, the order. */
+static void add_sens_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                            int kind, const char *col)
+{
+    if (kind == 1)
+        add_note(rs, "Each row: the model refitted without the study named (\xCF\x84\xC2\xB2 "
+                     "re-estimated); events and N of the studies kept.");
+    else
+        add_note(rs, "Each row: the model fitted to the studies up to the one named, added in %s; "
+                     "events and N so far.",
+                 col ? "ascending order of the order column (ties in file order)" : "file order");
+    char line[256];
+    msc_plot_method_line(a, o, line, sizeof line);
+    add_note(rs, "%s", line);
+    if (isfinite(rs->est_line))
+        add_note(rs, "Dotted line: the estimate from all studies.");
+    if (o->n_excluded)
+        add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
+                 o->n_excluded == 1 ? "y" : "ies");
+}
+
 msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
                                  const msc_outcome_result *o, const msc_plot_options *opt,
                                  char *err, size_t errlen)
@@ -320,11 +419,31 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
     rs->est_line = isfinite(est) ? est * scale : NAN;
     rs->weights = o->fit.has_weights;
     rs->two_weights = o->fit.has_weights && o->fit.has_random;
-    if (add_body(rs, a, o, scale) < 0 || add_overall(rs, o, scale) < 0) {
-        snprintf(err, errlen, "out of memory");
-        return MSC_ERR_NOMEM;
+    rs->study_head = "Study";
+    rs->w_head = "Weight";
+    int kind = sens_kind(opt);
+    if (kind) {
+        size_t j = (size_t)(o - a->outcome);
+        if (j >= opt->sens->n_outcomes) {
+            snprintf(err, errlen, "forest plot: the sensitivity results are not of this analysis");
+            return MSC_ERR_USAGE;
+        }
+        rs->study_head = kind == 1 ? "Omitted study" : "Added study";
+        rs->w_head = "I\xC2\xB2";
+        rs->weights = 1;
+        rs->two_weights = 0;
+        if (add_sens_body(rs, a, o, &opt->sens->outcome[j], kind, scale) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
+        add_sens_footer(rs, a, o, kind, opt->sens->opt.cumulative_col);
+    } else {
+        if (add_body(rs, a, o, scale) < 0 || add_overall(rs, o, scale) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
+        add_footer(rs, a, o);
     }
-    add_footer(rs, a, o);
     if (isfinite(rs->ref))
         add_note(rs, "Dashed line: reference at %g%s", rs->ref,
                  scale == 1.0     ? ""

@@ -63,6 +63,8 @@ typedef struct {
     size_t n_notes;
     int two_weights, weights;
     char ci_head[64];       /* "Proportion [95% CI]", "Per 100 [95% CI]" */
+    const char *study_head; /* "Study"; "Omitted study", "Added study" */
+    const char *w_head;     /* "Weight" (one weight column); "I\xC2\xB2" for sensitivity rows */
     char missing_head[160]; /* the heading of studies in no subgroup */
     char axis_label[320];   /* "Events (proportion)", "Events per 100 patients" */
     const char *title;      /* NULL: none */

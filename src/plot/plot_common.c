@@ -23,6 +23,7 @@ void msc_plot_options_default(msc_plot_options *o)
     o->width = o->height = 0.0;
     o->scale = 1.0;
     o->ref = NAN;
+    o->sens = NULL;
 }
 
 int msc_plot_format_from_path(const char *path)
@@ -363,8 +364,15 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
 {
     const msc_settings *s = &a->settings;
     const char *ci = msc_study_ci_long_name(s->study_ci);
-    if (s->method == MSC_METHOD_GLMM)
+    if (s->method == MSC_METHOD_GLMM && s->method_default)
+        snprintf(out, outlen,
+                 "Binomial-normal GLMM (ML), logit: the default for proportions (no continuity "
+                 "correction); %s study CIs",
+                 ci);
+    else if (s->method == MSC_METHOD_GLMM)
         snprintf(out, outlen, "Binomial-normal GLMM (ML), logit; %s study CIs", ci);
+    else if (s->method == MSC_METHOD_BB)
+        snprintf(out, outlen, "Beta-binomial, common rho (ML), logit; %s study CIs", ci);
     else if (s->method == MSC_METHOD_FE || !o->fit.has_random)
         snprintf(out, outlen, "Common effect (inverse variance), %s; %s study CIs",
                  msc_measure_scale_name(s->measure), ci);

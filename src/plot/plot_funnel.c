@@ -4,7 +4,9 @@
  * studies sit at the top; the pooled estimate as a vertical line and the
  * pseudo-confidence region (estimate +- z * SE) as a shaded triangle, as
  * metafor's funnel() draws them. With subgroups the studies are coloured
- * by group, with a legend beside the plot.
+ * by group, with a legend beside the plot. With trim and fill's results
+ * (msc_plot_options.sens with the bias tests) the studies it imputes are
+ * open circles and its adjusted estimate a dash-dotted line.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "msc_stats.h"
 #include "msc_plot.h"
 #include "msc_core.h"
+#include "mscmeta/sens.h"
 
 #define FONT_PT 10.0
 #define PANEL_W_EM 30.0
@@ -46,6 +49,8 @@ typedef struct {
     size_t n_leg;            /* legend entries: subgroups (+ "No <column> value") */
     size_t n_hidden;         /* studies with no effect size on the model scale */
     double *se;              /* per study: sqrt(vi); NAN for those with no point */
+    const msc_trimfill *tf;  /* trim and fill's studies and estimate; NULL: none */
+    int few;                 /* fewer than 10 studies shown: the footer says so */
     char col[128], missing[160];
     msc_plot_frame fr;
     double lx; /* legend's left edge */
@@ -90,6 +95,18 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
         lo = fmin(lo, o->yi[i]);
         hi = fmax(hi, o->yi[i]);
     }
+    const msc_trimfill *tf = fu->tf;
+    for (size_t j = 0; tf && j < tf->k0; j++) {
+        if (!(isfinite(tf->filled_yi[j]) && tf->filled_vi[j] > 0))
+            continue;
+        se_max = fmax(se_max, sqrt(tf->filled_vi[j]));
+        lo = fmin(lo, tf->filled_yi[j]);
+        hi = fmax(hi, tf->filled_yi[j]);
+    }
+    if (tf && isfinite(tf->e.yi)) {
+        lo = fmin(lo, tf->e.yi);
+        hi = fmax(hi, tf->e.yi);
+    }
     if (!(se_max > 0))
         se_max = 1;
     fu->est = msc_fit_main_block(f)->exact ? NAN : msc_fit_main_block(f)->yi;
@@ -132,7 +149,7 @@ static void funnel_box(funnel *fu, const msc_plot_options *opt, double k)
             leg_w += 2.0 * F;
         }
         double left = 6.0 * F, right = 1.5 * F + leg_w;
-        int n_lines = fu->n_hidden ? 3 : 2; /* footer lines */
+        int n_lines = 2 + (fu->n_hidden ? 1 : 0) + (fu->tf ? 1 : 0) + fu->few; /* footer lines */
         double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
         msc_plot_frame *fr = &fu->fr;
         fr->F = F;
@@ -184,7 +201,7 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
     msc_gp_cmd(g, " noenhanced\n");
     if (opt->title && opt->title[0])
         msc_plot_title(g, fr, opt->title, F, 1.5 * F);
-    char lines[3][256];
+    char lines[5][256];
     int n_lines = 2;
     int pct = (int)lround(100.0 * a->settings.level);
     if (isfinite(fu->est))
@@ -206,6 +223,20 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
                  "Not shown: %zu stud%s with 0 or n events (no logit without a continuity "
                  "correction)",
                  fu->n_hidden, fu->n_hidden == 1 ? "y" : "ies");
+    if (fu->few)
+        snprintf(lines[n_lines++], sizeof lines[0],
+                 "Only %zu stud%s: too few (below 10) to tell asymmetry from chance",
+                 fu->o->k - fu->n_hidden, fu->o->k - fu->n_hidden == 1 ? "y" : "ies");
+    if (fu->tf) {
+        const msc_trimfill *tf = fu->tf;
+        char adj[96] = "";
+        if (isfinite(tf->e.est))
+            snprintf(adj, sizeof adj, "; dash-dotted: adjusted %.3f [%.3f, %.3f]",
+                     tf->e.est, tf->e.ci_lo, tf->e.ci_hi);
+        snprintf(lines[n_lines++], sizeof lines[0],
+                 "Open circles: %zu filled by trim and fill (%s, %s)%s", tf->k0,
+                 msc_tf_estimator_name(tf->estimator), msc_tf_side_name(tf->side), adj);
+    }
     for (int i = 0; i < n_lines; i++) {
         char t[512];
         msc_plot_text_fit(lines[i], fr->W - 2 * F, 0.9 * F, 0, t, sizeof t);
@@ -230,6 +261,8 @@ static void emit_region(msc_gp *g, const funnel *fu)
     }
     if (isfinite(fu->ref)) /* dotted */
         msc_plot_line(g, MSC_AT_DATA, fu->ref, yb, fu->ref, 0, 1, 3, 0.8, MSC_RGB_REF);
+    if (fu->tf && isfinite(fu->tf->e.yi)) /* dash-dotted */
+        msc_plot_line(g, MSC_AT_DATA, fu->tf->e.yi, yb, fu->tf->e.yi, 0, 1, 4, 0.9, MSC_RGB_DARK);
 }
 
 /* Legend: the group column's name, then a dot and a name per group. */
@@ -290,6 +323,14 @@ static void emit_studies(msc_gp *g, const funnel *fu)
     size_t n_sets = fu->o->n_groups ? fu->n_leg : 1;
     for (size_t s = 0; s < n_sets; s++)
         emit_points(g, fu, s, r);
+    const msc_trimfill *tf = fu->tf;
+    if (tf) {
+        msc_gp_cmd(g, "$tf << EOD\n");
+        for (size_t j = 0; j < tf->k0; j++)
+            if (isfinite(tf->filled_yi[j]) && tf->filled_vi[j] > 0)
+                msc_gp_cmd(g, "%.10g %.10g %.10g\n", tf->filled_yi[j], sqrt(tf->filled_vi[j]), r);
+        msc_gp_cmd(g, "EOD\n");
+    }
     msc_gp_cmd(g, "plot ");
     for (size_t s = 0; s < n_sets; s++) {
         if (s)
@@ -297,6 +338,11 @@ static void emit_studies(msc_gp *g, const funnel *fu)
         msc_gp_cmd(g, "$g%zu using 1:2:3 with circles lc rgb ", s);
         msc_gp_str(g, legend_colour(fu, s));
         msc_gp_cmd(g, " fs solid 0.85 noborder");
+    }
+    if (tf && tf->k0) {
+        msc_gp_cmd(g, ", $tf using 1:2:3 with circles lw 1.2 lc rgb ");
+        msc_gp_str(g, MSC_RGB_DARK);
+        msc_gp_cmd(g, " fs empty border");
     }
     msc_gp_cmd(g, "\n");
 }
@@ -311,6 +357,10 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
     memset(&fu, 0, sizeof fu);
     fu.a = a;
     fu.o = &a->outcome[outcome];
+    const msc_sens *sens = opt->sens;
+    if (sens && sens->opt.bias_tests && outcome < sens->n_outcomes &&
+        sens->outcome[outcome].all.bias && sens->outcome[outcome].all.bias->trim_fill.ok)
+        fu.tf = &sens->outcome[outcome].all.bias->trim_fill;
     fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
     msc_plot_group_names(a, fu.col, sizeof fu.col, fu.missing, sizeof fu.missing);
     double k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
@@ -320,6 +370,7 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
         return MSC_ERR_NOMEM;
     }
     funnel_ranges(&fu, opt);
+    fu.few = fu.o->k - fu.n_hidden < 10;
     funnel_box(&fu, opt, k);
 
     msc_gp g;

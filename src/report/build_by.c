@@ -448,7 +448,7 @@ static msc_status table_head(const msc_dataset *d, const msc_by *g, const msc_se
     if (st != MSC_OK)
         return st;
     msc_analysis a = {d, *s, 0, NULL}; /* the head: data set and settings alone */
-    msc_report_options ro = {1, o->input_name, NULL};
+    msc_report_options ro = {.summary_only = 1, .input_name = o->input_name};
     msc_rep_node *root = msc_rep_data_head(&b, &a, &ro, k->command);
     msc_rep_int(&b, root, "groups", (long long)msc_by_count(g));
     msc_rep_text(&b, root, "by", msc_by_column(g));
@@ -507,7 +507,7 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
         /* the table and CSV show no study: their intervals are not needed */
         int studies = f == MSC_FORMAT_JSONL && !o->summary_only;
         J->flags = studies ? 0u : MSC_RUN_NO_STUDY_CI;
-        J->ropt = (msc_report_options){!studies, o->input_name, NULL};
+        J->ropt = (msc_report_options){.summary_only = !studies, .input_name = o->input_name};
         J->slots = slots;
         if (f == MSC_FORMAT_TABLE)
             st = table_head(d, g, s, o, J->kind, &out);

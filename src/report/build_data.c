@@ -33,14 +33,25 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     msc_rep_node *st = msc_rep_object(b, root, "settings");
     /* the GLMM fits logits whatever the measure says */
     msc_rep_text(b, st, "measure",
-                 msc_measure_name(s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure));
+                 msc_measure_name(msc_method_uses_counts(s->method) ? MSC_PLO : s->measure));
     msc_rep_text(b, st, "method", msc_method_name(s->method));
+    msc_rep_bool(b, st, "method_default", s->method_default);
     msc_rep_text(b, st, "test", msc_test_name(s->test));
     msc_rep_number(b, st, "level", s->level, NULL);
     msc_rep_text(b, st, "study_ci", msc_study_ci_name(s->study_ci));
     msc_rep_text(b, st, "pi", msc_pi_name(s->pi));
-    msc_rep_number(b, st, "cc", cc, "%g");
-    msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    if (msc_method_uses_counts(s->method)) {
+        /* no correction enters a model of the counts: it serves only the
+         * per-study logits shown (yi, vi) and I^2 */
+        msc_rep_number(b, st, "cc", 0.0, "%g");
+        msc_rep_text(b, st, "cc_mode", "none");
+        msc_rep_number(b, st, "cc_display", mode == MSC_CC_NONE ? 0.0 : cc, "%g");
+    } else {
+        msc_rep_number(b, st, "cc", cc, "%g");
+        msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    }
+    if (!isnan(s->null_prop))
+        msc_rep_proportion(b, st, "null", s->null_prop);
     if (s->method == MSC_METHOD_GLMM)
         msc_rep_int(b, st, "nagq", s->nagq);
     /* for lines such as "95% level" */
@@ -98,16 +109,39 @@ msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char
         msc_rep_number(b, o, "pi_df", e->pi_df, "%g");
     }
     msc_rep_bool(b, o, "exact", e->exact);
+    if (!isnan(e->null_prop)) { /* --null: H0 proportion = P on the model scale */
+        msc_rep_node *t = msc_rep_object(b, o, "null_test");
+        msc_rep_proportion(b, t, "proportion", e->null_prop);
+        msc_rep_number(b, t, "statistic", e->null_stat, "%.3f");
+        msc_rep_pvalue(b, t, "p", e->null_p);
+    }
     return o;
+}
+
+msc_rep_node *msc_rep_data_marginal(msc_rep *b, msc_rep_node *parent, const msc_estimate *e)
+{
+    if (!isfinite(e->marg_est))
+        return msc_rep_null(b, parent, "marginal");
+    msc_rep_node *m = msc_rep_object(b, parent, "marginal");
+    msc_rep_proportion(b, m, "estimate", e->marg_est);
+    msc_rep_proportion(b, m, "ci_lower", e->marg_lo);
+    msc_rep_proportion(b, m, "ci_upper", e->marg_hi);
+    return m;
 }
 
 static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_fit *f)
 {
-    const msc_heterogeneity *h = &f->het;
+    msc_heterogeneity shown; /* null where it could not be estimated */
+    msc_fit_het_shown(f, &shown);
+    const msc_heterogeneity *h = &shown;
     msc_rep_node *o = msc_rep_object(b, parent, "heterogeneity");
     msc_rep_number(b, o, "tau2", h->tau2, "%.4g");
     msc_rep_number(b, o, "tau2_ci_lower", h->tau2_lo, "%.4g");
     msc_rep_number(b, o, "tau2_ci_upper", h->tau2_hi, "%.4g");
+    msc_rep_text(b, o, "tau2_ci_method",
+                 h->tau2_ci_profile                             ? "profile"
+                 : isfinite(h->tau2_lo) || isfinite(h->tau2_hi) ? "Q-profile"
+                                                                : NULL);
     msc_rep_number(b, o, "tau", h->tau, "%.4g");
     msc_rep_percent(b, o, "I2", h->I2, "%.1f");
     msc_rep_percent(b, o, "I2_ci_lower", h->I2_lo, "%.1f");
@@ -123,6 +157,19 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
         msc_rep_pvalue(b, o, "Q_wald_p", h->Q_p);
         msc_rep_number(b, o, "Q_lrt", h->Q_lrt, "%.4g");
         msc_rep_pvalue(b, o, "Q_lrt_p", h->Q_lrt_p);
+        /* tau^2 = 0 against the common-effect logistic model */
+        if (isfinite(h->lrt_tau2)) {
+            msc_rep_node *l = msc_rep_object(b, o, "lrt_tau2");
+            msc_rep_number(b, l, "statistic", h->lrt_tau2, "%.4g");
+            msc_rep_pvalue(b, l, "p", h->lrt_tau2_p);
+        } else {
+            msc_rep_null(b, o, "lrt_tau2");
+        }
+    }
+    if (f->method == MSC_METHOD_BB) { /* overdispersion, where tau^2 would be */
+        msc_rep_number(b, o, "rho", h->rho, "%.4g");
+        msc_rep_number(b, o, "rho_ci_lower", h->rho_lo, "%.4g");
+        msc_rep_number(b, o, "rho_ci_upper", h->rho_hi, "%.4g");
     }
     return o;
 }
@@ -131,9 +178,11 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
 static void fit_members(msc_rep *b, msc_rep_node *o, const msc_fit *f)
 {
     msc_rep_data_estimate(b, o, "common", &f->common, 0);
-    if (f->has_random)
-        msc_rep_data_estimate(b, o, "random", &f->random, 1);
-    else
+    if (f->has_random) {
+        msc_rep_node *r = msc_rep_data_estimate(b, o, "random", &f->random, 1);
+        if (f->method == MSC_METHOD_GLMM) /* the population-averaged rate */
+            msc_rep_data_marginal(b, r, &f->random);
+    } else
         msc_rep_null(b, o, "random");
     if (f->k > 0)
         heterogeneity(b, o, f);
@@ -209,10 +258,14 @@ static void safety(msc_rep *b, msc_rep_node *parent, const msc_analysis *a, cons
     msc_rep_proportion(b, o, "threshold", sf->threshold);
     msc_rep_proportion(b, o, "upper_bound", sf->upper_bound);
     msc_rep_number(b, o, "level", sf->level, NULL);
-    if (isfinite(sf->threshold))
+    if (isfinite(sf->threshold) && !sf->no_data)
         msc_rep_bool(b, o, "exceeded", sf->exceeded);
     else
         msc_rep_null(b, o, "exceeded");
+    msc_rep_proportion(b, o, "lower_bound", sf->lower_bound);
+    msc_rep_text(b, o, "verdict", msc_verdict_name(sf->verdict));
+    msc_rep_proportion(b, o, "prob_new_above", sf->prob_new_above);
+    msc_rep_bool(b, o, "no_data", sf->no_data);
     msc_rep_text(b, o, "method", msc_method_name(a->settings.method));
     msc_rep_text(b, o, "bound",
                  sf->exact ? "exact (Clopper-Pearson, one-sided)"

@@ -339,6 +339,9 @@ msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
 /* A block of estimates (with the prediction interval when with_pi). */
 msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
                                     const msc_estimate *e, int with_pi);
+/* A GLMM random block's marginal proportion: "marginal" {estimate,
+ * ci_lower, ci_upper}, or null where there is none. */
+msc_rep_node *msc_rep_data_marginal(msc_rep *b, msc_rep_node *parent, const msc_estimate *e);
 /* A "warnings" array of w's messages. */
 msc_rep_node *msc_rep_data_warnings(msc_rep *b, msc_rep_node *parent, const msc_warnings *w);
 
@@ -354,5 +357,25 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
 /* o->safety required */
 msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                 msc_rep_doc *doc);
+/* The regress report's options: the caller's, and the regression (whose
+ * analysis is the builder's a). msc_rep_build_regress takes &pub. */
+typedef struct {
+    msc_report_options pub;
+    const msc_regression *regression;
+} msc_rep_regress_options;
+msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                 msc_rep_doc *doc);
+
+/* The sensitivity sections (build_sens.c), for the pool report with
+ * o->sens: an outcome's and a subgroup's members (before their warnings,
+ * to which the analyses' warnings are added), their table views, the
+ * analyses' warnings of an outcome (for the table's "Warnings:"), and the
+ * CSV columns they add (",k,H2,..."). */
+void msc_rep_sens_outcome(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g);
+void msc_rep_sens_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_sens_subgroup_view(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c);
+size_t msc_rep_sens_nwarnings(const msc_rep_octx *c);
+extern const char msc_rep_sens_columns[];
 
 #endif

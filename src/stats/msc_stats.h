@@ -95,6 +95,13 @@ void msc_estimate_test(msc_estimate *e, double level, double df);
 /* Estimate, interval and prediction interval on the proportion scale (pool.c). */
 void msc_estimate_backtransform(msc_estimate *e, msc_measure m, double nhm);
 
+/* f's heterogeneity as the reports show it: every statistic NAN (null, NA)
+ * where it could not be estimated, k < 2 or a fallback to the exact
+ * proportion (msc_fit_het_estimable), so that table, JSON and CSV agree;
+ * the fit itself keeps metafor's values (tau^2 = 0, Q = 0, p = 1 at k = 1)
+ * (pool.c). */
+void msc_fit_het_shown(const msc_fit *f, msc_heterogeneity *h);
+
 /* Prediction interval on the model scale for a random-effects estimate e
  * (yi, se set), by s->pi: t(k-2) (HTS), z, or t(k-1); a warning when k is
  * too small for it (pool.c). */

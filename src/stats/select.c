@@ -64,7 +64,7 @@ int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_data
         if (!isnan(x) && !isnan(n) && (x == 0.0 || x == n))
             any0 = 1;
     }
-    msc_measure m = s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure;
+    msc_measure m = msc_method_uses_counts(s->method) ? MSC_PLO : s->measure;
     size_t k = 0, n_undefined = 0, n_no_logit = 0;
     for (size_t j = 0; j < K; j++) {
         size_t r = ROW(j);
@@ -81,12 +81,12 @@ int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_data
         msc_effect_compute(m, x, n, add, mode, any0, &y, &v);
         if (!isfinite(y) || !isfinite(v) || !(v > 0.0)) {
             /* only with --cc-mode none (or --cc 0): logit/log of 0 or 1 */
-            if (s->method != MSC_METHOD_GLMM) {
+            if (!msc_method_uses_counts(s->method)) {
                 add_excluded(o, r, MSC_REASON_UNDEFINED);
                 n_undefined++;
                 continue;
             }
-            n_no_logit++; /* GLMM: kept, it fits the counts; yi and vi are null in reports */
+            n_no_logit++; /* GLMM, BB: kept, they fit the counts; yi and vi are null in reports */
         }
         o->row[k] = r;
         o->xi[k] = x;
@@ -104,8 +104,9 @@ int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_data
     if (n_no_logit)
         msc_warnings_add(&o->warnings,
                          "%zu stud%s with 0 or n events: the logit (yi, vi) is undefined without a "
-                         "continuity correction and shown as missing; the GLMM uses the counts",
-                         n_no_logit, n_no_logit == 1 ? "y" : "ies");
+                         "continuity correction and shown as missing; the %s uses the counts",
+                         n_no_logit, n_no_logit == 1 ? "y" : "ies",
+                         s->method == MSC_METHOD_BB ? "beta-binomial" : "GLMM");
     if (k == 0) {
         o->skipped = 1;
         msc_warnings_add(&o->warnings, "no study has usable %s counts: this outcome is skipped",

@@ -65,7 +65,7 @@ run funnel-svg 0 -- "$BIN" funnel "$DATA" --subgroup disease --events responders
 ok funnel-legend svg_text "$TMP/fun.svg" "SLE"
 
 # --- subgroups, scale, reference line, title
-run subgroups 0 -- "$BIN" forest "$DATA" --subgroup disease --events responders --scale 100 \
+run subgroups 0 -- "$BIN" forest "$DATA" --subgroup disease --events responders --scale 100 --method REML \
     --ref 0.5 --title "MSC: responders by disease" -o "$TMP/g.svg"
 ok subgroup-ref-note grep -q "Dashed line: reference at 50 per 100" "$TMP/g.svg"
 for s in MS SLE RA "Per 100 [95% CI]" "MSC: responders by disease" "66.7"; do
@@ -95,7 +95,7 @@ ok funnel-glmm-zero-default-cc-no-note test -z "$(grep -l 'Not shown' "$TMP/zc.s
 
 # --- pool --forest: the numbers, then one file per outcome
 run pool-forest 0 -- "$BIN" pool "$DATA" --forest "$TMP/p.png"
-ok pool-forest-numbers grep -q "^Random effects (REML)" "$TMP/out"
+ok pool-forest-numbers grep -q "^Random effects (GLMM)" "$TMP/out"
 for o in responders adverse_events serious_adverse_events; do ok "pool-forest-$o" is_png "$TMP/p-$o.png"; done
 
 # --- hostile names, titles and paths: nothing runs, all drawn literally
@@ -157,7 +157,7 @@ PATH_NO=/nonexistent-mscmeta-dir
 run missing-gnuplot 4 -- env PATH="$PATH_NO" "$BIN" forest "$DATA" -o "$TMP/nognuplot/f.png"
 ok missing-gnuplot-message grep -q "gnuplot-nox" "$TMP/err"
 run missing-gnuplot-pool 4 -- env PATH="$PATH_NO" "$BIN" pool "$DATA" --forest "$TMP/nognuplot/p.png"
-ok missing-gnuplot-pool-numbers grep -q "^Random effects (REML)" "$TMP/out"
+ok missing-gnuplot-pool-numbers grep -q "^Random effects (GLMM)" "$TMP/out"
 ok missing-gnuplot-no-files test -z "$(ls -A "$TMP/nognuplot")"
 run bad-extension 2 -- "$BIN" forest "$DATA" -o "$TMP/f.jpg"
 ok bad-extension-message grep -q "png, .svg or .pdf" "$TMP/err"
@@ -192,6 +192,38 @@ st=${PIPESTATUS[0]}
 ok stdout-pipe-picture svg_text "$TMP/piped.svg" "Standard error"
 ok stdout-pipe-only-picture test "$(awk 'NF { l = $0 } END { print l }' "$TMP/piped.svg")" = "</svg>"
 ok pipe-no-temp-left test -z "$(ls -A "$TMP/pipetmp")"
+
+# --- sensitivity plots (issue 11). Expected numbers from metafor 3.8-1:
+# d <- subset(read.csv("data/msc_autoimmune.csv"), !is.na(responders));
+# m <- rma(yi, vi, data = escalc("PLO", xi = responders, ni = n, data = d));
+# leave1out(m, transf = transf.ilogit)[1] is 0.575 [0.467, 0.675], I2 39.5%;
+# cumul(m, transf = transf.ilogit)[2] is 0.459 [0.200, 0.742]; on
+# tests/reference/sens_k60.csv trimfill(m) fills 12 studies on the left,
+# adjusted transf.ilogit: 0.380 [0.337, 0.426].
+run forest-loo 0 -- "$BIN" forest "$DATA" --events responders --leave-one-out -o "$TMP/loo.svg"
+for s in "Omitted study" "Harris 2016" "0.575" "[0.467," "0.675]" "39.5%"; do
+    ok "forest-loo-$s" svg_text "$TMP/loo.svg" "$s"
+done
+ok forest-loo-note svg_text "$TMP/loo.svg" \
+    "Each row: the model refitted without the study named (τ² re-estimated); events and N of the studies kept."
+run forest-loo-groups 0 -- "$BIN" forest "$DATA" --events responders --subgroup disease --leave-one-out -o "$TMP/loog.svg"
+ok forest-loo-groups-all svg_text "$TMP/loog.svg" "All studies"
+ok forest-loo-groups-ms svg_text "$TMP/loog.svg" "MS"
+run forest-cumul 0 -- "$BIN" forest "$DATA" --events responders --cumulative -o "$TMP/cum.svg"
+for s in "Added study" "[0.200," "0.742]" "0.459"; do
+    ok "forest-cumul-$s" svg_text "$TMP/cum.svg" "$s"
+done
+run forest-cumul-col 0 -- "$BIN" forest "$DATA" --events responders --cumulative year -o "$TMP/cumy.svg"
+ok forest-cumul-col-note grep -q "ascending order of the order column" "$TMP/cumy.svg"
+run forest-loo-and-cumul 2 -- "$BIN" forest "$DATA" --leave-one-out --cumulative -o "$TMP/x.svg"
+run funnel-tf 0 -- "$BIN" funnel "$HERE/../reference/sens_k60.csv" --trim-fill -o "$TMP/tf.svg"
+ok funnel-tf-note svg_text "$TMP/tf.svg" \
+    "Open circles: 12 filled by trim and fill (L0, left); dash-dotted: adjusted 0.380 [0.337, 0.426]"
+ok funnel-tf-no-few-note test -z "$(grep -l 'Only [0-9]* stud' "$TMP/tf.svg")"
+run funnel-few 0 -- "$BIN" funnel "$DATA" --events responders -o "$TMP/few.svg"
+ok funnel-few-note svg_text "$TMP/few.svg" \
+    "Only 9 studies: too few (below 10) to tell asymmetry from chance"
+ok funnel-few-no-tf test -z "$(grep -l 'Open circles' "$TMP/few.svg")"
 
 # --- outcome names become file names safely; default output folder
 printf 'study,n,events/1,my col,..\nA,10,3,4,1\nB,20,5,6,2\n' >"$TMP/names.csv"
