@@ -32,7 +32,7 @@ int msc_cmd_regress(msc_cli *c)
     int rc = msc_cli_regress(c, &d, &r);
     if (rc != EXIT_OK)
         return rc;
-    msc_report_options ro = {c->summary_only, NULL, NULL};
+    msc_report_options ro = {c->summary_only, NULL, NULL, NULL};
     msc_out out;
     rc = msc_out_open(&out, c->output);
     if (rc == EXIT_OK) {

@@ -90,7 +90,32 @@ static void each_command_takes_its_options(void **state)
         {"--format", "json", " pool safety regress "},
         {"--summary-only", NULL, " pool safety regress "},
         {"--forest", "f.png", " pool "},
-    for (size_t j = 0; j < 7; j++)
+        {"--title", "T", " pool forest funnel baujat bubble "},
+        {"--width", "500", " pool forest funnel baujat bubble "},
+        {"--height", "500", " pool forest funnel baujat bubble "},
+        {"--scale", "100", " pool forest funnel baujat bubble "},
+        {"--ref", "0.5", " pool forest funnel baujat bubble "},
+        {"--max-rate", "0.05", " safety "},
+        {"--events", "e", " pool safety regress forest funnel baujat bubble "},
+        {"--method", "DL", " pool safety regress forest funnel baujat bubble "},
+        {"-o", "out.png", " pool safety regress forest funnel baujat bubble "},
+        {"--leave-one-out", NULL, " pool forest "},
+        {"--cumulative=year", NULL, " pool forest "},
+        {"--influence", NULL, " pool "},
+        {"--bias-tests", NULL, " pool "},
+        {"--trim-fill-estimator", "R0", " pool funnel "},
+        {"--trim-fill", NULL, " funnel "},
+        {"--mod", "a", " regress "},
+        {"--factor", "m", " regress bubble "},
+        {"--ref", "a=b", " regress bubble "},
+        {"--at", "a=1", " regress "},
+        {"--btt", "a", " regress "},
+        {"--permutations", "100", " regress "},
+        {"--seed", "7", " regress "},
+    };
+    const char *names[] = {"pool", "safety", "regress", "forest", "funnel", "baujat", "bubble"};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        for (size_t j = 0; j < 7; j++) {
             char padded[16];
             snprintf(padded, sizeof padded, " %s ", names[j]);
             int takes = strstr(cases[k].takes, padded) != NULL;
