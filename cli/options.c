@@ -289,7 +289,7 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_format_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "table, json or csv");
+        return unknown_value(c, o, arg, "table, json, csv or jsonl");
     c->format = (msc_format)v;
     c->format_given = 1;
     return MSC_CLI_GO_ON;
@@ -549,6 +549,29 @@ static int add_max_rate(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* --by COL: one meta-analysis per value of COL (cmd_by.c). */
+static int set_by(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (!*arg)
+        return usage(c, "--by: give the name of the column whose values make the groups");
+    c->by = arg;
+    return MSC_CLI_GO_ON;
+}
+
+/* --threads N: the threads a computation may use (groups of --by, the
+ * GLMM's quadrature); the output is the same for any number. */
+static int set_threads(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < 1 || d > MSC_THREADS_MAX || d != floor(d))
+        return usage(c, "--threads: \"%.40s\" is not a number of threads from 1 to %d", arg,
+                     MSC_THREADS_MAX);
+    c->settings.threads = (int)d;
+    return MSC_CLI_GO_ON;
+}
+
 /* Appends arg to one of the moderator lists (at most MAX_LIST). */
 static int add_to(msc_cli *c, const msc_cli_option *o, const char *arg, const char **list,
                   size_t *n)
@@ -668,6 +691,8 @@ static const msc_cli_option OPTIONS[] = {
     {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt},
     {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations},
     {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed},
+    {"by", 0, required_argument, MSC_OPTS_BY, set_by},
+    {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -828,7 +853,8 @@ static int format_of_path(const char *path)
     } ext[] = {{".json", MSC_FORMAT_JSON},
                {".csv", MSC_FORMAT_CSV},
                {".txt", MSC_FORMAT_TABLE},
-               {".md", MSC_FORMAT_TABLE}};
+               {".md", MSC_FORMAT_TABLE},
+               {".jsonl", MSC_FORMAT_JSONL}};
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/'))
         return -1;
@@ -848,11 +874,25 @@ static int format_from_output(msc_cli *c)
     if (f < 0)
         return MSC_CLI_GO_ON;
     if (c->format_given && (int)c->format != f) {
-        static const char *const name[] = {"table", "json", "csv"};
+        static const char *const name[] = {"table", "json", "csv", "jsonl"};
         return usage(c, "-o \"%.60s\" names %s output but --format is %s; drop one of them",
                      c->output, name[f], name[c->format]);
     }
     c->format = (msc_format)f;
+    return MSC_CLI_GO_ON;
+}
+
+/* --by and the formats: JSON Lines is the format of many meta-analyses,
+ * and one JSON document or a forest plot is not. */
+static int check_by(const msc_cli *c)
+{
+    if (c->format == MSC_FORMAT_JSONL && !c->by)
+        return usage(c, "--format jsonl writes a line per meta-analysis of --by COL; without "
+                        "--by use --format json");
+    if (c->by && c->format == MSC_FORMAT_JSON)
+        return usage(c, "--by writes a JSON object per meta-analysis: use --format jsonl");
+    if (c->by && c->forest)
+        return usage(c, "--forest draws one analysis; it does not go with --by");
     return MSC_CLI_GO_ON;
 }
 
@@ -899,6 +939,8 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = check_outputs(c);
     if (rc == MSC_CLI_GO_ON)
         rc = format_from_output(c);
+    if (rc == MSC_CLI_GO_ON) /* after -o's extension has set the format */
+        rc = check_by(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
     if (c->sens.cumulative_col) { /* the order column is read as text */
