@@ -865,7 +865,8 @@ static int format_of_path(const char *path)
 }
 
 /* A report written with -o takes its format from the file's extension;
- * --format may repeat it but not contradict it. */
+ * --format may repeat a .json, .csv or .jsonl extension but not contradict
+ * it, and chooses the format of a .txt or .md file. */
 static int format_from_output(msc_cli *c)
 {
     if (!c->output || c->cmd->draws || !(c->cmd->options & MSC_OPTS_REPORT))
@@ -873,6 +874,8 @@ static int format_from_output(msc_cli *c)
     int f = format_of_path(c->output);
     if (f < 0)
         return MSC_CLI_GO_ON;
+    if (c->format_given && f == MSC_FORMAT_TABLE)
+        return MSC_CLI_GO_ON; /* a .txt or .md file holds any text: --format decides */
     if (c->format_given && (int)c->format != f) {
         static const char *const name[] = {"table", "json", "csv", "jsonl"};
         return usage(c, "-o \"%.60s\" names %s output but --format is %s; drop one of them",
