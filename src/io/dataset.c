@@ -60,22 +60,30 @@ typedef struct {
     char (*fb_lines)[64]; /* ... and their first lines, "3, 5" */
 } builder;
 
-/* A value quoted for an error message: at most 40 bytes, control
- * characters escaped, so that a hostile cell keeps the message on one line. */
+/* A value quoted for an error message: at most 40 bytes of it, control
+ * characters and bytes that are not UTF-8 escaped, so that a hostile cell
+ * keeps the message on one line and valid UTF-8. It is cut only between
+ * characters: a cut inside a multi-byte character would leave invalid
+ * UTF-8 in the message (found by fuzz_load and fuzz_pipeline). */
 static void show_value(const char *s, size_t len, char *out, size_t outlen)
 {
     size_t o = 0;
-    for (size_t i = 0; i < len && o + 8 < outlen; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (i >= 40) {
+    for (size_t i = 0; i < len;) {
+        const unsigned char *c = (const unsigned char *)s + i;
+        size_t n = msc_utf8_seq(c, len - i);
+        if (i >= 40 || o + 8 >= outlen) { /* 8: room for a character or "..." */
             memcpy(out + o, "...", 3);
             o += 3;
             break;
         }
-        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-            o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
-        else
-            out[o++] = (char)c;
+        if (n == 0 || (n == 1 && (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\'))) {
+            o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", *c);
+            i++;
+        } else {
+            memcpy(out + o, c, n);
+            o += n;
+            i += n;
+        }
     }
     out[o] = '\0';
 }
