@@ -126,9 +126,10 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     return MSC_OK;
 }
 
-msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
-                        const msc_settings *s, msc_fit *f, msc_warnings *w)
+msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
+    int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
     memset(f, 0, sizeof *f);
     msc_estimate_clear(&f->common);
     msc_estimate_clear(&f->random);
@@ -187,7 +188,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
     f->common.se = 1.0 / sqrt(sn * p0 * (1.0 - p0));
     msc_estimate_test(&f->common, s->level, NAN);
     msc_estimate_backtransform(&f->common, MSC_PLO, NAN);
-    if (heterogeneity_tests(xi, ni, k, p0, h) != MSC_OK)
+    if (!only && heterogeneity_tests(xi, ni, k, p0, h) != MSC_OK)
         return MSC_ERR_NOMEM;
 
     if (k == 1) {
@@ -216,9 +217,10 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
         h->tau = tau;
         h->I2 = 100.0 * h->tau2 / (h->vt + h->tau2);
         h->H2 = h->tau2 / h->vt + 1.0;
-        msc_pool_prediction_interval(e, h->tau2, k, s, w);
+        if (!only)
+            msc_pool_prediction_interval(e, h->tau2, k, s, w);
         msc_estimate_backtransform(e, MSC_PLO, NAN);
-        return msc_glmm_extras(xi, ni, k, s, f, w);
+        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, f, w);
     }
     exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
@@ -231,7 +233,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
                          "heterogeneity cannot be estimated, and the random-effects estimate is "
                          "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
-        return msc_glmm_extras(xi, ni, k, s, f, w);
+        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, f, w);
     } else if (rc == 2) {
         msc_warnings_add(w,
                          "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "
@@ -259,4 +261,10 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
                          sx, sn);
     }
     return MSC_OK;
+}
+
+msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
+                        const msc_settings *s, msc_fit *f, msc_warnings *w)
+{
+    return msc_glmm_fit_flags(xi, ni, vi, k, s, 0, f, w);
 }

@@ -58,6 +58,16 @@ msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
 msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *ni, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
 
+/* A private flag of msc_glmm_fit_flags (above the public MSC_FIT_ bits):
+ * only the estimates (common, random, tau^2), for a caller that reads no
+ * more; no heterogeneity tests, prediction interval, profile interval of
+ * tau^2, LRT or marginal proportion. The estimates are the same bits. */
+#define MSC_FIT_ESTIMATE_ONLY 0x100u
+
+/* msc_glmm_fit with flags (MSC_FIT_ESTIMATE_ONLY). */
+msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
+
 /* The storage behind an outcome result's pointers that callers need not
  * see (analysis.c owns it, per outcome). */
 typedef struct {
