@@ -57,7 +57,7 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
         z.pi = MSC_PI_Z;
         s = &z;
     }
-    msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
+    msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit_flags(x, n, v, m, s, flags, f, w)
                     : s->method == MSC_METHOD_BB ? msc_bb_fit(x, n, v, m, s, f, w)
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
@@ -99,9 +99,10 @@ int msc_fit_check(msc_fit *f, msc_warnings *w)
               unreverse(&h->tau2_lo, &h->tau2_hi) + unreverse(&h->I2_lo, &h->I2_hi) +
               unreverse(&h->H2_lo, &h->H2_hi);
     if (bad && w)
-        msc_warnings_add(w, "internal check: %d interval%s came out reversed (lower bound above "
-                            "the upper) and %s shown as missing; this is a bug in mscmeta: "
-                            "please report it with the data",
+        msc_warnings_add(w,
+                         "internal check: %d interval%s came out reversed (lower bound above "
+                         "the upper) and %s shown as missing; this is a bug in mscmeta: "
+                         "please report it with the data",
                          bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
     return bad;
 }

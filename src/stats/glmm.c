@@ -220,7 +220,7 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
         if (!only)
             msc_pool_prediction_interval(e, h->tau2, k, s, w);
         msc_estimate_backtransform(e, MSC_PLO, NAN);
-        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, f, w);
+        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
     }
     exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
@@ -233,7 +233,7 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
                          "heterogeneity cannot be estimated, and the random-effects estimate is "
                          "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
-        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, f, w);
+        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
     } else if (rc == 2) {
         msc_warnings_add(w,
                          "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "

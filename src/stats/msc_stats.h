@@ -64,7 +64,8 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
  * tau^2, LRT or marginal proportion. The estimates are the same bits. */
 #define MSC_FIT_ESTIMATE_ONLY 0x100u
 
-/* msc_glmm_fit with flags (MSC_FIT_ESTIMATE_ONLY). */
+/* msc_glmm_fit with msc_fit_studies' flags (MSC_FIT_NO_TAU2_CI: no profile
+ * interval of tau^2) and MSC_FIT_ESTIMATE_ONLY. */
 msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
 
