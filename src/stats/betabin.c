@@ -212,22 +212,10 @@ static double rho_start(const double *xi, const double *ni, size_t k, double p)
     return log(r / (1.0 - r));
 }
 
-/* The exact pooled proportion under homogeneity, in an estimate block. */
-static void exact(msc_estimate *e, double sx, double sn, double level)
-{
-    msc_estimate_clear(e);
-    e->yi = msc_effect_transform(MSC_PLO, sx / sn, NAN);
-    if (!isfinite(e->yi))
-        e->yi = NAN;
-    e->est = sx / sn;
-    msc_study_ci_compute(MSC_SCI_CP, sx, sn, level, &e->ci_lo, &e->ci_hi);
-    e->exact = 1;
-}
-
 static void fallback(msc_fit *f, double sx, double sn, const msc_settings *s, msc_warnings *w,
                      const char *why)
 {
-    exact(&f->random, sx, sn, s->level);
+    msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
     msc_warnings_add(w,
                      "%s: the beta-binomial's rho cannot be estimated, and the pooled proportion "
@@ -268,7 +256,7 @@ msc_status msc_bb_fit(const double *xi, const double *ni, const double *vi, size
             separated = 0;
     }
     if (sx == 0 || sx == sn) {
-        exact(&f->common, sx, sn, s->level);
+        msc_estimate_exact(&f->common, sx, sn, s->level);
         fallback(f, sx, sn, s, w,
                  sx == 0 ? "every study has 0 events" : "every study has n events (all patients)");
         return MSC_OK;

@@ -70,19 +70,6 @@ static int fit_random(const double *xi, const double *ni, size_t k, int nagq, in
 
 /* ------------------------------------------------------------- estimates */
 
-/* The exact pooled proportion under homogeneity, in an estimate block. */
-static void exact(msc_estimate *e, double sx, double sn, double level)
-{
-    e->yi = msc_effect_transform(MSC_PLO, sx / sn, NAN);
-    if (!isfinite(e->yi))
-        e->yi = NAN;
-    e->se = e->stat = e->p = e->df = NAN;
-    e->ci_lo_yi = e->ci_hi_yi = NAN;
-    e->est = sx / sn;
-    msc_study_ci_compute(MSC_SCI_CP, sx, sn, level, &e->ci_lo, &e->ci_hi);
-    e->exact = 1;
-}
-
 /* Wald and likelihood-ratio tests of the saturated model (one logit per
  * study) against the common one, as rma.glmm computes them from glm fits.
  * Studies with 0 or n events have infinite saturated logits with zero
@@ -168,7 +155,7 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
     h->vt = k > 1 ? ((double)k - 1.0) / msc_wsums_trp(vi, k, 0.0) : NAN;
 
     if (sx == 0 || sx == sn) {
-        exact(&f->common, sx, sn, s->level);
+        msc_estimate_exact(&f->common, sx, sn, s->level);
         f->random = f->common;
         f->exact_fallback = 1;
         h->df = (double)k - 1.0;
@@ -192,7 +179,7 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
         return MSC_ERR_NOMEM;
 
     if (k == 1) {
-        exact(&f->random, sx, sn, s->level);
+        msc_estimate_exact(&f->random, sx, sn, s->level);
         f->exact_fallback = 1;
         h->tau2 = h->tau = 0.0;
         h->I2 = 0.0;
@@ -222,7 +209,7 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
         msc_estimate_backtransform(e, MSC_PLO, NAN);
         return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
     }
-    exact(&f->random, sx, sn, s->level);
+    msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
     if (rc == 0) {
         h->tau2 = h->tau = 0.0;

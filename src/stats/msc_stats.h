@@ -100,6 +100,10 @@ int msc_subgroups_fit(msc_outcome_result *o, msc_outcome_store *st, const msc_da
 
 /* An estimate block with every value NAN, not exact (pool.c). */
 void msc_estimate_clear(msc_estimate *e);
+/* The exact pooled proportion under homogeneity, sx / sn with its
+ * Clopper-Pearson interval at `level`, as an estimate block (logit yi, no
+ * SE or test): where the GLMM or the beta-binomial falls back (pool.c). */
+void msc_estimate_exact(msc_estimate *e, double sx, double sn, double level);
 /* Fills the test and interval of an estimate whose yi and se are set: z, or
  * t with df degrees of freedom when df is finite (pool.c). */
 void msc_estimate_test(msc_estimate *e, double level, double df);
