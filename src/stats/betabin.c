@@ -226,22 +226,8 @@ static void fallback(msc_fit *f, double sx, double sn, const msc_settings *s, ms
 msc_status msc_bb_fit(const double *xi, const double *ni, const double *vi, size_t k,
                       const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
-    memset(f, 0, sizeof *f);
-    msc_estimate_clear(&f->common);
-    msc_estimate_clear(&f->random);
-    f->method = MSC_METHOD_BB;
-    f->k = k;
-    f->has_random = 1;
-    f->has_weights = 0;
-    f->converged = 1;
-    f->nhm = NAN;
-    f->sum_w_common = f->sum_w_random = NAN;
+    msc_fit_counts_init(f, MSC_METHOD_BB, k);
     msc_heterogeneity *h = &f->het;
-    h->tau2 = h->tau = h->I2 = h->H2 = NAN;
-    h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
-    h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
-    h->lrt_tau2 = h->lrt_tau2_p = NAN;
-    h->rho = h->rho_lo = h->rho_hi = NAN;
     if (msc_stats_settings_ok(s, w) != MSC_OK)
         return MSC_ERR_USAGE;
     if (k == 0)

@@ -117,24 +117,10 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
     int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
-    memset(f, 0, sizeof *f);
-    msc_estimate_clear(&f->common);
-    msc_estimate_clear(&f->random);
-    f->method = MSC_METHOD_GLMM;
-    f->k = k;
-    f->has_random = 1;
-    f->has_weights = 0;
-    f->converged = 1;
-    f->nhm = NAN;
+    msc_fit_counts_init(f, MSC_METHOD_GLMM, k);
     if (msc_stats_settings_ok(s, w) != MSC_OK)
         return MSC_ERR_USAGE;
-    f->sum_w_common = f->sum_w_random = NAN;
     msc_heterogeneity *h = &f->het;
-    h->tau2 = h->tau = h->I2 = h->H2 = NAN;
-    h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
-    h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
-    h->lrt_tau2 = h->lrt_tau2_p = NAN;
-    h->rho = h->rho_lo = h->rho_hi = NAN;
     if (k == 0)
         return MSC_ERR_INPUT;
     /* Every study at 0 or at n (some of each): the likelihood never falls

@@ -50,6 +50,11 @@ int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target
  * is a bug. Returns the number of intervals found reversed. */
 int msc_fit_check(msc_fit *f, msc_warnings *w);
 
+/* The start of a fit of the counts (GLMM, beta-binomial) of k studies by
+ * `method`: both estimate blocks clear, a random-effects fit without
+ * weights, every heterogeneity value NAN (fit.c). */
+void msc_fit_counts_init(msc_fit *f, msc_method method, size_t k);
+
 /* msc_settings_check for the fits, which have no error buffer: a bad
  * setting becomes a warning in w (when w is not NULL) and MSC_ERR_USAGE. */
 msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
