@@ -143,7 +143,7 @@ typedef struct {
 } msc_studies;
 
 /* Flags for msc_fit_studies. */
-#define MSC_FIT_NO_TAU2_CI 1u /* skip the Q-profile interval of tau^2, I^2, H^2 */
+#define MSC_FIT_NO_TAU2_CI 1u /* skip the interval of tau^2, I^2, H^2 (Q- or GLMM profile) */
 #define MSC_FIT_NO_PI 2u      /* no prediction interval (NAN), nor its warnings */
 
 /* Fits the model that s names (any tau^2 estimator, FE, or the GLMM) to the

@@ -86,7 +86,9 @@ static int warn_correction(msc_outcome_result *o, const msc_settings *s)
     g.null_prop = NAN;
     msc_fit gf;
     msc_warnings gw = {0};
-    msc_status rc = msc_glmm_fit(o->xi, o->ni, o->vi, o->k, &g, &gf, &gw);
+    /* only gf.random.est is read: the GLMM's extras are not computed */
+    msc_status rc =
+        msc_glmm_fit_flags(o->xi, o->ni, o->vi, o->k, &g, MSC_FIT_ESTIMATE_ONLY, &gf, &gw);
     msc_warnings_clear(&gw);
     if (rc == MSC_ERR_NOMEM)
         return rc;

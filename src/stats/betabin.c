@@ -212,22 +212,10 @@ static double rho_start(const double *xi, const double *ni, size_t k, double p)
     return log(r / (1.0 - r));
 }
 
-/* The exact pooled proportion under homogeneity, in an estimate block. */
-static void exact(msc_estimate *e, double sx, double sn, double level)
-{
-    msc_estimate_clear(e);
-    e->yi = msc_effect_transform(MSC_PLO, sx / sn, NAN);
-    if (!isfinite(e->yi))
-        e->yi = NAN;
-    e->est = sx / sn;
-    msc_study_ci_compute(MSC_SCI_CP, sx, sn, level, &e->ci_lo, &e->ci_hi);
-    e->exact = 1;
-}
-
 static void fallback(msc_fit *f, double sx, double sn, const msc_settings *s, msc_warnings *w,
                      const char *why)
 {
-    exact(&f->random, sx, sn, s->level);
+    msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
     msc_warnings_add(w,
                      "%s: the beta-binomial's rho cannot be estimated, and the pooled proportion "
@@ -238,22 +226,8 @@ static void fallback(msc_fit *f, double sx, double sn, const msc_settings *s, ms
 msc_status msc_bb_fit(const double *xi, const double *ni, const double *vi, size_t k,
                       const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
-    memset(f, 0, sizeof *f);
-    msc_estimate_clear(&f->common);
-    msc_estimate_clear(&f->random);
-    f->method = MSC_METHOD_BB;
-    f->k = k;
-    f->has_random = 1;
-    f->has_weights = 0;
-    f->converged = 1;
-    f->nhm = NAN;
-    f->sum_w_common = f->sum_w_random = NAN;
+    msc_fit_counts_init(f, MSC_METHOD_BB, k);
     msc_heterogeneity *h = &f->het;
-    h->tau2 = h->tau = h->I2 = h->H2 = NAN;
-    h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
-    h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
-    h->lrt_tau2 = h->lrt_tau2_p = NAN;
-    h->rho = h->rho_lo = h->rho_hi = NAN;
     if (msc_stats_settings_ok(s, w) != MSC_OK)
         return MSC_ERR_USAGE;
     if (k == 0)
@@ -268,7 +242,7 @@ msc_status msc_bb_fit(const double *xi, const double *ni, const double *vi, size
             separated = 0;
     }
     if (sx == 0 || sx == sn) {
-        exact(&f->common, sx, sn, s->level);
+        msc_estimate_exact(&f->common, sx, sn, s->level);
         fallback(f, sx, sn, s, w,
                  sx == 0 ? "every study has 0 events" : "every study has n events (all patients)");
         return MSC_OK;

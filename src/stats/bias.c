@@ -245,13 +245,15 @@ static int by_key(const void *a, const void *b)
     return p->pos < q->pos ? -1 : p->pos > q->pos;
 }
 
-/* The estimate of a fit of k studies (test z, as trimfill() refits),
- * and the fit. */
+/* A fit of k studies with t's settings, as trimfill() makes it: with the
+ * z test (rma()'s default) unless `own_test`, and no interval of tau^2 nor
+ * prediction interval, which are not shown; its warnings are dropped. */
 static msc_status fit_arrays(const tested *t, const double *y, const double *v, const double *n,
-                             size_t k, msc_fit *f)
+                             size_t k, int own_test, msc_fit *f)
 {
     msc_settings s = t->s;
-    s.test = MSC_TEST_Z;
+    if (!own_test)
+        s.test = MSC_TEST_Z;
     s.pi = MSC_PI_Z; /* no prediction interval is shown; z never warns */
     msc_warnings ignore = {0};
     msc_status rc = msc_pool_fit_flags(y, v, n, k, &s, MSC_FIT_NO_TAU2_CI, f, &ignore);
@@ -317,7 +319,7 @@ static msc_status trim_fill(const tested *t, const msc_fit *orig, msc_tf_estimat
     for (int iter = 1; iter <= TF_MAXITER; iter++) {
         size_t prev = k0;
         msc_fit f;
-        if ((rc = fit_arrays(t, ys, vs, ns, k - k0, &f)) != MSC_OK)
+        if ((rc = fit_arrays(t, ys, vs, ns, k - k0, 0, &f)) != MSC_OK)
             goto out;
         beta = msc_fit_main_block(&f)->yi;
         /* signed ranks of the centred effects, ties by position (R's
@@ -393,12 +395,7 @@ static msc_status trim_fill(const tested *t, const msc_fit *orig, msc_tf_estimat
             n2[k + j] = ns[s];
         }
         msc_fit f;
-        msc_settings s = t->s;
-        s.test = MSC_TEST_Z; /* trimfill() refits with rma()'s default test */
-        s.pi = MSC_PI_Z;
-        msc_warnings ignore = {0};
-        rc = msc_pool_fit_flags(y2, v2, n2, k + k0, &s, MSC_FIT_NO_TAU2_CI, &f, &ignore);
-        msc_warnings_clear(&ignore);
+        rc = fit_arrays(t, y2, v2, n2, k + k0, 0, &f);
         free(y2);
         if (rc != MSC_OK)
             goto out;
@@ -459,12 +456,7 @@ static void gather(const msc_studies *st, const size_t *idx, size_t m, const msc
  * when it fills nothing. */
 static msc_status original_fit(const tested *t, msc_fit *f)
 {
-    msc_settings os = t->s;
-    os.pi = MSC_PI_Z;
-    msc_warnings ignore = {0};
-    msc_status rc = msc_pool_fit_flags(t->y, t->v, t->n, t->k, &os, MSC_FIT_NO_TAU2_CI, f, &ignore);
-    msc_warnings_clear(&ignore);
-    return rc;
+    return fit_arrays(t, t->y, t->v, t->n, t->k, 1, f);
 }
 
 msc_status msc_trim_fill(const msc_studies *st, const size_t *idx, size_t m,

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_cdf.h>
 
@@ -57,7 +58,7 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
         z.pi = MSC_PI_Z;
         s = &z;
     }
-    msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
+    msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit_flags(x, n, v, m, s, flags, f, w)
                     : s->method == MSC_METHOD_BB ? msc_bb_fit(x, n, v, m, s, f, w)
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
@@ -74,6 +75,26 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
             null_test(&f->random, s, f->nhm);
     }
     return rc;
+}
+
+void msc_fit_counts_init(msc_fit *f, msc_method method, size_t k)
+{
+    memset(f, 0, sizeof *f);
+    msc_estimate_clear(&f->common);
+    msc_estimate_clear(&f->random);
+    f->method = method;
+    f->k = k;
+    f->has_random = 1;
+    f->has_weights = 0;
+    f->converged = 1;
+    f->nhm = NAN;
+    f->sum_w_common = f->sum_w_random = NAN;
+    msc_heterogeneity *h = &f->het;
+    h->tau2 = h->tau = h->I2 = h->H2 = NAN;
+    h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
+    h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
+    h->lrt_tau2 = h->lrt_tau2_p = NAN;
+    h->rho = h->rho_lo = h->rho_hi = NAN;
 }
 
 /* An interval [*lo, *hi] whose ends are both numbers and in the wrong
@@ -99,9 +120,10 @@ int msc_fit_check(msc_fit *f, msc_warnings *w)
               unreverse(&h->tau2_lo, &h->tau2_hi) + unreverse(&h->I2_lo, &h->I2_hi) +
               unreverse(&h->H2_lo, &h->H2_hi);
     if (bad && w)
-        msc_warnings_add(w, "internal check: %d interval%s came out reversed (lower bound above "
-                            "the upper) and %s shown as missing; this is a bug in mscmeta: "
-                            "please report it with the data",
+        msc_warnings_add(w,
+                         "internal check: %d interval%s came out reversed (lower bound above "
+                         "the upper) and %s shown as missing; this is a bug in mscmeta: "
+                         "please report it with the data",
                          bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
     return bad;
 }

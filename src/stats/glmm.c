@@ -70,19 +70,6 @@ static int fit_random(const double *xi, const double *ni, size_t k, int nagq, in
 
 /* ------------------------------------------------------------- estimates */
 
-/* The exact pooled proportion under homogeneity, in an estimate block. */
-static void exact(msc_estimate *e, double sx, double sn, double level)
-{
-    e->yi = msc_effect_transform(MSC_PLO, sx / sn, NAN);
-    if (!isfinite(e->yi))
-        e->yi = NAN;
-    e->se = e->stat = e->p = e->df = NAN;
-    e->ci_lo_yi = e->ci_hi_yi = NAN;
-    e->est = sx / sn;
-    msc_study_ci_compute(MSC_SCI_CP, sx, sn, level, &e->ci_lo, &e->ci_hi);
-    e->exact = 1;
-}
-
 /* Wald and likelihood-ratio tests of the saturated model (one logit per
  * study) against the common one, as rma.glmm computes them from glm fits.
  * Studies with 0 or n events have infinite saturated logits with zero
@@ -126,27 +113,14 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     return MSC_OK;
 }
 
-msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
-                        const msc_settings *s, msc_fit *f, msc_warnings *w)
+msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
-    memset(f, 0, sizeof *f);
-    msc_estimate_clear(&f->common);
-    msc_estimate_clear(&f->random);
-    f->method = MSC_METHOD_GLMM;
-    f->k = k;
-    f->has_random = 1;
-    f->has_weights = 0;
-    f->converged = 1;
-    f->nhm = NAN;
+    int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
+    msc_fit_counts_init(f, MSC_METHOD_GLMM, k);
     if (msc_stats_settings_ok(s, w) != MSC_OK)
         return MSC_ERR_USAGE;
-    f->sum_w_common = f->sum_w_random = NAN;
     msc_heterogeneity *h = &f->het;
-    h->tau2 = h->tau = h->I2 = h->H2 = NAN;
-    h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
-    h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
-    h->lrt_tau2 = h->lrt_tau2_p = NAN;
-    h->rho = h->rho_lo = h->rho_hi = NAN;
     if (k == 0)
         return MSC_ERR_INPUT;
     /* Every study at 0 or at n (some of each): the likelihood never falls
@@ -167,7 +141,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
     h->vt = k > 1 ? ((double)k - 1.0) / msc_wsums_trp(vi, k, 0.0) : NAN;
 
     if (sx == 0 || sx == sn) {
-        exact(&f->common, sx, sn, s->level);
+        msc_estimate_exact(&f->common, sx, sn, s->level);
         f->random = f->common;
         f->exact_fallback = 1;
         h->df = (double)k - 1.0;
@@ -187,11 +161,11 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
     f->common.se = 1.0 / sqrt(sn * p0 * (1.0 - p0));
     msc_estimate_test(&f->common, s->level, NAN);
     msc_estimate_backtransform(&f->common, MSC_PLO, NAN);
-    if (heterogeneity_tests(xi, ni, k, p0, h) != MSC_OK)
+    if (!only && heterogeneity_tests(xi, ni, k, p0, h) != MSC_OK)
         return MSC_ERR_NOMEM;
 
     if (k == 1) {
-        exact(&f->random, sx, sn, s->level);
+        msc_estimate_exact(&f->random, sx, sn, s->level);
         f->exact_fallback = 1;
         h->tau2 = h->tau = 0.0;
         h->I2 = 0.0;
@@ -216,11 +190,12 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
         h->tau = tau;
         h->I2 = 100.0 * h->tau2 / (h->vt + h->tau2);
         h->H2 = h->tau2 / h->vt + 1.0;
-        msc_pool_prediction_interval(e, h->tau2, k, s, w);
+        if (!only)
+            msc_pool_prediction_interval(e, h->tau2, k, s, w);
         msc_estimate_backtransform(e, MSC_PLO, NAN);
-        return msc_glmm_extras(xi, ni, k, s, f, w);
+        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
     }
-    exact(&f->random, sx, sn, s->level);
+    msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
     if (rc == 0) {
         h->tau2 = h->tau = 0.0;
@@ -231,7 +206,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
                          "heterogeneity cannot be estimated, and the random-effects estimate is "
                          "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
-        return msc_glmm_extras(xi, ni, k, s, f, w);
+        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
     } else if (rc == 2) {
         msc_warnings_add(w,
                          "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "
@@ -259,4 +234,10 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
                          sx, sn);
     }
     return MSC_OK;
+}
+
+msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
+                        const msc_settings *s, msc_fit *f, msc_warnings *w)
+{
+    return msc_glmm_fit_flags(xi, ni, vi, k, s, 0, f, w);
 }

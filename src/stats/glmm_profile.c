@@ -136,20 +136,23 @@ static double root(profile_ctx *c, double a, double b, double fa)
     return x;
 }
 
-void msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
-                              double level, double *lo, double *hi)
+int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
+                             double level, int bounds, double *lo, double *hi)
 {
     profile_ctx c = {M, ll_max, msc_qchisq(1.0 - level, 1.0, 1), mu_hat};
+    *lo = *hi = NAN;
     /* lower: 0 unless the profile at tau = 0 lies beyond the cut-off */
-    *lo = 0.0;
-    if (tau_hat > 0.0) {
-        double mu0 = mu_hat, f0;
-        double p0 = msc_glmm_profile_mu(M, 0.0, &mu0, NULL);
-        f0 = 2.0 * (ll_max - p0) - c.crit;
-        if (f0 > 0.0) {
-            c.mu = mu_hat;
-            double t = root(&c, tau_hat, 0.0, -c.crit);
-            *lo = t * t;
+    if (bounds) {
+        *lo = 0.0;
+        if (tau_hat > 0.0) {
+            double mu0 = mu_hat, f0;
+            double p0 = msc_glmm_profile_mu(M, 0.0, &mu0, NULL);
+            f0 = 2.0 * (ll_max - p0) - c.crit;
+            if (f0 > 0.0) {
+                c.mu = mu_hat;
+                double t = root(&c, tau_hat, 0.0, -c.crit);
+                *lo = t * t;
+            }
         }
     }
     /* upper: step out from the maximum until the profile has fallen far
@@ -160,12 +163,13 @@ void msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, 
         a = b;
         b *= 2.0;
     }
-    if (!(fb > 0.0)) {
-        *hi = NAN;
-        return;
+    if (!(fb > 0.0))
+        return 0;
+    if (bounds) {
+        double t = root(&c, a, b, -c.crit);
+        *hi = t * t;
     }
-    double t = root(&c, a, b, -c.crit);
-    *hi = t * t;
+    return 1;
 }
 
 /* ------------------------------------------------------------ marginal */
@@ -211,7 +215,7 @@ double msc_glmm_marginal(double mu, double tau2)
 /* ---------------------------------------------------------- the extras */
 
 msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
-                           msc_fit *f, msc_warnings *w)
+                           unsigned flags, msc_fit *f, msc_warnings *w)
 {
     msc_heterogeneity *h = &f->het;
     int interior = !f->random.exact && h->tau2 > 0.0;
@@ -230,10 +234,12 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
     double lrt = 2.0 * (ll_max - ll0);
     h->lrt_tau2 = lrt > 0.0 ? lrt : 0.0;
     h->lrt_tau2_p = h->lrt_tau2 > 0.0 ? 0.5 * msc_pchisq(h->lrt_tau2, 1.0, 1) : 1.0;
-    msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, ll_max, s->level, &h->tau2_lo, &h->tau2_hi);
+    int bounds = !(flags & MSC_FIT_NO_TAU2_CI);
+    int hi_found = msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, ll_max, s->level, bounds,
+                                            &h->tau2_lo, &h->tau2_hi);
     msc_glmm_model_free(&M);
-    h->tau2_ci_profile = 1;
-    if (isnan(h->tau2_hi))
+    h->tau2_ci_profile = bounds;
+    if (!hi_found)
         msc_warnings_add(w,
                          "the profile-likelihood upper bound for tau^2 lies beyond %g (the "
                          "profile has not fallen far enough there): it is not given",

@@ -76,9 +76,12 @@ double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_
  * confint(method = "profile") for the SD, squared): the tau at which the
  * profile log-likelihood falls chi^2_1(level) / 2 below its maximum ll_max
  * at (mu_hat, tau_hat); the lower bound is 0 when the profile at tau = 0
- * has not fallen that far. A bound not found is NAN. */
-void msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
-                              double level, double *lo, double *hi);
+ * has not fallen that far. A bound not found is NAN. Without `bounds`,
+ * only the search that brackets the upper bound is made and both stay
+ * NAN. Returns 0 when the upper bound lies beyond tau = 1e3 (not found),
+ * else 1. */
+int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
+                             double level, int bounds, double *lo, double *hi);
 
 /* The marginal (population-averaged) proportion: the integral of
  * expit(mu + tau z) phi(z) over z, as metafor's transf.ilogit.int
@@ -89,9 +92,10 @@ double msc_glmm_marginal(double mu, double tau2);
  * f (already fitted to the k studies by msc_glmm_fit): the marginal
  * proportion with its interval, the profile-likelihood interval for tau^2
  * (with I^2 and H^2 from it) and the likelihood-ratio test of tau^2 = 0.
- * Only for a fit at an interior maximum or at tau^2 = 0; MSC_OK or
- * MSC_ERR_NOMEM. */
+ * With MSC_FIT_NO_TAU2_CI in flags the interval is not computed (NAN), but
+ * its warning of an upper bound not found is given as with it. Only for a
+ * fit at an interior maximum or at tau^2 = 0; MSC_OK or MSC_ERR_NOMEM. */
 msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
-                           msc_fit *f, msc_warnings *w);
+                           unsigned flags, msc_fit *f, msc_warnings *w);
 
 #endif

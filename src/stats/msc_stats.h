@@ -50,12 +50,28 @@ int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target
  * is a bug. Returns the number of intervals found reversed. */
 int msc_fit_check(msc_fit *f, msc_warnings *w);
 
+/* The start of a fit of the counts (GLMM, beta-binomial) of k studies by
+ * `method`: both estimate blocks clear, a random-effects fit without
+ * weights, every heterogeneity value NAN (fit.c). */
+void msc_fit_counts_init(msc_fit *f, msc_method method, size_t k);
+
 /* msc_settings_check for the fits, which have no error buffer: a bad
  * setting becomes a warning in w (when w is not NULL) and MSC_ERR_USAGE. */
 msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
 
 /* msc_pool_fit with msc_fit_studies' flags (MSC_FIT_NO_TAU2_CI). */
 msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *ni, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
+
+/* A private flag of msc_glmm_fit_flags (above the public MSC_FIT_ bits):
+ * only the estimates (common, random, tau^2), for a caller that reads no
+ * more; no heterogeneity tests, prediction interval, profile interval of
+ * tau^2, LRT or marginal proportion. The estimates are the same bits. */
+#define MSC_FIT_ESTIMATE_ONLY 0x100u
+
+/* msc_glmm_fit with msc_fit_studies' flags (MSC_FIT_NO_TAU2_CI: no profile
+ * interval of tau^2) and MSC_FIT_ESTIMATE_ONLY. */
+msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
 
 /* The storage behind an outcome result's pointers that callers need not
@@ -89,6 +105,10 @@ int msc_subgroups_fit(msc_outcome_result *o, msc_outcome_store *st, const msc_da
 
 /* An estimate block with every value NAN, not exact (pool.c). */
 void msc_estimate_clear(msc_estimate *e);
+/* The exact pooled proportion under homogeneity, sx / sn with its
+ * Clopper-Pearson interval at `level`, as an estimate block (logit yi, no
+ * SE or test): where the GLMM or the beta-binomial falls back (pool.c). */
+void msc_estimate_exact(msc_estimate *e, double sx, double sn, double level);
 /* Fills the test and interval of an estimate whose yi and se are set: z, or
  * t with df degrees of freedom when df is finite (pool.c). */
 void msc_estimate_test(msc_estimate *e, double level, double df);

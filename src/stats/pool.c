@@ -25,6 +25,17 @@ void msc_estimate_clear(msc_estimate *e)
     e->null_prop = e->null_stat = e->null_p = NAN;
 }
 
+void msc_estimate_exact(msc_estimate *e, double sx, double sn, double level)
+{
+    msc_estimate_clear(e);
+    e->yi = msc_effect_transform(MSC_PLO, sx / sn, NAN);
+    if (!isfinite(e->yi))
+        e->yi = NAN;
+    e->est = sx / sn;
+    msc_study_ci_compute(MSC_SCI_CP, sx, sn, level, &e->ci_lo, &e->ci_hi);
+    e->exact = 1;
+}
+
 /* Fills the test and interval of an estimate whose yi and se are set:
  * z, or t with df degrees of freedom when df is finite. */
 void msc_estimate_test(msc_estimate *e, double level, double df)
