@@ -586,6 +586,12 @@ void msc_reg_to_original(size_t p, const double *center, const double *inv_scale
             V_o[a * p + b] = V_o[b * p + a] = tvt_entry(p, a, b, center, inv_scale, V_c);
 }
 
+double msc_reg_var_original(size_t p, const double *center, const double *inv_scale,
+                            const double *V_c, size_t j)
+{
+    return tvt_entry(p, j, j, center, inv_scale, V_c);
+}
+
 double msc_reg_qm(size_t p, const double *center, const double *inv_scale, const double *beta_c,
                   const double *V_c, const size_t *btt, size_t m, double *scratch)
 {

@@ -116,7 +116,7 @@ typedef struct {
     const problem *P;
     size_t first, step; /* the permutations it fits: first, first + step, ... */
     size_t *perm;
-    double *beta, *V, *bo, *Vo, *scratch;
+    double *beta, *V, *bo, *scratch;
     msc_reg_ws ws;
     /* its counts */
     size_t *ge, ge_qm, valid, failed;
@@ -164,9 +164,10 @@ static void fit_one(worker *w, const size_t *src, int *ok)
     *ok = msc_reg_core_fit(&d, P->s, &w->ws, w->beta, w->V, &core) == 0 && core.converged;
     if (!*ok)
         return;
-    msc_reg_to_original(p, P->center, P->inv_scale, w->beta, w->V, w->bo, w->Vo);
+    /* the coefficients and their variances: the covariances are not needed */
+    msc_reg_to_original(p, P->center, P->inv_scale, w->beta, w->V, w->bo, NULL);
     for (size_t j = 0; j < p; j++) {
-        double z = w->bo[j] / sqrt(w->Vo[j * p + j]);
+        double z = w->bo[j] / sqrt(msc_reg_var_original(p, P->center, P->inv_scale, w->V, j));
         if (fabs(z) >= fabs(P->zobs[j]) - COMPTOL)
             w->ge[j]++;
     }
@@ -239,14 +240,13 @@ static int worker_init(worker *w, const problem *P, size_t first, size_t step)
     w->first = first;
     w->step = step;
     w->perm = malloc(k * sizeof *w->perm);
-    w->beta = malloc((2 * p + 2 * p * p + 2 * mb * mb + 2 * mb + 1) * sizeof *w->beta);
+    w->beta = malloc((2 * p + p * p + 2 * mb * mb + 2 * mb + 1) * sizeof *w->beta);
     w->ge = calloc(p, sizeof *w->ge);
     if (!w->perm || !w->beta || !w->ge || msc_reg_ws_init(&w->ws, p, k, 1) != MSC_OK)
         return -1;
     w->V = w->beta + p;
     w->bo = w->V + p * p;
-    w->Vo = w->bo + p;
-    w->scratch = w->Vo + p * p;
+    w->scratch = w->bo + p;
     return 0;
 }
 
