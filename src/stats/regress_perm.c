@@ -102,7 +102,7 @@ typedef struct {
     const msc_settings *s;
     const msc_regress_model *r;
     const double *center, *inv_scale;
-    const double *zobs; /* observed statistics (p) */
+    const double *zobs; /* observed statistics (p): r->stat */
     double qm_obs;
     /* the permutations */
     int exact;
@@ -310,20 +310,17 @@ msc_status msc_regress_permutest(const double *yi, const double *vi, size_t k, c
     size_t p = m + 1;
     out->pval = malloc(p * sizeof *out->pval);
     size_t *group = malloc(k * sizeof *group), *rep = malloc(k * sizeof *rep);
-    double *zobs = malloc(p * sizeof *zobs);
     worker *w = NULL;
     msc_status st = MSC_ERR_NOMEM;
-    if (!out->pval || !group || !rep || !zobs)
+    if (!out->pval || !group || !rep)
         goto out;
     /* the fit's centring (regress_fit.c: center, scale, inv_scale) */
     const double *center = r->priv, *inv_scale = r->priv + 2 * m;
-    for (size_t j = 0; j < p; j++)
-        zobs[j] = r->stat[j];
     double log_count;
     if (row_groups(mods, k, m, group, rep, &log_count) == 0)
         goto out;
-    problem P = {yi,        vi,   mods,  k, p,    s,     r,   center,
-                 inv_scale, zobs, r->QM, 0, iter, group, rep, seed};
+    problem P = {yi,        vi,      mods,  k, p,    s,     r,   center,
+                 inv_scale, r->stat, r->QM, 0, iter, group, rep, seed};
     if (log_count <= log((double)iter) + 1e-9) {
         P.exact = 1;
         P.iter = (size_t)llround(exp(log_count));
@@ -377,7 +374,6 @@ out:
     free(w);
     free(group);
     free(rep);
-    free(zobs);
     if (st != MSC_OK)
         msc_regress_perm_free(out);
     return st;
