@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msc_core.h"
@@ -81,6 +82,33 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
 int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                     const msc_outcome_data *od, const msc_settings *s, const size_t *rows,
                     size_t nrows);
+
+/* Frees what an outcome result and its store hold (msc_select_studies,
+ * the study intervals, msc_subgroups_fit), for every owner of outcome
+ * results (analysis.c, regress.c); the structs themselves stay. */
+static inline void msc_outcome_release(msc_outcome_result *o, msc_outcome_store *st)
+{
+    free(o->row);
+    free(o->xi);
+    free(o->ni);
+    free(o->yi);
+    free(o->vi);
+    free(o->ci_lo);
+    free(o->ci_hi);
+    free(o->excluded_row);
+    free(o->excluded_reason);
+    for (size_t g = 0; g < o->n_groups; g++) {
+        free(o->group[g].name);
+        msc_warnings_clear(&o->group[g].warnings);
+    }
+    free(o->group);
+    msc_warnings_clear(&o->warnings);
+    if (st) {
+        free(st->group_members);
+        free(st->reason_missing_events);
+        free(st->reason_missing_n);
+    }
+}
 
 /* Groups o's studies by d's subgroup column, fits each group with
  * msc_fit_studies and tests the subgroup differences (subgroups.c). */
