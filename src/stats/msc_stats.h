@@ -51,6 +51,16 @@ int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target
  * is a bug. Returns the number of intervals found reversed. */
 int msc_fit_check(msc_fit *f, msc_warnings *w);
 
+/* The warning that the tau^2 estimator of method m did not converge, in
+ * the words of every fit that estimates tau^2 (pool.c, regress_fit.c). */
+static inline void msc_warn_tau2_not_converged(msc_warnings *w, msc_method m)
+{
+    const char *name = m == MSC_METHOD_EB   ? "Empirical Bayes"
+                       : m == MSC_METHOD_PM ? "Paule-Mandel"
+                                            : msc_method_name(m);
+    msc_warnings_add(w, "the %s estimator of tau^2 did not converge; tau^2 is set to 0", name);
+}
+
 /* msc_settings_check for the fits, which have no error buffer: a bad
  * setting becomes a warning in w (when w is not NULL) and MSC_ERR_USAGE. */
 msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);

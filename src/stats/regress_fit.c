@@ -732,18 +732,6 @@ static size_t centre_and_check(const double *mods, size_t k, size_t m, double *c
     return bad;
 }
 
-static const char *estimator_name(msc_method m)
-{
-    switch (m) {
-    case MSC_METHOD_EB:
-        return "Empirical Bayes";
-    case MSC_METHOD_PM:
-        return "Paule-Mandel";
-    default:
-        return msc_method_name(m);
-    }
-}
-
 /* Heterogeneity at tau^2 = 0 (QE, vt), I^2, H^2, as rma.uni. */
 static int heterogeneity(const msc_reg_design *d, msc_regress_model *r, msc_reg_ws *ws)
 {
@@ -929,8 +917,7 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
     r->iterations = core.iterations;
     r->converged = core.converged;
     if (!core.converged)
-        msc_warnings_add(w, "the %s estimator of tau^2 did not converge; tau^2 is set to 0",
-                         estimator_name(s->method));
+        msc_warn_tau2_not_converged(w, s->method);
     if (fe && s->test == MSC_TEST_KNHA)
         msc_warnings_add(w, "the Knapp-Hartung method is not meant for common-effect models "
                             "(metafor warns the same)");
