@@ -113,6 +113,11 @@ int msc_reg_core_fit(const msc_reg_design *d, const msc_settings *s, msc_reg_ws 
 void msc_reg_to_original(size_t p, const double *center, const double *inv_scale,
                          const double *beta_c, const double *V_c, double *beta_o, double *V_o);
 
+/* The variance of coefficient j on the original scale: entry (j, j) of
+ * msc_reg_to_original's V_o, without the rest of it. */
+double msc_reg_var_original(size_t p, const double *center, const double *inv_scale,
+                            const double *V_c, size_t j);
+
 /* QM = b' V^-1 b over the coefficients btt[0..m) on the original scale,
  * from the centred fit; NAN when that block is not positive definite.
  * scratch holds 2 m^2 + 2 m doubles. */

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msc_core.h"
@@ -55,6 +56,16 @@ int msc_fit_check(msc_fit *f, msc_warnings *w);
  * weights, every heterogeneity value NAN (fit.c). */
 void msc_fit_counts_init(msc_fit *f, msc_method method, size_t k);
 
+/* The warning that the tau^2 estimator of method m did not converge, in
+ * the words of every fit that estimates tau^2 (pool.c, regress_fit.c). */
+static inline void msc_warn_tau2_not_converged(msc_warnings *w, msc_method m)
+{
+    const char *name = m == MSC_METHOD_EB   ? "Empirical Bayes"
+                       : m == MSC_METHOD_PM ? "Paule-Mandel"
+                                            : msc_method_name(m);
+    msc_warnings_add(w, "the %s estimator of tau^2 did not converge; tau^2 is set to 0", name);
+}
+
 /* msc_settings_check for the fits, which have no error buffer: a bad
  * setting becomes a warning in w (when w is not NULL) and MSC_ERR_USAGE. */
 msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
@@ -97,6 +108,33 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
 int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                     const msc_outcome_data *od, const msc_settings *s, const size_t *rows,
                     size_t nrows);
+
+/* Frees what an outcome result and its store hold (msc_select_studies,
+ * the study intervals, msc_subgroups_fit), for every owner of outcome
+ * results (analysis.c, regress.c); the structs themselves stay. */
+static inline void msc_outcome_release(msc_outcome_result *o, msc_outcome_store *st)
+{
+    free(o->row);
+    free(o->xi);
+    free(o->ni);
+    free(o->yi);
+    free(o->vi);
+    free(o->ci_lo);
+    free(o->ci_hi);
+    free(o->excluded_row);
+    free(o->excluded_reason);
+    for (size_t g = 0; g < o->n_groups; g++) {
+        free(o->group[g].name);
+        msc_warnings_clear(&o->group[g].warnings);
+    }
+    free(o->group);
+    msc_warnings_clear(&o->warnings);
+    if (st) {
+        free(st->group_members);
+        free(st->reason_missing_events);
+        free(st->reason_missing_n);
+    }
+}
 
 /* Groups o's studies by d's subgroup column, fits each group with
  * msc_fit_studies and tests the subgroup differences (subgroups.c). */

@@ -150,22 +150,6 @@ void msc_pool_prediction_interval(msc_estimate *e, double tau2, size_t k, const 
     e->pi_df = df;
 }
 
-static const char *estimator_long_name(msc_method m)
-{
-    switch (m) {
-    case MSC_METHOD_ML:
-        return "ML";
-    case MSC_METHOD_REML:
-        return "REML";
-    case MSC_METHOD_EB:
-        return "Empirical Bayes";
-    case MSC_METHOD_PM:
-        return "Paule-Mandel";
-    default:
-        return msc_method_name(m);
-    }
-}
-
 /* Whatever else went wrong, a pooled value that is not a number must not
  * reach a report unexplained: a variance that underflows or overflows a
  * double (--cc near 0, counts near 1e15) makes a weight infinite. */
@@ -272,8 +256,7 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
     f->iterations = tr.iterations;
     f->converged = tr.converged;
     if (!tr.converged)
-        msc_warnings_add(w, "the %s estimator of tau^2 did not converge; tau^2 is set to 0",
-                         estimator_long_name(s->method));
+        msc_warn_tau2_not_converged(w, s->method);
     double tau2 = tr.tau2;
     h->tau2 = tau2;
     h->tau = sqrt(tau2);

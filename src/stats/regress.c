@@ -837,24 +837,8 @@ void msc_regression_free(msc_regression *r)
         msc_regress_model_free(&ro->fit);
         msc_regress_perm_free(&ro->perm);
     }
-    for (size_t j = 0; a->outcome && j < a->n_outcomes; j++) {
-        msc_outcome_result *o = &a->outcome[j];
-        free(o->row);
-        free(o->xi);
-        free(o->ni);
-        free(o->yi);
-        free(o->vi);
-        free(o->ci_lo);
-        free(o->ci_hi);
-        free(o->excluded_row);
-        free(o->excluded_reason);
-        msc_warnings_clear(&o->warnings);
-        if (impl->store) {
-            free(impl->store[j].group_members);
-            free(impl->store[j].reason_missing_events);
-            free(impl->store[j].reason_missing_n);
-        }
-    }
+    for (size_t j = 0; a->outcome && j < a->n_outcomes; j++)
+        msc_outcome_release(&a->outcome[j], impl->store ? &impl->store[j] : NULL);
     free(a->outcome);
     free(impl->store);
     free(r->outcome);

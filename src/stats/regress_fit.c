@@ -552,6 +552,25 @@ static double t_entry(size_t a, size_t b, const double *center, const double *in
     return a == b ? inv_scale[a - 1] : 0.0;
 }
 
+/* Entry (a, b) of T V_c T', term by term: T is sparse (row 0 and the
+ * diagonal). */
+static double tvt_entry(size_t p, size_t a, size_t b, const double *center, const double *inv_scale,
+                        const double *V_c)
+{
+    double s = 0;
+    for (size_t u = 0; u < p; u++) {
+        double ta = t_entry(a, u, center, inv_scale);
+        if (ta == 0.0)
+            continue;
+        for (size_t v = 0; v < p; v++) {
+            double tb = t_entry(b, v, center, inv_scale);
+            if (tb != 0.0)
+                s += ta * V_c[u * p + v] * tb;
+        }
+    }
+    return s;
+}
+
 void msc_reg_to_original(size_t p, const double *center, const double *inv_scale,
                          const double *beta_c, const double *V_c, double *beta_o, double *V_o)
 {
@@ -562,22 +581,15 @@ void msc_reg_to_original(size_t p, const double *center, const double *inv_scale
     }
     if (!V_o)
         return;
-    /* V_o = T V_c T', term by term: T is sparse (row 0 and the diagonal) */
     for (size_t a = 0; a < p; a++)
-        for (size_t b = a; b < p; b++) {
-            double s = 0;
-            for (size_t u = 0; u < p; u++) {
-                double ta = t_entry(a, u, center, inv_scale);
-                if (ta == 0.0)
-                    continue;
-                for (size_t v = 0; v < p; v++) {
-                    double tb = t_entry(b, v, center, inv_scale);
-                    if (tb != 0.0)
-                        s += ta * V_c[u * p + v] * tb;
-                }
-            }
-            V_o[a * p + b] = V_o[b * p + a] = s;
-        }
+        for (size_t b = a; b < p; b++)
+            V_o[a * p + b] = V_o[b * p + a] = tvt_entry(p, a, b, center, inv_scale, V_c);
+}
+
+double msc_reg_var_original(size_t p, const double *center, const double *inv_scale,
+                            const double *V_c, size_t j)
+{
+    return tvt_entry(p, j, j, center, inv_scale, V_c);
 }
 
 double msc_reg_qm(size_t p, const double *center, const double *inv_scale, const double *beta_c,
@@ -591,21 +603,8 @@ double msc_reg_qm(size_t p, const double *center, const double *inv_scale, const
         for (size_t u = 0; u < p; u++)
             s += t_entry(ia, u, center, inv_scale) * beta_c[u];
         b[a] = s;
-        for (size_t c = 0; c <= a; c++) {
-            size_t ic = btt[c];
-            double v = 0;
-            for (size_t u = 0; u < p; u++) {
-                double ta = t_entry(ia, u, center, inv_scale);
-                if (ta == 0.0)
-                    continue;
-                for (size_t w = 0; w < p; w++) {
-                    double tc = t_entry(ic, w, center, inv_scale);
-                    if (tc != 0.0)
-                        v += ta * V_c[u * p + w] * tc;
-                }
-            }
-            V[a * m + c] = V[c * m + a] = v;
-        }
+        for (size_t c = 0; c <= a; c++)
+            V[a * m + c] = V[c * m + a] = tvt_entry(p, ia, btt[c], center, inv_scale, V_c);
     }
     memcpy(L, V, m * m * sizeof *L);
     gsl_matrix_view Lv = gsl_matrix_view_array(L, m, m);
@@ -731,18 +730,6 @@ static size_t centre_and_check(const double *mods, size_t k, size_t m, double *c
     }
     free(C);
     return bad;
-}
-
-static const char *estimator_name(msc_method m)
-{
-    switch (m) {
-    case MSC_METHOD_EB:
-        return "Empirical Bayes";
-    case MSC_METHOD_PM:
-        return "Paule-Mandel";
-    default:
-        return msc_method_name(m);
-    }
 }
 
 /* Heterogeneity at tau^2 = 0 (QE, vt), I^2, H^2, as rma.uni. */
@@ -930,8 +917,7 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
     r->iterations = core.iterations;
     r->converged = core.converged;
     if (!core.converged)
-        msc_warnings_add(w, "the %s estimator of tau^2 did not converge; tau^2 is set to 0",
-                         estimator_name(s->method));
+        msc_warn_tau2_not_converged(w, s->method);
     if (fe && s->test == MSC_TEST_KNHA)
         msc_warnings_add(w, "the Knapp-Hartung method is not meant for common-effect models "
                             "(metafor warns the same)");

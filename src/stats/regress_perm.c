@@ -102,7 +102,7 @@ typedef struct {
     const msc_settings *s;
     const msc_regress_model *r;
     const double *center, *inv_scale;
-    const double *zobs; /* observed statistics (p) */
+    const double *zobs; /* observed statistics (p): r->stat */
     double qm_obs;
     /* the permutations */
     int exact;
@@ -116,7 +116,7 @@ typedef struct {
     const problem *P;
     size_t first, step; /* the permutations it fits: first, first + step, ... */
     size_t *perm;
-    double *beta, *V, *bo, *Vo, *scratch;
+    double *beta, *V, *bo, *scratch;
     msc_reg_ws ws;
     /* its counts */
     size_t *ge, ge_qm, valid, failed;
@@ -164,9 +164,10 @@ static void fit_one(worker *w, const size_t *src, int *ok)
     *ok = msc_reg_core_fit(&d, P->s, &w->ws, w->beta, w->V, &core) == 0 && core.converged;
     if (!*ok)
         return;
-    msc_reg_to_original(p, P->center, P->inv_scale, w->beta, w->V, w->bo, w->Vo);
+    /* the coefficients and their variances: the covariances are not needed */
+    msc_reg_to_original(p, P->center, P->inv_scale, w->beta, w->V, w->bo, NULL);
     for (size_t j = 0; j < p; j++) {
-        double z = w->bo[j] / sqrt(w->Vo[j * p + j]);
+        double z = w->bo[j] / sqrt(msc_reg_var_original(p, P->center, P->inv_scale, w->V, j));
         if (fabs(z) >= fabs(P->zobs[j]) - COMPTOL)
             w->ge[j]++;
     }
@@ -239,14 +240,13 @@ static int worker_init(worker *w, const problem *P, size_t first, size_t step)
     w->first = first;
     w->step = step;
     w->perm = malloc(k * sizeof *w->perm);
-    w->beta = malloc((2 * p + 2 * p * p + 2 * mb * mb + 2 * mb + 1) * sizeof *w->beta);
+    w->beta = malloc((2 * p + p * p + 2 * mb * mb + 2 * mb + 1) * sizeof *w->beta);
     w->ge = calloc(p, sizeof *w->ge);
     if (!w->perm || !w->beta || !w->ge || msc_reg_ws_init(&w->ws, p, k, 1) != MSC_OK)
         return -1;
     w->V = w->beta + p;
     w->bo = w->V + p * p;
-    w->Vo = w->bo + p;
-    w->scratch = w->Vo + p * p;
+    w->scratch = w->bo + p;
     return 0;
 }
 
@@ -310,20 +310,17 @@ msc_status msc_regress_permutest(const double *yi, const double *vi, size_t k, c
     size_t p = m + 1;
     out->pval = malloc(p * sizeof *out->pval);
     size_t *group = malloc(k * sizeof *group), *rep = malloc(k * sizeof *rep);
-    double *zobs = malloc(p * sizeof *zobs);
     worker *w = NULL;
     msc_status st = MSC_ERR_NOMEM;
-    if (!out->pval || !group || !rep || !zobs)
+    if (!out->pval || !group || !rep)
         goto out;
     /* the fit's centring (regress_fit.c: center, scale, inv_scale) */
     const double *center = r->priv, *inv_scale = r->priv + 2 * m;
-    for (size_t j = 0; j < p; j++)
-        zobs[j] = r->stat[j];
     double log_count;
     if (row_groups(mods, k, m, group, rep, &log_count) == 0)
         goto out;
-    problem P = {yi,        vi,   mods,  k, p,    s,     r,   center,
-                 inv_scale, zobs, r->QM, 0, iter, group, rep, seed};
+    problem P = {yi,        vi,      mods,  k, p,    s,     r,   center,
+                 inv_scale, r->stat, r->QM, 0, iter, group, rep, seed};
     if (log_count <= log((double)iter) + 1e-9) {
         P.exact = 1;
         P.iter = (size_t)llround(exp(log_count));
@@ -377,7 +374,6 @@ out:
     free(w);
     free(group);
     free(rep);
-    free(zobs);
     if (st != MSC_OK)
         msc_regress_perm_free(out);
     return st;
