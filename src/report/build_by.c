@@ -301,8 +301,7 @@ static const by_kind KINDS[] = {
 /* --------------------------------------------------------------- driver */
 
 typedef struct {
-    char *s;
-    size_t len, cap;
+    msc_rep_buf text; /* the group's records, rendered */
     msc_status st;
     by_counts n;
 } slot;
@@ -321,24 +320,6 @@ typedef struct {
     atomic_size_t next;
     atomic_int stop; /* out of memory somewhere: the others stop too */
 } job;
-
-static msc_status to_slot(void *ctx, const char *buf, size_t len)
-{
-    slot *sl = ctx;
-    if (sl->len + len > sl->cap) {
-        size_t cap = sl->cap ? sl->cap : 1024;
-        while (cap < sl->len + len)
-            cap *= 2;
-        char *s = realloc(sl->s, cap);
-        if (!s)
-            return MSC_ERR_NOMEM;
-        sl->s = s;
-        sl->cap = cap;
-    }
-    memcpy(sl->s + sl->len, buf, len);
-    sl->len += len;
-    return MSC_OK;
-}
 
 static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out *) = {
     [MSC_FORMAT_TABLE] = msc_rep_emit_table,
@@ -367,7 +348,7 @@ static msc_status one_group(job *J, msc_rep *b, char *obuf, size_t i, slot *sl)
     if (st == MSC_OK && J->o->kind == MSC_BY_SAFETY)
         st = msc_safety_evaluate(a, J->o->thresholds, &sf);
     by_group grp = {msc_by_value(J->g, i), a, sf, &J->ropt};
-    msc_rep_out out = {to_slot, sl, obuf, 0, OUT_BUF, MSC_OK};
+    msc_rep_out out = {msc_rep_buf_write, &sl->text, obuf, 0, OUT_BUF, MSC_OK};
     for (size_t j = 0; st == MSC_OK && j < a->n_outcomes; j++) {
         msc_rep_mark mark = msc_rep_here(b);
         msc_rep_octx *c = msc_rep_alloc(b, sizeof *c);
@@ -526,11 +507,11 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
             if (st == MSC_OK && sl->st != MSC_OK)
                 st = sl->st;
             if (st == MSC_OK)
-                msc_rep_put(&out, sl->s, sl->len);
+                msc_rep_put(&out, sl->text.s, sl->text.len);
             total.with_warnings += sl->n.with_warnings;
             total.skipped += sl->n.skipped;
             total.not_below += sl->n.not_below;
-            free(sl->s);
+            msc_rep_buf_free(&sl->text);
             memset(sl, 0, sizeof *sl);
         }
         if (st == MSC_OK)

@@ -257,6 +257,9 @@ typedef struct {
 } msc_rep_buf;
 void msc_rep_buf_put(msc_rep_buf *s, const char *p, size_t n);
 void msc_rep_buf_free(msc_rep_buf *s);
+/* An msc_write_fn that appends to the msc_rep_buf ctx: a report into
+ * memory (msc_report_string, a group's records in msc_report_by). */
+msc_status msc_rep_buf_write(void *ctx, const char *buf, size_t len);
 
 /* ---------------------------------------------------------------------------
  * Templates (template.c): text with placeholders, for table lines and cells.
