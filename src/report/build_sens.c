@@ -175,7 +175,7 @@ static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc
                                : msc_rep_null(b, bg, "exact"),
                    "p_exact");
     msc_rep_only(msc_rep_text(b, bg, "how",
-                              bs->begg.exact ? "exact"
+                              bs->begg.exact  ? "exact"
                               : bs->begg.ties ? "normal approximation, ties"
                                               : "normal approximation"),
                  MSC_REP_TABLE);
@@ -196,8 +196,7 @@ static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc
     msc_rep_number(b, t, "yi", tf->e.yi, "%.4f");
     msc_rep_number(b, t, "se", tf->e.se, "%.4f");
     msc_rep_number(b, t, "tau2", tf->tau2, "%.4g");
-    msc_rep_only(msc_rep_text(b, t, "studies", tf->k0 == 1 ? "study" : "studies"),
-                 MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, t, "studies", tf->k0 == 1 ? "study" : "studies"), MSC_REP_TABLE);
     msc_rep_generator(b, t, "filled", tf->ok ? tf->k0 : 0, filled, tf);
 }
 
@@ -244,7 +243,8 @@ static void sections(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c,
         msc_rep_insert(b, holder, before, msc_rep_flag(n, MSC_REP_NL_ITEMS));
     }
     if (opt->cumulative) {
-        msc_rep_node *n = msc_rep_generator(b, NULL, "cumulative", blk->cumul ? k : 0, cumul_row, x);
+        msc_rep_node *n =
+            msc_rep_generator(b, NULL, "cumulative", blk->cumul ? k : 0, cumul_row, x);
         msc_rep_insert(b, holder, before, msc_rep_flag(n, MSC_REP_NL_ITEMS));
     }
     if (opt->influence) {
@@ -259,8 +259,8 @@ static void sections(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c,
                     perm[p++] = i;
         x->perm = perm;
         msc_rep_node *n = msc_rep_generator(b, NULL, "influence", n_inf, infl_row, x);
-        msc_rep_insert(b, holder, before, msc_rep_only(msc_rep_flag(n, MSC_REP_NL_ITEMS),
-                                                       MSC_REP_JSON | MSC_REP_CSV));
+        msc_rep_insert(b, holder, before,
+                       msc_rep_only(msc_rep_flag(n, MSC_REP_NL_ITEMS), MSC_REP_JSON | MSC_REP_CSV));
         n = msc_rep_generator(b, NULL, "influence_table", n_inf, infl_table_row, x);
         msc_rep_insert(b, holder, before, msc_rep_only(n, MSC_REP_TABLE));
     }
@@ -379,8 +379,9 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
     if (opt->influence) {
         msc_rep_line(b, holder, "");
         msc_rep_line(b, holder,
-                     msc_rep_printf(b, "%sInfluence diagnostics (* influential by metafor's rule; "
-                                       "influential studies first)",
+                     msc_rep_printf(b,
+                                    "%sInfluence diagnostics (* influential by metafor's rule; "
+                                    "influential studies first)",
                                     ind));
         const msc_rep_col cols[] = {
             {ind, "Study", "{study:.24}", 24, 0},
@@ -398,8 +399,9 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
         msc_rep_grid(b, holder, "influence_table", cols, 11, 1);
         if (gl)
             msc_rep_line(b, holder,
-                         msc_rep_printf(b, "%s(-- the GLMM has no inverse-variance weights; dffits "
-                                           "and cook.d use its own standard errors)",
+                         msc_rep_printf(b,
+                                        "%s(-- the GLMM has no inverse-variance weights; dffits "
+                                        "and cook.d use its own standard errors)",
                                         ind));
     }
     if (opt->bias_tests) {
@@ -413,9 +415,10 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
                                     gl ? "logit" : msc_measure_name(c->a->settings.measure),
                                     gl ? ", escalc's continuity correction" : ""));
         const char *reg = msc_rep_printf(
-            b, "%s  {%%s.label}: {?{%%s.stat_name} = {%%s.statistic}, {?df = {%%s.df}, }"
-               "{%%s.p:prose}; limit estimate {%%s.limit_estimate} "
-               "{?[{%%s.limit_ci_lower}, {%%s.limit_ci_upper}]}|not available}",
+            b,
+            "%s  {%%s.label}: {?{%%s.stat_name} = {%%s.statistic}, {?df = {%%s.df}, }"
+            "{%%s.p:prose}; limit estimate {%%s.limit_estimate} "
+            "{?[{%%s.limit_ci_lower}, {%%s.limit_ci_upper}]}|not available}",
             ind);
         const char *keys[3] = {"egger", "egger_rma", "peters"};
         for (int j = 0; j < 3; j++) {
@@ -423,16 +426,19 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
             msc_rep_line(b, bt, msc_rep_printf(b, reg, k, k, k, k, k, k, k, k, k));
         }
         msc_rep_line(b, bt,
-                     msc_rep_printf(b, "%s  Begg and Mazumdar (rank correlation): {?Kendall's tau "
-                                       "= {begg.tau}, {begg.p:prose} ({begg.how})|not available}",
+                     msc_rep_printf(b,
+                                    "%s  Begg and Mazumdar (rank correlation): {?Kendall's tau "
+                                    "= {begg.tau}, {begg.p:prose} ({begg.how})|not available}",
                                     ind));
-        msc_rep_line(b, bt,
-                     msc_rep_printf(b, "%s  Trim and fill ({trim_fill.estimator}): {?{trim_fill.k0} "
-                                       "{trim_fill.studies} filled on the {trim_fill.side}; "
-                                       "adjusted {trim_fill.estimate} "
-                                       INTERVAL("trim_fill.ci_lower", "trim_fill.ci_upper")
-                                       ", tau^2 = {trim_fill.tau2}|not available}",
-                                    ind));
+        msc_rep_line(
+            b, bt,
+            msc_rep_printf(b,
+                           "%s  Trim and fill ({trim_fill.estimator}): {?{trim_fill.k0} "
+                           "{trim_fill.studies} filled on the {trim_fill.side}; "
+                           "adjusted {trim_fill.estimate} " INTERVAL(
+                               "trim_fill.ci_lower",
+                               "trim_fill.ci_upper") ", tau^2 = {trim_fill.tau2}|not available}",
+                           ind));
     }
 }
 
