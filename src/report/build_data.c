@@ -90,6 +90,16 @@ msc_rep_node *msc_rep_data_outcomes(msc_rep *b, msc_rep_node *root, msc_rep_fill
                         MSC_REP_NL_ITEMS | MSC_REP_NL_CLOSE);
 }
 
+msc_rep_node *msc_rep_data_document(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                    const char *command, msc_rep_fill_fn fill, const void *ctx)
+{
+    msc_rep_node *root = msc_rep_data_head(b, a, o, command);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, fill, ctx, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
+    return root;
+}
+
 /* ----------------------------------------------------------- results */
 
 /* A block of estimates. A block marked "exact" holds the exact pooled

@@ -510,10 +510,7 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
     if (!d)
         return b->err;
     *d = (doc_ctx){a, o};
-    msc_rep_node *root = msc_rep_data_head(b, a, o, "pool");
-    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
-    msc_rep_data_setting_rows(b, root);
-    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
+    msc_rep_node *root = msc_rep_data_document(b, a, o, "pool", outcome, d);
     msc_rep_line(b, root, "mscmeta {version}: meta-analysis of proportions, {input:.80}");
     settings_view(b, msc_rep_get(root, "settings", MSC_REP_ALL), &a->settings);
     msc_rep_nested(b, root, "settings");

@@ -321,10 +321,7 @@ msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_rep
     if (!d)
         return b->err;
     *d = (doc_ctx){a, o};
-    msc_rep_node *root = msc_rep_data_head(b, a, o, "safety");
-    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
-    msc_rep_data_setting_rows(b, root);
-    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
+    msc_rep_node *root = msc_rep_data_document(b, a, o, "safety", outcome, d);
     msc_rep_line(b, root, "mscmeta {version} safety check: {input:.80}");
     msc_rep_line(b, root,
                  "Pooled by {settings.method_long}; one-sided {settings.level_pct}% upper bounds "
