@@ -102,12 +102,8 @@ msc_rep_node *msc_rep_data_document(msc_rep *b, const msc_analysis *a, const msc
 
 /* ----------------------------------------------------------- results */
 
-/* A block of estimates. A block marked "exact" holds the exact pooled
- * proportion (a GLMM's fallback). */
-msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
-                                    const msc_estimate *e, int with_pi)
+void msc_rep_data_estimate_values(msc_rep *b, msc_rep_node *o, const msc_estimate *e, int with_df)
 {
-    msc_rep_node *o = msc_rep_object(b, parent, key);
     msc_rep_proportion(b, o, "estimate", e->est);
     msc_rep_proportion(b, o, "ci_lower", e->ci_lo);
     msc_rep_proportion(b, o, "ci_upper", e->ci_hi);
@@ -115,9 +111,19 @@ msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char
     msc_rep_number(b, o, "se", e->se, "%.4f");
     msc_rep_number(b, o, "statistic", e->stat, "%.3f");
     msc_rep_pvalue(b, o, "p", e->p);
-    msc_rep_number(b, o, "df", e->df, "%g");
+    if (with_df)
+        msc_rep_number(b, o, "df", e->df, "%g");
     msc_rep_number(b, o, "ci_yi_lower", e->ci_lo_yi, "%.4f");
     msc_rep_number(b, o, "ci_yi_upper", e->ci_hi_yi, "%.4f");
+}
+
+/* A block of estimates. A block marked "exact" holds the exact pooled
+ * proportion (a GLMM's fallback). */
+msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
+                                    const msc_estimate *e, int with_pi)
+{
+    msc_rep_node *o = msc_rep_object(b, parent, key);
+    msc_rep_data_estimate_values(b, o, e, 1);
     if (with_pi) {
         msc_rep_proportion(b, o, "pi_lower", e->pi_lo);
         msc_rep_proportion(b, o, "pi_upper", e->pi_hi);

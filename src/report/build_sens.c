@@ -62,16 +62,7 @@ static msc_rep_node *fit_row(msc_rep *b, const sctx *x, const msc_sens_fit *r, c
     label(b, o, x->c, r->study, 1);
     if (with_k)
         msc_rep_int(b, o, "k", (long long)r->k);
-    const msc_estimate *e = &r->e;
-    msc_rep_proportion(b, o, "estimate", e->est);
-    msc_rep_proportion(b, o, "ci_lower", e->ci_lo);
-    msc_rep_proportion(b, o, "ci_upper", e->ci_hi);
-    msc_rep_number(b, o, "yi", e->yi, "%.4f");
-    msc_rep_number(b, o, "se", e->se, "%.4f");
-    msc_rep_number(b, o, "statistic", e->stat, "%.3f");
-    msc_rep_pvalue(b, o, "p", e->p);
-    msc_rep_number(b, o, "ci_yi_lower", e->ci_lo_yi, "%.4f");
-    msc_rep_number(b, o, "ci_yi_upper", e->ci_hi_yi, "%.4f");
+    msc_rep_data_estimate_values(b, o, &r->e, 0); /* these rows carry no df */
     msc_rep_number(b, o, "tau2", r->tau2, "%.4g");
     msc_rep_percent(b, o, "I2", r->I2, "%.1f");
     msc_rep_number(b, o, "H2", r->H2, "%.3g");

@@ -356,7 +356,12 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
 msc_rep_node *msc_rep_data_study(msc_rep *b, const msc_rep_octx *c, size_t i);
 msc_rep_node *msc_rep_data_excluded(msc_rep *b, const msc_rep_octx *c, size_t i);
 msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g);
-/* A block of estimates (with the prediction interval when with_pi). */
+/* The values of estimate e as members of o: estimate, ci_lower, ci_upper
+ * (proportions), yi, se, statistic, p, df (when with_df), ci_yi_lower,
+ * ci_yi_upper, with the table's formats. */
+void msc_rep_data_estimate_values(msc_rep *b, msc_rep_node *o, const msc_estimate *e, int with_df);
+/* A block of estimates: its values, then the prediction interval (when
+ * with_pi), exact and the test of --null. */
 msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
                                     const msc_estimate *e, int with_pi);
 /* A GLMM random block's marginal proportion: "marginal" {estimate,
