@@ -411,7 +411,8 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         msc_rep_data_excluded_groups(b, out, c);
         msc_rep_each(b, out, "excluded_groups", "  {studies}: {reason}");
     }
-    if (o->warnings.n || (c->opt->sens && msc_rep_sens_nwarnings(c))) {
+    const msc_rep_node *w = msc_rep_get(out, "warnings", MSC_REP_TABLE);
+    if (w && w->v.c.count) { /* the outcome's own and its sensitivity analyses' */
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Warnings:");
         msc_rep_each(b, out, "warnings", "  ! {.}");

@@ -292,12 +292,6 @@ const msc_warnings *msc_rep_sens_group_warnings(const msc_rep_octx *c, size_t g)
     return blk ? &blk->warnings : NULL;
 }
 
-size_t msc_rep_sens_nwarnings(const msc_rep_octx *c)
-{
-    const msc_sens_block *blk = block_of(c, -1);
-    return blk ? blk->warnings.n : 0;
-}
-
 /* ----------------------------------------------------------------- table */
 
 static const char *ci_head(msc_rep *b, const msc_analysis *a)

@@ -408,14 +408,12 @@ msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_re
 
 /* The sensitivity sections (build_sens.c), for the pool report with
  * o->sens: an outcome's and a subgroup's members (before their warnings,
- * to which the analyses' warnings are added), their table views, the
- * analyses' warnings of an outcome (for the table's "Warnings:"), and the
+ * to which the analyses' warnings are added), their table views, and the
  * CSV columns they add (",k,H2,..."). */
 void msc_rep_sens_outcome(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
 void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g);
 void msc_rep_sens_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
 void msc_rep_sens_subgroup_view(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c);
-size_t msc_rep_sens_nwarnings(const msc_rep_octx *c);
 /* The sensitivity analyses' warnings of subgroup g of c's outcome, or NULL
  * (the table groups them with the subgroup's own). */
 const msc_warnings *msc_rep_sens_group_warnings(const msc_rep_octx *c, size_t g);
