@@ -149,9 +149,10 @@ static msc_rep_node *filled(msc_rep *b, const void *ctx, size_t i)
     return o;
 }
 
-static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc_settings *s)
+/* The "bias_tests" object of bs, detached. */
+static msc_rep_node *bias(msc_rep *b, const msc_bias *bs, const msc_settings *s)
 {
-    msc_rep_node *bt = msc_rep_object(b, parent, "bias_tests");
+    msc_rep_node *bt = msc_rep_object(b, NULL, "bias_tests");
     const char *model = s->method == MSC_METHOD_GLMM ? "REML" : msc_method_name(s->method);
     regtest(b, bt, "egger", &bs->egger, "Egger (SE, weighted regression)");
     regtest(b, bt, "egger_rma", &bs->egger_rma,
@@ -189,6 +190,7 @@ static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc
     msc_rep_number(b, t, "tau2", tf->tau2, "%.4g");
     msc_rep_only(msc_rep_text(b, t, "studies", tf->k0 == 1 ? "study" : "studies"), MSC_REP_TABLE);
     msc_rep_generator(b, t, "filled", tf->ok ? tf->k0 : 0, filled, tf);
+    return bt;
 }
 
 /* -------------------------------------------------------------- sections */
@@ -208,8 +210,10 @@ static void join_warnings(msc_rep *b, msc_rep_node *holder, const msc_warnings *
                           const msc_sens_block *blk)
 {
     msc_rep_node *w = msc_rep_get(holder, "warnings", MSC_REP_ALL);
+    if (!w || w->type != MSC_REP_ARRAY || !w->v.c.fill || !blk->warnings.n)
+        return;
     two_lists *t = msc_rep_alloc(b, sizeof *t);
-    if (!w || !t || w->type != MSC_REP_ARRAY || !w->v.c.fill || !blk->warnings.n)
+    if (!t)
         return;
     *t = (two_lists){own, &blk->warnings};
     w->v.c.fill = either_warning;
@@ -255,20 +259,10 @@ static void sections(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c,
         n = msc_rep_generator(b, NULL, "influence_table", n_inf, infl_table_row, x);
         msc_rep_insert(b, holder, before, msc_rep_only(n, MSC_REP_TABLE));
     }
-    if (opt->bias_tests) {
-        msc_rep_node *tmp = msc_rep_object(b, NULL, NULL);
-        if (blk->bias) {
-            bias(b, tmp, blk->bias, &c->a->settings);
-            msc_rep_node *bt = msc_rep_get(tmp, "bias_tests", MSC_REP_ALL);
-            if (bt) {
-                tmp->v.c.first = tmp->v.c.last = NULL;
-                bt->next = NULL;
-                msc_rep_insert(b, holder, before, bt);
-            }
-        } else {
-            msc_rep_insert(b, holder, before, msc_rep_null(b, NULL, "bias_tests"));
-        }
-    }
+    if (opt->bias_tests)
+        msc_rep_insert(b, holder, before,
+                       blk->bias ? bias(b, blk->bias, &c->a->settings)
+                                 : msc_rep_null(b, NULL, "bias_tests"));
     join_warnings(b, holder, own, blk);
 }
 
