@@ -16,6 +16,7 @@
  * function that analyses a group and adds its records, its CSV columns
  * and its table columns. The driver does not change.
  */
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -43,8 +44,8 @@ typedef struct {
     size_t with_warnings, skipped, not_below;
 } by_counts;
 
-/* An analysis by group: its CSV columns, the table's title and columns,
- * and the record of one outcome of an analysed group. */
+/* An analysis by group: its CSV columns, the table's columns, and the
+ * record of one outcome of an analysed group. */
 typedef struct {
     const char *command;
     const char *csv_columns;
@@ -53,8 +54,10 @@ typedef struct {
     /* adds the record's CSV cells and table view to rec (an outcome's
      * JSON object with "by" first) and counts what it came to */
     void (*record)(msc_rep *b, msc_rep_node *rec, const by_group *g, size_t j, by_counts *n);
-    /* the table's column heads: a grid header line in root's view */
-    void (*heads)(msc_rep *b, msc_rep_node *root, const msc_settings *s);
+    /* the table's columns (the interval's head is CI_HEAD), whose heads
+     * are the table's head line */
+    const msc_rep_col *cols;
+    size_t ncols;
 } by_kind;
 
 /* ------------------------------------------------------ shared pieces */
@@ -97,9 +100,20 @@ static void warnings_cell(msc_rep *b, msc_rep_node *rec, const msc_warnings *w)
     msc_rep_each(b, rec, "warnings", "    ! {.}");
 }
 
-static const char *ci_head(msc_rep *b, const msc_settings *s)
+/* The head of the interval's column in a kind's columns: the level's
+ * ("95% CI"), set by columns(). */
+static const char CI_HEAD[] = "CI";
+#define MAX_COLS 10
+
+/* n columns `kind` into cols, with the interval's head for s's level. */
+static void columns(msc_rep *b, const msc_rep_col *kind, size_t n, const msc_settings *s,
+                    msc_rep_col *cols)
 {
-    return msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * s->level));
+    for (size_t i = 0; i < n; i++) {
+        cols[i] = kind[i];
+        if (cols[i].head == CI_HEAD)
+            cols[i].head = msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * s->level));
+    }
 }
 
 /* ----------------------------------------------------------------- pool */
@@ -111,30 +125,18 @@ static const char POOL_COLUMNS[] =
 
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
 
-static msc_rep_col pool_cols(int i, const char *ci)
-{
-    const msc_rep_col cols[] = {
-        {"", "By", "{by:.20}", 20, 0},
-        {"  ", "Outcome", "{outcome:.24}", 24, 0},
-        {" ", "k", "{k}", 6, MSC_REP_RIGHT},
-        {"  ", "Prop.", "{main.estimate}", 8, 0},
-        {" ", ci, INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
-        {" ", "tau^2", "{heterogeneity.tau2}", 9, MSC_REP_RIGHT},
-        {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
-        {" ", "p(Q)", "{heterogeneity.p}", 8, MSC_REP_RIGHT},
-        {"  ", NULL, "{note}", 0, MSC_REP_OPTIONAL},
-    };
-    return cols[i];
-}
-#define POOL_NCOLS 9
-
-static void pool_heads(msc_rep *b, msc_rep_node *root, const msc_settings *s)
-{
-    msc_rep_col cols[POOL_NCOLS];
-    for (int i = 0; i < POOL_NCOLS; i++)
-        cols[i] = pool_cols(i, ci_head(b, s));
-    msc_rep_grid(b, root, "no rows", cols, POOL_NCOLS, 1);
-}
+static const msc_rep_col POOL_COLS[] = {
+    {"", "By", "{by:.20}", 20, 0},
+    {"  ", "Outcome", "{outcome:.24}", 24, 0},
+    {" ", "k", "{k}", 6, MSC_REP_RIGHT},
+    {"  ", "Prop.", "{main.estimate}", 8, 0},
+    {" ", CI_HEAD, INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
+    {" ", "tau^2", "{heterogeneity.tau2}", 9, MSC_REP_RIGHT},
+    {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
+    {" ", "p(Q)", "{heterogeneity.p}", 8, MSC_REP_RIGHT},
+    {"  ", NULL, "{note}", 0, MSC_REP_OPTIONAL},
+};
+#define POOL_NCOLS (sizeof POOL_COLS / sizeof *POOL_COLS)
 
 /* The main block's values (random effects, or common for FE) and the
  * heterogeneity as CSV cells of the record itself. */
@@ -198,9 +200,7 @@ static void pool_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size_t
     }
     msc_rep_only(msc_rep_text(b, rec, "note", pool_note(b, o)), MSC_REP_TABLE);
     msc_rep_col cols[POOL_NCOLS];
-    const char *ci = ci_head(b, &g->a->settings);
-    for (int i = 0; i < POOL_NCOLS; i++)
-        cols[i] = pool_cols(i, ci);
+    columns(b, POOL_COLS, POOL_NCOLS, &g->a->settings, cols);
     if (o->skipped) { /* by, outcome, k, and the note */
         cols[3] = cols[POOL_NCOLS - 1];
         msc_rep_grid(b, rec, ".", cols, 4, 0);
@@ -218,31 +218,19 @@ static const char SAFETY_COLUMNS[] =
     "by,outcome,k,events_total,n_total,skipped,method,rate,ci_lower,ci_upper,upper_bound,bound,"
     "threshold,verdict,signals,n_excluded,warnings";
 
-static msc_rep_col safety_cols(int i, const char *ci)
-{
-    const msc_rep_col cols[] = {
-        {"", "By", "{by:.20}", 20, 0},
-        {"  ", "Outcome", "{outcome:.24}", 24, 0},
-        {" ", "k", "{k}", 6, MSC_REP_RIGHT},
-        {" ", "Events", "{events_total}", 7, MSC_REP_RIGHT},
-        {" ", "N", "{n_total}", 7, MSC_REP_RIGHT},
-        {" ", "Rate", "{main.estimate}", 8, MSC_REP_RIGHT},
-        {"  ", ci, INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
-        {" ", "Upper", "{safety.upper_bound}", 8, MSC_REP_RIGHT},
-        {" ", "Limit", "{safety.threshold}", 8, MSC_REP_RIGHT},
-        {"  ", "Verdict", "{verdict}", 0, 0},
-    };
-    return cols[i];
-}
-#define SAFETY_NCOLS 10
-
-static void safety_heads(msc_rep *b, msc_rep_node *root, const msc_settings *s)
-{
-    msc_rep_col cols[SAFETY_NCOLS];
-    for (int i = 0; i < SAFETY_NCOLS; i++)
-        cols[i] = safety_cols(i, ci_head(b, s));
-    msc_rep_grid(b, root, "no rows", cols, SAFETY_NCOLS, 1);
-}
+static const msc_rep_col SAFETY_COLS[] = {
+    {"", "By", "{by:.20}", 20, 0},
+    {"  ", "Outcome", "{outcome:.24}", 24, 0},
+    {" ", "k", "{k}", 6, MSC_REP_RIGHT},
+    {" ", "Events", "{events_total}", 7, MSC_REP_RIGHT},
+    {" ", "N", "{n_total}", 7, MSC_REP_RIGHT},
+    {" ", "Rate", "{main.estimate}", 8, MSC_REP_RIGHT},
+    {"  ", CI_HEAD, INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
+    {" ", "Upper", "{safety.upper_bound}", 8, MSC_REP_RIGHT},
+    {" ", "Limit", "{safety.threshold}", 8, MSC_REP_RIGHT},
+    {"  ", "Verdict", "{verdict}", 0, 0},
+};
+#define SAFETY_NCOLS (sizeof SAFETY_COLS / sizeof *SAFETY_COLS)
 
 /* The verdict of a record: "below", "exceeded", "not shown" (a limit, but
  * no bound to hold against it) or "no limit". */
@@ -269,9 +257,7 @@ static void safety_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size
     msc_rep_only(msc_rep_text(b, rec, "method", msc_method_name(g->a->settings.method)),
                  MSC_REP_CSV);
     msc_rep_col cols[SAFETY_NCOLS];
-    const char *ci = ci_head(b, &g->a->settings);
-    for (int i = 0; i < SAFETY_NCOLS; i++)
-        cols[i] = safety_cols(i, ci);
+    columns(b, SAFETY_COLS, SAFETY_NCOLS, &g->a->settings, cols);
     if (!o->skipped) {
         const msc_estimate *e = msc_fit_main_block(&o->fit);
         msc_rep_only(msc_rep_proportion(b, rec, "rate", e->est), MSC_REP_CSV);
@@ -294,15 +280,15 @@ static void safety_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size
 }
 
 static const by_kind KINDS[] = {
-    [MSC_BY_POOL] = {"pool", POOL_COLUMNS, "%.4f", 1.0, pool_record, pool_heads},
-    [MSC_BY_SAFETY] = {"safety", SAFETY_COLUMNS, "%.2f%%", 100.0, safety_record, safety_heads},
+    [MSC_BY_POOL] = {"pool", POOL_COLUMNS, "%.4f", 1.0, pool_record, POOL_COLS, POOL_NCOLS},
+    [MSC_BY_SAFETY] = {"safety", SAFETY_COLUMNS, "%.2f%%", 100.0, safety_record, SAFETY_COLS,
+                       SAFETY_NCOLS},
 };
 
 /* --------------------------------------------------------------- driver */
 
 typedef struct {
-    char *s;
-    size_t len, cap;
+    msc_rep_buf text; /* the group's records, rendered */
     msc_status st;
     by_counts n;
 } slot;
@@ -321,24 +307,6 @@ typedef struct {
     atomic_size_t next;
     atomic_int stop; /* out of memory somewhere: the others stop too */
 } job;
-
-static msc_status to_slot(void *ctx, const char *buf, size_t len)
-{
-    slot *sl = ctx;
-    if (sl->len + len > sl->cap) {
-        size_t cap = sl->cap ? sl->cap : 1024;
-        while (cap < sl->len + len)
-            cap *= 2;
-        char *s = realloc(sl->s, cap);
-        if (!s)
-            return MSC_ERR_NOMEM;
-        sl->s = s;
-        sl->cap = cap;
-    }
-    memcpy(sl->s + sl->len, buf, len);
-    sl->len += len;
-    return MSC_OK;
-}
 
 static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out *) = {
     [MSC_FORMAT_TABLE] = msc_rep_emit_table,
@@ -367,7 +335,7 @@ static msc_status one_group(job *J, msc_rep *b, char *obuf, size_t i, slot *sl)
     if (st == MSC_OK && J->o->kind == MSC_BY_SAFETY)
         st = msc_safety_evaluate(a, J->o->thresholds, &sf);
     by_group grp = {msc_by_value(J->g, i), a, sf, &J->ropt};
-    msc_rep_out out = {to_slot, sl, obuf, 0, OUT_BUF, MSC_OK};
+    msc_rep_out out = {msc_rep_buf_write, &sl->text, obuf, 0, OUT_BUF, MSC_OK};
     for (size_t j = 0; st == MSC_OK && j < a->n_outcomes; j++) {
         msc_rep_mark mark = msc_rep_here(b);
         msc_rep_octx *c = msc_rep_alloc(b, sizeof *c);
@@ -466,7 +434,10 @@ static msc_status table_head(const msc_dataset *d, const msc_by *g, const msc_se
                        "test; {settings.level_pct}% level");
     msc_rep_each(&b, root, "warnings", "! {.}");
     msc_rep_line(&b, root, "");
-    k->heads(&b, root, s);
+    msc_rep_col cols[MAX_COLS];
+    assert(k->ncols <= MAX_COLS);
+    columns(&b, k->cols, k->ncols, s, cols);
+    msc_rep_grid(&b, root, "no rows", cols, k->ncols, 1); /* the heads alone */
     msc_rep_doc doc = {root, NULL, "%.4f", 1.0};
     st = b.err ? b.err : msc_rep_emit_table(&b, &doc, out);
     msc_rep_release(&b);
@@ -526,11 +497,11 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
             if (st == MSC_OK && sl->st != MSC_OK)
                 st = sl->st;
             if (st == MSC_OK)
-                msc_rep_put(&out, sl->s, sl->len);
+                msc_rep_put(&out, sl->text.s, sl->text.len);
             total.with_warnings += sl->n.with_warnings;
             total.skipped += sl->n.skipped;
             total.not_below += sl->n.not_below;
-            free(sl->s);
+            msc_rep_buf_free(&sl->text);
             memset(sl, 0, sizeof *sl);
         }
         if (st == MSC_OK)

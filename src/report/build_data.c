@@ -90,14 +90,20 @@ msc_rep_node *msc_rep_data_outcomes(msc_rep *b, msc_rep_node *root, msc_rep_fill
                         MSC_REP_NL_ITEMS | MSC_REP_NL_CLOSE);
 }
 
+msc_rep_node *msc_rep_data_document(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                    const char *command, msc_rep_fill_fn fill, const void *ctx)
+{
+    msc_rep_node *root = msc_rep_data_head(b, a, o, command);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, fill, ctx, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
+    return root;
+}
+
 /* ----------------------------------------------------------- results */
 
-/* A block of estimates. A block marked "exact" holds the exact pooled
- * proportion (a GLMM's fallback). */
-msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
-                                    const msc_estimate *e, int with_pi)
+void msc_rep_data_estimate_values(msc_rep *b, msc_rep_node *o, const msc_estimate *e, int with_df)
 {
-    msc_rep_node *o = msc_rep_object(b, parent, key);
     msc_rep_proportion(b, o, "estimate", e->est);
     msc_rep_proportion(b, o, "ci_lower", e->ci_lo);
     msc_rep_proportion(b, o, "ci_upper", e->ci_hi);
@@ -105,9 +111,19 @@ msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char
     msc_rep_number(b, o, "se", e->se, "%.4f");
     msc_rep_number(b, o, "statistic", e->stat, "%.3f");
     msc_rep_pvalue(b, o, "p", e->p);
-    msc_rep_number(b, o, "df", e->df, "%g");
+    if (with_df)
+        msc_rep_number(b, o, "df", e->df, "%g");
     msc_rep_number(b, o, "ci_yi_lower", e->ci_lo_yi, "%.4f");
     msc_rep_number(b, o, "ci_yi_upper", e->ci_hi_yi, "%.4f");
+}
+
+/* A block of estimates. A block marked "exact" holds the exact pooled
+ * proportion (a GLMM's fallback). */
+msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
+                                    const msc_estimate *e, int with_pi)
+{
+    msc_rep_node *o = msc_rep_object(b, parent, key);
+    msc_rep_data_estimate_values(b, o, e, 1);
     if (with_pi) {
         msc_rep_proportion(b, o, "pi_lower", e->pi_lo);
         msc_rep_proportion(b, o, "pi_upper", e->pi_hi);
@@ -387,9 +403,9 @@ void msc_rep_data_setting_rows(msc_rep *b, msc_rep_node *root)
 
 /* --------------------------------------------- grouped lists (table) */
 
-#define GROUP_NAMES 8  /* names a grouped line lists before "and N more" */
-#define GROUP_MAX 64   /* distinct reasons or messages grouped; the rest one a line */
-#define NAME_WIDTH 40  /* display characters of each name */
+#define GROUP_NAMES 8 /* names a grouped line lists before "and N more" */
+#define GROUP_MAX 64  /* distinct reasons or messages grouped; the rest one a line */
+#define NAME_WIDTH 40 /* display characters of each name */
 
 /* One line of a grouped list: the items that share a text (a reason, a
  * warning), the first GROUP_NAMES of them named. */
@@ -397,6 +413,7 @@ typedef struct {
     const char *text;
     size_t n;
     size_t item[GROUP_NAMES];
+    const char *name[GROUP_NAMES];
 } group_line;
 
 /* Appends the name s, cut to NAME_WIDTH characters and made safe. */
@@ -408,8 +425,9 @@ static void put_name(msc_rep_buf *t, const char *s)
 }
 
 /* Finds text among lines[0..*n), or adds it (at most GROUP_MAX); counts
- * item i in its line. Returns 0, or -1 when the line list is full. */
-static int group_add(group_line *lines, size_t *n, const char *text, size_t i)
+ * item i, called `name`, in its line. Returns 0, or -1 when the line list
+ * is full. */
+static int group_add(group_line *lines, size_t *n, const char *text, size_t i, const char *name)
 {
     size_t j = 0;
     while (j < *n && lines[j].text != text && strcmp(lines[j].text, text) != 0)
@@ -421,20 +439,43 @@ static int group_add(group_line *lines, size_t *n, const char *text, size_t i)
         lines[j].n = 0;
         (*n)++;
     }
-    if (lines[j].n < GROUP_NAMES)
+    if (lines[j].n < GROUP_NAMES) {
         lines[j].item[lines[j].n] = i;
+        lines[j].name[lines[j].n] = name;
+    }
     lines[j].n++;
     return 0;
 }
 
-/* The text of buf in b's arena ("" when building ran out of memory). */
-static const char *arena_text(msc_rep *b, msc_rep_buf *t)
+/* Appends the names of g's items, ", " between them, then " and N more"
+ * for those beyond GROUP_NAMES. Returns the number of names written. */
+static size_t put_names(msc_rep_buf *t, const group_line *g)
 {
-    const char *s = t->nomem ? "" : msc_rep_printf(b, "%s", t->s ? t->s : "");
+    size_t shown = g->n < GROUP_NAMES ? g->n : GROUP_NAMES;
+    for (size_t i = 0; i < shown; i++) {
+        if (i)
+            msc_rep_buf_put(t, ", ", 2);
+        put_name(t, g->name[i]);
+    }
+    if (g->n > shown) {
+        char more[48];
+        snprintf(more, sizeof more, " and %zu more", g->n - shown);
+        msc_rep_buf_put(t, more, strlen(more));
+    }
+    return shown;
+}
+
+/* An element {names: the text of t, key: text} of arr; empties t. The
+ * names' text is "" when building ran out of memory. */
+static void group_entry(msc_rep *b, msc_rep_node *arr, const char *names, msc_rep_buf *t,
+                        const char *key, const char *text)
+{
     if (t->nomem)
         b->err = MSC_ERR_NOMEM;
+    msc_rep_node *e = msc_rep_object(b, arr, NULL);
+    msc_rep_text(b, e, names, t->nomem ? "" : msc_rep_printf(b, "%s", t->s ? t->s : ""));
+    msc_rep_text(b, e, key, text);
     t->len = 0;
-    return s;
 }
 
 void msc_rep_data_excluded_groups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
@@ -443,43 +484,29 @@ void msc_rep_data_excluded_groups(msc_rep *b, msc_rep_node *out, const msc_rep_o
     const msc_dataset *d = c->a->data;
     group_line lines[GROUP_MAX];
     size_t nl = 0, grouped = 0;
-    while (grouped < o->n_excluded &&
-           group_add(lines, &nl, o->excluded_reason[grouped], grouped) == 0)
+    while (grouped < o->n_excluded && group_add(lines, &nl, o->excluded_reason[grouped], grouped,
+                                                d->label[o->excluded_row[grouped]]) == 0)
         grouped++;
     msc_rep_node *arr = msc_rep_only(msc_rep_array(b, out, "excluded_groups"), MSC_REP_TABLE);
     msc_rep_buf t = {0};
+    char line[48];
     for (size_t j = 0; j < nl; j++) {
         const group_line *g = &lines[j];
-        size_t shown = g->n < GROUP_NAMES ? g->n : GROUP_NAMES;
-        for (size_t i = 0; i < shown; i++) {
-            if (i)
-                msc_rep_buf_put(&t, ", ", 2);
-            put_name(&t, d->label[o->excluded_row[g->item[i]]]);
-        }
-        char more[64];
-        if (g->n > shown) {
-            snprintf(more, sizeof more, " and %zu more", g->n - shown);
-            msc_rep_buf_put(&t, more, strlen(more));
-        }
+        size_t shown = put_names(&t, g);
         msc_rep_buf_put(&t, shown == 1 ? " (line " : " (lines ", shown == 1 ? 7 : 8);
         for (size_t i = 0; i < shown; i++) {
-            snprintf(more, sizeof more, "%s%ld", i ? ", " : "",
+            snprintf(line, sizeof line, "%s%ld", i ? ", " : "",
                      d->line[o->excluded_row[g->item[i]]]);
-            msc_rep_buf_put(&t, more, strlen(more));
+            msc_rep_buf_put(&t, line, strlen(line));
         }
         msc_rep_buf_put(&t, g->n > shown ? ", ...)" : ")", g->n > shown ? 6 : 1);
-        msc_rep_node *e = msc_rep_object(b, arr, NULL);
-        msc_rep_text(b, e, "studies", arena_text(b, &t));
-        msc_rep_text(b, e, "reason", g->text);
+        group_entry(b, arr, "studies", &t, "reason", g->text);
     }
     for (size_t i = grouped; i < o->n_excluded; i++) { /* beyond GROUP_MAX reasons */
         put_name(&t, d->label[o->excluded_row[i]]);
-        char line[48];
         snprintf(line, sizeof line, " (line %ld)", d->line[o->excluded_row[i]]);
         msc_rep_buf_put(&t, line, strlen(line));
-        msc_rep_node *e = msc_rep_object(b, arr, NULL);
-        msc_rep_text(b, e, "studies", arena_text(b, &t));
-        msc_rep_text(b, e, "reason", o->excluded_reason[i]);
+        group_entry(b, arr, "studies", &t, "reason", o->excluded_reason[i]);
     }
     msc_rep_buf_free(&t);
 }
@@ -493,36 +520,22 @@ void msc_rep_data_group_warnings(msc_rep *b, msc_rep_node *out, const msc_rep_oc
     msc_rep_buf t = {0};
     for (size_t g = 0; g < o->n_groups; g++) {
         /* the subgroup's own warnings, then its sensitivity analyses' */
+        const char *name = o->group[g].name;
         const msc_warnings *lists[2] = {&o->group[g].warnings,
                                         c->opt->sens ? msc_rep_sens_group_warnings(c, g) : NULL};
         for (int l = 0; l < 2; l++) {
             const msc_warnings *w = lists[l];
             for (size_t i = 0; w && i < w->n; i++) {
-                if (group_add(lines, &nl, w->msg[i], g) == 0)
+                if (group_add(lines, &nl, w->msg[i], g, name) == 0)
                     continue;
-                put_name(&t, o->group[g].name); /* beyond GROUP_MAX messages: one a line */
-                msc_rep_node *e = msc_rep_object(b, arr, NULL);
-                msc_rep_text(b, e, "groups", arena_text(b, &t));
-                msc_rep_text(b, e, "message", w->msg[i]);
+                put_name(&t, name); /* beyond GROUP_MAX messages: one a line */
+                group_entry(b, arr, "groups", &t, "message", w->msg[i]);
             }
         }
     }
     for (size_t j = 0; j < nl; j++) {
-        const group_line *gl = &lines[j];
-        size_t shown = gl->n < GROUP_NAMES ? gl->n : GROUP_NAMES;
-        for (size_t i = 0; i < shown; i++) {
-            if (i)
-                msc_rep_buf_put(&t, ", ", 2);
-            put_name(&t, o->group[gl->item[i]].name);
-        }
-        if (gl->n > shown) {
-            char more[48];
-            snprintf(more, sizeof more, " and %zu more", gl->n - shown);
-            msc_rep_buf_put(&t, more, strlen(more));
-        }
-        msc_rep_node *e = msc_rep_object(b, arr, NULL);
-        msc_rep_text(b, e, "groups", arena_text(b, &t));
-        msc_rep_text(b, e, "message", gl->text);
+        put_names(&t, &lines[j]);
+        group_entry(b, arr, "groups", &t, "message", lines[j].text);
     }
     msc_rep_buf_free(&t);
 }

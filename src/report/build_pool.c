@@ -35,50 +35,49 @@ typedef struct {
 
 /* Marks a fit's pooled blocks (in the outcome or a subgroup) as CSV rows,
  * with the number of studies and the fit's heterogeneity beside each, as
- * the table shows them; the block's own "exact" marks the GLMM's fallback
- * to the exact pooled proportion. */
+ * the table shows them (msc_fit_het_shown: null where not estimable; what
+ * a method does not have, Q_lrt or rho, is NAN); the block's own "exact"
+ * marks the GLMM's fallback to the exact pooled proportion. */
 static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
 {
     if (f->k == 0)
         return;
     const char *key[2] = {"common", "random"};
-    msc_heterogeneity h; /* null where it could not be estimated */
+    msc_heterogeneity h;
     msc_fit_het_shown(f, &h);
     for (int r = 0; r < 1 + f->has_random; r++) {
         msc_rep_node *o = msc_rep_flag(msc_rep_get(holder, key[r], MSC_REP_ALL), MSC_REP_ROW);
-        msc_rep_flag(msc_rep_only(msc_rep_text(b, o, "type", key[r]), MSC_REP_CSV), MSC_REP_BARE);
-        msc_rep_only(msc_rep_int(b, o, "k", (long long)f->k), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2", h.tau2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_percent(b, o, "I2", h.I2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "Q", h.Q, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "Q_df", h.df, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_pvalue(b, o, "Q_p", h.Q_p), MSC_REP_CSV);
-        if (f->k >= 2 && msc_fit_het_estimable(f)) {
-            /* the table shows no interval, tau or H^2 otherwise either */
-            msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", h.tau2_lo, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", h.tau2_hi, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_number(b, o, "tau", h.tau, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_percent(b, o, "I2_ci_lower", h.I2_lo, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_percent(b, o, "I2_ci_upper", h.I2_hi, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_number(b, o, "H2", h.H2, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_number(b, o, "H2_ci_lower", h.H2_lo, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_number(b, o, "H2_ci_upper", h.H2_hi, NULL), MSC_REP_CSV);
-            if (f->method == MSC_METHOD_GLMM) {
-                msc_rep_only(msc_rep_number(b, o, "Q_lrt", h.Q_lrt, NULL), MSC_REP_CSV);
-                msc_rep_only(msc_rep_pvalue(b, o, "Q_lrt_p", h.Q_lrt_p), MSC_REP_CSV);
-            }
-        }
-        msc_rep_only(msc_rep_number(b, o, "lrt_tau2", h.lrt_tau2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", h.lrt_tau2_p), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "rho", h.rho, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "rho_ci_lower", h.rho_lo, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "rho_ci_upper", h.rho_hi, NULL), MSC_REP_CSV);
         const msc_estimate *e = r ? &f->random : &f->common;
-        if (!isnan(e->null_prop)) {
-            msc_rep_only(msc_rep_proportion(b, o, "null_proportion", e->null_prop), MSC_REP_CSV);
-            msc_rep_only(msc_rep_number(b, o, "null_statistic", e->null_stat, NULL), MSC_REP_CSV);
-            msc_rep_only(msc_rep_pvalue(b, o, "null_p", e->null_p), MSC_REP_CSV);
-        }
+        int tested = !isnan(e->null_prop); /* --null */
+        msc_rep_node *cells[] = {
+            msc_rep_flag(msc_rep_text(b, o, "type", key[r]), MSC_REP_BARE),
+            msc_rep_int(b, o, "k", (long long)f->k),
+            msc_rep_number(b, o, "tau2", h.tau2, NULL),
+            msc_rep_percent(b, o, "I2", h.I2, NULL),
+            msc_rep_number(b, o, "Q", h.Q, NULL),
+            msc_rep_number(b, o, "Q_df", h.df, NULL),
+            msc_rep_pvalue(b, o, "Q_p", h.Q_p),
+            msc_rep_number(b, o, "tau2_ci_lower", h.tau2_lo, NULL),
+            msc_rep_number(b, o, "tau2_ci_upper", h.tau2_hi, NULL),
+            msc_rep_number(b, o, "tau", h.tau, NULL),
+            msc_rep_percent(b, o, "I2_ci_lower", h.I2_lo, NULL),
+            msc_rep_percent(b, o, "I2_ci_upper", h.I2_hi, NULL),
+            msc_rep_number(b, o, "H2", h.H2, NULL),
+            msc_rep_number(b, o, "H2_ci_lower", h.H2_lo, NULL),
+            msc_rep_number(b, o, "H2_ci_upper", h.H2_hi, NULL),
+            msc_rep_number(b, o, "Q_lrt", h.Q_lrt, NULL),
+            msc_rep_pvalue(b, o, "Q_lrt_p", h.Q_lrt_p),
+            msc_rep_number(b, o, "lrt_tau2", h.lrt_tau2, NULL),
+            msc_rep_pvalue(b, o, "lrt_tau2_p", h.lrt_tau2_p),
+            msc_rep_number(b, o, "rho", h.rho, NULL),
+            msc_rep_number(b, o, "rho_ci_lower", h.rho_lo, NULL),
+            msc_rep_number(b, o, "rho_ci_upper", h.rho_hi, NULL),
+            tested ? msc_rep_proportion(b, o, "null_proportion", e->null_prop) : NULL,
+            tested ? msc_rep_number(b, o, "null_statistic", e->null_stat, NULL) : NULL,
+            tested ? msc_rep_pvalue(b, o, "null_p", e->null_p) : NULL,
+        };
+        for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+            msc_rep_only(cells[i], MSC_REP_CSV);
     }
     /* the GLMM's population-averaged rate: a row of its own */
     msc_rep_node *random = f->has_random ? msc_rep_get(holder, "random", MSC_REP_ALL) : NULL;
@@ -412,7 +411,8 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         msc_rep_data_excluded_groups(b, out, c);
         msc_rep_each(b, out, "excluded_groups", "  {studies}: {reason}");
     }
-    if (o->warnings.n || (c->opt->sens && msc_rep_sens_nwarnings(c))) {
+    const msc_rep_node *w = msc_rep_get(out, "warnings", MSC_REP_TABLE);
+    if (w && w->v.c.count) { /* the outcome's own and its sensitivity analyses' */
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Warnings:");
         msc_rep_each(b, out, "warnings", "  ! {.}");
@@ -511,10 +511,7 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
     if (!d)
         return b->err;
     *d = (doc_ctx){a, o};
-    msc_rep_node *root = msc_rep_data_head(b, a, o, "pool");
-    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
-    msc_rep_data_setting_rows(b, root);
-    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
+    msc_rep_node *root = msc_rep_data_document(b, a, o, "pool", outcome, d);
     msc_rep_line(b, root, "mscmeta {version}: meta-analysis of proportions, {input:.80}");
     settings_view(b, msc_rep_get(root, "settings", MSC_REP_ALL), &a->settings);
     msc_rep_nested(b, root, "settings");

@@ -87,6 +87,33 @@ static void rate_vs_limit(msc_rep *b, msc_rep_node *o, const char *key, double v
                  MSC_REP_TABLE);
 }
 
+/* A CSV-only row of type `type`, member `key` of parent (NULL: detached):
+ * events and n, a pooled rate and its interval. */
+static msc_rep_node *rate_row(msc_rep *b, msc_rep_node *parent, const char *key, const char *type,
+                              double events, double n, double rate, double lo, double hi)
+{
+    msc_rep_node *r =
+        msc_rep_flag(msc_rep_only(msc_rep_object(b, parent, key), MSC_REP_CSV), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, r, "type", type), MSC_REP_BARE);
+    msc_rep_count(b, r, "events", events);
+    msc_rep_count(b, r, "n", n);
+    msc_rep_proportion(b, r, "rate", rate);
+    msc_rep_proportion(b, r, "ci_lower", lo);
+    msc_rep_proportion(b, r, "ci_upper", hi);
+    return r;
+}
+
+/* The one-sided bounds, the verdict and the predicted exceedance of row r
+ * (the CSV places cells by column: their order here is free). */
+static void verdict_cells(msc_rep *b, msc_rep_node *r, double upper, double lower, msc_verdict v,
+                          double prob_new_above)
+{
+    msc_rep_proportion(b, r, "upper_bound", upper);
+    msc_rep_proportion(b, r, "lower_bound", lower);
+    msc_rep_flag(msc_rep_text(b, r, "verdict", msc_verdict_name(v)), MSC_REP_BARE);
+    msc_rep_proportion(b, r, "prob_new_above", prob_new_above);
+}
+
 /* A subgroup's pooled rate against the outcome's limit: in the JSON its
  * "safety", in the CSV a row of type "subgroup", in the table a line. */
 static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
@@ -105,18 +132,9 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     msc_rep_text(b, o, "bound",
                  sg->exact ? "exact (Clopper-Pearson, one-sided)"
                            : "one-sided Wald on the model scale");
-    msc_rep_node *r =
-        msc_rep_flag(msc_rep_only(msc_rep_object(b, s, "row"), MSC_REP_CSV), MSC_REP_ROW);
-    msc_rep_flag(msc_rep_text(b, r, "type", "subgroup"), MSC_REP_BARE);
-    msc_rep_count(b, r, "events", gr->events_total);
-    msc_rep_count(b, r, "n", gr->n_total);
-    msc_rep_proportion(b, r, "rate", e->est);
-    msc_rep_proportion(b, r, "ci_lower", e->ci_lo);
-    msc_rep_proportion(b, r, "ci_upper", e->ci_hi);
-    msc_rep_proportion(b, r, "upper_bound", sg->upper_bound);
-    msc_rep_proportion(b, r, "lower_bound", sg->lower_bound);
-    msc_rep_flag(msc_rep_text(b, r, "verdict", msc_verdict_name(sg->verdict)), MSC_REP_BARE);
-    msc_rep_proportion(b, r, "prob_new_above", sg->prob_new_above);
+    msc_rep_node *r = rate_row(b, s, "row", "subgroup", gr->events_total, gr->n_total, e->est,
+                               e->ci_lo, e->ci_hi);
+    verdict_cells(b, r, sg->upper_bound, sg->lower_bound, sg->verdict, sg->prob_new_above);
     /* the table's line */
     msc_rep_only(msc_rep_text(b, s, "estimate_t", ""), MSC_REP_TABLE);
     msc_rep_ref(b, s, "main",
@@ -136,32 +154,17 @@ static void pooled_row(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, con
 {
     const msc_outcome_result *o = c->o;
     const msc_safety *sf = c->sf;
-    msc_rep_node *r =
-        msc_rep_flag(msc_rep_only(msc_rep_object(b, NULL, "pooled"), MSC_REP_CSV), MSC_REP_ROW);
-    msc_rep_flag(msc_rep_text(b, r, "type", "pooled"), MSC_REP_BARE);
-    msc_rep_count(b, r, "events", o->events_total);
-    msc_rep_count(b, r, "n", o->n_total);
-    msc_rep_proportion(b, r, "rate", e->est);
-    msc_rep_proportion(b, r, "ci_lower", e->ci_lo);
-    msc_rep_proportion(b, r, "ci_upper", e->ci_hi);
-    msc_rep_proportion(b, r, "upper_bound", sf->upper_bound);
+    msc_rep_node *r = rate_row(b, NULL, "pooled", "pooled", o->events_total, o->n_total, e->est,
+                               e->ci_lo, e->ci_hi);
+    verdict_cells(b, r, sf->upper_bound, sf->lower_bound, sf->verdict, sf->prob_new_above);
     if (isfinite(sf->threshold))
         msc_rep_bool(b, r, "exceeded", sf->exceeded);
-    msc_rep_proportion(b, r, "lower_bound", sf->lower_bound);
-    msc_rep_flag(msc_rep_text(b, r, "verdict", msc_verdict_name(sf->verdict)), MSC_REP_BARE);
-    msc_rep_proportion(b, r, "prob_new_above", sf->prob_new_above);
     msc_rep_int(b, r, "k", (long long)o->k);
     msc_rep_bool(b, r, "exact", e->exact); /* the estimate is the exact proportion */
     msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), r);
     /* the exact pooled proportion the table shows beside it */
-    msc_rep_node *x = msc_rep_flag(msc_rep_only(msc_rep_object(b, NULL, "pooled_exact"), MSC_REP_CSV),
-                                   MSC_REP_ROW);
-    msc_rep_flag(msc_rep_text(b, x, "type", "exact"), MSC_REP_BARE);
-    msc_rep_count(b, x, "events", o->events_total);
-    msc_rep_count(b, x, "n", o->n_total);
-    msc_rep_proportion(b, x, "rate", o->exact_est);
-    msc_rep_proportion(b, x, "ci_lower", o->exact_lo);
-    msc_rep_proportion(b, x, "ci_upper", o->exact_hi);
+    msc_rep_node *x = rate_row(b, NULL, "pooled_exact", "exact", o->events_total, o->n_total,
+                               o->exact_est, o->exact_lo, o->exact_hi);
     msc_rep_int(b, x, "k", (long long)o->k);
     msc_rep_bool(b, x, "exact", 1);
     msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), x);
@@ -318,10 +321,7 @@ msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_rep
     if (!d)
         return b->err;
     *d = (doc_ctx){a, o};
-    msc_rep_node *root = msc_rep_data_head(b, a, o, "safety");
-    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
-    msc_rep_data_setting_rows(b, root);
-    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
+    msc_rep_node *root = msc_rep_data_document(b, a, o, "safety", outcome, d);
     msc_rep_line(b, root, "mscmeta {version} safety check: {input:.80}");
     msc_rep_line(b, root,
                  "Pooled by {settings.method_long}; one-sided {settings.level_pct}% upper bounds "

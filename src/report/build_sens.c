@@ -62,16 +62,7 @@ static msc_rep_node *fit_row(msc_rep *b, const sctx *x, const msc_sens_fit *r, c
     label(b, o, x->c, r->study, 1);
     if (with_k)
         msc_rep_int(b, o, "k", (long long)r->k);
-    const msc_estimate *e = &r->e;
-    msc_rep_proportion(b, o, "estimate", e->est);
-    msc_rep_proportion(b, o, "ci_lower", e->ci_lo);
-    msc_rep_proportion(b, o, "ci_upper", e->ci_hi);
-    msc_rep_number(b, o, "yi", e->yi, "%.4f");
-    msc_rep_number(b, o, "se", e->se, "%.4f");
-    msc_rep_number(b, o, "statistic", e->stat, "%.3f");
-    msc_rep_pvalue(b, o, "p", e->p);
-    msc_rep_number(b, o, "ci_yi_lower", e->ci_lo_yi, "%.4f");
-    msc_rep_number(b, o, "ci_yi_upper", e->ci_hi_yi, "%.4f");
+    msc_rep_data_estimate_values(b, o, &r->e, 0); /* these rows carry no df */
     msc_rep_number(b, o, "tau2", r->tau2, "%.4g");
     msc_rep_percent(b, o, "I2", r->I2, "%.1f");
     msc_rep_number(b, o, "H2", r->H2, "%.3g");
@@ -158,9 +149,10 @@ static msc_rep_node *filled(msc_rep *b, const void *ctx, size_t i)
     return o;
 }
 
-static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc_settings *s)
+/* The "bias_tests" object of bs, detached. */
+static msc_rep_node *bias(msc_rep *b, const msc_bias *bs, const msc_settings *s)
 {
-    msc_rep_node *bt = msc_rep_object(b, parent, "bias_tests");
+    msc_rep_node *bt = msc_rep_object(b, NULL, "bias_tests");
     const char *model = s->method == MSC_METHOD_GLMM ? "REML" : msc_method_name(s->method);
     regtest(b, bt, "egger", &bs->egger, "Egger (SE, weighted regression)");
     regtest(b, bt, "egger_rma", &bs->egger_rma,
@@ -175,7 +167,7 @@ static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc
                                : msc_rep_null(b, bg, "exact"),
                    "p_exact");
     msc_rep_only(msc_rep_text(b, bg, "how",
-                              bs->begg.exact ? "exact"
+                              bs->begg.exact  ? "exact"
                               : bs->begg.ties ? "normal approximation, ties"
                                               : "normal approximation"),
                  MSC_REP_TABLE);
@@ -196,9 +188,9 @@ static void bias(msc_rep *b, msc_rep_node *parent, const msc_bias *bs, const msc
     msc_rep_number(b, t, "yi", tf->e.yi, "%.4f");
     msc_rep_number(b, t, "se", tf->e.se, "%.4f");
     msc_rep_number(b, t, "tau2", tf->tau2, "%.4g");
-    msc_rep_only(msc_rep_text(b, t, "studies", tf->k0 == 1 ? "study" : "studies"),
-                 MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, t, "studies", tf->k0 == 1 ? "study" : "studies"), MSC_REP_TABLE);
     msc_rep_generator(b, t, "filled", tf->ok ? tf->k0 : 0, filled, tf);
+    return bt;
 }
 
 /* -------------------------------------------------------------- sections */
@@ -218,8 +210,10 @@ static void join_warnings(msc_rep *b, msc_rep_node *holder, const msc_warnings *
                           const msc_sens_block *blk)
 {
     msc_rep_node *w = msc_rep_get(holder, "warnings", MSC_REP_ALL);
+    if (!w || w->type != MSC_REP_ARRAY || !w->v.c.fill || !blk->warnings.n)
+        return;
     two_lists *t = msc_rep_alloc(b, sizeof *t);
-    if (!w || !t || w->type != MSC_REP_ARRAY || !w->v.c.fill || !blk->warnings.n)
+    if (!t)
         return;
     *t = (two_lists){own, &blk->warnings};
     w->v.c.fill = either_warning;
@@ -244,7 +238,8 @@ static void sections(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c,
         msc_rep_insert(b, holder, before, msc_rep_flag(n, MSC_REP_NL_ITEMS));
     }
     if (opt->cumulative) {
-        msc_rep_node *n = msc_rep_generator(b, NULL, "cumulative", blk->cumul ? k : 0, cumul_row, x);
+        msc_rep_node *n =
+            msc_rep_generator(b, NULL, "cumulative", blk->cumul ? k : 0, cumul_row, x);
         msc_rep_insert(b, holder, before, msc_rep_flag(n, MSC_REP_NL_ITEMS));
     }
     if (opt->influence) {
@@ -259,25 +254,15 @@ static void sections(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c,
                     perm[p++] = i;
         x->perm = perm;
         msc_rep_node *n = msc_rep_generator(b, NULL, "influence", n_inf, infl_row, x);
-        msc_rep_insert(b, holder, before, msc_rep_only(msc_rep_flag(n, MSC_REP_NL_ITEMS),
-                                                       MSC_REP_JSON | MSC_REP_CSV));
+        msc_rep_insert(b, holder, before,
+                       msc_rep_only(msc_rep_flag(n, MSC_REP_NL_ITEMS), MSC_REP_JSON | MSC_REP_CSV));
         n = msc_rep_generator(b, NULL, "influence_table", n_inf, infl_table_row, x);
         msc_rep_insert(b, holder, before, msc_rep_only(n, MSC_REP_TABLE));
     }
-    if (opt->bias_tests) {
-        msc_rep_node *tmp = msc_rep_object(b, NULL, NULL);
-        if (blk->bias) {
-            bias(b, tmp, blk->bias, &c->a->settings);
-            msc_rep_node *bt = msc_rep_get(tmp, "bias_tests", MSC_REP_ALL);
-            if (bt) {
-                tmp->v.c.first = tmp->v.c.last = NULL;
-                bt->next = NULL;
-                msc_rep_insert(b, holder, before, bt);
-            }
-        } else {
-            msc_rep_insert(b, holder, before, msc_rep_null(b, NULL, "bias_tests"));
-        }
-    }
+    if (opt->bias_tests)
+        msc_rep_insert(b, holder, before,
+                       blk->bias ? bias(b, blk->bias, &c->a->settings)
+                                 : msc_rep_null(b, NULL, "bias_tests"));
     join_warnings(b, holder, own, blk);
 }
 
@@ -299,12 +284,6 @@ const msc_warnings *msc_rep_sens_group_warnings(const msc_rep_octx *c, size_t g)
 {
     const msc_sens_block *blk = block_of(c, (long)g);
     return blk ? &blk->warnings : NULL;
-}
-
-size_t msc_rep_sens_nwarnings(const msc_rep_octx *c)
-{
-    const msc_sens_block *blk = block_of(c, -1);
-    return blk ? blk->warnings.n : 0;
 }
 
 /* ----------------------------------------------------------------- table */
@@ -379,8 +358,9 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
     if (opt->influence) {
         msc_rep_line(b, holder, "");
         msc_rep_line(b, holder,
-                     msc_rep_printf(b, "%sInfluence diagnostics (* influential by metafor's rule; "
-                                       "influential studies first)",
+                     msc_rep_printf(b,
+                                    "%sInfluence diagnostics (* influential by metafor's rule; "
+                                    "influential studies first)",
                                     ind));
         const msc_rep_col cols[] = {
             {ind, "Study", "{study:.24}", 24, 0},
@@ -398,8 +378,9 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
         msc_rep_grid(b, holder, "influence_table", cols, 11, 1);
         if (gl)
             msc_rep_line(b, holder,
-                         msc_rep_printf(b, "%s(-- the GLMM has no inverse-variance weights; dffits "
-                                           "and cook.d use its own standard errors)",
+                         msc_rep_printf(b,
+                                        "%s(-- the GLMM has no inverse-variance weights; dffits "
+                                        "and cook.d use its own standard errors)",
                                         ind));
     }
     if (opt->bias_tests) {
@@ -413,9 +394,10 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
                                     gl ? "logit" : msc_measure_name(c->a->settings.measure),
                                     gl ? ", escalc's continuity correction" : ""));
         const char *reg = msc_rep_printf(
-            b, "%s  {%%s.label}: {?{%%s.stat_name} = {%%s.statistic}, {?df = {%%s.df}, }"
-               "{%%s.p:prose}; limit estimate {%%s.limit_estimate} "
-               "{?[{%%s.limit_ci_lower}, {%%s.limit_ci_upper}]}|not available}",
+            b,
+            "%s  {%%s.label}: {?{%%s.stat_name} = {%%s.statistic}, {?df = {%%s.df}, }"
+            "{%%s.p:prose}; limit estimate {%%s.limit_estimate} "
+            "{?[{%%s.limit_ci_lower}, {%%s.limit_ci_upper}]}|not available}",
             ind);
         const char *keys[3] = {"egger", "egger_rma", "peters"};
         for (int j = 0; j < 3; j++) {
@@ -423,16 +405,19 @@ static void view(msc_rep *b, msc_rep_node *holder, const msc_rep_octx *c, const 
             msc_rep_line(b, bt, msc_rep_printf(b, reg, k, k, k, k, k, k, k, k, k));
         }
         msc_rep_line(b, bt,
-                     msc_rep_printf(b, "%s  Begg and Mazumdar (rank correlation): {?Kendall's tau "
-                                       "= {begg.tau}, {begg.p:prose} ({begg.how})|not available}",
+                     msc_rep_printf(b,
+                                    "%s  Begg and Mazumdar (rank correlation): {?Kendall's tau "
+                                    "= {begg.tau}, {begg.p:prose} ({begg.how})|not available}",
                                     ind));
-        msc_rep_line(b, bt,
-                     msc_rep_printf(b, "%s  Trim and fill ({trim_fill.estimator}): {?{trim_fill.k0} "
-                                       "{trim_fill.studies} filled on the {trim_fill.side}; "
-                                       "adjusted {trim_fill.estimate} "
-                                       INTERVAL("trim_fill.ci_lower", "trim_fill.ci_upper")
-                                       ", tau^2 = {trim_fill.tau2}|not available}",
-                                    ind));
+        msc_rep_line(
+            b, bt,
+            msc_rep_printf(b,
+                           "%s  Trim and fill ({trim_fill.estimator}): {?{trim_fill.k0} "
+                           "{trim_fill.studies} filled on the {trim_fill.side}; "
+                           "adjusted {trim_fill.estimate} " INTERVAL(
+                               "trim_fill.ci_lower",
+                               "trim_fill.ci_upper") ", tau^2 = {trim_fill.tau2}|not available}",
+                           ind));
     }
 }
 

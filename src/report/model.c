@@ -458,6 +458,13 @@ void msc_rep_buf_put(msc_rep_buf *s, const char *p, size_t n)
     s->s[s->len] = '\0';
 }
 
+msc_status msc_rep_buf_write(void *ctx, const char *buf, size_t len)
+{
+    msc_rep_buf *s = ctx;
+    msc_rep_buf_put(s, buf, len);
+    return s->nomem ? MSC_ERR_NOMEM : MSC_OK;
+}
+
 void msc_rep_buf_free(msc_rep_buf *s)
 {
     free(s->s);

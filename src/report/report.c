@@ -121,32 +121,9 @@ msc_status msc_report_regress(FILE *fp, const msc_regression *r, msc_format f,
 
 /* ------------------------------------------------------------ memory */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} mem;
-
-static msc_status to_mem(void *ctx, const char *buf, size_t len)
-{
-    mem *m = ctx;
-    if (m->len + len + 1 > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap < m->len + len + 1)
-            cap *= 2;
-        char *s = realloc(m->s, cap);
-        if (!s)
-            return MSC_ERR_NOMEM;
-        m->s = s;
-        m->cap = cap;
-    }
-    memcpy(m->s + m->len, buf, len);
-    m->len += len;
-    return MSC_OK;
-}
-
 /* A writer of another kind (the caller's own), run on a memory stream. */
 static msc_status via_stream(msc_report_fn fn, const msc_analysis *a, const msc_report_options *o,
-                             mem *m)
+                             msc_rep_buf *m)
 {
     FILE *fp = open_memstream(&m->s, &m->len);
     if (!fp)
@@ -160,7 +137,7 @@ static msc_status via_stream(msc_report_fn fn, const msc_analysis *a, const msc_
 msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a, const msc_report_options *o,
                              char **out, size_t *len)
 {
-    mem m = {NULL, 0, 0};
+    msc_rep_buf m = {0};
     msc_status st;
     if (!out)
         return MSC_ERR_USAGE;
@@ -172,22 +149,22 @@ msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a, const msc_
     /* the library's writers go straight to memory, without a FILE */
     if (fn == msc_report_table || fn == msc_report_csv)
         st = emit(msc_rep_build_pool, a, o,
-                  fn == msc_report_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
+                  fn == msc_report_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, msc_rep_buf_write, &m);
     else if (fn == msc_report_json)
-        st = msc_report_write(a, o, MSC_FORMAT_JSON, to_mem, &m);
+        st = msc_report_write(a, o, MSC_FORMAT_JSON, msc_rep_buf_write, &m);
     else if (fn == msc_report_safety_table || fn == msc_report_safety_csv)
         st = emit(msc_rep_build_safety, a, o,
-                  fn == msc_report_safety_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE, to_mem, &m);
+                  fn == msc_report_safety_csv ? MSC_FORMAT_CSV : MSC_FORMAT_TABLE,
+                  msc_rep_buf_write, &m);
     else
         st = via_stream(fn, a, o, &m);
     if (st == MSC_OK && !m.s)
-        st = to_mem(&m, "", 0); /* an empty report: still a string */
+        st = msc_rep_buf_write(&m, "", 0); /* an empty report: still a string */
     if (st != MSC_OK) {
         free(m.s);
         return st;
     }
-    m.s[m.len] = '\0';
-    *out = m.s;
+    *out = m.s; /* NUL-terminated by msc_rep_buf_put and by the memory stream */
     if (len)
         *len = m.len;
     return MSC_OK;
