@@ -78,22 +78,18 @@ static void layout(baujat *b, const msc_plot_options *opt, double k)
     double tw = opt->width > 0 ? opt->width / k : 0, th = opt->height > 0 ? opt->height / k : 0;
     double F = FONT_PT;
     for (int pass = 0; pass < 2; pass++) {
-        double left = 6.5 * F, right = 1.5 * F;
-        double top = (have_title ? 3.0 : 1.2) * F, bottom = 4.2 * F + 3 * 1.35 * F;
-        msc_plot_frame *fr = &b->fr;
-        fr->F = F;
-        fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
-        fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
-        double min_w = left + 16 * F + right, min_h = top + 12 * F + bottom;
-        if (pass == 0 && (fr->W < min_w || fr->H < min_h)) {
-            F *= fmin(fr->W / min_w, fr->H / min_h);
-            continue;
-        }
-        fr->x0 = left;
-        fr->x1 = fr->W - right;
-        fr->y0 = top;
-        fr->y1 = fr->H - bottom;
-        break;
+        msc_plot_margins m = {.left = 6.5 * F,
+                              .right = 1.5 * F,
+                              .top = (have_title ? 3.0 : 1.2) * F,
+                              .bottom = 4.2 * F + 3 * 1.35 * F,
+                              .pw = PANEL_W_EM * F,
+                              .ph = PANEL_H_EM * F,
+                              .min_pw = 16 * F,
+                              .min_ph = 12 * F};
+        double shrink = msc_plot_frame_set(&b->fr, F, tw, th, &m);
+        if (shrink >= 1.0 || pass == 1)
+            break;
+        F *= shrink;
     }
 }
 
@@ -354,14 +350,7 @@ msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *pa
     if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
         return rc;
     msc_plot_terminal(&g, opt->format, b.fr.W, b.fr.H, b.fr.F, k, path);
-    msc_gp_cmd(&g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n",
-               msc_plot_sx(&b.fr, b.fr.x0), msc_plot_sx(&b.fr, b.fr.x1));
-    msc_gp_cmd(&g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n",
-               msc_plot_sy(&b.fr, b.fr.y0), msc_plot_sy(&b.fr, b.fr.y1));
-    msc_gp_cmd(&g, "set xrange [0:%.10g]\nset yrange [0:%.10g]\n", b.xmax, b.ymax);
-    msc_gp_cmd(&g, "set border 3 lw 0.8 lc rgb ");
-    msc_gp_str(&g, MSC_RGB_TEXT);
-    msc_gp_cmd(&g, "\n");
+    msc_plot_panel_axes(&g, &b.fr, 0.0, b.xmax, 0.0, b.ymax);
     msc_plot_axis_ticks(&g, &b.fr, 'x', &b.xa);
     msc_plot_axis_ticks(&g, &b.fr, 'y', &b.ya);
     size_t labelled = 0, unlabelled = labels(&g, &b, &labelled);
