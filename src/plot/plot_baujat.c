@@ -98,6 +98,7 @@ static void layout(baujat *b, const msc_plot_options *opt, double k)
 typedef struct {
     size_t study; /* row of the block */
     double score; /* how far out the point is */
+    double x, y;  /* where it is drawn, in points */
 } ranked;
 
 static int by_score(const void *p, const void *q)
@@ -187,7 +188,7 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
             continue;
         double x = px(b, f->baujat_x), y = py(b, f->baujat_y), r = POINT_R + 0.5;
         taken[nt++] = (box){x - r, y - r, x + r, y + r}; /* every point is an obstacle */
-        rk[n++] = (ranked){i, f->baujat_x / b->xmax + f->baujat_y / b->ymax};
+        rk[n++] = (ranked){i, f->baujat_x / b->xmax + f->baujat_y / b->ymax, x, y};
     }
     n_points = nt;
     qsort(rk, n, sizeof *rk, by_score);
@@ -200,14 +201,18 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
         size_t i = rk[j].study;
         if (done[i])
             continue;
-        const msc_influence *f = &b->blk->infl[i];
-        double cx = px(b, f->baujat_x), cy = py(b, f->baujat_y);
+        if (placed >= MAX_LABELS) { /* every study left is unlabelled */
+            for (size_t q = j; q < n; q++)
+                unlabelled += !done[rk[q].study];
+            break;
+        }
+        double cx = rk[j].x, cy = rk[j].y;
         /* the studies drawn at this very place */
         char names[1024] = "";
         size_t o = 0, here = 0;
         for (size_t q = j; q < n; q++) {
-            const msc_influence *g2 = &b->blk->infl[rk[q].study];
-            if (done[rk[q].study] || hypot(px(b, g2->baujat_x) - cx, py(b, g2->baujat_y) - cy) > 0.5)
+            double dx = rk[q].x - cx, dy = rk[q].y - cy;
+            if (done[rk[q].study] || fabs(dx) > 0.5 || fabs(dy) > 0.5 || hypot(dx, dy) > 0.5)
                 continue;
             done[rk[q].study] = 1;
             here++;
@@ -215,10 +220,6 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
             int w = snprintf(names + o, sizeof names - o, "%s%s", o ? "; " : "", lab);
             if (w > 0)
                 o = o + (size_t)w < sizeof names ? o + (size_t)w : sizeof names - 1;
-        }
-        if (placed >= MAX_LABELS) {
-            unlabelled += here;
-            continue;
         }
         char t[512];
         double w = msc_plot_text_fit(names, LABEL_MAX_EM * F, fs, 0, t, sizeof t);
