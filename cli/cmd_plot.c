@@ -19,6 +19,24 @@
 typedef msc_status (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
                        size_t);
 
+/* What the pictures are drawn from: an analysis and the library call that
+ * draws one of its outcomes (forest, funnel, baujat), or a meta-regression
+ * (bubble: r, whose analysis is a). */
+typedef struct {
+    const msc_analysis *a;
+    draw_fn draw;            /* r == NULL */
+    const msc_regression *r; /* bubble; NULL otherwise */
+} plot_src;
+
+/* Draws outcome j of s into path. */
+static msc_status draw(const plot_src *s, size_t j, const char *path, const msc_plot_options *po,
+                       char *err, size_t errlen)
+{
+    if (s->r)
+        return msc_plot_bubble(s->r, j, path, po, err, errlen);
+    return s->draw(s->a, j, path, po, err, errlen);
+}
+
 /* An outcome name as a file-name part: letters, digits, '.', '-' and '_'
  * kept, anything else (/, spaces, quotes, non-ASCII) as '_'; never
  * starting with '.' or '-'; at most 64 bytes; "outcome<j+1>" when no
@@ -91,8 +109,7 @@ static const char *draw_path(int fd, const char *tmp, char *buf, size_t len)
  * copied there. gnuplot must not open such a path itself: /dev/stdout
  * would be its own standard output, where its messages are captured, and
  * the picture would be lost. Returns an exit code. */
-static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_plot_options *po,
-                       draw_fn draw)
+static int draw_copied(msc_out *out, const plot_src *s, size_t j, const msc_plot_options *po)
 {
     char err[MSC_ERRBUF];
     const char *dir = getenv("TMPDIR");
@@ -120,7 +137,7 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
     }
     int rc = EXIT_OK;
     char fdpath[64];
-    int st = draw(a, j, draw_path(fd, tmp, fdpath, sizeof fdpath), po, err, sizeof err);
+    int st = draw(s, j, draw_path(fd, tmp, fdpath, sizeof fdpath), po, err, sizeof err);
     if (st != MSC_OK) {
         msc_cli_error("%s: %s", out->path, err);
         rc = msc_cli_exit_code(st);
@@ -147,8 +164,8 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
 }
 
 /* Draws outcome j to `path` through a temporary file. Returns an exit code. */
-static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const char *path,
-                    const msc_plot_options *po, draw_fn draw)
+static int draw_one(const msc_cli *c, const plot_src *s, size_t j, const char *path,
+                    const msc_plot_options *po)
 {
     char err[MSC_ERRBUF];
     if (msc_cli_same_file(c->input, path)) {
@@ -167,10 +184,10 @@ static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const cha
     if (rc != EXIT_OK)
         return rc;
     if (out.direct)
-        return draw_copied(&out, a, j, po, draw);
+        return draw_copied(&out, s, j, po);
     char fdpath[64];
-    int st = draw(a, j, draw_path(fileno(out.fp), out.tmp, fdpath, sizeof fdpath), po, err,
-                  sizeof err);
+    int st =
+        draw(s, j, draw_path(fileno(out.fp), out.tmp, fdpath, sizeof fdpath), po, err, sizeof err);
     if (st != MSC_OK) {
         msc_out_abort(&out);
         msc_cli_error("%s: %s", path, err);
@@ -203,9 +220,9 @@ static void list_name(const char *path)
 /* Draws every outcome of `a` to `path` (one outcome: path as given;
  * several: the outcome's name before the extension). `list` prints each
  * file written. Returns an exit code. */
-static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, draw_fn draw,
-                    int list)
+static int draw_all(const msc_cli *c, const plot_src *s, const char *path, int list)
 {
+    const msc_analysis *a = s->a;
     msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
@@ -247,7 +264,7 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
             msc_cli_error("%s: no usable study, so no plot", shown);
             continue;
         }
-        rc = draw_one(c, a, j, target, &po, draw);
+        rc = draw_one(c, s, j, target, &po);
         if (rc == EXIT_OK && list && !is_stdout(target))
             list_name(target);
     }
@@ -259,7 +276,8 @@ out:
 
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
 {
-    return draw_all(c, a, c->forest, msc_plot_forest, 0);
+    plot_src s = {a, msc_plot_forest, NULL};
+    return draw_all(c, &s, c->forest, 0);
 }
 
 /* The plots a command draws. */
@@ -302,9 +320,11 @@ static int plot_command(msc_cli *c, int kind)
     msc_sens *sens = NULL;
     rc = plot_sens(c, kind, a, &sens);
     c->plot.sens = sens;
-    draw_fn draw = kind == PLOT_FUNNEL   ? msc_plot_funnel
-                   : kind == PLOT_BAUJAT ? msc_plot_baujat
-                                         : msc_plot_forest;
+    plot_src s = {a,
+                  kind == PLOT_FUNNEL   ? msc_plot_funnel
+                  : kind == PLOT_BAUJAT ? msc_plot_baujat
+                                        : msc_plot_forest,
+                  NULL};
     /* The default folder is made when needed; a folder the user names must exist. */
     if (rc != EXIT_OK) {
         /* said */
@@ -312,7 +332,7 @@ static int plot_command(msc_cli *c, int kind)
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
         rc = EXIT_OUTPUT;
     } else {
-        rc = draw_all(c, a, path, draw, 1);
+        rc = draw_all(c, &s, path, 1);
     }
     c->plot.sens = NULL;
     msc_sens_free(sens);
@@ -329,17 +349,6 @@ int msc_cmd_baujat(msc_cli *c) { return plot_command(c, PLOT_BAUJAT); }
 
 /* ----------------------------------------------------------------- bubble */
 
-/* The regression `bubble` draws (one command per process, as main's msc_cli). */
-static const msc_regression *bubble_regression;
-
-/* draw_all's callback: outcome j of bubble_regression, whose analysis is a. */
-static msc_status draw_bubble(const msc_analysis *a, size_t j, const char *path,
-                              const msc_plot_options *po, char *err, size_t errlen)
-{
-    (void)a;
-    return msc_plot_bubble(bubble_regression, j, path, po, err, errlen);
-}
-
 int msc_cmd_bubble(msc_cli *c)
 {
     const char *path = c->output ? c->output : "plots/bubble.png";
@@ -352,9 +361,8 @@ int msc_cmd_bubble(msc_cli *c)
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
         rc = EXIT_OUTPUT;
     } else {
-        bubble_regression = r;
-        rc = draw_all(c, r->a, path, draw_bubble, 1);
-        bubble_regression = NULL;
+        plot_src s = {r->a, NULL, r};
+        rc = draw_all(c, &s, path, 1);
     }
     msc_regression_free(r);
     msc_dataset_free(d);

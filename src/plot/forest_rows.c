@@ -178,11 +178,18 @@ static int add_model_rows(rows *rs, const msc_fit *f, int group, double scale)
     return 0;
 }
 
-/* Events and patients beside a fit's first model row, as meta prints them. */
-static void totals(row *r, double events, double n)
+/* A fit's model rows (add_model_rows, which adds at least one) with the
+ * events and patients of its studies beside the first, as meta prints them. */
+static int add_fit_rows(rows *rs, const msc_fit *f, int group, double events, double n,
+                        double scale)
 {
+    size_t first = rs->n;
+    if (add_model_rows(rs, f, group, scale) < 0)
+        return -1;
+    row *r = &rs->r[first];
     snprintf(r->text[MSC_FOREST_COL_EVENTS], sizeof r->text[0], "%.0f", events);
     snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", n);
+    return 0;
 }
 
 /* --------------------------------------------------------------- order */
@@ -297,10 +304,8 @@ static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *
         if (group_of[i] == g && !add_study(rs, o, i, d->label[o->row[i]], scale))
             return -1;
     }
-    size_t first = rs->n;
-    if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
+    if (add_fit_rows(rs, &gr->fit, 1, gr->events_total, gr->n_total, scale) < 0)
         return -1;
-    totals(&rs->r[first], gr->events_total, gr->n_total);
     row *nt = add_row(rs, MSC_FOREST_NOTE, NULL, 1.0);
     if (!nt)
         return -1;
@@ -340,16 +345,6 @@ static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o
         if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
             return -1;
     }
-    return 0;
-}
-
-/* The overall model rows, with the totals on the first. */
-static int add_overall(rows *rs, const msc_outcome_result *o, double scale)
-{
-    size_t first = rs->n;
-    if (add_model_rows(rs, &o->fit, 0, scale) < 0)
-        return -1;
-    totals(&rs->r[first], o->events_total, o->n_total);
     return 0;
 }
 
@@ -477,14 +472,11 @@ static int add_sens_body(rows *rs, const msc_analysis *a, const msc_outcome_resu
 {
     for (size_t g = 0; g < o->n_groups && g < so->n_groups; g++) {
         const msc_group_result *gr = &o->group[g];
+        double ev = gr->events_total, n = gr->n_total;
         if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0) ||
-            add_sens_fits(rs, a, o, &so->group[g], kind, gr->events_total, gr->n_total, scale) < 0)
-            return -1;
-        size_t first = rs->n;
-        if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
-            return -1;
-        totals(&rs->r[first], gr->events_total, gr->n_total);
-        if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
+            add_sens_fits(rs, a, o, &so->group[g], kind, ev, n, scale) < 0 ||
+            add_fit_rows(rs, &gr->fit, 1, ev, n, scale) < 0 ||
+            !add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
             return -1;
     }
     if (o->n_groups && !add_row(rs, MSC_FOREST_HEADING, "All studies", 1.0))
@@ -492,7 +484,7 @@ static int add_sens_body(rows *rs, const msc_analysis *a, const msc_outcome_resu
     if (add_sens_fits(rs, a, o, &so->all, kind, o->events_total, o->n_total, scale) < 0 ||
         !add_row(rs, MSC_FOREST_BLANK, NULL, 0.4))
         return -1;
-    return add_overall(rs, o, scale);
+    return add_fit_rows(rs, &o->fit, 0, o->events_total, o->n_total, scale);
 }
 
 /* The footer of a sensitivity plot: what a row is, the model, the order. */
@@ -555,7 +547,8 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
         }
         msc_status rc = study_order(a, o, opt, order, err, errlen);
         if (rc == MSC_OK &&
-            (add_body(rs, a, o, order, order + o->k, scale) < 0 || add_overall(rs, o, scale) < 0)) {
+            (add_body(rs, a, o, order, order + o->k, scale) < 0 ||
+             add_fit_rows(rs, &o->fit, 0, o->events_total, o->n_total, scale) < 0)) {
             snprintf(err, errlen, "out of memory");
             rc = MSC_ERR_NOMEM;
         }

@@ -157,6 +157,21 @@ typedef struct {
     double F;
 } msc_plot_frame;
 
+/* What sets a plot's frame at base font F, in points: the margins around
+ * its panel, the panel's natural size and the smallest panel it needs. */
+typedef struct {
+    double left, right, top, bottom;
+    double pw, ph;         /* the panel on a canvas of natural size */
+    double min_pw, min_ph; /* the smallest panel at F */
+} msc_plot_margins;
+
+/* Sets fr for base font F and margins m on a canvas tw x th points (0:
+ * the natural size, the margins around a panel of m->pw x m->ph). Returns
+ * how much F must shrink for a panel of m->min_pw x m->min_ph to fit: a
+ * factor below 1, or 1 or more when it fits. */
+double msc_plot_frame_set(msc_plot_frame *fr, double F, double tw, double th,
+                          const msc_plot_margins *m);
+
 /* A position in points as a fraction of the canvas ("screen"). */
 static inline double msc_plot_sx(const msc_plot_frame *fr, double x)
 {
@@ -235,6 +250,11 @@ void msc_plot_ticks(double lo, double hi, msc_plot_axis *ax);
  * to xmax, data y from ybottom at the bottom to 0 at the top. */
 void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax,
                     double ybottom);
+
+/* The panel of an x-y plot: as msc_plot_panel, data y from ylo at the
+ * bottom to yhi at the top, its left and bottom edges drawn as axes. */
+void msc_plot_panel_axes(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ylo,
+                         double yhi);
 
 /* Draws an axis' ticks and their labels ourselves (gnuplot's own tick
  * labels sit at terminal-dependent distances), at the frame's font size:

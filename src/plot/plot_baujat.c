@@ -78,22 +78,18 @@ static void layout(baujat *b, const msc_plot_options *opt, double k)
     double tw = opt->width > 0 ? opt->width / k : 0, th = opt->height > 0 ? opt->height / k : 0;
     double F = FONT_PT;
     for (int pass = 0; pass < 2; pass++) {
-        double left = 6.5 * F, right = 1.5 * F;
-        double top = (have_title ? 3.0 : 1.2) * F, bottom = 4.2 * F + 3 * 1.35 * F;
-        msc_plot_frame *fr = &b->fr;
-        fr->F = F;
-        fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
-        fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
-        double min_w = left + 16 * F + right, min_h = top + 12 * F + bottom;
-        if (pass == 0 && (fr->W < min_w || fr->H < min_h)) {
-            F *= fmin(fr->W / min_w, fr->H / min_h);
-            continue;
-        }
-        fr->x0 = left;
-        fr->x1 = fr->W - right;
-        fr->y0 = top;
-        fr->y1 = fr->H - bottom;
-        break;
+        msc_plot_margins m = {.left = 6.5 * F,
+                              .right = 1.5 * F,
+                              .top = (have_title ? 3.0 : 1.2) * F,
+                              .bottom = 4.2 * F + 3 * 1.35 * F,
+                              .pw = PANEL_W_EM * F,
+                              .ph = PANEL_H_EM * F,
+                              .min_pw = 16 * F,
+                              .min_ph = 12 * F};
+        double shrink = msc_plot_frame_set(&b->fr, F, tw, th, &m);
+        if (shrink >= 1.0 || pass == 1)
+            break;
+        F *= shrink;
     }
 }
 
@@ -102,6 +98,7 @@ static void layout(baujat *b, const msc_plot_options *opt, double k)
 typedef struct {
     size_t study; /* row of the block */
     double score; /* how far out the point is */
+    double x, y;  /* where it is drawn, in points */
 } ranked;
 
 static int by_score(const void *p, const void *q)
@@ -191,7 +188,7 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
             continue;
         double x = px(b, f->baujat_x), y = py(b, f->baujat_y), r = POINT_R + 0.5;
         taken[nt++] = (box){x - r, y - r, x + r, y + r}; /* every point is an obstacle */
-        rk[n++] = (ranked){i, f->baujat_x / b->xmax + f->baujat_y / b->ymax};
+        rk[n++] = (ranked){i, f->baujat_x / b->xmax + f->baujat_y / b->ymax, x, y};
     }
     n_points = nt;
     qsort(rk, n, sizeof *rk, by_score);
@@ -204,14 +201,18 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
         size_t i = rk[j].study;
         if (done[i])
             continue;
-        const msc_influence *f = &b->blk->infl[i];
-        double cx = px(b, f->baujat_x), cy = py(b, f->baujat_y);
+        if (placed >= MAX_LABELS) { /* every study left is unlabelled */
+            for (size_t q = j; q < n; q++)
+                unlabelled += !done[rk[q].study];
+            break;
+        }
+        double cx = rk[j].x, cy = rk[j].y;
         /* the studies drawn at this very place */
         char names[1024] = "";
         size_t o = 0, here = 0;
         for (size_t q = j; q < n; q++) {
-            const msc_influence *g2 = &b->blk->infl[rk[q].study];
-            if (done[rk[q].study] || hypot(px(b, g2->baujat_x) - cx, py(b, g2->baujat_y) - cy) > 0.5)
+            double dx = rk[q].x - cx, dy = rk[q].y - cy;
+            if (done[rk[q].study] || fabs(dx) > 0.5 || fabs(dy) > 0.5 || hypot(dx, dy) > 0.5)
                 continue;
             done[rk[q].study] = 1;
             here++;
@@ -219,10 +220,6 @@ static size_t labels(msc_gp *g, const baujat *b, size_t *n_labelled)
             int w = snprintf(names + o, sizeof names - o, "%s%s", o ? "; " : "", lab);
             if (w > 0)
                 o = o + (size_t)w < sizeof names ? o + (size_t)w : sizeof names - 1;
-        }
-        if (placed >= MAX_LABELS) {
-            unlabelled += here;
-            continue;
         }
         char t[512];
         double w = msc_plot_text_fit(names, LABEL_MAX_EM * F, fs, 0, t, sizeof t);
@@ -354,14 +351,7 @@ msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *pa
     if ((rc = msc_gp_open(&g, err, errlen)) != MSC_OK)
         return rc;
     msc_plot_terminal(&g, opt->format, b.fr.W, b.fr.H, b.fr.F, k, path);
-    msc_gp_cmd(&g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n",
-               msc_plot_sx(&b.fr, b.fr.x0), msc_plot_sx(&b.fr, b.fr.x1));
-    msc_gp_cmd(&g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n",
-               msc_plot_sy(&b.fr, b.fr.y0), msc_plot_sy(&b.fr, b.fr.y1));
-    msc_gp_cmd(&g, "set xrange [0:%.10g]\nset yrange [0:%.10g]\n", b.xmax, b.ymax);
-    msc_gp_cmd(&g, "set border 3 lw 0.8 lc rgb ");
-    msc_gp_str(&g, MSC_RGB_TEXT);
-    msc_gp_cmd(&g, "\n");
+    msc_plot_panel_axes(&g, &b.fr, 0.0, b.xmax, 0.0, b.ymax);
     msc_plot_axis_ticks(&g, &b.fr, 'x', &b.xa);
     msc_plot_axis_ticks(&g, &b.fr, 'y', &b.ya);
     size_t labelled = 0, unlabelled = labels(&g, &b, &labelled);

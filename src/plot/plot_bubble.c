@@ -202,23 +202,18 @@ static void bubble_box(bubble *b, const msc_plot_options *opt, double k)
     double F = FONT_PT;
     size_t L = b->md->factor ? b->md->n_levels : 0;
     for (int pass = 0; pass < 2; pass++) {
-        double left = 3.2 * F + widest_tick(&b->ya, F), right = 1.5 * F;
-        double top = (have_title ? 3.0 : 1.0) * F, bottom = 4.2 * F + 4 * 1.35 * F + 0.6 * F;
-        double pw = fmax(PANEL_W_EM * F, (double)L * LEVEL_EM * F);
-        msc_plot_frame *fr = &b->fr;
-        fr->F = F;
-        fr->W = tw > 0 ? tw : left + pw + right;
-        fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
-        double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
-        if (pass == 0 && (fr->W < min_w || fr->H < min_h)) {
-            F *= fmin(fr->W / min_w, fr->H / min_h);
-            continue;
-        }
-        fr->x0 = left;
-        fr->x1 = fr->W - right;
-        fr->y0 = top;
-        fr->y1 = fr->H - bottom;
-        break;
+        msc_plot_margins m = {.left = 3.2 * F + widest_tick(&b->ya, F),
+                              .right = 1.5 * F,
+                              .top = (have_title ? 3.0 : 1.0) * F,
+                              .bottom = 4.2 * F + 4 * 1.35 * F + 0.6 * F,
+                              .pw = fmax(PANEL_W_EM * F, (double)L * LEVEL_EM * F),
+                              .ph = PANEL_H_EM * F,
+                              .min_pw = 15 * F,
+                              .min_ph = 12 * F};
+        double shrink = msc_plot_frame_set(&b->fr, F, tw, th, &m);
+        if (shrink >= 1.0 || pass == 1)
+            break;
+        F *= shrink;
     }
     if (!b->md->factor)
         thin_ticks(&b->xa, b->fr.x1 - b->fr.x0, b->fr.F);
@@ -227,12 +222,8 @@ static void bubble_box(bubble *b, const msc_plot_options *opt, double k)
 static void emit_frame(msc_gp *g, const bubble *b)
 {
     const msc_plot_frame *fr = &b->fr;
-    msc_plot_panel(g, fr, b->xa.from - b->xa.pad, b->xa.to + b->xa.pad, 0);
-    /* upright: proportions grow upwards (msc_plot_panel sets a reversed range) */
-    msc_gp_cmd(g, "set yrange [%.10g:%.10g]\n", b->ya.from - b->ya.pad, b->ya.to + b->ya.pad);
-    msc_gp_cmd(g, "set border 3 lw 0.8 lc rgb ");
-    msc_gp_str(g, MSC_RGB_TEXT);
-    msc_gp_cmd(g, "\n");
+    msc_plot_panel_axes(g, fr, b->xa.from - b->xa.pad, b->xa.to + b->xa.pad, b->ya.from - b->ya.pad,
+                        b->ya.to + b->ya.pad);
     msc_plot_axis_ticks(g, fr, 'y', &b->ya);
     if (!b->md->factor) {
         msc_plot_axis_ticks(g, fr, 'x', &b->xa);

@@ -1,7 +1,7 @@
 /*
- * Pieces shared by the forest and funnel plots: the terminal set-up
+ * Pieces shared by the plots: the terminal set-up
  * that makes a point a point in PNG, SVG and PDF alike, labels, axis
- * ticks and the short texts of the footers.
+ * ticks, the frame and panel, and the short texts of the footers.
  */
 #include <math.h>
 #include <stdio.h>
@@ -292,13 +292,42 @@ void msc_plot_log_ticks(double lo, double hi, int exact, msc_plot_axis *ax)
         }
 }
 
-void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ybottom)
+double msc_plot_frame_set(msc_plot_frame *fr, double F, double tw, double th,
+                          const msc_plot_margins *m)
+{
+    fr->F = F;
+    fr->W = tw > 0 ? tw : m->left + m->pw + m->right;
+    fr->H = th > 0 ? th : m->top + m->ph + m->bottom;
+    fr->x0 = m->left;
+    fr->x1 = fr->W - m->right;
+    fr->y0 = m->top;
+    fr->y1 = fr->H - m->bottom;
+    return fmin(fr->W / (m->left + m->min_pw + m->right), fr->H / (m->top + m->min_ph + m->bottom));
+}
+
+/* The panel's margins and ranges: y from ylo (bottom) to yhi (top). */
+static void panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ylo,
+                  double yhi)
 {
     msc_gp_cmd(g, "set lmargin at screen %.6f\nset rmargin at screen %.6f\n",
                msc_plot_sx(fr, fr->x0), msc_plot_sx(fr, fr->x1));
     msc_gp_cmd(g, "set tmargin at screen %.6f\nset bmargin at screen %.6f\n",
                msc_plot_sy(fr, fr->y0), msc_plot_sy(fr, fr->y1));
-    msc_gp_cmd(g, "set xrange [%.10g:%.10g]\nset yrange [%.10g:0]\n", xmin, xmax, ybottom);
+    msc_gp_cmd(g, "set xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n", xmin, xmax, ylo, yhi);
+}
+
+void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ybottom)
+{
+    panel(g, fr, xmin, xmax, ybottom, 0.0);
+}
+
+void msc_plot_panel_axes(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ylo,
+                         double yhi)
+{
+    panel(g, fr, xmin, xmax, ylo, yhi);
+    msc_gp_cmd(g, "set border 3 lw 0.8 lc rgb ");
+    msc_gp_str(g, MSC_RGB_TEXT);
+    msc_gp_cmd(g, "\n");
 }
 
 void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const msc_plot_axis *ax)

@@ -250,14 +250,12 @@ static int funnel_frame(funnel *fu, const msc_plot_options *opt, double F, doubl
     int n_lines = 2 + (fu->n_hidden ? 1 : 0) + (fu->tf ? 1 : 0) + fu->few; /* footer lines */
     double top = (have_title ? 3.5 : 1.0) * F + extra;
     double bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
-    msc_plot_frame *fr = &fu->fr;
-    fr->F = F;
-    fr->H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
+    double H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
     /* The legend: a heading, then entries 1.5 em apart down the panel's
      * height, in as many columns as they need. */
     double leg_w = 0;
     if (fu->n_leg) {
-        double per = floor((fr->H - top - bottom - 0.6 * F) / (1.5 * F));
+        double per = floor((H - top - bottom - 0.6 * F) / (1.5 * F));
         fu->per = per >= 1 ? (size_t)per : 1;
         double cw = msc_plot_text_width(fu->col, F, 1);
         for (size_t s = 0; s < fu->n_leg; s++) {
@@ -269,15 +267,16 @@ static int funnel_frame(funnel *fu, const msc_plot_options *opt, double F, doubl
         size_t cols = (fu->n_leg + fu->per - 1) / fu->per;
         leg_w = (double)cols * fu->leg_cw + 0.5 * F;
     }
-    double left = 6.0 * F, right = 1.5 * F + leg_w;
-    fr->W = tw > 0 ? tw : left + PANEL_W_EM * F + right;
-    double min_w = left + 15 * F + right, min_h = top + 12 * F + bottom;
-    fr->x0 = left;
-    fr->x1 = fr->W - right;
-    fr->y0 = top;
-    fr->y1 = fr->H - bottom;
-    fu->lx = fr->x1 + 2.0 * F;
-    *shrink = fmin(fr->W / min_w, fr->H / min_h);
+    msc_plot_margins m = {.left = 6.0 * F,
+                          .right = 1.5 * F + leg_w,
+                          .top = top,
+                          .bottom = bottom,
+                          .pw = PANEL_W_EM * F,
+                          .ph = PANEL_H_EM * F,
+                          .min_pw = 15 * F,
+                          .min_ph = 12 * F};
+    *shrink = msc_plot_frame_set(&fu->fr, F, tw, th, &m);
+    fu->lx = fu->fr.x1 + 2.0 * F;
     return *shrink < 1.0 ? -1 : 0;
 }
 
@@ -301,11 +300,8 @@ static void funnel_box(funnel *fu, const msc_plot_options *opt, double k)
 /* Margins, ranges, axes, ticks and their labels. */
 static void emit_frame(msc_gp *g, const funnel *fu)
 {
-    msc_plot_panel(g, &fu->fr, fu->xa.from - fu->xa.pad, fu->xa.to + fu->xa.pad,
-                   fu->ybot); /* reversed: SE 0 at the top */
-    msc_gp_cmd(g, "set border 3 lw 0.8 lc rgb ");
-    msc_gp_str(g, MSC_RGB_TEXT);
-    msc_gp_cmd(g, "\n");
+    msc_plot_panel_axes(g, &fu->fr, fu->xa.from - fu->xa.pad, fu->xa.to + fu->xa.pad, fu->ybot,
+                        0.0); /* reversed: SE 0 at the top */
     msc_plot_axis_ticks(g, &fu->fr, 'x', &fu->xa);
     msc_plot_axis_ticks(g, &fu->fr, 'y', &fu->ya);
 }
