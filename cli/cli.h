@@ -117,10 +117,12 @@ typedef struct {
      * point into argv) */
     const char *mods[MAX_LIST], *factors[MAX_LIST], *refs[MAX_LIST], *at[MAX_LIST],
         *btt[MAX_LIST];
-    const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
     msc_regress_options regress;
     /* --by COL: one meta-analysis per value of COL (cmd_by.c) */
     const char *by;
+    /* the columns the loader keeps (load.keep_cols) and the option naming
+     * each: --cumulative, --sort, every --mod, --by (options.c) */
+    const char *keep[MAX_LIST + 3], *keep_why[MAX_LIST + 3];
 } msc_cli;
 
 /* A command: one entry of the command table. */

@@ -584,7 +584,6 @@ static int add_to(msc_cli *c, const msc_cli_option *o, const char *arg, const ch
 
 static int add_mod(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    c->mod_why[c->regress.n_mods] = "--mod";
     c->regress.mods = c->mods;
     return add_to(c, o, arg, c->mods, &c->regress.n_mods);
 }
@@ -920,6 +919,35 @@ static int check_outputs(const msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+/* The columns the loader keeps as text, each with the option that names
+ * it (for the loader's message): --cumulative's order, --sort's column,
+ * the moderators, --by's column. One list, so that options given together
+ * each keep theirs; a name given twice is kept once (the loader). */
+static void keep_columns(msc_cli *c)
+{
+    size_t n = 0;
+    if (c->sens.cumulative_col) {
+        c->keep[n] = c->sens.cumulative_col;
+        c->keep_why[n++] = "--cumulative";
+    }
+    if (c->plot.sort == MSC_PLOT_SORT_COLUMN) {
+        c->keep[n] = c->plot.sort_col;
+        c->keep_why[n++] = "--sort";
+    }
+    for (size_t i = 0; i < c->regress.n_mods; i++) {
+        c->keep[n] = c->regress.mods[i];
+        c->keep_why[n++] = "--mod";
+    }
+    if (c->by) {
+        c->keep[n] = c->by;
+        c->keep_why[n++] = "--by";
+    }
+    assert(n <= sizeof c->keep / sizeof *c->keep);
+    c->load.keep_cols = c->keep;
+    c->load.keep_why = c->keep_why;
+    c->load.n_keep_cols = n;
+}
+
 int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
 {
     msc_cli_defaults(cmd, c);
@@ -946,23 +974,7 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = check_by(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
-    if (c->sens.cumulative_col) { /* the order column is read as text */
-        static const char *keep[1], *why[1] = {"--cumulative"};
-        keep[0] = c->sens.cumulative_col;
-        c->load.keep_cols = keep;
-        c->load.keep_why = why;
-        c->load.n_keep_cols = 1;
-    } else if (c->plot.sort == MSC_PLOT_SORT_COLUMN) { /* the loader keeps the column --sort names */
-        static const char *const why[] = {"--sort"};
-        c->load.keep_cols = &c->plot.sort_col;
-        c->load.keep_why = why;
-        c->load.n_keep_cols = 1;
-    } else {
-        /* the moderators' columns are kept as text for the regression */
-        c->load.keep_cols = c->regress.mods;
-        c->load.keep_why = c->mod_why;
-        c->load.n_keep_cols = c->regress.n_mods;
-    }
+    keep_columns(c);
     if (rc == MSC_CLI_GO_ON && c->plot.log_x && isfinite(c->plot.xlim_lo) && c->plot.xlim_lo <= 0)
         rc = usage(c, "--xlim: a log axis (--log) starts above 0");
     return rc;
