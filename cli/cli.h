@@ -282,10 +282,11 @@ int msc_cmd_bubble(msc_cli *c);
 int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
 
 /* The limit of each of d's outcomes from c's --max-rate options (NAN:
- * none) into t[0 .. d->n_outcomes); a COL that is not an outcome is a
- * usage error, printed (cmd_by.c, which safety with and without --by
- * uses). Returns an exit code. */
-int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double *t);
+ * none) into *t[0 .. d->n_outcomes), allocated (the caller frees it, also
+ * after an error); a COL that is not an outcome is a usage error, out of
+ * memory an output error, both printed (cmd_by.c, which safety with and
+ * without --by uses). Returns an exit code. */
+int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double **t);
 
 /* pool --by, safety --by: a meta-analysis per value of c->by (cmd_by.c).
  * Returns the exit code; safety's is 3 when any group with a limit is not

@@ -17,9 +17,14 @@
 
 /* The limit of each outcome: its own COL=R, else the general R, else none.
  * A COL that is not an outcome is a usage error. */
-int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double *t)
+int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double **limits)
 {
-    double general = NAN;
+    double general = NAN, *t = malloc((d->n_outcomes ? d->n_outcomes : 1) * sizeof *t);
+    *limits = t;
+    if (!t) {
+        msc_cli_error("out of memory");
+        return EXIT_OUTPUT;
+    }
     for (size_t i = 0; i < c->n_thresholds; i++)
         if (!c->thresholds[i].col)
             general = c->thresholds[i].rate;
@@ -98,16 +103,8 @@ int msc_cli_by(msc_cli *c)
         rc = EXIT_INPUT;
         goto out;
     }
-    if (safety) {
-        t = malloc((d->n_outcomes ? d->n_outcomes : 1) * sizeof *t);
-        if (!t) {
-            msc_cli_error("out of memory");
-            rc = EXIT_OUTPUT;
-            goto out;
-        }
-        if ((rc = msc_cli_thresholds(c, d, t)) != EXIT_OK)
-            goto out;
-    }
+    if (safety && (rc = msc_cli_thresholds(c, d, &t)) != EXIT_OK)
+        goto out;
     notes(c, d, g);
     msc_by_options bo = {safety ? MSC_BY_SAFETY : MSC_BY_POOL, c->summary_only, NULL, t,
                          c->settings.threads};
