@@ -14,10 +14,10 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
- *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
- *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_by.c     pool --by, safety --by: a meta-analysis per group of rows
- *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
+ *   cmd_plot.c   `forest`, `funnel`, `baujat`, pool --forest: one picture
+ *                per outcome; `bubble`, a meta-regression's bubble plots
+ *   cmd_regress.c `regress`: meta-regression on moderators
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
  *                only through the table entry it is given
@@ -191,11 +191,6 @@ int msc_cli_load(const msc_cli *c, msc_dataset **d);
  * returns its exit code and leaves *d and *a NULL; else returns 0 and the
  * caller frees both. */
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a);
-
-/* Loads the input named by c->input (with c's load options) alone. On
- * failure prints the one-line error and returns its exit code, *d NULL;
- * else returns 0 and the caller frees *d. */
-int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
