@@ -969,11 +969,11 @@ static int warn_duplicate_labels(builder *B)
             ;
         if (j - i < 2)
             continue;
-        if (listed++ == MAX_LISTED) {
+        if (listed == MAX_LISTED) {
             more++;
-            listed--;
             continue;
         }
+        listed++;
         char lines[96] = "", l[24], shown[96];
         for (size_t t = i; t < j && t < i + 6; t++) {
             snprintf(l, sizeof l, "%ld", a[t].line);
@@ -1006,11 +1006,11 @@ static int warn_case_variants(builder *B, const char *col, char *const *v)
             distinct += strcmp(a[j].s, a[j - 1].s) != 0;
         if (distinct < 2)
             continue;
-        if (listed++ == MAX_LISTED) {
+        if (listed == MAX_LISTED) {
             more++;
-            listed--;
             continue;
         }
+        listed++;
         char names[256] = "", shown[100];
         size_t named = 0;
         for (size_t t = i; t < j; t++) {
