@@ -14,10 +14,10 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
- *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
- *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_by.c     pool --by, safety --by: a meta-analysis per group of rows
- *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
+ *   cmd_plot.c   `forest`, `funnel`, `baujat`, pool --forest: one picture
+ *                per outcome; `bubble`, a meta-regression's bubble plots
+ *   cmd_regress.c `regress`: meta-regression on moderators
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
  *                only through the table entry it is given
@@ -117,10 +117,12 @@ typedef struct {
      * point into argv) */
     const char *mods[MAX_LIST], *factors[MAX_LIST], *refs[MAX_LIST], *at[MAX_LIST],
         *btt[MAX_LIST];
-    const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
     msc_regress_options regress;
     /* --by COL: one meta-analysis per value of COL (cmd_by.c) */
     const char *by;
+    /* the columns the loader keeps (load.keep_cols) and the option naming
+     * each: --cumulative, --sort, every --mod, --by (options.c) */
+    const char *keep[MAX_LIST + 3], *keep_why[MAX_LIST + 3];
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -189,11 +191,6 @@ int msc_cli_load(const msc_cli *c, msc_dataset **d);
  * returns its exit code and leaves *d and *a NULL; else returns 0 and the
  * caller frees both. */
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a);
-
-/* Loads the input named by c->input (with c's load options) alone. On
- * failure prints the one-line error and returns its exit code, *d NULL;
- * else returns 0 and the caller frees *d. */
-int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
@@ -280,10 +277,11 @@ int msc_cmd_bubble(msc_cli *c);
 int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
 
 /* The limit of each of d's outcomes from c's --max-rate options (NAN:
- * none) into t[0 .. d->n_outcomes); a COL that is not an outcome is a
- * usage error, printed (cmd_by.c, which safety with and without --by
- * uses). Returns an exit code. */
-int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double *t);
+ * none) into *t[0 .. d->n_outcomes), allocated (the caller frees it, also
+ * after an error); a COL that is not an outcome is a usage error, out of
+ * memory an output error, both printed (cmd_by.c, which safety with and
+ * without --by uses). Returns an exit code. */
+int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double **t);
 
 /* pool --by, safety --by: a meta-analysis per value of c->by (cmd_by.c).
  * Returns the exit code; safety's is 3 when any group with a limit is not

@@ -1,11 +1,11 @@
 /*
  * pool --by COL, safety --by COL: one meta-analysis per value of a column,
- * in one pass (mscmeta/by.h). Loads the file keeping COL, groups its rows,
- * and writes every group's records through the library, which computes
- * --threads groups at a time and writes them in the order of each value's
- * first row. A group that cannot be pooled says so in its own record;
- * the exit status is 0 unless the input itself is bad, and for safety 3
- * when any group with a limit is not shown below it. Also the limits of
+ * in one pass (mscmeta/by.h). Loads the file keeping COL (options.c),
+ * groups its rows, and writes every group's records through the library,
+ * which computes --threads groups at a time and writes them in the order
+ * of each value's first row. A group that cannot be pooled says so in its
+ * own record; the exit status is 0 unless the input itself is bad, and for
+ * safety 3 when any group with a limit is not shown below it. Also the limits of
  * --max-rate, which safety uses with and without --by.
  */
 #include <errno.h>
@@ -17,9 +17,14 @@
 
 /* The limit of each outcome: its own COL=R, else the general R, else none.
  * A COL that is not an outcome is a usage error. */
-int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double *t)
+int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double **limits)
 {
-    double general = NAN;
+    double general = NAN, *t = malloc((d->n_outcomes ? d->n_outcomes : 1) * sizeof *t);
+    *limits = t;
+    if (!t) {
+        msc_cli_error("out of memory");
+        return EXIT_OUTPUT;
+    }
     for (size_t i = 0; i < c->n_thresholds; i++)
         if (!c->thresholds[i].col)
             general = c->thresholds[i].rate;
@@ -56,22 +61,6 @@ static msc_status to_file(void *ctx, const char *buf, size_t len)
     return fwrite(buf, 1, len, ctx) == len ? MSC_OK : MSC_ERR_IO;
 }
 
-/* The load options' kept columns and COL after them (keep and why have
- * room for MAX_LIST + 1). */
-static void keep_by(msc_cli *c, const char **keep, const char **why)
-{
-    size_t n = c->load.n_keep_cols < MAX_LIST ? c->load.n_keep_cols : MAX_LIST;
-    for (size_t i = 0; i < n; i++) {
-        keep[i] = c->load.keep_cols[i];
-        why[i] = c->load.keep_why ? c->load.keep_why[i] : NULL;
-    }
-    keep[n] = c->by;
-    why[n] = "--by";
-    c->load.keep_cols = keep;
-    c->load.keep_why = why;
-    c->load.n_keep_cols = n + 1;
-}
-
 /* The loader's notes (invalid UTF-8 repaired ...) and the rows in no
  * group, on stderr: the table shows the notes too, CSV and JSON Lines
  * have no place for them. */
@@ -92,13 +81,11 @@ static void notes(const msc_cli *c, const msc_dataset *d, const msc_by *g)
 
 int msc_cli_by(msc_cli *c)
 {
-    static const char *keep[MAX_LIST + 1], *why[MAX_LIST + 1];
     char err[MSC_ERRBUF];
     msc_dataset *d = NULL;
     msc_by *g = NULL;
     double *t = NULL;
     int safety = (c->cmd->options & MSC_OPTS_SAFETY) != 0;
-    keep_by(c, keep, why);
     int rc = msc_cli_load(c, &d);
     if (rc != EXIT_OK)
         return rc;
@@ -116,16 +103,8 @@ int msc_cli_by(msc_cli *c)
         rc = EXIT_INPUT;
         goto out;
     }
-    if (safety) {
-        t = malloc((d->n_outcomes ? d->n_outcomes : 1) * sizeof *t);
-        if (!t) {
-            msc_cli_error("out of memory");
-            rc = EXIT_OUTPUT;
-            goto out;
-        }
-        if ((rc = msc_cli_thresholds(c, d, t)) != EXIT_OK)
-            goto out;
-    }
+    if (safety && (rc = msc_cli_thresholds(c, d, &t)) != EXIT_OK)
+        goto out;
     notes(c, d, g);
     msc_by_options bo = {safety ? MSC_BY_SAFETY : MSC_BY_POOL, c->summary_only, NULL, t,
                          c->settings.threads};

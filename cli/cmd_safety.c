@@ -22,13 +22,7 @@ int msc_cmd_safety(msc_cli *c)
     int rc = msc_cli_analyse(c, 0, &d, &a);
     if (rc != EXIT_OK)
         return rc;
-    t = malloc(a->n_outcomes * sizeof *t);
-    if (!t) {
-        msc_cli_error("out of memory");
-        rc = EXIT_OUTPUT;
-        goto out;
-    }
-    if ((rc = msc_cli_thresholds(c, d, t)) != EXIT_OK)
+    if ((rc = msc_cli_thresholds(c, d, &t)) != EXIT_OK)
         goto out;
     if (msc_safety_evaluate(a, t, &sf) != MSC_OK) {
         msc_cli_error("out of memory");

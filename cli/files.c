@@ -18,15 +18,27 @@
 
 /* ----------------------------------------------------------------- input */
 
+/* A copy of the folder part of path ("." when it has none); NULL when
+ * memory ran out. */
+static char *dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return NULL;
+    char *d = strdup(dirname(copy));
+    free(copy);
+    return d;
+}
+
 /* path's folder resolved (links, "..") and its last part: "./p.png",
  * "sub/../p.png" and "/abs/p.png" all read alike. NULL when the folder
  * does not exist or memory ran out. */
 static char *normalised(const char *path)
 {
+    char *folder = dir_of(path);
+    char *dir = folder ? realpath(folder, NULL) : NULL;
+    free(folder);
     char *copy = strdup(path);
-    char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
-    free(copy);
-    copy = strdup(path);
     char *out = NULL;
     if (dir && copy) {
         const char *base = basename(copy);
@@ -161,18 +173,6 @@ static int same_as_std(const char *path)
             return fd;
     }
     return -1;
-}
-
-/* A copy of the folder part of path ("." when it has none); NULL when
- * memory ran out. */
-static char *dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return NULL;
-    char *d = strdup(dirname(copy));
-    free(copy);
-    return d;
 }
 
 /* Whether following the symbolic link `link` is what the kernel's

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,14 @@ struct msc_cli_option {
     int has_arg;        /* getopt_long's no_argument or required_argument */
     unsigned group;     /* MSC_OPTS_*: the commands that take it; 0 for every command */
     msc_cli_setter set; /* stores the value */
+    /* set_flag, set_text, set_path, set_column: the offset in msc_cli of
+     * the field they store into (AT); 0 for the other setters */
+    size_t at;
 };
+
+/* The msc_cli field a table row names (AT(field) in the table). */
+#define AT(field) offsetof(msc_cli, field)
+#define FIELD(c, o, type) ((type *)((char *)(c) + (o)->at))
 
 /* A usage error of c's command, printed; returns EXIT_USAGE. */
 #define usage(c, ...) msc_cli_usage((c)->cmd->name, __VA_ARGS__)
@@ -110,28 +118,37 @@ static int ask_help(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_HELP;
 }
 
-static int set_output(msc_cli *c, const msc_cli_option *o, const char *arg)
+/* An option without a value (--log, --influence, ...): the int field at
+ * o->at becomes 1. */
+static int set_flag(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)arg;
+    *FIELD(c, o, int) = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* Any text (--title; --na's missing-value tokens, comma-separated, which
+ * the loader splits): stored at o->at as given. */
+static int set_text(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    *FIELD(c, o, const char *) = arg;
+    return MSC_CLI_GO_ON;
+}
+
+/* A path (-o, --forest; check_path) stored at o->at. */
+static int set_path(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     if (check_path(c, o, arg) != MSC_CLI_GO_ON)
         return EXIT_USAGE;
-    c->output = arg;
-    return MSC_CLI_GO_ON;
+    return set_text(c, o, arg);
 }
 
-static int set_study(msc_cli *c, const msc_cli_option *o, const char *arg)
+/* A column name (--study, --n, --subgroup; check_column) stored at o->at. */
+static int set_column(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     if (check_column(c, o, arg) != MSC_CLI_GO_ON)
         return EXIT_USAGE;
-    c->load.study_col = arg;
-    return MSC_CLI_GO_ON;
-}
-
-static int set_n(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    if (check_column(c, o, arg) != MSC_CLI_GO_ON)
-        return EXIT_USAGE;
-    c->load.n_col = arg;
-    return MSC_CLI_GO_ON;
+    return set_text(c, o, arg);
 }
 
 static int add_events(msc_cli *c, const msc_cli_option *o, const char *arg)
@@ -141,14 +158,6 @@ static int add_events(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (c->n_events >= MAX_LIST)
         return usage(c, "--events: at most %d outcomes", MAX_LIST);
     c->events[c->n_events++] = arg;
-    return MSC_CLI_GO_ON;
-}
-
-static int set_subgroup(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    if (check_column(c, o, arg) != MSC_CLI_GO_ON)
-        return EXIT_USAGE;
-    c->load.subgroup_col = arg;
     return MSC_CLI_GO_ON;
 }
 
@@ -175,14 +184,6 @@ static int set_thousands(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (strlen(arg) != 1 || !strchr(".,' ", arg[0]))
         return usage(c, "--thousands: give the separator: . , ' or space");
     c->load.thousands = arg[0];
-    return MSC_CLI_GO_ON;
-}
-
-/* The missing-value tokens, comma-separated (msc_load_options.na). */
-static int set_na(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o;
-    c->load.na = arg;
     return MSC_CLI_GO_ON;
 }
 
@@ -295,28 +296,6 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
-static int set_summary_only(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o, (void)arg;
-    c->summary_only = 1;
-    return MSC_CLI_GO_ON;
-}
-
-static int set_forest(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    if (check_path(c, o, arg) != MSC_CLI_GO_ON)
-        return EXIT_USAGE;
-    c->forest = arg;
-    return MSC_CLI_GO_ON;
-}
-
-static int set_title(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o;
-    c->plot.title = arg;
-    return MSC_CLI_GO_ON;
-}
-
 /* A picture's width or height (--width, --height) into *size: the
  * library's range (mscmeta/plot.h), without its 0 for automatic, which
  * is what leaving the option out means. */
@@ -402,13 +381,6 @@ static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
-static int set_leave_one_out(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o, (void)arg;
-    c->sens.leave_one_out = 1;
-    return MSC_CLI_GO_ON;
-}
-
 /* --cumulative=COL, or --cumulative [COL] (see take_input), or file order. */
 static int set_cumulative(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
@@ -444,13 +416,6 @@ static int set_xlim(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
-static int set_log(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o, (void)arg;
-    c->plot.log_x = 1;
-    return MSC_CLI_GO_ON;
-}
-
 /* --sort estimate, n, or a column of the file (kept by the loader). */
 static int set_sort(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
@@ -469,33 +434,12 @@ static int set_sort(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
-static int set_influence(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o, (void)arg;
-    c->sens.influence = 1;
-    return MSC_CLI_GO_ON;
-}
-
-static int set_bias_tests(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o, (void)arg;
-    c->sens.bias_tests = 1;
-    return MSC_CLI_GO_ON;
-}
-
 static int set_tf_estimator(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_tf_estimator_parse(arg);
     if (v < 0)
         return unknown_value(c, o, arg, "L0 or R0");
     c->sens.trim_fill_estimator = (msc_tf_estimator)v;
-    return MSC_CLI_GO_ON;
-}
-
-static int set_trim_fill(msc_cli *c, const msc_cli_option *o, const char *arg)
-{
-    (void)o, (void)arg;
-    c->trim_fill = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -584,7 +528,6 @@ static int add_to(msc_cli *c, const msc_cli_option *o, const char *arg, const ch
 
 static int add_mod(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    c->mod_why[c->regress.n_mods] = "--mod";
     c->regress.mods = c->mods;
     return add_to(c, o, arg, c->mods, &c->regress.n_mods);
 }
@@ -647,52 +590,52 @@ static int set_seed(msc_cli *c, const msc_cli_option *o, const char *arg)
 /* Every option. The order is getopt_long's, which resolves abbreviations
  * (--sum is --summary-only; --s is ambiguous, so unknown). */
 static const msc_cli_option OPTIONS[] = {
-    {"help", 'h', no_argument, 0, ask_help},
-    {"output", 'o', required_argument, 0, set_output},
-    {"study", 0, required_argument, MSC_OPTS_INPUT, set_study},
-    {"n", 0, required_argument, MSC_OPTS_INPUT, set_n},
-    {"events", 0, required_argument, MSC_OPTS_INPUT, add_events},
-    {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_subgroup},
-    {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter},
-    {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands},
-    {"na", 0, required_argument, MSC_OPTS_INPUT, set_na},
-    {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure},
-    {"method", 0, required_argument, MSC_OPTS_MODEL, set_method},
-    {"test", 0, required_argument, MSC_OPTS_MODEL, set_test},
-    {"pi", 0, required_argument, MSC_OPTS_MODEL, set_pi},
-    {"level", 0, required_argument, MSC_OPTS_MODEL, set_level},
-    {"cc", 0, required_argument, MSC_OPTS_MODEL, set_cc},
-    {"cc-mode", 0, required_argument, MSC_OPTS_MODEL, set_cc_mode},
-    {"study-ci", 0, required_argument, MSC_OPTS_MODEL, set_study_ci},
-    {"nagq", 0, required_argument, MSC_OPTS_MODEL, set_nagq},
-    {"null", 0, required_argument, MSC_OPTS_MODEL, set_null},
-    {"format", 0, required_argument, MSC_OPTS_REPORT, set_format},
-    {"summary-only", 0, no_argument, MSC_OPTS_REPORT, set_summary_only},
-    {"forest", 0, required_argument, MSC_OPTS_FOREST, set_forest},
-    {"title", 0, required_argument, MSC_OPTS_PLOT, set_title},
-    {"width", 0, required_argument, MSC_OPTS_PLOT, set_width},
-    {"height", 0, required_argument, MSC_OPTS_PLOT, set_height},
-    {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
-    {"ref", 0, required_argument, MSC_OPTS_PLOT | MSC_OPTS_MODS, set_ref},
-    {"xlim", 0, required_argument, MSC_OPTS_PLOT, set_xlim},
-    {"log", 0, no_argument, MSC_OPTS_PLOT, set_log},
-    {"sort", 0, required_argument, MSC_OPTS_PLOT, set_sort},
-    {"dpi", 0, required_argument, MSC_OPTS_PLOT, set_dpi},
-    {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
-    {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_leave_one_out},
-    {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative},
-    {"influence", 0, no_argument, MSC_OPTS_SENS, set_influence},
-    {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_bias_tests},
-    {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator},
-    {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_trim_fill},
-    {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod},
-    {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor},
-    {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at},
-    {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt},
-    {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations},
-    {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed},
-    {"by", 0, required_argument, MSC_OPTS_BY, set_by},
-    {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads},
+    {"help", 'h', no_argument, 0, ask_help, 0},
+    {"output", 'o', required_argument, 0, set_path, AT(output)},
+    {"study", 0, required_argument, MSC_OPTS_INPUT, set_column, AT(load.study_col)},
+    {"n", 0, required_argument, MSC_OPTS_INPUT, set_column, AT(load.n_col)},
+    {"events", 0, required_argument, MSC_OPTS_INPUT, add_events, 0},
+    {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_column, AT(load.subgroup_col)},
+    {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter, 0},
+    {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands, 0},
+    {"na", 0, required_argument, MSC_OPTS_INPUT, set_text, AT(load.na)},
+    {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure, 0},
+    {"method", 0, required_argument, MSC_OPTS_MODEL, set_method, 0},
+    {"test", 0, required_argument, MSC_OPTS_MODEL, set_test, 0},
+    {"pi", 0, required_argument, MSC_OPTS_MODEL, set_pi, 0},
+    {"level", 0, required_argument, MSC_OPTS_MODEL, set_level, 0},
+    {"cc", 0, required_argument, MSC_OPTS_MODEL, set_cc, 0},
+    {"cc-mode", 0, required_argument, MSC_OPTS_MODEL, set_cc_mode, 0},
+    {"study-ci", 0, required_argument, MSC_OPTS_MODEL, set_study_ci, 0},
+    {"nagq", 0, required_argument, MSC_OPTS_MODEL, set_nagq, 0},
+    {"null", 0, required_argument, MSC_OPTS_MODEL, set_null, 0},
+    {"format", 0, required_argument, MSC_OPTS_REPORT, set_format, 0},
+    {"summary-only", 0, no_argument, MSC_OPTS_REPORT, set_flag, AT(summary_only)},
+    {"forest", 0, required_argument, MSC_OPTS_FOREST, set_path, AT(forest)},
+    {"title", 0, required_argument, MSC_OPTS_PLOT, set_text, AT(plot.title)},
+    {"width", 0, required_argument, MSC_OPTS_PLOT, set_width, 0},
+    {"height", 0, required_argument, MSC_OPTS_PLOT, set_height, 0},
+    {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale, 0},
+    {"ref", 0, required_argument, MSC_OPTS_PLOT | MSC_OPTS_MODS, set_ref, 0},
+    {"xlim", 0, required_argument, MSC_OPTS_PLOT, set_xlim, 0},
+    {"log", 0, no_argument, MSC_OPTS_PLOT, set_flag, AT(plot.log_x)},
+    {"sort", 0, required_argument, MSC_OPTS_PLOT, set_sort, 0},
+    {"dpi", 0, required_argument, MSC_OPTS_PLOT, set_dpi, 0},
+    {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate, 0},
+    {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_flag, AT(sens.leave_one_out)},
+    {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative, 0},
+    {"influence", 0, no_argument, MSC_OPTS_SENS, set_flag, AT(sens.influence)},
+    {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_flag, AT(sens.bias_tests)},
+    {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator, 0},
+    {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_flag, AT(trim_fill)},
+    {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod, 0},
+    {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor, 0},
+    {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at, 0},
+    {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt, 0},
+    {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations, 0},
+    {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed, 0},
+    {"by", 0, required_argument, MSC_OPTS_BY, set_by, 0},
+    {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads, 0},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -920,6 +863,35 @@ static int check_outputs(const msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+/* The columns the loader keeps as text, each with the option that names
+ * it (for the loader's message): --cumulative's order, --sort's column,
+ * the moderators, --by's column. One list, so that options given together
+ * each keep theirs; a name given twice is kept once (the loader). */
+static void keep_columns(msc_cli *c)
+{
+    size_t n = 0;
+    if (c->sens.cumulative_col) {
+        c->keep[n] = c->sens.cumulative_col;
+        c->keep_why[n++] = "--cumulative";
+    }
+    if (c->plot.sort == MSC_PLOT_SORT_COLUMN) {
+        c->keep[n] = c->plot.sort_col;
+        c->keep_why[n++] = "--sort";
+    }
+    for (size_t i = 0; i < c->regress.n_mods; i++) {
+        c->keep[n] = c->regress.mods[i];
+        c->keep_why[n++] = "--mod";
+    }
+    if (c->by) {
+        c->keep[n] = c->by;
+        c->keep_why[n++] = "--by";
+    }
+    assert(n <= sizeof c->keep / sizeof *c->keep);
+    c->load.keep_cols = c->keep;
+    c->load.keep_why = c->keep_why;
+    c->load.n_keep_cols = n;
+}
+
 int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
 {
     msc_cli_defaults(cmd, c);
@@ -946,23 +918,7 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = check_by(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
-    if (c->sens.cumulative_col) { /* the order column is read as text */
-        static const char *keep[1], *why[1] = {"--cumulative"};
-        keep[0] = c->sens.cumulative_col;
-        c->load.keep_cols = keep;
-        c->load.keep_why = why;
-        c->load.n_keep_cols = 1;
-    } else if (c->plot.sort == MSC_PLOT_SORT_COLUMN) { /* the loader keeps the column --sort names */
-        static const char *const why[] = {"--sort"};
-        c->load.keep_cols = &c->plot.sort_col;
-        c->load.keep_why = why;
-        c->load.n_keep_cols = 1;
-    } else {
-        /* the moderators' columns are kept as text for the regression */
-        c->load.keep_cols = c->regress.mods;
-        c->load.keep_why = c->mod_why;
-        c->load.n_keep_cols = c->regress.n_mods;
-    }
+    keep_columns(c);
     if (rc == MSC_CLI_GO_ON && c->plot.log_x && isfinite(c->plot.xlim_lo) && c->plot.xlim_lo <= 0)
         rc = usage(c, "--xlim: a log axis (--log) starts above 0");
     return rc;

@@ -215,6 +215,17 @@ static size_t ungroup(const char *s, size_t len, char sep, char *buf)
     return o;
 }
 
+/* Reports the count cell s[0..len) of column col: "column "COL": "CELL"
+ * WHY", the cell shown by show_value (built only here, when there is an
+ * error). Returns -1. */
+static int bad_count(builder *B, const char *col, const char *s, size_t len, const char *why)
+{
+    char shown[96];
+    show_value(s, len, shown, sizeof shown);
+    msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" %s", col, shown, why);
+    return -1;
+}
+
 /* Parses a count. Returns 1 and sets *v, 0 for a missing value (v = NAN),
  * -1 after reporting an error. Accepted: optional sign, ASCII digits, an
  * optional fraction and exponent, denoting a whole number in [0, 1e15];
@@ -228,47 +239,36 @@ static int parse_count(builder *B, const char *col, const char *s, size_t len, d
     *v = NAN;
     if (is_missing(B, s, len))
         return 0;
-    char shown[96], plain[32];
-    show_value(s, len, shown, sizeof shown);
+    const char *cell = s; /* as written, for the messages */
+    size_t cell_len = len;
+    char plain[32];
     char sep = B->opt->thousands;
     if (sep && len < sizeof plain && grouped(s, len, sep)) {
         len = ungroup(s, len, sep, plain);
         s = plain;
     } else if (!sep && (B->delimiter == ';' || B->delimiter == '\t') && grouped(s, len, '.')) {
-        msc_io_fail(B->e, B->line,
-                    "column \"%s\": \"%s\" is ambiguous in a %s-separated file: '.' may "
-                    "separate thousands; remove the separators, or give --thousands .",
-                    col, shown, B->delimiter == ';' ? "';'" : "tab");
-        return -1;
+        return bad_count(B, col, cell, cell_len,
+                         B->delimiter == ';'
+                             ? "is ambiguous in a ';'-separated file: '.' may separate thousands; "
+                               "remove the separators, or give --thousands ."
+                             : "is ambiguous in a tab-separated file: '.' may separate thousands; "
+                               "remove the separators, or give --thousands .");
     }
-    if (!number_syntax(s, len) || (sep && memchr(s, sep, len))) {
-        msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is not a number", col, shown);
-        return -1;
-    }
+    if (!number_syntax(s, len) || (sep && memchr(s, sep, len)))
+        return bad_count(B, col, cell, cell_len, "is not a number");
     char buf[128];
-    if (len >= sizeof buf) {
-        msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is out of range (counts go up to 1e15)",
-                    col, shown);
-        return -1;
-    }
+    if (len >= sizeof buf)
+        return bad_count(B, col, cell, cell_len, "is out of range (counts go up to 1e15)");
     memcpy(buf, s, len);
     buf[len] = '\0';
     errno = 0;
     double x = strtod(buf, NULL);
-    if (!isfinite(x) || fabs(x) > MSC_MAX_COUNT) {
-        msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is out of range (counts go up to 1e15)",
-                    col, shown);
-        return -1;
-    }
-    if (x != floor(x)) {
-        msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is not a whole number", col, shown);
-        return -1;
-    }
-    if (x < 0) {
-        msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is negative; counts must be 0 or more",
-                    col, shown);
-        return -1;
-    }
+    if (!isfinite(x) || fabs(x) > MSC_MAX_COUNT)
+        return bad_count(B, col, cell, cell_len, "is out of range (counts go up to 1e15)");
+    if (x != floor(x))
+        return bad_count(B, col, cell, cell_len, "is not a whole number");
+    if (x < 0)
+        return bad_count(B, col, cell, cell_len, "is negative; counts must be 0 or more");
     *v = x + 0.0; /* -0 -> 0 */
     return 1;
 }
@@ -977,11 +977,11 @@ static int warn_duplicate_labels(builder *B)
             ;
         if (j - i < 2)
             continue;
-        if (listed++ == MAX_LISTED) {
+        if (listed == MAX_LISTED) {
             more++;
-            listed--;
             continue;
         }
+        listed++;
         char lines[96] = "", l[24], shown[96];
         for (size_t t = i; t < j && t < i + 6; t++) {
             snprintf(l, sizeof l, "%ld", a[t].line);
@@ -1014,11 +1014,11 @@ static int warn_case_variants(builder *B, const char *col, char *const *v)
             distinct += strcmp(a[j].s, a[j - 1].s) != 0;
         if (distinct < 2)
             continue;
-        if (listed++ == MAX_LISTED) {
+        if (listed == MAX_LISTED) {
             more++;
-            listed--;
             continue;
         }
+        listed++;
         char names[256] = "", shown[100];
         size_t named = 0;
         for (size_t t = i; t < j; t++) {
