@@ -33,13 +33,11 @@ static void test_against_r(void **state)
     {
         const char *name = json_string_value(json_object_get(r, "set"));
         const char *colon = strchr(name, ':');
-        char path[128];
         msc_dataset *d;
         if (colon) {
             d = load_file("../data/msc_autoimmune.csv", colon + 1, NULL);
         } else {
-            snprintf(path, sizeof path, "reference/%s.csv", name);
-            d = load_file(path, "events", NULL);
+            d = load_ref_set(name, NULL);
         }
         msc_analysis *a = bb(d);
         const msc_fit *f = &a->outcome[0].fit;

@@ -25,23 +25,14 @@
 
 static msc_analysis *fit(const char *set, int nagq)
 {
-    char path[128];
-    snprintf(path, sizeof path, "reference/%s.csv", set);
-    msc_dataset *d = load_file(path, "events", NULL);
+    msc_dataset *d = load_ref_set(set, NULL);
     msc_settings s;
     msc_settings_default(&s);
     s.method = MSC_METHOD_GLMM;
     s.nagq = nagq;
     msc_analysis *a = run_analysis(d, &s);
-    /* the analysis keeps a pointer to d: free both through the caller */
+    /* the analysis keeps a pointer to d: free_analysis_and_data frees both */
     return a;
-}
-
-static void release(msc_analysis *a)
-{
-    const msc_dataset *d = a->data;
-    msc_analysis_free(a);
-    msc_dataset_free((msc_dataset *)d);
 }
 
 static void test_marginal_integral(void **state)
@@ -79,7 +70,7 @@ static void test_marginal_integral(void **state)
         assert_close(f->random.marg_hi, ref_get(m, "ci_upper"), 5e-4);
         /* the mean rate lies between the median study's rate and 1/2 */
         assert_true((f->random.marg_est - f->random.est) * (0.5 - f->random.est) >= 0);
-        release(a);
+        free_analysis_and_data(a);
     }
     json_decref(ref);
 }
@@ -110,7 +101,7 @@ static void test_profile_ci(void **state)
         assert_true(h->tau2_lo <= h->tau2 && h->tau2 <= h->tau2_hi);
         assert_close(h->I2_lo, 100.0 * h->tau2_lo / (h->vt + h->tau2_lo), 1e-15);
         n++;
-        release(a);
+        free_analysis_and_data(a);
     }
     assert_int_equal(n, 11);
     json_decref(ref);
@@ -138,7 +129,7 @@ static void test_lrt(void **state)
                 /* the 50:50 mixture: half the chi^2_1 tail */
                 assert_close(h->lrt_tau2_p, 0.5 * msc_pchisq(h->lrt_tau2, 1, 1), 1e-15);
             }
-            release(a);
+            free_analysis_and_data(a);
         }
     }
     json_decref(ref);

@@ -371,9 +371,7 @@ static void test_reference_numbers_round_trip(void **state)
                                          MSC_METHOD_GLMM};
     size_t total = 0;
     for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
-        char path[64];
-        snprintf(path, sizeof path, "reference/%s.csv", files[f]);
-        msc_dataset *d = load_file(path, "events", NULL);
+        msc_dataset *d = load_ref_set(files[f], NULL);
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
             msc_settings st;
             msc_settings_default(&st);

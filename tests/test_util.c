@@ -88,6 +88,20 @@ msc_dataset *load_file(const char *path, const char *events, const char *subgrou
     return d;
 }
 
+msc_dataset *load_ref_set(const char *set, const char *subgroup)
+{
+    char path[256];
+    snprintf(path, sizeof path, "reference/%s.csv", set);
+    return load_file(path, "events", subgroup);
+}
+
+void free_analysis_and_data(msc_analysis *a)
+{
+    const msc_dataset *d = a->data;
+    msc_analysis_free(a);
+    msc_dataset_free((msc_dataset *)d);
+}
+
 msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags)
 {
     msc_analysis *a = NULL;

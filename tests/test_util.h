@@ -43,6 +43,11 @@ msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, un
 
 /* Loads a file from tests/; fails the test on error. */
 msc_dataset *load_file(const char *path, const char *events, const char *subgroup);
+/* Loads tests/reference/SET.csv with the events column "events" and the
+ * given subgroup (NULL: none); fails the test on error. */
+msc_dataset *load_ref_set(const char *set, const char *subgroup);
+/* Frees a and the data set it was run on (a->data). */
+void free_analysis_and_data(msc_analysis *a);
 /* Loads CSV bytes (not necessarily NUL-terminated) as file `name`, default
  * columns, with the given events column (NULL: the defaults) and subgroup
  * (NULL: none); fails the test on error. */
