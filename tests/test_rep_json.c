@@ -18,13 +18,7 @@
 #define JFLAGS (JSON_ENCODE_ANY | JSON_COMPACT)
 
 static uint64_t rng = 88172645463325252u;
-static uint64_t xorshift(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t xorshift(void) { return xorshift64(&rng); }
 
 /* A real's JSON text: the shortest round-trip text (test_rep_number checks
  * it against printf) with ".0" where it would read as an integer, and

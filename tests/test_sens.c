@@ -343,13 +343,7 @@ static void begg_matches_cor_test(void **state)
 /* ------------------------------------------------- updating vs refitting */
 
 static uint64_t rng;
-static double unif(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return ((rng >> 11) + 0.5) / 9007199254740992.0;
-}
+static double unif(void) { return ((xorshift64(&rng) >> 11) + 0.5) / 9007199254740992.0; }
 static double gauss(void) { return sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif()); }
 
 /* A synthetic outcome of k studies: n in [nmin, nmax] (one of them `giant`

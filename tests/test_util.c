@@ -214,3 +214,11 @@ int have_gnuplot(void)
     free(copy);
     return found;
 }
+
+uint64_t xorshift64(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}

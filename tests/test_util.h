@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cmocka.h>
@@ -74,6 +75,10 @@ void msc_assert_one_warning(const msc_outcome_result *o, const char *substr, con
 void msc_assert_has_warning(const msc_outcome_result *o, const char *substr, const char *file,
                             int line);
 #define assert_has_warning(o, substr) msc_assert_has_warning((o), (substr), __FILE__, __LINE__)
+
+/* Marsaglia's xorshift64 (13, 7, 17): advances *state (never 0) and
+ * returns it; the tests' reproducible pseudo-random numbers. */
+uint64_t xorshift64(uint64_t *state);
 
 /* 1 if an executable gnuplot is on PATH (tests that need it skip()). */
 int have_gnuplot(void);
