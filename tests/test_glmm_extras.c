@@ -144,10 +144,7 @@ static void test_none_where_unfitted(void **state)
                          "study,n,events\nA,10,0\nB,20,20\nC,9,0\n"}; /* separated */
     for (size_t t = 0; t < 3; t++) {
         msc_dataset *d = load_text(csv[t], "events", NULL);
-        msc_settings s;
-        msc_settings_default(&s);
-        s.method = MSC_METHOD_GLMM;
-        msc_analysis *a = run_analysis(d, &s);
+        msc_analysis *a = run_method(d, MSC_METHOD_GLMM);
         const msc_fit *f = &a->outcome[0].fit;
         assert_true(isnan(f->het.tau2_lo) && isnan(f->het.tau2_hi));
         assert_true(isnan(f->het.lrt_tau2) && isnan(f->random.marg_est));

@@ -367,10 +367,7 @@ static void test_reference_numbers_round_trip(void **state)
     for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
         msc_dataset *d = load_ref_set(files[f], NULL);
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
-            msc_settings st;
-            msc_settings_default(&st);
-            st.method = methods[m];
-            msc_analysis *a = run_analysis(d, &st);
+            msc_analysis *a = run_method(d, methods[m]);
             msc_report_options ro = {0, "test.csv", NULL, NULL};
             char *json = render_report(msc_report_json, a, &ro, NULL);
             msc_rep b;

@@ -391,10 +391,7 @@ static void test_write_pieces_and_failures(void **state)
     char err[MSC_ERRBUF];
     msc_dataset *d = NULL;
     assert_int_equal(msc_dataset_from_counts(NULL, x, n, K, NULL, &d, err, sizeof err), MSC_OK);
-    msc_settings s;
-    msc_settings_default(&s);
-    s.method = MSC_METHOD_DL;
-    msc_analysis *a = run_analysis(d, &s);
+    msc_analysis *a = run_method(d, MSC_METHOD_DL);
     collected c = {0};
     assert_int_equal(msc_report_write(a, NULL, MSC_FORMAT_JSON, collect, &c), MSC_OK);
     assert_true(c.len > 4 * 65536); /* 5,000 studies of ~250 bytes */
@@ -595,10 +592,7 @@ static void test_csv_has_what_the_table_shows(void **state)
         for (int sub = 0; sub < 2; sub++) {
             msc_dataset *d = load_file(files[f], NULL, sub ? groups[f] : NULL);
             for (size_t m = 0; m < 3; m++) {
-                msc_settings s;
-                msc_settings_default(&s);
-                s.method = methods[m];
-                msc_analysis *a = run_analysis(d, &s);
+                msc_analysis *a = run_method(d, methods[m]);
                 msc_report_options ro = {0, "t.csv", NULL, NULL};
                 char *csv = render_report(msc_report_csv, a, &ro, NULL);
                 char *table = render_report(msc_report_table, a, &ro, NULL);

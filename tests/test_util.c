@@ -102,6 +102,14 @@ void free_analysis_and_data(msc_analysis *a)
     msc_dataset_free((msc_dataset *)d);
 }
 
+msc_analysis *run_method(const msc_dataset *d, msc_method m)
+{
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = m;
+    return run_analysis(d, &s);
+}
+
 msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags)
 {
     msc_analysis *a = NULL;

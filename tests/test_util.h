@@ -39,6 +39,9 @@ double ref_at(const json_t *obj, const char *key, size_t i);
 msc_dataset *load_text(const char *csv, const char *events, const char *subgroup);
 /* Runs the analysis with settings s (flags 0); fails the test on error. */
 msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s);
+/* Runs the analysis with default settings but method m; fails the test on
+ * error. */
+msc_analysis *run_method(const msc_dataset *d, msc_method m);
 /* The same with msc_analysis_run flags (MSC_RUN_NO_STUDY_CI). */
 msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags);
 
