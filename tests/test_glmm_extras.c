@@ -51,11 +51,13 @@ static void test_marginal_integral(void **state)
     /* tau^2 = 0: expit(mu) */
     assert_close(msc_glmm_marginal(-2.0, 0.0), 1.0 / (1.0 + exp(2.0)), 1e-15);
     json_t *sets = json_object_get(ref, "sets"), *s;
+    size_t checked = 0;
     json_array_foreach(sets, i, s)
     {
         json_t *m = json_object_get(s, "marginal");
-        if (json_is_null(m))
+        if (json_is_null(m)) /* tau^2 = 0 there: expit(mu), checked above */
             continue;
+        checked++;
         double t2 = ref_get(m, "tau2");
         assert_close(msc_glmm_marginal(ref_get(m, "mu"), t2), ref_get(m, "estimate"), 1e-6);
         assert_close(msc_glmm_marginal(ref_get(m, "ci_lb"), t2), ref_get(m, "ci_lower"), 1e-6);
@@ -72,6 +74,7 @@ static void test_marginal_integral(void **state)
         assert_true((f->random.marg_est - f->random.est) * (0.5 - f->random.est) >= 0);
         free_analysis_and_data(a);
     }
+    assert_int_equal(checked, 9);
     json_decref(ref);
 }
 
@@ -81,7 +84,7 @@ static void test_profile_ci(void **state)
     json_t *ref = ref_load("glmm_extras.json");
     json_t *sets = json_object_get(ref, "sets"), *s;
     size_t i;
-    int n = 0;
+    int n = 0, roots = 0;
     json_array_foreach(sets, i, s)
     {
         const char *name = json_string_value(json_object_get(s, "set"));
@@ -97,6 +100,7 @@ static void test_profile_ci(void **state)
         if (!json_is_null(root)) {
             assert_close_msg(h->tau2_lo, ref_num(json_array_get(root, 0)), 1e-5, name);
             assert_close_msg(h->tau2_hi, ref_num(json_array_get(root, 1)), 1e-5, name);
+            roots++;
         }
         assert_true(h->tau2_lo <= h->tau2 && h->tau2 <= h->tau2_hi);
         assert_close(h->I2_lo, 100.0 * h->tau2_lo / (h->vt + h->tau2_lo), 1e-15);
@@ -104,6 +108,7 @@ static void test_profile_ci(void **state)
         free_analysis_and_data(a);
     }
     assert_int_equal(n, 11);
+    assert_int_equal(roots, 10);
     json_decref(ref);
 }
 
@@ -112,11 +117,12 @@ static void test_lrt(void **state)
     (void)state;
     json_t *ref = ref_load("glmm_extras.json");
     json_t *sets = json_object_get(ref, "sets"), *s;
-    size_t i;
+    size_t i, positive = 0;
     json_array_foreach(sets, i, s)
     {
         const char *name = json_string_value(json_object_get(s, "set"));
         json_t *l = json_object_get(s, "lrt");
+        positive += ref_get(l, "stat") > 0.0;
         double want = ref_get(l, "stat");
         for (int nagq = 7; nagq <= 31; nagq += 24) {
             msc_analysis *a = fit(name, nagq);
@@ -132,6 +138,8 @@ static void test_lrt(void **state)
             free_analysis_and_data(a);
         }
     }
+    assert_int_equal(i, 11);
+    assert_int_equal(positive, 9); /* the rest: tau^2 at 0 */
     json_decref(ref);
 }
 
