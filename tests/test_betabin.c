@@ -14,14 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-static msc_analysis *bb(const msc_dataset *d)
-{
-    msc_settings s;
-    msc_settings_default(&s);
-    s.method = MSC_METHOD_BB;
-    return run_analysis(d, &s);
-}
-
 static void test_against_r(void **state)
 {
     (void)state;
@@ -33,15 +25,13 @@ static void test_against_r(void **state)
     {
         const char *name = json_string_value(json_object_get(r, "set"));
         const char *colon = strchr(name, ':');
-        char path[128];
         msc_dataset *d;
         if (colon) {
             d = load_file("../data/msc_autoimmune.csv", colon + 1, NULL);
         } else {
-            snprintf(path, sizeof path, "reference/%s.csv", name);
-            d = load_file(path, "events", NULL);
+            d = load_ref_set(name, NULL);
         }
-        msc_analysis *a = bb(d);
+        msc_analysis *a = run_method(d, MSC_METHOD_BB);
         const msc_fit *f = &a->outcome[0].fit;
         assert_false(f->random.exact);
         assert_int_equal(a->outcome[0].warnings.n, 0);
@@ -79,7 +69,7 @@ static void test_fallbacks(void **state)
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         msc_dataset *d = load_text(cases[t].csv, "events", NULL);
-        msc_analysis *a = bb(d);
+        msc_analysis *a = run_method(d, MSC_METHOD_BB);
         const msc_outcome_result *o = &a->outcome[0];
         assert_true(o->fit.exact_fallback && o->fit.random.exact);
         assert_close(o->fit.random.est, cases[t].x / cases[t].n, 1e-15);

@@ -188,6 +188,7 @@ static void test_report_threads(void **state)
                     free(k.s);
                 }
             }
+            assert_true(first.n > 0);          /* equal bytes, and not because there are none */
             if (fmts[f] == MSC_FORMAT_JSONL) { /* one line per group */
                 size_t lines = 0;
                 for (size_t i = 0; i < first.n; i++)

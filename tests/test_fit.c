@@ -31,9 +31,7 @@ static void near(double got, const json_t *arr, size_t i, const char *what)
 static void leave_one_out(const char *set, msc_measure m, msc_method meth, msc_test t,
                           const json_t *ref)
 {
-    char path[128];
-    snprintf(path, sizeof path, "reference/%s.csv", set);
-    msc_dataset *d = load_file(path, "events", NULL);
+    msc_dataset *d = load_ref_set(set, NULL);
     msc_settings s;
     msc_settings_default(&s);
     s.measure = m;

@@ -52,8 +52,7 @@ static void test_reference_sets(void **state)
     const char *sets[] = {"pritz1997", "debruin2009"};
     for (size_t k = 0; k < 2; k++) {
         char path[128];
-        snprintf(path, sizeof path, "reference/%s.csv", sets[k]);
-        msc_dataset *d = load_file(path, "events", NULL);
+        msc_dataset *d = load_ref_set(sets[k], NULL);
         snprintf(path, sizeof path, "%s.json", sets[k]);
         json_t *ref = ref_load(path);
         msc_analysis *a = glmm(d, 7);
@@ -87,8 +86,7 @@ static void test_stress_sets(void **state)
                                        "many_studies"};
     for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
         char path[128];
-        snprintf(path, sizeof path, "reference/%s.csv", sets[k]);
-        msc_dataset *d = load_file(path, "events", NULL);
+        msc_dataset *d = load_ref_set(sets[k], NULL);
         snprintf(path, sizeof path, "%s.extra.json", sets[k]);
         json_t *ref = ref_load(path);
         size_t i;

@@ -25,23 +25,14 @@
 
 static msc_analysis *fit(const char *set, int nagq)
 {
-    char path[128];
-    snprintf(path, sizeof path, "reference/%s.csv", set);
-    msc_dataset *d = load_file(path, "events", NULL);
+    msc_dataset *d = load_ref_set(set, NULL);
     msc_settings s;
     msc_settings_default(&s);
     s.method = MSC_METHOD_GLMM;
     s.nagq = nagq;
     msc_analysis *a = run_analysis(d, &s);
-    /* the analysis keeps a pointer to d: free both through the caller */
+    /* the analysis keeps a pointer to d: free_analysis_and_data frees both */
     return a;
-}
-
-static void release(msc_analysis *a)
-{
-    const msc_dataset *d = a->data;
-    msc_analysis_free(a);
-    msc_dataset_free((msc_dataset *)d);
 }
 
 static void test_marginal_integral(void **state)
@@ -60,11 +51,13 @@ static void test_marginal_integral(void **state)
     /* tau^2 = 0: expit(mu) */
     assert_close(msc_glmm_marginal(-2.0, 0.0), 1.0 / (1.0 + exp(2.0)), 1e-15);
     json_t *sets = json_object_get(ref, "sets"), *s;
+    size_t checked = 0;
     json_array_foreach(sets, i, s)
     {
         json_t *m = json_object_get(s, "marginal");
-        if (json_is_null(m))
+        if (json_is_null(m)) /* tau^2 = 0 there: expit(mu), checked above */
             continue;
+        checked++;
         double t2 = ref_get(m, "tau2");
         assert_close(msc_glmm_marginal(ref_get(m, "mu"), t2), ref_get(m, "estimate"), 1e-6);
         assert_close(msc_glmm_marginal(ref_get(m, "ci_lb"), t2), ref_get(m, "ci_lower"), 1e-6);
@@ -79,8 +72,9 @@ static void test_marginal_integral(void **state)
         assert_close(f->random.marg_hi, ref_get(m, "ci_upper"), 5e-4);
         /* the mean rate lies between the median study's rate and 1/2 */
         assert_true((f->random.marg_est - f->random.est) * (0.5 - f->random.est) >= 0);
-        release(a);
+        free_analysis_and_data(a);
     }
+    assert_int_equal(checked, 9);
     json_decref(ref);
 }
 
@@ -90,7 +84,7 @@ static void test_profile_ci(void **state)
     json_t *ref = ref_load("glmm_extras.json");
     json_t *sets = json_object_get(ref, "sets"), *s;
     size_t i;
-    int n = 0;
+    int n = 0, roots = 0;
     json_array_foreach(sets, i, s)
     {
         const char *name = json_string_value(json_object_get(s, "set"));
@@ -106,13 +100,15 @@ static void test_profile_ci(void **state)
         if (!json_is_null(root)) {
             assert_close_msg(h->tau2_lo, ref_num(json_array_get(root, 0)), 1e-5, name);
             assert_close_msg(h->tau2_hi, ref_num(json_array_get(root, 1)), 1e-5, name);
+            roots++;
         }
         assert_true(h->tau2_lo <= h->tau2 && h->tau2 <= h->tau2_hi);
         assert_close(h->I2_lo, 100.0 * h->tau2_lo / (h->vt + h->tau2_lo), 1e-15);
         n++;
-        release(a);
+        free_analysis_and_data(a);
     }
     assert_int_equal(n, 11);
+    assert_int_equal(roots, 10);
     json_decref(ref);
 }
 
@@ -121,11 +117,12 @@ static void test_lrt(void **state)
     (void)state;
     json_t *ref = ref_load("glmm_extras.json");
     json_t *sets = json_object_get(ref, "sets"), *s;
-    size_t i;
+    size_t i, positive = 0;
     json_array_foreach(sets, i, s)
     {
         const char *name = json_string_value(json_object_get(s, "set"));
         json_t *l = json_object_get(s, "lrt");
+        positive += ref_get(l, "stat") > 0.0;
         double want = ref_get(l, "stat");
         for (int nagq = 7; nagq <= 31; nagq += 24) {
             msc_analysis *a = fit(name, nagq);
@@ -138,9 +135,11 @@ static void test_lrt(void **state)
                 /* the 50:50 mixture: half the chi^2_1 tail */
                 assert_close(h->lrt_tau2_p, 0.5 * msc_pchisq(h->lrt_tau2, 1, 1), 1e-15);
             }
-            release(a);
+            free_analysis_and_data(a);
         }
     }
+    assert_int_equal(i, 11);
+    assert_int_equal(positive, 9); /* the rest: tau^2 at 0 */
     json_decref(ref);
 }
 
@@ -153,10 +152,7 @@ static void test_none_where_unfitted(void **state)
                          "study,n,events\nA,10,0\nB,20,20\nC,9,0\n"}; /* separated */
     for (size_t t = 0; t < 3; t++) {
         msc_dataset *d = load_text(csv[t], "events", NULL);
-        msc_settings s;
-        msc_settings_default(&s);
-        s.method = MSC_METHOD_GLMM;
-        msc_analysis *a = run_analysis(d, &s);
+        msc_analysis *a = run_method(d, MSC_METHOD_GLMM);
         const msc_fit *f = &a->outcome[0].fit;
         assert_true(isnan(f->het.tau2_lo) && isnan(f->het.tau2_hi));
         assert_true(isnan(f->het.lrt_tau2) && isnan(f->random.marg_est));

@@ -57,6 +57,25 @@ typedef struct {
     msc_dataset *d;
 } refset;
 
+/* CSV text (len bytes, file `name`) with the outcome "events" and the
+ * moderators kept; fails the test on error. */
+static msc_dataset *load_with_mods(const char *csv, size_t len, const char *name,
+                                   const char *const *mods, size_t n_mods)
+{
+    msc_load_options o;
+    msc_load_options_default(&o);
+    const char *ev[1] = {"events"};
+    o.events_cols = ev;
+    o.n_events_cols = 1;
+    o.keep_cols = mods;
+    o.n_keep_cols = n_mods;
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    if (msc_dataset_load_buffer(csv, len, name, &o, &d, err, sizeof err) != MSC_OK)
+        fail_msg("%s", err);
+    return d;
+}
+
 static refset open_set(const char *name)
 {
     refset r = {name, NULL, NULL};
@@ -68,18 +87,10 @@ static refset open_set(const char *name)
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(r.ref, "moderator_info"), key, v) keep[n++] = key;
-    msc_load_options o;
-    msc_load_options_default(&o);
-    const char *ev[1] = {"events"};
-    o.events_cols = ev;
-    o.n_events_cols = 1;
-    o.keep_cols = keep;
-    o.n_keep_cols = n;
     snprintf(path, sizeof path, "reference/%s.csv", name);
     size_t len;
     char *csv = read_file(path, &len);
-    char err[MSC_ERRBUF];
-    assert_int_equal(msc_dataset_load_buffer(csv, len, path, &o, &r.d, err, sizeof err), MSC_OK);
+    r.d = load_with_mods(csv, len, path, keep, n);
     free(csv);
     return r;
 }
@@ -88,15 +99,6 @@ static void close_set(refset *r)
 {
     msc_dataset_free(r->d);
     json_decref(r->ref);
-}
-
-static const msc_kept_column *kept(const msc_dataset *d, const char *name)
-{
-    for (size_t j = 0; j < d->n_kept; j++)
-        if (strcmp(d->kept[j].name, name) == 0)
-            return &d->kept[j];
-    fail_msg("no kept column %s", name);
-    return NULL;
 }
 
 /* The design's moderator columns (k x m) for the studies of o: numeric
@@ -117,7 +119,8 @@ static double *design(const refset *r, const msc_outcome_result *o, const json_t
     for (size_t j = 0; j < json_array_size(mods); j++) {
         const char *name = json_string_value(json_array_get(mods, j));
         const json_t *mi = json_object_get(info, name);
-        const msc_kept_column *col = kept(r->d, name);
+        const msc_kept_column *col = msc_dataset_kept(r->d, name);
+        assert_non_null(col);
         if (strcmp(json_string_value(json_object_get(mi, "type")), "factor") == 0) {
             const json_t *lv = json_object_get(mi, "levels");
             for (size_t l = 1; l < json_array_size(lv); l++, c++)
@@ -167,11 +170,13 @@ static void check_fit(const msc_regress_model *r, const json_t *e, const char *c
     near(r->R2, ref_get(e, "R2"), TOL, ctx, "R2");
 }
 
-static void check_predict(const msc_regress_model *r, const json_t *pr, msc_measure m,
-                          const char *ctx)
+/* Checks metafor's predictions at each point of pr's "at"; returns how many. */
+static size_t check_predict(const msc_regress_model *r, const json_t *pr, msc_measure m,
+                            const char *ctx)
 {
     const json_t *tf = json_object_get(pr, "transf");
-    for (size_t i = 0; i < json_array_size(json_object_get(pr, "at")); i++) {
+    size_t i;
+    for (i = 0; i < json_array_size(json_object_get(pr, "at")); i++) {
         char c[600];
         double at = ref_at(pr, "at", i);
         snprintf(c, sizeof c, "%s predict at %g", ctx, at);
@@ -189,13 +194,14 @@ static void check_predict(const msc_regress_model *r, const json_t *pr, msc_meas
         near(e.pi_lo, ref_at(tf, "pi_lb", i), TOL, c, "transf.pi_lb");
         near(e.pi_hi, ref_at(tf, "pi_ub", i), TOL, c, "transf.pi_ub");
     }
+    return i;
 }
 
 static void run_set(const char *name)
 {
     refset r = open_set(name);
     const json_t *list = json_object_get(r.ref, "metareg");
-    size_t checked = 0;
+    size_t checked = 0, predicted = 0;
     worst = worst_p = 0;
     compared = 0;
     for (size_t n = 0; n < json_array_size(list); n++) {
@@ -226,7 +232,7 @@ static void run_set(const char *name)
         check_fit(&fit, e, ctx);
         const json_t *pr = json_object_get(e, "predict");
         if (pr && !json_is_null(pr))
-            check_predict(&fit, pr, s.measure, ctx);
+            predicted += check_predict(&fit, pr, s.measure, ctx);
         /* metafor's only warning here: knha with FE */
         assert_int_equal(w.n, s.method == MSC_METHOD_FE && s.test == MSC_TEST_KNHA);
         msc_warnings_clear(&w);
@@ -236,6 +242,7 @@ static void run_set(const char *name)
         checked++;
     }
     assert_true(checked >= 66);
+    assert_true(predicted > 0);
     print_message("%s: %zu fits, %zu numbers; largest relative difference %.2g (p values "
                   "%.2g)\n",
                   name, checked, compared, worst, worst_p);
@@ -385,17 +392,7 @@ static msc_regression *regress_text(const char *csv, const char *const *mods, si
                                     const msc_regress_options *extra, const msc_settings *s,
                                     msc_status want, char *err)
 {
-    msc_load_options lo;
-    msc_load_options_default(&lo);
-    const char *ev[1] = {"events"};
-    lo.events_cols = ev;
-    lo.n_events_cols = 1;
-    lo.keep_cols = mods;
-    lo.n_keep_cols = n_mods;
-    msc_dataset *d = NULL;
-    char e2[MSC_ERRBUF];
-    assert_int_equal(msc_dataset_load_buffer(csv, strlen(csv), "t.csv", &lo, &d, e2, sizeof e2),
-                     MSC_OK);
+    msc_dataset *d = load_with_mods(csv, strlen(csv), "t.csv", mods, n_mods);
     msc_regress_options o;
     if (extra)
         o = *extra;
@@ -654,7 +651,9 @@ static void test_run_btt_at(void **state)
     assert_int_equal(r->btt[1], 1);
     assert_int_equal(r->btt[2], 2);
     assert_string_equal(r->at[1].label, "ablat=50, alloc=systematic");
-    /* metafor: predict(rma(yi, vi, mods = ~ ablat + factor(alloc)),
+    /* metafor 3.8-1, on escalc("PLO", xi = events, ni = n,
+     * data = read.csv("reference/bcg_control.csv")):
+     * predict(rma(yi, vi, mods = ~ ablat + factor(alloc), data = es),
      * newmods = rbind(c(20, 1, 0), c(50, 0, 1))) */
     const msc_estimate *p = r->outcome[0].pred;
     assert_close(p[0].yi, -4.850951754281, 1e-9);

@@ -52,7 +52,8 @@ static void sweep(const char *path, const char *subgroup, msc_method method)
     size_t want = warnings_of(a);
     assert_true(want > 0); /* the data were chosen to have warnings */
     msc_analysis_free(a);
-    for (long fail = 0;; fail++) {
+    long fail;
+    for (fail = 0;; fail++) {
         countdown = fail;
         msc_status st = msc_analysis_run(d, &s, 0, &a, err, sizeof err);
         int exhausted = countdown >= 0; /* the run needed fewer allocations */
@@ -72,6 +73,7 @@ static void sweep(const char *path, const char *subgroup, msc_method method)
         if (exhausted)
             break;
     }
+    assert_true(fail > 0); /* the allocator wrap took effect */
     msc_dataset_free(d);
 }
 
@@ -119,7 +121,8 @@ static void sensitivity_keeps_every_warning(void **state)
         size_t want = sens_warnings(sens);
         assert_true(want > 0);
         msc_sens_free(sens);
-        for (long fail = 0;; fail++) {
+        long fail;
+        for (fail = 0;; fail++) {
             countdown = fail;
             msc_status st = msc_sens_run(a, &o, &sens, err, sizeof err);
             int exhausted = countdown >= 0;
@@ -140,9 +143,36 @@ static void sensitivity_keeps_every_warning(void **state)
             if (exhausted)
                 break;
         }
+        assert_true(fail > 0); /* the allocator wrap took effect */
         msc_analysis_free(a);
         msc_dataset_free(d);
     }
+}
+
+/* Loads csv with options o with the 1st, 2nd, ... allocation failing until
+ * the load needs no more than it got: each load has its `want` warnings or
+ * fails with out of memory, and at least one load met a failed allocation. */
+static void load_sweep(const char *csv, size_t len, const msc_load_options *o, size_t want)
+{
+    char err[MSC_ERRBUF];
+    long fail;
+    for (fail = 0;; fail++) {
+        msc_dataset *d = NULL;
+        countdown = fail;
+        msc_status st = msc_dataset_load_buffer(csv, len, "x.csv", o, &d, err, sizeof err);
+        int exhausted = countdown >= 0;
+        countdown = -1;
+        if (st == MSC_OK) {
+            assert_int_equal(d->warnings.n, want);
+            msc_dataset_free(d);
+        } else {
+            assert_int_equal(st, MSC_ERR_NOMEM);
+            assert_null(d);
+        }
+        if (exhausted)
+            break;
+    }
+    assert_true(fail > 0); /* the allocator wrap took effect */
 }
 
 /* The loader: its warning (invalid UTF-8 replaced) is kept, or the load
@@ -153,24 +183,7 @@ static void loader_keeps_its_warning(void **state)
     static const char csv[] = "study,n,events\nA\xff,10,3\nB,20,4\n";
     msc_load_options o;
     msc_load_options_default(&o);
-    char err[MSC_ERRBUF];
-    for (long fail = 0;; fail++) {
-        msc_dataset *d = NULL;
-        countdown = fail;
-        msc_status st = msc_dataset_load_buffer(csv, sizeof csv - 1, "x.csv", &o, &d, err,
-                                                sizeof err);
-        int exhausted = countdown >= 0;
-        countdown = -1;
-        if (st == MSC_OK) {
-            assert_int_equal(d->warnings.n, 1);
-            msc_dataset_free(d);
-        } else {
-            assert_int_equal(st, MSC_ERR_NOMEM);
-            assert_null(d);
-        }
-        if (exhausted)
-            break;
-    }
+    load_sweep(csv, sizeof csv - 1, &o, 1);
 }
 
 /* The loader's issue-14 paths (custom missing tokens, an n_<outcome>
@@ -186,24 +199,7 @@ static void loader_reviewer_warnings(void **state)
     msc_load_options_default(&o);
     o.na = "NR, x";
     o.subgroup_col = "g";
-    char err[MSC_ERRBUF];
-    for (long fail = 0;; fail++) {
-        msc_dataset *d = NULL;
-        countdown = fail;
-        msc_status st = msc_dataset_load_buffer(csv, sizeof csv - 1, "x.csv", &o, &d, err,
-                                                sizeof err);
-        int exhausted = countdown >= 0;
-        countdown = -1;
-        if (st == MSC_OK) {
-            assert_int_equal(d->warnings.n, 3);
-            msc_dataset_free(d);
-        } else {
-            assert_int_equal(st, MSC_ERR_NOMEM);
-            assert_null(d);
-        }
-        if (exhausted)
-            break;
-    }
+    load_sweep(csv, sizeof csv - 1, &o, 3);
 }
 
 int main(void)

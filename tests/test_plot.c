@@ -51,14 +51,6 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static msc_analysis *analyse(msc_dataset *d, msc_method method)
-{
-    msc_settings s;
-    msc_settings_default(&s);
-    s.method = method;
-    return run_analysis(d, &s);
-}
-
 /* The SVG holds <text>t</text> (t already XML-escaped as gnuplot does). */
 static void assert_svg_text(const char *svg, const char *t)
 {
@@ -210,7 +202,7 @@ static void test_bad_options(void **state)
 {
     (void)state;
     msc_dataset *d = load_text(CSV, "responders", NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     msc_plot_options o;
     char err[MSC_ERRBUF], path[256];
     snprintf(path, sizeof path, "%s/never.svg", tmpdir);
@@ -233,7 +225,7 @@ static void test_skipped_outcome(void **state)
     msc_dataset *d = load_text("study,n,responders,serious_adverse_events\n"
                                "A,10,3,NA\nB,12,5,NA\n",
                                NULL, NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     assert_int_equal(a->n_outcomes, 2);
     assert_true(a->outcome[1].skipped);
     msc_plot_options o;
@@ -254,7 +246,7 @@ static void test_forest_subgroups(void **state)
     if (!have_gnuplot())
         skip();
     msc_dataset *d = load_text(CSV, "responders", "disease");
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     char *svg = draw(a, 0, "forest.svg");
     for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
         assert_svg_text(svg, LABELS[i]);
@@ -287,7 +279,7 @@ static void test_forest_no_weights(void **state)
     if (!have_gnuplot())
         skip();
     msc_dataset *d = load_text(CSV, "responders", NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     a->outcome[0].fit.has_weights = 0; /* as the GLMM reports it */
     char *svg = draw(a, 0, "noweights.svg");
     assert_svg_text(svg, "\xE2\x80\x94"); /* the em dash in the weight column */
@@ -306,7 +298,7 @@ static void test_forest_exact_fallback(void **state)
     /* every study with 0 events: the GLMM has no estimate and falls back */
     msc_dataset *d = load_text("study,n,responders\nA,10,0\nB,20,0\nC,15,0\n", "responders",
                                NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_GLMM);
+    msc_analysis *a = run_method(d, MSC_METHOD_GLMM);
     assert_true(a->outcome[0].fit.exact_fallback);
     char *svg = draw(a, 0, "fallback.svg");
     assert_svg_text(svg, "Exact pooled proportion");
@@ -323,7 +315,7 @@ static void test_forest_common_effect(void **state)
     if (!have_gnuplot())
         skip();
     msc_dataset *d = load_text(CSV, "responders", NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_FE);
+    msc_analysis *a = run_method(d, MSC_METHOD_FE);
     char *svg = draw(a, 0, "fe.svg");
     assert_svg_text(svg, "Common effect model");
     assert_null(strstr(svg, "<text>Random effects model</text>"));
@@ -340,7 +332,7 @@ static void test_funnel(void **state)
     if (!have_gnuplot())
         skip();
     msc_dataset *d = load_text(CSV, "responders", "disease");
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     char *svg = draw(a, 1, "funnel.svg");
     assert_svg_text(svg, "Standard error");
     assert_svg_text(svg, "Responders (logit proportion)");
@@ -384,7 +376,7 @@ static void test_forest_to_fifo(void **state)
         _exit(in && out && fclose(out) == 0 ? 0 : 1);
     }
     msc_dataset *d = load_text(CSV, "responders", NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     msc_plot_options o;
     msc_plot_options_default(&o);
     o.format = MSC_PLOT_SVG;
@@ -411,7 +403,7 @@ static void test_gnuplot_missing(void **state)
 {
     (void)state;
     msc_dataset *d = load_text(CSV, "responders", NULL);
-    msc_analysis *a = analyse(d, MSC_METHOD_REML);
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
     char *old = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", "/nonexistent-msc-dir", 1);
     msc_plot_options o;

@@ -275,8 +275,7 @@ static void test_reference_fits(void **state)
     for (size_t k = 0; k < sizeof DATASETS / sizeof DATASETS[0]; k++) {
         char path[256];
         const char *ds = DATASETS[k].name;
-        snprintf(path, sizeof path, "reference/%s.csv", ds);
-        msc_dataset *d = load_file(path, "events", DATASETS[k].group);
+        msc_dataset *d = load_ref_set(ds, DATASETS[k].group);
         snprintf(path, sizeof path, "%s.json", ds);
         json_t *ref = ref_load(path);
         json_t *extra = NULL;

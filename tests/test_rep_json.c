@@ -18,13 +18,7 @@
 #define JFLAGS (JSON_ENCODE_ANY | JSON_COMPACT)
 
 static uint64_t rng = 88172645463325252u;
-static uint64_t xorshift(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t xorshift(void) { return xorshift64(&rng); }
 
 /* A real's JSON text: the shortest round-trip text (test_rep_number checks
  * it against printf) with ".0" where it would read as an integer, and
@@ -371,14 +365,9 @@ static void test_reference_numbers_round_trip(void **state)
                                          MSC_METHOD_GLMM};
     size_t total = 0;
     for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
-        char path[64];
-        snprintf(path, sizeof path, "reference/%s.csv", files[f]);
-        msc_dataset *d = load_file(path, "events", NULL);
+        msc_dataset *d = load_ref_set(files[f], NULL);
         for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
-            msc_settings st;
-            msc_settings_default(&st);
-            st.method = methods[m];
-            msc_analysis *a = run_analysis(d, &st);
+            msc_analysis *a = run_method(d, methods[m]);
             msc_report_options ro = {0, "test.csv", NULL, NULL};
             char *json = render_report(msc_report_json, a, &ro, NULL);
             msc_rep b;

@@ -20,13 +20,7 @@
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t next(void) { return xorshift64(&rng); }
 
 static double from_bits(uint64_t b)
 {

@@ -88,6 +88,28 @@ msc_dataset *load_file(const char *path, const char *events, const char *subgrou
     return d;
 }
 
+msc_dataset *load_ref_set(const char *set, const char *subgroup)
+{
+    char path[256];
+    snprintf(path, sizeof path, "reference/%s.csv", set);
+    return load_file(path, "events", subgroup);
+}
+
+void free_analysis_and_data(msc_analysis *a)
+{
+    const msc_dataset *d = a->data;
+    msc_analysis_free(a);
+    msc_dataset_free((msc_dataset *)d);
+}
+
+msc_analysis *run_method(const msc_dataset *d, msc_method m)
+{
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = m;
+    return run_analysis(d, &s);
+}
+
 msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags)
 {
     msc_analysis *a = NULL;
@@ -199,4 +221,12 @@ int have_gnuplot(void)
     }
     free(copy);
     return found;
+}
+
+uint64_t xorshift64(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
 }

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cmocka.h>
@@ -38,11 +39,19 @@ double ref_at(const json_t *obj, const char *key, size_t i);
 msc_dataset *load_text(const char *csv, const char *events, const char *subgroup);
 /* Runs the analysis with settings s (flags 0); fails the test on error. */
 msc_analysis *run_analysis(const msc_dataset *d, const msc_settings *s);
+/* Runs the analysis with default settings but method m; fails the test on
+ * error. */
+msc_analysis *run_method(const msc_dataset *d, msc_method m);
 /* The same with msc_analysis_run flags (MSC_RUN_NO_STUDY_CI). */
 msc_analysis *run_analysis_flags(const msc_dataset *d, const msc_settings *s, unsigned flags);
 
 /* Loads a file from tests/; fails the test on error. */
 msc_dataset *load_file(const char *path, const char *events, const char *subgroup);
+/* Loads tests/reference/SET.csv with the events column "events" and the
+ * given subgroup (NULL: none); fails the test on error. */
+msc_dataset *load_ref_set(const char *set, const char *subgroup);
+/* Frees a and the data set it was run on (a->data). */
+void free_analysis_and_data(msc_analysis *a);
 /* Loads CSV bytes (not necessarily NUL-terminated) as file `name`, default
  * columns, with the given events column (NULL: the defaults) and subgroup
  * (NULL: none); fails the test on error. */
@@ -69,6 +78,10 @@ void msc_assert_one_warning(const msc_outcome_result *o, const char *substr, con
 void msc_assert_has_warning(const msc_outcome_result *o, const char *substr, const char *file,
                             int line);
 #define assert_has_warning(o, substr) msc_assert_has_warning((o), (substr), __FILE__, __LINE__)
+
+/* Marsaglia's xorshift64 (13, 7, 17): advances *state (never 0) and
+ * returns it; the tests' reproducible pseudo-random numbers. */
+uint64_t xorshift64(uint64_t *state);
 
 /* 1 if an executable gnuplot is on PATH (tests that need it skip()). */
 int have_gnuplot(void);

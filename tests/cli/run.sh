@@ -16,12 +16,16 @@ expect example-responders "$TMP/out" '^== responders \(k = 9 studies'
 expect example-ae "$TMP/out" '^== adverse_events \(k = 2 studies'
 expect example-sae "$TMP/out" '^== serious_adverse_events \(k = 10 studies'
 expect example-excluded "$TMP/out" 'Harris 2024, Connick 2012, Riordan 2018, Alvaro-Gracia 2017 \(lines 4, 5, 9, 13\): missing responders'
+# 0.6291: metafor 3.8-1, transf.ilogit(rma.glmm(measure = "PLO", xi = responders, ni = n,
+# nAGQ = 7)$b) on the 9 studies with responders = 0.629104
 expect example-random "$TMP/out" '^Random effects \(GLMM\) +0\.6291'
 expect example-default "$TMP/out" '^Why: +the default for PLO'
 lines example-quiet "$TMP/err" 0
 # --method REML: metafor's numbers, unchanged, with the correction's warning
 run example-reml 0 -- "$BIN" pool "$DATA" --method REML
 expect example-reml-random "$TMP/out" '^Random effects \(REML\) +0\.5781'
+# serious_adverse_events: 4.0% is transf.ilogit(rma(measure = "PLO", ...)$b) = 0.039682, 1.7% is
+# 4 / 241, 0.85% is transf.ilogit(rma.glmm(..., nAGQ = 7)$b) = 0.008508 (metafor 3.8-1)
 expect example-reml-cc "$TMP/out" 'the continuity correction \(0\.5 added to 8 of 10 studies with 0 or n events\) moves the pooled rate: 4\.0% here against 1\.7% exact \(sum x / sum n\) and 0\.85% from the GLMM'
 # other measures keep REML; --test knha too
 run example-pft-default 0 -- "$BIN" pool "$DATA" --measure PFT --format json
@@ -60,6 +64,7 @@ near sparse-reml-est "$(col random 9)" 0.0221967597 1e-6
 near sparse-reml-lb "$(col random 10)" 0.0149678864 1e-6
 near sparse-reml-ub "$(col random 11)" 0.0328006262 1e-6
 run sparse-reml-table 0 -- "$BIN" pool "$SPARSE" --method REML
+# 2.2%, 0.63%, 0.56%: sparse40.R's REML 0.0222, 8 / 1267 and the GLMM's expit(-5.1706)
 expect sparse-reml-warning "$TMP/out" 'continuity correction \(0\.5 added to 33 of 40 studies with 0 or n events\) moves the pooled rate: 2\.2% here against 0\.63% exact \(sum x / sum n\) and 0\.56% from the GLMM'
 
 # --- help and version
@@ -154,6 +159,8 @@ run safety-0of20 3 -- "$BIN" safety "$TMP/s1.csv" --events events --max-rate 0.1
 expect safety-0of20-verdict "$TMP/out" '"verdict":"inconclusive"'
 expect safety-0of20-exceeded "$TMP/out" '"exceeded":true'
 run safety-0of20-table 3 -- "$BIN" safety "$TMP/s1.csv" --events events --max-rate 0.1
+# one-sided Clopper-Pearson bounds for 0 of n, 1 - 0.05^(1/n) (R: binom.test(0, n, alternative =
+# "less")$conf.int[2]): n = 20 0.139108, n = 2000 0.001497, n = 105 (MS below) 0.028128
 expect safety-0of20-text "$TMP/out" 'not shown to be below 10.00%: the one-sided 95% upper bound is 13.91%'
 printf 'study,n,events\nA,2000,0\n' >"$TMP/s2.csv"
 run safety-0of2000 0 -- "$BIN" safety "$TMP/s2.csv" --events events --max-rate 0.01 --format json

@@ -16,7 +16,7 @@
 #           the file. "-" for a passing case: stderr must be empty.
 #   STDOUT  an extended regex that a line of stdout, or all of stdout with
 #           newlines read as spaces, must match ("-": none); with a leading
-#           "!", a regex that no line of stdout may match
+#           "!", a regex that no line of a non-empty stdout may match
 #   MIN_BYTES optional: stdout must be at least this long (nothing cut)
 # Usage: tests/hostile/run.sh PATH_TO_MSCMETA
 set -u
@@ -146,6 +146,10 @@ while IFS="$tab" read -r file args want_rc want_err want_out min_bytes; do
     case $want_out in
     -) ;;
     !*)
+        if [ ! -s "$work/out" ]; then # no line matches an empty stdout
+            report_fail "stdout is empty"
+            continue
+        fi
         if grep -qE -- "${want_out#!}" "$work/out"; then
             report_fail "stdout matches /${want_out#!}/"
             continue
