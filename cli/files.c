@@ -72,7 +72,7 @@ int msc_cli_same_file(const char *input, const char *output)
 
 static int load(const msc_cli *c, msc_dataset **d)
 {
-    char err[MSC_ERRBUF];
+    char err[MSC_LOAD_ERRBUF];
     FILE *fp;
     const char *name = c->input;
     if (strcmp(c->input, "-") == 0) {
@@ -106,7 +106,14 @@ static int load(const msc_cli *c, msc_dataset **d)
     if (fp != stdin)
         fclose(fp);
     if (rc != MSC_OK) {
-        msc_cli_error("%s", err);
+        /* one line per problem (msc_dataset_load joins them with '\n') */
+        for (char *line = err, *nl;; line = nl + 1) {
+            if ((nl = strchr(line, '\n')))
+                *nl = '\0';
+            msc_cli_error("%s", line);
+            if (!nl)
+                break;
+        }
         return msc_cli_exit_code(rc);
     }
     return EXIT_OK;

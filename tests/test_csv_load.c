@@ -205,6 +205,62 @@ static void test_errors_counts(void **state)
                  "studies.csv:2: column \"n\": \"\xd9\xa1\xd9\xa2\" is not a number");
 }
 
+/* Issue 14: every bad cell in one run, one line each (joined by '\n'), at
+ * most 20, then "... and N more problems"; a structural error still stops. */
+static void test_all_problems(void **state)
+{
+    (void)state;
+    /* a bad n read by two outcomes is one problem, not two */
+    expect_error("study,n,responders,adverse_events\nA,10,2,1\nB,twelve,2,1\nC,10,x,1\n"
+                 "D,0,0,0\nE,10,11,12\n",
+                 NULL,
+                 "studies.csv:3: column \"n\": \"twelve\" is not a number\n"
+                 "studies.csv:4: column \"responders\": \"x\" is not a number\n"
+                 "studies.csv:5: column \"n\": n is 0; every study needs at least 1 patient\n"
+                 "studies.csv:6: column \"responders\": 11 events but only 10 patients in \"n\"\n"
+                 "studies.csv:6: column \"adverse_events\": 12 events but only 10 patients in "
+                 "\"n\"");
+    /* a structural error after bad cells ends the list and the reading */
+    expect_error(
+        "study,n,events\nA,-1,2\nB,10,2,9\nC,ten,1\n", "events",
+        "studies.csv:2: column \"n\": \"-1\" is negative; counts must be 0 or more\n"
+        "studies.csv:3: this row has 4 fields but the header has 3 (an unquoted comma in a "
+        "label? quote the label)");
+
+    /* 25 bad cells: 20 lines, then the count of the rest */
+    char csv[1024], want[4096], line[128];
+    size_t o = (size_t)snprintf(csv, sizeof csv, "study,n,events\n");
+    want[0] = '\0';
+    for (int i = 0; i < 25; i++) {
+        o += (size_t)snprintf(csv + o, sizeof csv - o, "S%d,10,%d\n", i, 20 + i);
+        if (i < 20) {
+            snprintf(line, sizeof line,
+                     "%sstudies.csv:%d: column \"events\": %d events but only 10 patients in \"n\"",
+                     i ? "\n" : "", i + 2, 20 + i);
+            strcat(want, line);
+        }
+    }
+    strcat(want, "\n... and 5 more problems");
+    msc_load_options opt;
+    msc_load_options_default(&opt);
+    msc_dataset *d = NULL;
+    char err[MSC_LOAD_ERRBUF];
+    assert_int_equal(
+        msc_dataset_load_buffer(csv, strlen(csv), "studies.csv", &opt, &d, err, sizeof err),
+        MSC_ERR_INPUT);
+    assert_null(d);
+    assert_string_equal(err, want);
+
+    /* a small buffer: whole lines that fit, the rest counted */
+    char small[200];
+    assert_int_equal(
+        msc_dataset_load_buffer(csv, strlen(csv), "studies.csv", &opt, &d, small, sizeof small),
+        MSC_ERR_INPUT);
+    assert_string_equal(small, "studies.csv:2: column \"events\": 20 events but only 10 patients "
+                               "in \"n\"\nstudies.csv:3: column \"events\": 21 events but only 10 "
+                               "patients in \"n\"\n... and 23 more problems");
+}
+
 static void test_errors_structure(void **state)
 {
     (void)state;
@@ -451,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_number_forms),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_errors_counts),
+        cmocka_unit_test(test_all_problems),
         cmocka_unit_test(test_errors_structure),
         cmocka_unit_test(test_error_value_escaped),
         cmocka_unit_test(test_wide_header),

@@ -82,7 +82,15 @@ MSC_API extern const size_t msc_n_default_events;
 MSC_API void msc_load_options_default(msc_load_options *o);
 
 /* Reads a CSV from `fp` (display name `name`). On error returns MSC_ERR_INPUT
- * (or MSC_ERR_NOMEM) with "name:line: ..." in err, and *out stays NULL. */
+ * (or MSC_ERR_NOMEM) with "name:line: ..." in err, and *out stays NULL.
+ * Bad cells (not a number, negative, n of 0, more events than n) do not
+ * stop the reading: err then holds every such problem, up to 20, one per
+ * line, the lines joined by '\n' (no final newline), then
+ * "... and N more problems" for the rest (and for lines that did not fit
+ * in errlen; MSC_LOAD_ERRBUF bytes hold 20 lines of usual length). An
+ * error of the file's structure (a missing column, a bad header or row,
+ * not a CSV file) stops the reading at once: it is the last line. */
+#define MSC_LOAD_ERRBUF 8192
 MSC_API msc_status msc_dataset_load(FILE *fp, const char *name, const msc_load_options *opt,
                                     msc_dataset **out, char *err, size_t errlen);
 /* Parses an in-memory buffer the same way (for tests and fuzzing). */

@@ -21,19 +21,71 @@
 #include "mscmeta/data.h"
 #include "msc_io.h"
 
+/* Appends "name:line: message" to e->err, on a line of its own after
+ * those there. A line that does not fit whole, leaving `keep` bytes free,
+ * is not added, unless err is still empty (then it is cut). Returns
+ * whether it was added. */
+static int add_line(msc_io_error *e, size_t keep, long line, const char *fmt, va_list ap)
+{
+    if (e->errlen == 0)
+        return 0;
+    size_t at = e->used ? e->used + 1 : 0;
+    if (at >= e->errlen)
+        return 0;
+    char *p = e->err + at;
+    size_t room = e->errlen - at;
+    int n = line > 0 ? snprintf(p, room, "%s:%ld: ", e->name, line)
+                     : snprintf(p, room, "%s: ", e->name);
+    if (n >= 0 && (size_t)n < room)
+        n += vsnprintf(p + n, room - (size_t)n, fmt, ap);
+    if (n < 0 || (e->used && (size_t)n + keep >= room)) {
+        if (e->used)
+            e->err[e->used] = '\0'; /* drop the line */
+        return 0;
+    }
+    if (e->used)
+        e->err[e->used] = '\n';
+    e->used = at + ((size_t)n < room ? (size_t)n : room - 1);
+    return 1;
+}
+
 void msc_io_fail(msc_io_error *e, long line, const char *fmt, ...)
 {
     if (e->failed)
         return;
     e->failed = 1;
-    int n = line > 0 ? snprintf(e->err, e->errlen, "%s:%ld: ", e->name, line)
-                     : snprintf(e->err, e->errlen, "%s: ", e->name);
-    if (n < 0 || (size_t)n >= e->errlen)
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(e, 0, line, fmt, ap);
+    va_end(ap);
+}
+
+void msc_io_problem(msc_io_error *e, long line, const char *fmt, ...)
+{
+    if (e->failed)
+        return;
+    e->problems++;
+    if (e->shown == MSC_IO_MAX_PROBLEMS)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->err + n, e->errlen - (size_t)n, fmt, ap);
+    /* room kept for the "... and N more problems" line */
+    e->shown += (size_t)add_line(e, 48, line, fmt, ap);
     va_end(ap);
+}
+
+int msc_io_end(msc_io_error *e)
+{
+    if (e->problems > e->shown && e->used + 1 < e->errlen) {
+        char *p = e->err + e->used;
+        int n =
+            snprintf(p, e->errlen - e->used, "%s... and %zu more problem%s", e->used ? "\n" : "",
+                     e->problems - e->shown, e->problems - e->shown == 1 ? "" : "s");
+        if (n > 0)
+            e->used += (size_t)n < e->errlen - e->used ? (size_t)n : e->errlen - e->used - 1;
+        e->shown = e->problems;
+    }
+    return e->failed || e->problems > 0;
 }
 
 void msc_io_fail_nomem(msc_io_error *e)

@@ -58,6 +58,8 @@ typedef struct {
     long col_n;          /* the n column, for empty n_<outcome> cells; -1 */
     size_t *fb_count;    /* per outcome: studies whose n_<outcome> fell back to n */
     char (*fb_lines)[64]; /* ... and their first lines, "3, 5" */
+    const char **bad;     /* the columns with a problem in the current record */
+    size_t n_bad;         /* ... (a cell read for two outcomes is reported once) */
 } builder;
 
 /* A value quoted for an error message: at most 40 bytes of it, control
@@ -215,19 +217,38 @@ static size_t ungroup(const char *s, size_t len, char sep, char *buf)
     return o;
 }
 
-/* Reports the count cell s[0..len) of column col: "column "COL": "CELL"
- * WHY", the cell shown by show_value (built only here, when there is an
- * error). Returns -1. */
+/* Whether the current record's cell of column `col` has no problem
+ * reported yet; then it is marked as having one. */
+static int first_problem(builder *B, const char *col)
+{
+    for (size_t i = 0; i < B->n_bad; i++)
+        if (strcmp(B->bad[i], col) == 0)
+            return 0;
+    B->bad[B->n_bad++] = col; /* map_slots: room for every column a record reads */
+    return 1;
+}
+
+/* A bad cell: reported once per cell (msc_io_problem), and the load goes
+ * on so that one run lists them all. */
+#define CELL_PROBLEM(B, col, ...)                                                                  \
+    do {                                                                                           \
+        if (first_problem((B), (col)))                                                             \
+            msc_io_problem((B)->e, (B)->line, __VA_ARGS__);                                        \
+    } while (0)
+
+/* Reports the count cell s[0..len) of column col, once per cell
+ * (CELL_PROBLEM): "column "COL": "CELL" WHY", the cell shown by show_value
+ * (built only here, when there is a problem). Returns -1. */
 static int bad_count(builder *B, const char *col, const char *s, size_t len, const char *why)
 {
     char shown[96];
     show_value(s, len, shown, sizeof shown);
-    msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" %s", col, shown, why);
+    CELL_PROBLEM(B, col, "column \"%s\": \"%s\" %s", col, shown, why);
     return -1;
 }
 
 /* Parses a count. Returns 1 and sets *v, 0 for a missing value (v = NAN),
- * -1 after reporting an error. Accepted: optional sign, ASCII digits, an
+ * -1 after reporting a problem. Accepted: optional sign, ASCII digits, an
  * optional fraction and exponent, denoting a whole number in [0, 1e15];
  * "12.0" is 12, "-0" is 0. Hex, "inf", "nan" and non-ASCII digits are not
  * numbers here. With a thousands separator (msc_load_options.thousands),
@@ -652,7 +673,8 @@ static int map_slots(builder *B)
     B->col_n = -1;
     B->fb_count = calloc(B->d->n_outcomes ? B->d->n_outcomes : 1, sizeof *B->fb_count);
     B->fb_lines = calloc(B->d->n_outcomes ? B->d->n_outcomes : 1, sizeof *B->fb_lines);
-    if (!B->fb_count || !B->fb_lines) {
+    B->bad = malloc((B->nslots + 1) * sizeof *B->bad); /* the slots' columns and n */
+    if (!B->fb_count || !B->fb_lines || !B->bad) {
         msc_io_fail_nomem(B->e);
         return -1;
     }
@@ -823,8 +845,9 @@ static int set_kept(builder *B, const msc_csv_record *r, size_t row)
     return 0;
 }
 
-/* Record r's events and n per outcome. Returns 0 or -1 (reported). */
-static int set_counts(builder *B, const msc_csv_record *r, size_t row)
+/* Record r's events and n per outcome. Every bad cell is reported
+ * (msc_io_problem); an outcome with one keeps NAN. */
+static void set_counts(builder *B, const msc_csv_record *r, size_t row)
 {
     for (size_t j = 0; j < B->d->n_outcomes; j++) {
         msc_outcome_data *o = &B->d->outcome[j];
@@ -832,14 +855,15 @@ static int set_counts(builder *B, const msc_csv_record *r, size_t row)
         const char *ev = slot_value(B, r, SLOT_FIRST_OUTCOME + 2 * j, &el);
         const char *nn = slot_value(B, r, SLOT_FIRST_OUTCOME + 2 * j + 1, &nl);
         double x, n;
-        if (parse_count(B, o->denom, nn, nl, &n) < 0 || parse_count(B, o->name, ev, el, &x) < 0)
-            return -1;
+        int rn = parse_count(B, o->denom, nn, nl, &n), rx = parse_count(B, o->name, ev, el, &x);
+        if (rn < 0 || rx < 0)
+            continue;
         const char *den = o->denom;
         if (isnan(n) && B->col_n >= 0 && strcmp(o->denom, B->opt->n_col) != 0) {
             /* an empty n_<outcome>: the study's n, with a warning (builder_finish) */
             den = B->opt->n_col;
             if (parse_count(B, den, r->field[B->col_n], r->len[B->col_n], &n) < 0)
-                return -1;
+                continue;
             if (!isnan(n)) {
                 char l[24];
                 snprintf(l, sizeof l, "%ld", B->line);
@@ -849,20 +873,18 @@ static int set_counts(builder *B, const msc_csv_record *r, size_t row)
             }
         }
         if (n == 0.0) {
-            msc_io_fail(B->e, B->line,
-                        "column \"%s\": n is 0; every study needs at least 1 patient", den);
-            return -1;
+            CELL_PROBLEM(B, den, "column \"%s\": n is 0; every study needs at least 1 patient",
+                         den);
+            continue;
         }
         if (!isnan(x) && !isnan(n) && x > n) {
-            msc_io_fail(B->e, B->line,
-                        "column \"%s\": %.0f events but only %.0f patients in \"%s\"", o->name, x,
-                        n, den);
-            return -1;
+            CELL_PROBLEM(B, o->name, "column \"%s\": %.0f events but only %.0f patients in \"%s\"",
+                         o->name, x, n, den);
+            continue;
         }
         o->events[row] = x;
         o->n[row] = n;
     }
-    return 0;
 }
 
 /* A data record: one study, its cells checked. */
@@ -888,6 +910,7 @@ static void on_record(void *ctx, const msc_csv_record *r)
     for (size_t j = 0; j < d->n_kept; j++)
         d->kept[j].value[row] = NULL;
     d->k++; /* from here on, free() sees the row */
+    B->n_bad = 0;
     if (set_group(B, r, row) < 0 || set_kept(B, r, row) < 0) {
         msc_io_fail_nomem(B->e);
         return;
@@ -1068,7 +1091,9 @@ static msc_status builder_finish(builder *B, msc_dataset **out)
     free(B->col_of_kept);
     free(B->na_buf);
     free(B->na_own);
-    for (size_t j = 0; B->fb_count && !B->e->failed && j < B->d->n_outcomes; j++) {
+    free(B->bad);
+    int failed = msc_io_end(B->e);
+    for (size_t j = 0; B->fb_count && !failed && j < B->d->n_outcomes; j++) {
         size_t c = B->fb_count[j];
         if (c && msc_warnings_add(&B->d->warnings,
                                   "%s: %zu stud%s with a missing \"%s\" cell took the \"%s\" "
@@ -1080,9 +1105,9 @@ static msc_status builder_finish(builder *B, msc_dataset **out)
     }
     free(B->fb_count);
     free(B->fb_lines);
-    if (!B->e->failed && B->d->k > 0)
+    if (!failed && B->d->k > 0)
         reviewer_warnings(B);
-    if (B->e->failed) {
+    if (B->e->failed || B->e->problems) {
         msc_dataset_free(B->d);
         *out = NULL;
         return B->e->nomem ? MSC_ERR_NOMEM : MSC_ERR_INPUT;

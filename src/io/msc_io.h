@@ -12,14 +12,21 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Where a load's first error goes: "name:line: message" in err. */
+/* Where a load's errors go, as lines "name:line: message" joined by '\n'
+ * in err: the cell problems (msc_io_problem, at most MSC_IO_MAX_PROBLEMS
+ * shown), then the error that stopped the load (msc_io_fail), if any. */
 typedef struct {
     const char *name; /* display name of the input */
     char *err;
     size_t errlen;
-    int failed; /* an error was reported; later ones are dropped */
-    int nomem;  /* ... and it was running out of memory */
+    int failed;      /* an error stopped the load; later ones are dropped */
+    int nomem;       /* ... and it was running out of memory */
+    size_t problems; /* cell problems reported; the load goes on, then fails */
+    size_t shown;    /* ... of which in err */
+    size_t used;     /* bytes of err in use */
 } msc_io_error;
+
+#define MSC_IO_MAX_PROBLEMS 20 /* cell problems listed before "... and N more" */
 
 /* Reports an error at `line` (0: none, "name: message") unless one was
  * reported already: the first error wins. */
@@ -31,6 +38,20 @@ void msc_io_fail(msc_io_error *e, long line, const char *fmt, ...)
 
 /* Reports "out of memory" (as msc_io_fail) and marks the error as such. */
 void msc_io_fail_nomem(msc_io_error *e);
+
+/* Reports a problem of one cell at `line` that does not stop the load:
+ * reading goes on so that one run lists every bad cell; the load fails at
+ * its end (msc_io_end). Listed while MSC_IO_MAX_PROBLEMS are not, and the
+ * whole line fits in err; the others are counted. */
+void msc_io_problem(msc_io_error *e, long line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Ends the report: adds "... and N more problems" for those not listed.
+ * Returns whether the load failed (an error or a cell problem). */
+int msc_io_end(msc_io_error *e);
 
 /* One CSV record as the reader hands it over: n fields, field i being
  * len[i] bytes at field[i] (NUL-terminated; a field may hold NULs of its

@@ -41,6 +41,10 @@ no_temps output-is-input .
 # --- a failing run writes nothing and keeps an existing output as it was
 run fail-new 1 -- "$BIN" pool bad.csv --events events -o new.json && one_line fail-new 'bad\.csv:3:'
 [ -e new.json ] && fail "fail-new: output file created"
+printf 'study,n,events\nA,10,2\nB,12.5,2\nC,ten,1\n' > bad2.csv
+run fail-cells 1 -- "$BIN" pool bad2.csv -o new.json
+[ "$(grep -c '^mscmeta: bad2\.csv:[34]: column "n"' err)" = 2 ] || fail "fail-cells: not both bad cells listed"
+[ -e new.json ] && fail "fail-cells: output file created"
 echo "precious" > old.json
 run fail-existing 1 -- "$BIN" pool bad.csv --events events -o old.json
 [ "$(cat old.json)" = precious ] || fail "fail-existing: the existing output was clobbered"

@@ -10,10 +10,13 @@
 #           gen:NAME (huge files, generated below), @dir, @fifo (no writer),
 #           @unreadable (chmod 000), @missing, @stdin:FILE (FILE on stdin)
 #   ARGS    extra arguments after the file ("-" for none)
-#   EXIT    the expected exit code
-#   STDERR  an extended regex stderr must match; for a failing case stderr
-#           must also be exactly one line, start with "mscmeta: " and name
-#           the file. "-" for a passing case: stderr must be empty.
+#   EXIT    the expected exit code; for a failing case "CODE/LINES" allows
+#           LINES lines of stderr instead of one (a file with several bad
+#           cells lists them all)
+#   STDERR  an extended regex a line of stderr must match; for a failing
+#           case stderr must also be exactly one line (or LINES), each
+#           starting with "mscmeta: ", and name the file. "-" for a
+#           passing case: stderr must be empty.
 #   STDOUT  an extended regex that a line of stdout, or all of stdout with
 #           newlines read as spaces, must match ("-": none); with a leading
 #           "!", a regex that no line of a non-empty stdout may match
@@ -73,6 +76,8 @@ tab=$(printf '\t')
 while IFS="$tab" read -r file args want_rc want_err want_out min_bytes; do
     case $file in '' | '#'*) continue ;; esac
     case_id="$file${args:+ $args}"
+    want_lines=1
+    case $want_rc in */*) want_lines=${want_rc#*/}; want_rc=${want_rc%%/*} ;; esac
     [ "$args" = - ] && args=""
     stdin=/dev/null
     run_as=""
@@ -128,8 +133,8 @@ while IFS="$tab" read -r file args want_rc want_err want_out min_bytes; do
         lines=$(wc -l < "$work/err")
         name=$path
         [ "$path" = - ] && name="<stdin>"
-        if [ "$lines" != 1 ] || ! head -c 9 "$work/err" | grep -q '^mscmeta: '; then
-            report_fail "stderr is not one line starting with 'mscmeta: '"
+        if [ "$lines" != "$want_lines" ] || grep -qv '^mscmeta: ' "$work/err"; then
+            report_fail "stderr is not $want_lines line(s) each starting with 'mscmeta: '"
             continue
         fi
         if ! grep -qF -- "$name" "$work/err"; then
