@@ -499,6 +499,14 @@ static int set_trim_fill(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* --contours: funnel's contour-enhanced regions (the library asks for --ref). */
+static int set_contours(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->plot.contours = 1;
+    return MSC_CLI_GO_ON;
+}
+
 /* --dpi N: a PNG's resolution, in the library's range. */
 static int set_dpi(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
@@ -685,6 +693,7 @@ static const msc_cli_option OPTIONS[] = {
     {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_bias_tests},
     {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator},
     {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_trim_fill},
+    {"contours", 0, no_argument, MSC_OPTS_TF_PLOT, set_contours},
     {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod},
     {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor},
     {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at},
