@@ -11,10 +11,10 @@ set -eu
 BUILD=${1:-build}
 BIN=$BUILD/mscmeta; GEN=$BUILD/bench/msc_gen; LOOP=$BUILD/bench/msc_sens_loop
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-echo "# mscmeta sensitivity benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "# mscmeta sensitivity benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
 echo
-echo "| analysis | k | method | mean wall (s) | sd (s) | user CPU (s) | peak RSS (MB) |"
-echo "|---|---:|---|---:|---:|---:|---:|"
+echo "| analysis | k | method | mean wall (s) | sd (s) | user CPU (s) | sys CPU (s) | user+sys (s) | peak RSS (MB) |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
 for spec in "leave-one-out 10000 REML" "influence 100000 DL" "leave-one-out 1000 GLMM"; do
     set -- $spec
     what=$1 k=$2 m=$3
@@ -22,8 +22,8 @@ for spec in "leave-one-out 10000 REML" "influence 100000 DL" "leave-one-out 1000
     args=(pool "$TMP/d.csv" --events events --method "$m" "--$what" --summary-only --format json -o "$TMP/out.json")
     hyperfine -N --warmup 1 --runs 5 --export-json "$TMP/h.json" "$BIN ${args[*]}" >/dev/null 2>&1
     read -r mean sd < <(python3 -c "import json; r=json.load(open('$TMP/h.json'))['results'][0]; print(r['mean'], r['stddev'] or 0)")
-    read -r user rss < <( { /usr/bin/time -f "%U %M" "$BIN" "${args[@]}" >/dev/null; } 2>&1 | tail -1 )
-    printf "| %s | %s | %s | %.3f | %.3f | %.2f | %.1f |\n" "$what" "$k" "$m" "$mean" "$sd" "$user" "$(echo "$rss / 1024" | bc -l)"
+    read -r user sys rss < <( { /usr/bin/time -f "%U %S %M" "$BIN" "${args[@]}" >/dev/null; } 2>&1 | tail -1 )
+    printf "| %s | %s | %s | %.3f | %.3f | %.2f | %.2f | %.2f | %.1f |\n" "$what" "$k" "$m" "$mean" "$sd" "$user" "$sys" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 done
 echo
 echo "Leave-one-out inside the library, one thread: updating scheme against refitting each subset."

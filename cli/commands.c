@@ -192,7 +192,11 @@ static const char FUNNEL_HELP[] =
     "pseudo-confidence region.\n\n"
     "  --trim-fill        add the studies trim and fill imputes (open circles) and\n"
     "                     its adjusted estimate\n"
-    "  --trim-fill-estimator E  L0 (default) or R0\n\n";
+    "  --trim-fill-estimator E  L0 (default) or R0\n"
+    "  --contours         shade where a study's two-sided p against H0: proportion\n"
+    "                     = --ref P (required) is in (0.05, 0.1], (0.01, 0.05] and\n"
+    "                     below 0.01 (contour-enhanced funnel), in place of the\n"
+    "                     pseudo-confidence region\n\n";
 
 static const char BUBBLE_HELP[] =
     "Usage: mscmeta bubble FILE.csv --mod COL [options] -o plots/bubble.png\n\n"

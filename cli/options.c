@@ -628,6 +628,7 @@ static const msc_cli_option OPTIONS[] = {
     {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_flag, AT(sens.bias_tests)},
     {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator, 0},
     {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_flag, AT(trim_fill)},
+    {"contours", 0, no_argument, MSC_OPTS_TF_PLOT, set_flag, AT(plot.contours)},
     {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod, 0},
     {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor, 0},
     {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at, 0},

@@ -54,6 +54,11 @@ typedef struct {
      * (msc_plot_forest_sens), Baujat plots, the studies trim and fill
      * imputes on a funnel plot. NULL: none. */
     const struct msc_sens *sens;
+    /* Funnel plots: 1 shades the contour-enhanced regions (Peters et al.
+     * 2008) where a study's two-sided p against H0: proportion = ref is
+     * in (0.05, 0.1], (0.01, 0.05] or below 0.01, in place of the
+     * pseudo-confidence region; needs ref. Default 0. */
+    int contours;
 } msc_plot_options;
 
 /* The option values the plots accept, for callers that check options

@@ -31,6 +31,7 @@ void msc_plot_options_default(msc_plot_options *o)
     o->sort = MSC_PLOT_SORT_FILE;
     o->sort_col = NULL;
     o->dpi = MSC_PLOT_DPI_DEFAULT;
+    o->contours = 0;
 }
 
 int msc_plot_format_from_path(const char *path)

@@ -6,7 +6,15 @@
  * metafor's funnel() draws them. With subgroups the studies are coloured
  * by group, with a legend beside the plot. With trim and fill's results
  * (msc_plot_options.sens with the bias tests) the studies it imputes are
- * open circles and its adjusted estimate a dash-dotted line.
+ * open circles and its adjusted estimate a dash-dotted line. With
+ * msc_plot_options.contours the pseudo-confidence region gives way to
+ * contour-enhanced regions (Peters et al. 2008, J Clin Epidemiol
+ * 61:991-996; metafor's funnel(..., level = c(90, 95, 99), shade =,
+ * refline =)): a study at (yi, se) has the two-sided z-test p value
+ * 2 (1 - Phi(|yi - ref| / se)) against H0: theta = ref, the null
+ * proportion on the model scale, so the regions p in (0.05, 0.1],
+ * (0.01, 0.05] and below 0.01 lie between the lines yi = ref +- z se for
+ * z = z(0.95), z(0.975), z(0.995), and beyond the last.
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +36,14 @@ static const char *const PALETTE[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"
                                       "#E69F00", "#56B4E9", "#000000", "#8C564B"};
 #define N_PALETTE (sizeof PALETTE / sizeof PALETTE[0])
 #define C_MISSING "#8C8C8C"
+
+/* The contour-enhanced regions: upper-tail probabilities of their inner
+ * and outer lines (two-sided p / 2), fills (darkest: p < 0.01), legend. */
+#define N_BANDS 3
+static const double BAND_P[N_BANDS + 1] = {0.05, 0.025, 0.005, 0.0};
+static const char *const BAND_RGB[N_BANDS] = {"#E8E8E8", "#CFCFCF", "#B3B3B3"};
+static const char *const BAND_NAME[N_BANDS] = {"0.05 < p <= 0.1", "0.01 < p <= 0.05", "p <= 0.01"};
+#define BAND_HEADING "Two-sided p"
 
 /* The model scale (the GLMM's is PLO: msc_analysis_run refuses another). */
 static const char *scale_label(const msc_analysis *a)
@@ -55,9 +71,12 @@ typedef struct {
     int few;                 /* fewer than 10 studies shown: the footer says so */
     char col[128], missing[160];
     msc_plot_frame fr;
-    double lx;     /* legend's left edge */
-    size_t per;    /* legend entries per column (as many as the panel's height holds) */
-    double leg_cw; /* a legend column's width */
+    double lx;          /* legend's left edge */
+    size_t per;         /* legend entries per column (as many as the panel's height holds) */
+    double leg_cw;      /* a legend column's width */
+    int contours;       /* the contour-enhanced regions instead of the pseudo-CI region */
+    double zc[N_BANDS]; /* their lines: ref +- zc[b] se */
+    double clx, clw;    /* their legend's left edge and width */
 } funnel;
 
 static const char *legend_name(const funnel *fu, size_t s)
@@ -118,14 +137,21 @@ static void funnel_ranges(funnel *fu, const msc_plot_options *opt)
     msc_plot_ticks(0, se_max, &fu->ya);
     fu->ybot = fmax(fu->ya.to, se_max * 1.04); /* the region reaches the last tick */
     if (isfinite(fu->est)) {
-        lo = fmin(lo, fu->est - fu->z * fu->ybot);
-        hi = fmax(hi, fu->est + fu->z * fu->ybot);
+        double w = fu->contours ? 0.0 : fu->z * fu->ybot; /* with contours: the line only */
+        lo = fmin(lo, fu->est - w);
+        hi = fmax(hi, fu->est + w);
     }
     msc_measure m = fu->a->settings.measure;
     fu->ref = isnan(opt->ref) ? NAN : msc_effect_transform(m, opt->ref, f->nhm);
     if (isfinite(fu->ref)) {
         lo = fmin(lo, fu->ref);
         hi = fmax(hi, fu->ref);
+    }
+    if (fu->contours) { /* the outermost line at the bottom (metafor's xlim too) */
+        for (int b = 0; b < N_BANDS; b++)
+            fu->zc[b] = msc_qnorm_upper(BAND_P[b]);
+        lo = fmin(lo, fu->ref - fu->zc[N_BANDS - 1] * fu->ybot);
+        hi = fmax(hi, fu->ref + fu->zc[N_BANDS - 1] * fu->ybot);
     }
     if (!(lo <= hi)) /* nothing to show: no study, no estimate, no reference */
         lo = -1, hi = 1;
@@ -247,7 +273,8 @@ static int funnel_frame(funnel *fu, const msc_plot_options *opt, double F, doubl
                         double extra, double *shrink)
 {
     int have_title = opt->title && opt->title[0];
-    int n_lines = 2 + (fu->n_hidden ? 1 : 0) + (fu->tf ? 1 : 0) + fu->few; /* footer lines */
+    int n_lines =
+        2 + (fu->n_hidden ? 1 : 0) + (fu->tf ? 1 : 0) + fu->few + fu->contours; /* footer lines */
     double top = (have_title ? 3.5 : 1.0) * F + extra;
     double bottom = 4.0 * F + n_lines * 1.35 * F + 0.6 * F;
     double H = th > 0 ? th : top + PANEL_H_EM * F + bottom;
@@ -267,6 +294,13 @@ static int funnel_frame(funnel *fu, const msc_plot_options *opt, double F, doubl
         size_t cols = (fu->n_leg + fu->per - 1) / fu->per;
         leg_w = (double)cols * fu->leg_cw + 0.5 * F;
     }
+    if (fu->contours) { /* a column of its own: a heading, a swatch and a name per band */
+        double cw = msc_plot_text_width(BAND_HEADING, F, 1);
+        for (int b = 0; b < N_BANDS; b++)
+            cw = fmax(cw, 1.4 * F + msc_plot_text_width(BAND_NAME[b], F, 0));
+        fu->clw = cw + 1.5 * F;
+        leg_w += fu->clw + (fu->n_leg ? 0.0 : 0.5 * F);
+    }
     msc_plot_margins m = {.left = 6.0 * F,
                           .right = 1.5 * F + leg_w,
                           .top = top,
@@ -277,6 +311,7 @@ static int funnel_frame(funnel *fu, const msc_plot_options *opt, double F, doubl
                           .min_ph = 12 * F};
     *shrink = msc_plot_frame_set(&fu->fr, F, tw, th, &m);
     fu->lx = fu->fr.x1 + 2.0 * F;
+    fu->clx = fu->n_leg ? fu->lx + (leg_w - fu->clw - 0.5 * F) : fu->lx;
     return *shrink < 1.0 ? -1 : 0;
 }
 
@@ -333,10 +368,15 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
     msc_gp_cmd(g, " noenhanced\n");
     if (opt->title && opt->title[0])
         msc_plot_title(g, fr, opt->title, F, 1.5 * F);
-    char lines[5][256];
+    char lines[6][256];
     int n_lines = 2;
     int pct = (int)lround(100.0 * a->settings.level);
-    if (isfinite(fu->est))
+    if (isfinite(fu->est) && fu->contours)
+        snprintf(lines[0], sizeof lines[0], "Line: %s estimate",
+                 o->fit.method == MSC_METHOD_GLMM ? "GLMM"
+                 : o->fit.has_random              ? "random-effects"
+                                                  : "common-effect");
+    else if (isfinite(fu->est))
         snprintf(lines[0], sizeof lines[0],
                  "Line: %s estimate; shaded: %d%% pseudo-confidence region",
                  o->fit.method == MSC_METHOD_GLMM ? "GLMM"
@@ -350,6 +390,11 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
         snprintf(lines[0] + l, sizeof lines[0] - l, "; dotted: reference proportion %g", opt->ref);
     }
     msc_plot_method_line(a, o, lines[1], sizeof lines[1]);
+    if (fu->contours)
+        snprintf(lines[n_lines++], sizeof lines[0],
+                 "Shaded: two-sided p of a z test of H0: proportion = %g, on the %s scale "
+                 "(contour-enhanced, Peters et al. 2008)",
+                 opt->ref, scale_short(a->settings.measure));
     if (fu->n_hidden)
         snprintf(lines[n_lines++], sizeof lines[0],
                  "Not shown: %zu stud%s with 0 or n events (no logit without a continuity "
@@ -363,8 +408,8 @@ static void emit_texts(msc_gp *g, const funnel *fu, const msc_plot_options *opt)
         const msc_trimfill *tf = fu->tf;
         char adj[96] = "";
         if (isfinite(tf->e.est))
-            snprintf(adj, sizeof adj, "; dash-dotted: adjusted %.3f [%.3f, %.3f]",
-                     tf->e.est, tf->e.ci_lo, tf->e.ci_hi);
+            snprintf(adj, sizeof adj, "; dash-dotted: adjusted %.3f [%.3f, %.3f]", tf->e.est,
+                     tf->e.ci_lo, tf->e.ci_hi);
         snprintf(lines[n_lines++], sizeof lines[0],
                  "Open circles: %zu filled by trim and fill (%s, %s)%s", tf->k0,
                  msc_tf_estimator_name(tf->estimator), msc_tf_side_name(tf->side), adj);
@@ -397,10 +442,76 @@ static void clipped_line(msc_gp *g, const funnel *fu, double x0, double y0, doub
 /* The shaded region est +- z SE (clipped to --xlim: the triangle's
  * corners are moved onto its edges), its edges, the estimate, the
  * reference. */
+/* The polygon px, py (n corners, at most 8) cut to the panel's x range
+ * lo <= x <= hi (Sutherland-Hodgman against two vertical lines), drawn
+ * filled behind everything else; nothing when no part is inside. */
+static void clipped_polygon(msc_gp *g, const double *px, const double *py, size_t n, double lo,
+                            double hi, const char *rgb)
+{
+    double ax[16], ay[16], bx[16], by[16];
+    size_t na = n;
+    memcpy(ax, px, n * sizeof *px);
+    memcpy(ay, py, n * sizeof *py);
+    for (int side = 0; side < 2; side++) {
+        double c = side ? hi : lo, sg = side ? -1.0 : 1.0; /* inside: sg (x - c) >= 0 */
+        size_t nb = 0;
+        for (size_t i = 0; i < na; i++) {
+            size_t j = (i + 1) % na;
+            double di = sg * (ax[i] - c), dj = sg * (ax[j] - c);
+            if (di >= 0)
+                bx[nb] = ax[i], by[nb++] = ay[i];
+            if ((di >= 0) != (dj >= 0)) {
+                double t = di / (di - dj);
+                bx[nb] = c, by[nb++] = ay[i] + t * (ay[j] - ay[i]);
+            }
+        }
+        memcpy(ax, bx, nb * sizeof *bx);
+        memcpy(ay, by, nb * sizeof *by);
+        na = nb;
+    }
+    if (na < 3)
+        return;
+    msc_gp_cmd(g, "set object %d polygon from %.10g,%.10g", msc_gp_tag(g), ax[0], ay[0]);
+    for (size_t i = 1; i <= na; i++)
+        msc_gp_cmd(g, " to %.10g,%.10g", ax[i % na], ay[i % na]);
+    msc_gp_cmd(g, " back fc rgb ");
+    msc_gp_str(g, rgb);
+    msc_gp_cmd(g, " fs solid 1.0 noborder\n");
+}
+
+/* The contour-enhanced regions: on each side of ref, band b between the
+ * lines x = ref +- zc[b] se and x = ref +- zc[b+1] se (a triangle with
+ * its apex at (ref, 0)), the last band out to the panel's edge. */
+static void emit_contours(msc_gp *g, const funnel *fu)
+{
+    double r = fu->ref, yb = fu->ybot;
+    double lo = fmax(fu->xa.from - fu->xa.pad, fu->clip_lo);
+    double hi = fmin(fu->xa.to + fu->xa.pad, fu->clip_hi);
+    for (int b = 0; b < N_BANDS; b++)
+        for (int side = -1; side <= 1; side += 2) {
+            double px[4], py[4], in = r + side * fu->zc[b] * yb;
+            size_t n = 0;
+            px[n] = r, py[n++] = 0.0;
+            px[n] = in, py[n++] = yb;
+            if (b + 1 < N_BANDS) {
+                px[n] = r + side * fu->zc[b + 1] * yb, py[n++] = yb;
+            } else { /* beyond the outer line: to the panel's edge */
+                double edge = side < 0 ? fmin(lo, in) : fmax(hi, in);
+                px[n] = edge, py[n++] = yb;
+                px[n] = edge, py[n++] = 0.0;
+            }
+            clipped_polygon(g, px, py, n, lo, hi, BAND_RGB[b]);
+        }
+}
+
 static void emit_region(msc_gp *g, const funnel *fu)
 {
     double e = fu->est, w = fu->z * fu->ybot, yb = fu->ybot;
-    if (isfinite(e) && e > fu->clip_lo - w && e < fu->clip_hi + w) {
+    if (fu->contours) {
+        emit_contours(g, fu);
+        if (isfinite(e))
+            clipped_line(g, fu, e, yb, e, 0, 0, 0.9, MSC_RGB_TEXT);
+    } else if (isfinite(e) && e > fu->clip_lo - w && e < fu->clip_hi + w) {
         /* the triangle from (e-w,yb) over (e,0) to (e+w,yb), as a polygon
          * cut by the vertical lines at the limits */
         double px[5], py[5];
@@ -450,6 +561,28 @@ static void emit_legend(msc_gp *g, const funnel *fu)
         msc_gp_str(g, legend_colour(fu, s));
         msc_gp_cmd(g, " fs solid 0.85 noborder\n");
         msc_plot_text(g, fr, t, x + 1.4 * F, y, 'l', F, 0, NULL);
+    }
+}
+
+/* The contour-enhanced regions' legend: a heading, a grey square and the
+ * p values' range per band. */
+static void emit_contour_legend(msc_gp *g, const funnel *fu)
+{
+    const msc_plot_frame *fr = &fu->fr;
+    double F = fr->F, y0 = fr->y0 + 0.6 * F;
+    msc_plot_text(g, fr, BAND_HEADING, fu->clx, y0, 'l', F, 1, NULL);
+    for (int b = 0; b < N_BANDS; b++) {
+        double y = y0 + 1.5 * F * (b + 1), x = fu->clx;
+        msc_gp_cmd(g,
+                   "set object %d rectangle from screen %.6f, screen %.6f to screen %.6f, "
+                   "screen %.6f front fc rgb ",
+                   msc_gp_tag(g), msc_plot_sx(fr, x + 0.1 * F), msc_plot_sy(fr, y - 0.4 * F),
+                   msc_plot_sx(fr, x + 0.9 * F), msc_plot_sy(fr, y + 0.4 * F));
+        msc_gp_str(g, BAND_RGB[b]);
+        msc_gp_cmd(g, " fs solid 1.0 border lc rgb ");
+        msc_gp_str(g, MSC_RGB_LINE);
+        msc_gp_cmd(g, "\n");
+        msc_plot_text(g, fr, BAND_NAME[b], x + 1.4 * F, y, 'l', F, 0, NULL);
     }
 }
 
@@ -530,6 +663,24 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
         fu.tf = &sens->outcome[outcome].all.bias->trim_fill;
     fu.n_leg = fu.o->n_groups ? fu.o->n_groups + (fu.o->n_group_missing ? 1 : 0) : 0;
     msc_plot_group_names(a, fu.col, sizeof fu.col, fu.missing, sizeof fu.missing);
+    if (opt->contours) { /* their centre: the null proportion, on the model scale */
+        double r = isnan(opt->ref)
+                       ? NAN
+                       : msc_effect_transform(a->settings.measure, opt->ref, fu.o->fit.nhm);
+        if (!isfinite(r)) {
+            if (isnan(opt->ref))
+                snprintf(err, errlen,
+                         "--contours needs --ref P: the null proportion the contours test "
+                         "each study against");
+            else
+                snprintf(err, errlen,
+                         "--ref %g has no place on the funnel's %s scale: give a proportion "
+                         "strictly between 0 and 1 for --contours",
+                         opt->ref, scale_short(a->settings.measure));
+            return MSC_ERR_USAGE;
+        }
+        fu.contours = 1;
+    }
     double k = msc_plot_px_per_pt(opt);
     fu.se = malloc(fu.o->k * sizeof *fu.se); /* k >= 1 (msc_plot_check) */
     if (!fu.se) {
@@ -562,6 +713,8 @@ msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *pa
     emit_region(&g, &fu);
     if (fu.n_leg)
         emit_legend(&g, &fu);
+    if (fu.contours)
+        emit_contour_legend(&g, &fu);
     emit_studies(&g, &fu);
     free(fu.se);
     return msc_plot_render(&g, path, err, errlen);

@@ -79,12 +79,15 @@ for cfg in metric dejavu; do
         --scale 100 --ref 0.05 --title "Serious adverse events, GLMM"
     check "$cfg" ex-funnel funnel "$DATA" --events responders
     check "$cfg" ex-funnel-groups funnel "$DATA" --subgroup disease --events responders
+    check "$cfg" ex-funnel-contours funnel "$DATA" --events responders --contours --ref 0.5
     check "$cfg" wide-forest forest "$WIDE" --events responders
     check "$cfg" wide-forest-groups forest "$WIDE" --subgroup region --events adverse_events \
         --scale 1000
     check "$cfg" wide-forest-title forest "$WIDE" --events responders --title "$TITLE"
     check "$cfg" wide-funnel funnel "$WIDE" --events responders --title "$TITLE"
     check "$cfg" wide-funnel-groups funnel "$WIDE" --subgroup region --events responders
+    check "$cfg" wide-funnel-contours funnel "$WIDE" --subgroup region --events responders \
+        --contours --ref 0.3
     # the axis options, and a forest PDF that breaks across pages
     check "$cfg" wide-forest-log forest "$WIDE" --events adverse_events --log --scale 1000 \
         --sort estimate

@@ -233,6 +233,57 @@ run funnel-tf 0 -- "$BIN" funnel "$HERE/../reference/sens_k60.csv" --trim-fill -
 ok funnel-tf-note svg_text "$TMP/tf.svg" \
     "Open circles: 12 filled by trim and fill (L0, left); dash-dotted: adjusted 0.380 [0.337, 0.426]"
 ok funnel-tf-no-few-note test -z "$(grep -l 'Only [0-9]* stud' "$TMP/tf.svg")"
+# --- --contours (Peters et al. 2008): around ref = logit(0.2), the three
+# bands' edges at the bottom of the panel (se = the SE axis' end) lie at
+# ref +- z se, z = qnorm(0.95), qnorm(0.975), qnorm(0.995) (closed form);
+# data to pixels from the tick labels "-1", "0" (x) and "0.0", "0.2" (y,
+# whose baseline offset cancels); the apex (se = 0) at ref. Tolerance
+# 0.35 px: the SVG's coordinates have two decimals.
+run funnel-contours 0 -- "$BIN" funnel "$HERE/../reference/sens_k60.csv" --contours --ref 0.2 \
+    -o "$TMP/ct.svg"
+contour_edges() { # FILE: prints "ok" when every edge is where the closed form puts it
+    awk '
+    /translate\(/ { split($0, a, /[(,)]/); tx = a[2]; ty = a[3] }
+    /<text>-1<\/text>/ { xm1 = tx } /<text>0<\/text>/ { x0 = tx }
+    /<text>0.0<\/text>/ { y00 = ty } /<text>0.2<\/text>/ { y02 = ty }
+    /<polygon fill = .rgb\((232, 232, 232|207, 207, 207|179, 179, 179)\)/ {
+        match($0, /rgb\([0-9]+/); c = substr($0, RSTART + 4, RLENGTH - 4)
+        match($0, /points = .[^\047]*/); pts = substr($0, RSTART + 10, RLENGTH - 10)
+        n = split(pts, p, " ")
+        for (i = 1; i <= n; i++) { split(p[i], q, ","); np++; PC[np] = c; PX[np] = q[1]; PY[np] = q[2] }
+    }
+    function near(c, x, y,   i) { for (i = 1; i <= np; i++)
+        if (PC[i] == c && (PX[i] - x) ^ 2 < 0.35 ^ 2 && (PY[i] - y) ^ 2 < 0.35 ^ 2) return 1
+        return 0 }
+    END {
+        ux = x0 - xm1; uy = (y00 - y02) / 0.2; ref = x0 + log(0.25) * ux
+        top = 1e9; bot = -1e9
+        for (i = 1; i <= np; i++) { if (PY[i] < top && PX[i] > ref - 1 && PX[i] < ref + 1) top = PY[i]; if (PY[i] > bot) bot = PY[i] }
+        se = (bot - top) / (-uy)
+        split("1.644853627 1.959963985 2.575829304", z, " "); split("232 207 179", col, " ")
+        bad = !near(232, ref, top) || !near(179, ref, top)
+        for (b = 1; b <= 3; b++) for (s = -1; s <= 1; s += 2) {
+            bad += !near(col[b], ref + s * z[b] * se * ux, bot)
+            if (b < 3) bad += !near(col[b], ref + s * z[b + 1] * se * ux, bot)
+        }
+        print (bad || np < 10 || se <= 0) ? "bad " bad " np " np " se " se : "ok"
+    }' "$1"
+}
+ok funnel-contours-edges test "$(contour_edges "$TMP/ct.svg")" = ok
+for t in "Two-sided p" "0.05 < p <= 0.1" "0.01 < p <= 0.05" "p <= 0.01"; do
+    ok "funnel-contours-legend-$t" svg_text "$TMP/ct.svg" "$t"
+done
+ok funnel-contours-note svg_text "$TMP/ct.svg" \
+    "Shaded: two-sided p of a z test of H0: proportion = 0.2, on the logit scale (contour-enhanced, Peters et al. 2008)"
+ok funnel-contours-no-region test -z "$(grep -l 'rgb(237, 237, 237)' "$TMP/ct.svg")"
+ok funnel-no-contours test -z "$(grep -l 'Two-sided p' "$TMP/tf.svg")"
+run funnel-contours-no-ref 2 -- "$BIN" funnel "$DATA" --events responders --contours -o "$TMP/x.svg"
+one_line funnel-contours-no-ref-message "--contours needs --ref P"
+run funnel-contours-ref0 2 -- "$BIN" funnel "$DATA" --events responders --contours --ref 0 \
+    -o "$TMP/x.svg"
+one_line funnel-contours-ref0-message "--ref 0 has no place on the funnel's logit scale"
+run forest-contours 2 -- "$BIN" forest "$DATA" --events responders --contours --ref 0.2 \
+    -o "$TMP/x.svg"
 run funnel-few 0 -- "$BIN" funnel "$DATA" --events responders -o "$TMP/few.svg"
 ok funnel-few-note svg_text "$TMP/few.svg" \
     "Only 9 studies: too few (below 10) to tell asymmetry from chance"
