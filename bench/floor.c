@@ -24,10 +24,7 @@ static void on_field(void *s, size_t len, void *data)
     ++*(unsigned long *)data;
 }
 
-static void on_record(int c, void *data)
-{
-    (void)c, (void)data;
-}
+static void on_record(int c, void *data) { (void)c, (void)data; }
 
 static int floor_csv(FILE *f)
 {
