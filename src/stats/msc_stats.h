@@ -61,9 +61,10 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
 /* The storage behind an outcome result's pointers that callers need not
  * see (analysis.c owns it, per outcome). */
 typedef struct {
-    size_t *group_members;         /* msc_group_result.study, all groups in one array */
-    char *reason_missing_events;   /* "missing <events column>" */
-    char *reason_missing_n;        /* "missing <denominator column>" */
+    size_t *group_members;       /* msc_group_result.study, all groups in one array */
+    char *reason_missing_events; /* "missing <events column>" */
+    char *reason_missing_n;      /* "missing <denominator column>" */
+    int own_counts;              /* o->xi, o->ni are copies, not the data set's columns */
 } msc_outcome_store;
 
 /* The exclusion reason of a study whose effect size is undefined without
