@@ -224,8 +224,7 @@ static int plot_command(msc_cli *c, int funnel)
     } else {
         rc = draw_all(c, a, path, funnel ? msc_plot_funnel : msc_plot_forest, 1);
     }
-    msc_analysis_free(a);
-    msc_dataset_free(d);
+    msc_cli_done(d, a);
     return rc;
 }
 

@@ -30,7 +30,6 @@ int msc_cmd_pool(msc_cli *c)
     rc = msc_cli_write(c->output, writer(c->format), a, &ro);
     if (rc == EXIT_OK && c->forest)
         rc = msc_cli_forest(c, a);
-    msc_analysis_free(a);
-    msc_dataset_free(d);
+    msc_cli_done(d, a);
     return rc;
 }
