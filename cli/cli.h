@@ -14,6 +14,8 @@
  *                option groups, checks and run function of each command
  *   cmd_pool.c   `pool`: load, analyse, report (--forest: cmd_plot.c)
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
+ *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
+ *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
@@ -41,8 +43,9 @@ enum {
     EXIT_OK = 0,
     EXIT_INPUT = 1,  /* the data file is malformed, unreadable or unusable */
     EXIT_USAGE = 2,  /* unknown option, bad option value */
-    EXIT_SAFETY = 3, /* `safety`: a threshold was exceeded */
-    EXIT_OUTPUT = 4  /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_SAFETY = 3, /* `safety`: a rate not shown to be below its limit (inconclusive, above) */
+    EXIT_OUTPUT = 4, /* writing output failed, gnuplot missing or failed, out of memory */
+    EXIT_NO_DATA = 5 /* `safety`: an outcome with a limit has no usable study */
 };
 
 /* What the parser and its parts return when there is no exit code yet. */
@@ -58,9 +61,17 @@ enum {
     MSC_OPTS_INPUT = 1u << 0,  /* --study, --n, --events, --subgroup, --delimiter */
     MSC_OPTS_MODEL = 1u << 1,  /* --measure, --method, --test, --pi, --level, --cc, ... */
     MSC_OPTS_REPORT = 1u << 2, /* --format, --summary-only: a table, JSON or CSV report */
-    MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref */
+    MSC_OPTS_PLOT = 1u << 3,   /* --title, --width, --height, --scale, --ref, --xlim, --log,
+                                  --sort, --dpi */
     MSC_OPTS_FOREST = 1u << 4, /* --forest: draw forest plots besides the report */
-    MSC_OPTS_SAFETY = 1u << 5  /* --max-rate */
+    MSC_OPTS_SAFETY = 1u << 5, /* --max-rate */
+    /* sensitivity analyses (issue 11) */
+    MSC_OPTS_SENS_ROWS = 1u << 10, /* --leave-one-out, --cumulative [COL]: pool and forest */
+    MSC_OPTS_SENS = 1u << 11,      /* --influence, --bias-tests */
+    MSC_OPTS_TF_EST = 1u << 12,    /* --trim-fill-estimator */
+    MSC_OPTS_TF_PLOT = 1u << 13,   /* --trim-fill (funnel) */
+    MSC_OPTS_MODS = 1u << 6,   /* --mod, --factor, --ref COL=LEVEL: moderators */
+    MSC_OPTS_REGRESS = 1u << 7 /* --at, --btt, --permutations, --seed */
 };
 
 #define MAX_LIST 256
@@ -78,8 +89,10 @@ typedef struct {
     const char *input;  /* path, or "-" for standard input */
     const char *output; /* -o, or NULL for standard output */
     msc_format format;
+    int format_given; /* --format was given (else -o's extension may choose) */
     int summary_only;
     msc_settings settings;
+    int method_given; /* --method was on the command line */
     msc_load_options load;
     const char *events[MAX_LIST];
     size_t n_events;
@@ -91,6 +104,19 @@ typedef struct {
     /* safety */
     msc_threshold thresholds[MAX_LIST];
     size_t n_thresholds;
+    /* sensitivity analyses; trim_fill: funnel --trim-fill */
+    msc_sens_options sens;
+    int trim_fill;
+    /* the word after a bare --cumulative: its column when another word is
+     * the input file (getopt takes an optional value only as --cumulative=COL) */
+    const char *cumulative_next;
+    const char *optional_next; /* the word after an option whose value is optional */
+    /* regress, bubble: moderators and the regression's options (the lists
+     * point into argv) */
+    const char *mods[MAX_LIST], *factors[MAX_LIST], *refs[MAX_LIST], *at[MAX_LIST],
+        *btt[MAX_LIST];
+    const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
+    msc_regress_options regress;
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -104,6 +130,9 @@ struct msc_cli_command {
     const char *help_end;
     unsigned options; /* the option groups it takes (MSC_OPTS_*) */
     int draws;        /* -o is a picture, whose extension gives the format */
+    /* 1: without --method the model is REML for every measure (the GLMM
+     * takes no moderators yet), not msc_method_default's GLMM for PLO. */
+    int reml_default;
     /* Its own defaults over the library's (settings, load options), or NULL. */
     void (*defaults)(msc_cli *c);
     /* Checks the parsed options (after the model's, before the output
@@ -160,6 +189,11 @@ int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analy
  * a leak). AddressSanitizer builds free them, so that the free paths stay
  * checked on every command-line test. */
 void msc_cli_done(msc_dataset *d, msc_analysis *a);
+
+/* Loads the input named by c->input (with c's load options) alone. On
+ * failure prints the one-line error and returns its exit code, *d NULL;
+ * else returns 0 and the caller frees *d. */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
@@ -224,6 +258,17 @@ int msc_cmd_pool(msc_cli *c);
 int msc_cmd_safety(msc_cli *c);
 int msc_cmd_forest(msc_cli *c);
 int msc_cmd_funnel(msc_cli *c);
+int msc_cmd_baujat(msc_cli *c);
+
+/* Whether c asks for a sensitivity analysis (pool, forest). */
+int msc_cli_wants_sens(const msc_cli *c);
+int msc_cmd_regress(msc_cli *c);
+int msc_cmd_bubble(msc_cli *c);
+
+/* Loads c's input and fits its meta-regression (c->regress). On failure
+ * prints the one-line error and returns its exit code, *d and *r NULL;
+ * else returns 0 and the caller frees both (cmd_regress.c). */
+int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);

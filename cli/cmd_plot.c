@@ -1,10 +1,12 @@
 /*
  * `mscmeta forest`, `mscmeta funnel` and `pool --forest`: one picture per
  * outcome, each written atomically (a temporary file in the target's
- * folder that gnuplot draws into, renamed into place only when gnuplot
- * succeeded; removed on failure or on SIGINT/SIGTERM).
+ * folder that gnuplot draws into through a descriptor mscmeta holds,
+ * renamed into place only when gnuplot succeeded and the picture is whole;
+ * removed on failure or on SIGINT/SIGTERM).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,24 @@ static int outcome_path(const char *path, const char *part, char *out, size_t le
     return n >= 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* The name gnuplot is to write the temporary file `tmp`, open in mscmeta
+ * as descriptor fd, by: /proc/self/fd/<fd> where the system has it
+ * (Linux). gnuplot inherits the descriptor (made inheritable here), and
+ * opening that name opens the same file, even once a signal handler has
+ * removed its name: a gnuplot left running after SIGTERM to mscmeta alone
+ * writes into the removed file and can never create the temporary file
+ * again, as it would by name. Else `tmp` itself. Returns buf or tmp. */
+static const char *draw_path(int fd, const char *tmp, char *buf, size_t len)
+{
+    struct stat a, b;
+    int n = snprintf(buf, len, "/proc/self/fd/%d", fd);
+    int fl = fcntl(fd, F_GETFD);
+    if (n < 0 || (size_t)n >= len || fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) != 0 ||
+        stat(buf, &a) != 0 || fstat(fd, &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        return tmp;
+    return buf;
+}
+
 /* Draws outcome j into out, a device, FIFO or socket (a named pipe, a link
  * to /dev/stdout), through a private temporary file whose bytes are then
  * copied there. gnuplot must not open such a path itself: /dev/stdout
@@ -94,7 +114,8 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
         return EXIT_OUTPUT;
     }
     int rc = EXIT_OK;
-    int st = draw(a, j, tmp, po, err, sizeof err);
+    char fdpath[64];
+    int st = draw(a, j, draw_path(fd, tmp, fdpath, sizeof fdpath), po, err, sizeof err);
     if (st != MSC_OK) {
         msc_cli_error("%s: %s", out->path, err);
         rc = msc_cli_exit_code(st);
@@ -134,7 +155,9 @@ static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const cha
         return rc;
     if (out.direct)
         return draw_copied(&out, a, j, po, draw);
-    int st = draw(a, j, out.tmp, po, err, sizeof err);
+    char fdpath[64];
+    int st = draw(a, j, draw_path(fileno(out.fp), out.tmp, fdpath, sizeof fdpath), po, err,
+                  sizeof err);
     if (st != MSC_OK) {
         msc_out_abort(&out);
         msc_cli_error("%s: %s", path, err);
@@ -161,6 +184,16 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
     msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
+    if (po.metrics == MSC_PLOT_METRICS_CHECK) { /* once, not at every outcome */
+        char msg[256];
+        po.metrics = msc_plot_font_check(msg, sizeof msg) ? MSC_PLOT_METRICS_FONT
+                                                           : MSC_PLOT_METRICS_WIDE;
+        if (po.metrics == MSC_PLOT_METRICS_WIDE)
+            msc_cli_error("warning: %s; text is spaced for a wider font. Install Liberation "
+                          "Sans (Debian: fonts-liberation2) for the layout the plots are made "
+                          "for",
+                          msg);
+    }
     size_t len = strlen(path) + 80;
     char *name = malloc(len);
     char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);
@@ -204,30 +237,100 @@ int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
     return draw_all(c, a, c->forest, msc_plot_forest, 0);
 }
 
-/* `forest` or `funnel` (funnel: 1): every outcome of the analysis drawn
- * to -o, by default into the folder plots/. Returns an exit code. */
-static int plot_command(msc_cli *c, int funnel)
+/* The plots a command draws. */
+enum { PLOT_FOREST, PLOT_FUNNEL, PLOT_BAUJAT };
+
+/* The sensitivity analyses a plot command needs (sets *sens; NULL when
+ * none): Baujat's influence diagnostics, funnel --trim-fill's bias tests.
+ * Returns an exit code. */
+static int plot_sens(msc_cli *c, int kind, const msc_analysis *a, msc_sens **sens)
 {
-    const char *path = c->output;
-    if (!path)
-        path = funnel ? "plots/funnel.png" : "plots/forest.png";
+    msc_sens_options so = c->sens;
+    *sens = NULL;
+    if (kind == PLOT_BAUJAT)
+        so.influence = 1;
+    else if (kind == PLOT_FUNNEL && c->trim_fill)
+        so.bias_tests = 1;
+    if (!(so.leave_one_out || so.cumulative || so.influence || so.bias_tests))
+        return EXIT_OK;
+    char err[MSC_ERRBUF];
+    int st = msc_sens_run(a, &so, sens, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_cli_error("%s", err);
+        return msc_cli_exit_code(st);
+    }
+    return EXIT_OK;
+}
+
+/* `forest`, `funnel` or `baujat`: every outcome of the analysis drawn to
+ * -o, by default into the folder plots/. Returns an exit code. */
+static int plot_command(msc_cli *c, int kind)
+{
+    static const char *const def[] = {"plots/forest.png", "plots/funnel.png", "plots/baujat.png"};
+    const char *path = c->output ? c->output : def[kind];
     msc_dataset *d;
     msc_analysis *a;
-    /* the funnel shows no per-study interval */
-    int rc = msc_cli_analyse(c, funnel ? MSC_RUN_NO_STUDY_CI : 0u, &d, &a);
+    /* only the forest plot shows per-study intervals */
+    int rc = msc_cli_analyse(c, kind != PLOT_FOREST ? MSC_RUN_NO_STUDY_CI : 0u, &d, &a);
     if (rc != EXIT_OK)
         return rc;
+    msc_sens *sens = NULL;
+    rc = plot_sens(c, kind, a, &sens);
+    c->plot.sens = sens;
+    draw_fn draw = kind == PLOT_FUNNEL   ? msc_plot_funnel
+                   : kind == PLOT_BAUJAT ? msc_plot_baujat
+                                         : msc_plot_forest;
     /* The default folder is made when needed; a folder the user names must exist. */
-    if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
+    if (rc != EXIT_OK) {
+        /* said */
+    } else if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
         rc = EXIT_OUTPUT;
     } else {
-        rc = draw_all(c, a, path, funnel ? msc_plot_funnel : msc_plot_forest, 1);
+        rc = draw_all(c, a, path, draw, 1);
     }
+    c->plot.sens = NULL;
+    msc_sens_free(sens);
     msc_cli_done(d, a);
     return rc;
 }
 
-int msc_cmd_forest(msc_cli *c) { return plot_command(c, 0); }
+int msc_cmd_forest(msc_cli *c) { return plot_command(c, PLOT_FOREST); }
 
-int msc_cmd_funnel(msc_cli *c) { return plot_command(c, 1); }
+int msc_cmd_funnel(msc_cli *c) { return plot_command(c, PLOT_FUNNEL); }
+
+int msc_cmd_baujat(msc_cli *c) { return plot_command(c, PLOT_BAUJAT); }
+
+/* ----------------------------------------------------------------- bubble */
+
+/* The regression `bubble` draws (one command per process, as main's msc_cli). */
+static const msc_regression *bubble_regression;
+
+/* draw_all's callback: outcome j of bubble_regression, whose analysis is a. */
+static msc_status draw_bubble(const msc_analysis *a, size_t j, const char *path,
+                              const msc_plot_options *po, char *err, size_t errlen)
+{
+    (void)a;
+    return msc_plot_bubble(bubble_regression, j, path, po, err, errlen);
+}
+
+int msc_cmd_bubble(msc_cli *c)
+{
+    const char *path = c->output ? c->output : "plots/bubble.png";
+    msc_dataset *d;
+    msc_regression *r;
+    int rc = msc_cli_regress(c, &d, &r);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!c->output && mkdir("plots", 0777) != 0 && errno != EEXIST) {
+        msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
+        rc = EXIT_OUTPUT;
+    } else {
+        bubble_regression = r;
+        rc = draw_all(c, r->a, path, draw_bubble, 1);
+        bubble_regression = NULL;
+    }
+    msc_regression_free(r);
+    msc_dataset_free(d);
+    return rc;
+}

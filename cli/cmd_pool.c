@@ -24,10 +24,22 @@ int msc_cmd_pool(msc_cli *c)
     int rc = msc_cli_analyse(c, flags, &d, &a);
     if (rc != EXIT_OK)
         return rc;
+    msc_sens *sens = NULL;
+    if (msc_cli_wants_sens(c)) {
+        char err[MSC_ERRBUF];
+        int st = msc_sens_run(a, &c->sens, &sens, err, sizeof err);
+        if (st != MSC_OK) {
+            msc_cli_error("%s", err);
+            msc_analysis_free(a);
+            msc_dataset_free(d);
+            return msc_cli_exit_code(st);
+        }
+    }
     /* input_name NULL: the reports name the data set's source, which the
      * loader set to the file name, or "<stdin>" for "-". */
-    msc_report_options ro = {c->summary_only, NULL, NULL};
+    msc_report_options ro = {c->summary_only, NULL, NULL, sens};
     rc = msc_cli_write(c->output, writer(c->format), a, &ro);
+    msc_sens_free(sens);
     if (rc == EXIT_OK && c->forest)
         rc = msc_cli_forest(c, a);
     msc_cli_done(d, a);

@@ -1,7 +1,9 @@
 /*
  * `mscmeta safety`: pooled adverse-event rates checked against limits.
- * Exit 0 when no limit is exceeded, 3 when any is (so pipelines can gate
- * on it), 1 / 2 / 4 for input, usage and output errors as for pool.
+ * Exit 0 when every rate with a limit is shown to be below it, 3 when one
+ * is not (inconclusive or above: a gate stays conservative), 5 when an
+ * outcome with a limit has no usable study, 1 / 2 / 4 for input, usage and
+ * output errors as for pool.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -69,14 +71,19 @@ int msc_cmd_safety(msc_cli *c)
     }
     /* input_name NULL: the reports name the data set's source (the file
      * name, or "<stdin>" for "-"). */
-    msc_report_options ro = {c->summary_only, NULL, sf};
+    msc_report_options ro = {c->summary_only, NULL, sf, NULL};
     msc_report_fn report = c->format == MSC_FORMAT_JSON  ? msc_report_json
                            : c->format == MSC_FORMAT_CSV ? msc_report_safety_csv
                                                          : msc_report_safety_table;
     if ((rc = msc_cli_write(c->output, report, a, &ro)) != EXIT_OK)
         goto out;
+    /* No data is not a pass, and it says something else than a rate not
+     * shown to be below its limit: its own status, first. */
     for (size_t j = 0; j < a->n_outcomes; j++)
-        if (sf[j].exceeded)
+        if (sf[j].no_data)
+            rc = EXIT_NO_DATA;
+    for (size_t j = 0; j < a->n_outcomes && rc == EXIT_OK; j++)
+        if (sf[j].verdict == MSC_VERDICT_INCONCLUSIVE || sf[j].verdict == MSC_VERDICT_ABOVE)
             rc = EXIT_SAFETY;
 out:
     msc_safety_free(sf, a->n_outcomes); /* a is set: every goto comes after the analysis */

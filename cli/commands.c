@@ -27,6 +27,20 @@ static const char POOL_HELP[] =
     "  mscmeta pool studies.csv --format json -o results.json\n"
     "  mscmeta pool studies.csv --forest plots/forest.png\n\n";
 
+static const char POOL_HELP_END[] =
+    "Sensitivity and small-study analyses (each a section of every outcome and\n"
+    "subgroup, in table, JSON and CSV):\n"
+    "  --leave-one-out    the model refitted without each study in turn\n"
+    "  --cumulative [COL] refitted as studies are added in ascending order of COL\n"
+    "                     (ties and studies without a value in file order; no COL:\n"
+    "                     file order)\n"
+    "  --influence        influence diagnostics and Baujat coordinates, as metafor's\n"
+    "                     influence(); influential studies first\n"
+    "  --bias-tests       Egger's, Peters' and Begg's tests and trim and fill; each\n"
+    "                     warns below 10 studies\n"
+    "  --trim-fill-estimator E  L0 (default) or R0\n\n"
+    "  --forest PATH      also draw forest plots (see mscmeta forest --help)\n\n";
+
 /* ---------------------------------------------------------------- safety */
 
 static const char SAFETY_HELP[] =
@@ -35,7 +49,12 @@ static const char SAFETY_HELP[] =
     "outcome it reports the pooled rate (binomial-normal GLMM by default) with its\n"
     "interval and one-sided upper bound, each study's rate with its exact interval,\n"
     "the exact upper bound and rule of three for studies with 0 events, and a\n"
-    "verdict: \"exceeded\" when the pooled upper bound is above the limit.\n\n"
+    "verdict from the one-sided bounds at --level: below (the upper bound is at or\n"
+    "under the limit), above (the lower bound is over it) or inconclusive, with the\n"
+    "probability that a new study's true rate exceeds the limit. With --subgroup,\n"
+    "each subgroup's verdict too (reported; the exit status follows the overall\n"
+    "ones). The model is the binomial-normal GLMM unless --method says otherwise\n"
+    "(REML for measures other than PLO).\n\n"
     "Examples:\n"
     "  mscmeta safety data/msc_autoimmune.csv --max-rate 0.05\n"
     "  mscmeta safety s.csv --max-rate serious_adverse_events=0.02 \\\n"
@@ -57,19 +76,81 @@ static void safety_default_events(msc_load_options *load)
     load->n_default_events = n;
 }
 
-/* Safety pools adverse events with the GLMM, which suits rare events. */
-static void safety_defaults(msc_cli *c)
-{
-    c->settings.method = MSC_METHOD_GLMM;
-    safety_default_events(&c->load);
-}
+/* Safety pools adverse events; its model is every command's default, the
+ * GLMM for PLO (options.c), which suits rare events. */
+static void safety_defaults(msc_cli *c) { safety_default_events(&c->load); }
 
-/* A safety check needs a limit to check against. */
+/* A safety check needs a limit to check against, and one-sided bounds at
+ * a level above 0.5: at 0.05 the "upper bound" lies below the estimate
+ * (the usual mix-up of alpha and the level). */
 static int safety_check(const msc_cli *c)
 {
     if (c->n_thresholds == 0)
         return msc_cli_usage(c->cmd->name,
                              "--max-rate is required: the limit to check, such as 0.05");
+    if (!(c->settings.level > 0.5))
+        return msc_cli_usage(c->cmd->name,
+                             "--level %g: the bounds need a level above 0.5; the level is "
+                             "1 - alpha (0.95 for alpha = 0.05)",
+                             c->settings.level);
+    return MSC_CLI_GO_ON;
+}
+
+/* --------------------------------------------------------------- regress */
+
+static const char REGRESS_HELP[] =
+    "Usage: mscmeta regress FILE.csv --mod COL [--mod COL ...] [options]\n\n"
+    "Meta-regression of the proportions on study-level moderators, as metafor's\n"
+    "rma(yi, vi, mods = ...): per outcome the coefficients with SE, test and CI,\n"
+    "the omnibus test of the moderators (QM), residual heterogeneity (QE, tau^2,\n"
+    "I^2, H^2), R^2, and predictions. (--method GLMM is not available yet.)\n\n"
+    "Examples:\n"
+    "  mscmeta regress data/msc_autoimmune.csv --mod year --events responders\n"
+    "  mscmeta regress s.csv --mod dose --mod route --ref route=intravenous\n"
+    "  mscmeta regress s.csv --mod year --at year=2010 --at year=2020 --test knha\n"
+    "  mscmeta regress s.csv --mod dose --permutations 10000 --seed 7\n\n";
+
+static const char REGRESS_HELP_END[] =
+    "\nModerators:\n"
+    "  --mod COL          a moderator column (repeatable; coefficients in this order)\n"
+    "                     A column whose values all read as numbers is numeric, any\n"
+    "                     other a factor (treatment contrasts); a study missing a\n"
+    "                     moderator is left out, with the reason.\n"
+    "  --factor COL       treat COL as a factor even if numeric (a year as categories)\n"
+    "  --ref COL=LEVEL    the reference level of factor COL (default: the first in\n"
+    "                     byte order)\n"
+    "\nRegression:\n"
+    "  --btt LIST         the coefficients QM tests: names (intercept, dose,\n"
+    "                     route=oral), moderators or numbers (1 is the intercept),\n"
+    "                     comma-separated or repeated (default: every moderator)\n"
+    "  --at COL=V[,COL=V...]  predict at these moderator values (repeatable; every\n"
+    "                     moderator once); CI and prediction interval use z, or t\n"
+    "                     with k-p df under --test knha (metafor's predict)\n"
+    "  --permutations N   permutation test with N iterations (metafor's permutest;\n"
+    "                     exact when the moderators have at most N arrangements)\n"
+    "  --seed S           its random numbers (default 1): same seed, same p values\n"
+    "\n--test knha gives t tests with k-p df and QM as an F test; --pi does not apply\n"
+    "(the prediction intervals are metafor's).\n\n";
+
+/* Predictions follow metafor's predict(): z, or t(k-p) under knha. */
+static void regress_defaults(msc_cli *c) { c->settings.pi = MSC_PI_Z; }
+
+static int regress_check(const msc_cli *c)
+{
+    const char *cmd = c->cmd->name;
+    if (c->regress.n_mods == 0)
+        return msc_cli_usage(cmd, "--mod is required: the moderator column(s) to regress on");
+    if (c->load.subgroup_col)
+        return msc_cli_usage(cmd,
+                             "--subgroup does not apply; a factor moderator (--mod %.60s) "
+                             "tests the differences between its levels",
+                             c->load.subgroup_col);
+    if (c->settings.pi != MSC_PI_Z)
+        return msc_cli_usage(cmd, "--pi does not apply: the prediction intervals are metafor's "
+                                  "(z, or t with k-p df under --test knha)");
+    if (c->regress.permutations && c->settings.method == MSC_METHOD_GLMM)
+        return msc_cli_usage(cmd, "--permutations applies to the inverse-variance models, not "
+                                  "--method GLMM (as metafor's permutest)");
     return MSC_CLI_GO_ON;
 }
 
@@ -82,13 +163,57 @@ static const char FOREST_HELP[] =
     "common- and random-effects diamonds, the prediction interval, proportion\n"
     "[CI] and weight columns, and heterogeneity in the footer. --subgroup adds a\n"
     "heading, diamond and heterogeneity line per group and the test for\n"
-    "subgroup differences.\n\n";
+    "subgroup differences.\n\n"
+    "  --leave-one-out    instead, one row per study left out: the estimate\n"
+    "                     without it, the full estimate as a reference line\n"
+    "  --cumulative [COL] one row per study added, in ascending order of COL\n\n";
+
+static const char BAUJAT_HELP[] =
+    "Usage: mscmeta baujat FILE.csv [options] -o plots/baujat.svg\n\n"
+    "Draws a Baujat plot per outcome (Baujat et al. 2002): each study's\n"
+    "contribution to the heterogeneity statistic Q (x) against its influence on\n"
+    "the pooled estimate (y: the squared change when it is left out, over the\n"
+    "variance of the estimate without it), with study labels placed so that none\n"
+    "overlaps; metafor's baujat() coordinates.\n\n";
+
+/* Forest plots show one kind of rows. */
+static int forest_check(const msc_cli *c)
+{
+    if (c->sens.leave_one_out && c->sens.cumulative)
+        return msc_cli_usage(c->cmd->name, "--leave-one-out and --cumulative draw different "
+                                           "plots: give one of them");
+    return MSC_CLI_GO_ON;
+}
 
 static const char FUNNEL_HELP[] =
     "Usage: mscmeta funnel FILE.csv [options] -o plots/funnel.png\n\n"
     "Draws a funnel plot per outcome: each study's effect on the model scale\n"
     "against its standard error (inverted axis), the pooled line and the 95%\n"
-    "pseudo-confidence region.\n\n";
+    "pseudo-confidence region.\n\n"
+    "  --trim-fill        add the studies trim and fill imputes (open circles) and\n"
+    "                     its adjusted estimate\n"
+    "  --trim-fill-estimator E  L0 (default) or R0\n\n";
+
+static const char BUBBLE_HELP[] =
+    "Usage: mscmeta bubble FILE.csv --mod COL [options] -o plots/bubble.png\n\n"
+    "Draws the bubble plot of a meta-regression on one moderator, per outcome:\n"
+    "each study's proportion against the moderator, bubbles sized by the study's\n"
+    "weight in the model (by its number of patients with --method GLMM), and the\n"
+    "fitted proportion with its confidence band; for a factor moderator, the\n"
+    "studies of each level beside the level's fitted proportion and interval.\n\n"
+    "  --mod COL          the moderator (once)\n"
+    "  --factor COL       treat it as a factor even if numeric\n"
+    "  --ref COL=LEVEL    the factor's reference level (--ref P: a reference line)\n\n";
+
+/* A bubble plot has one moderator on its x axis. */
+static int bubble_check(const msc_cli *c)
+{
+    if (c->regress.n_mods != 1)
+        return msc_cli_usage(c->cmd->name, "give --mod once: a bubble plot shows one moderator");
+    if (c->load.subgroup_col)
+        return msc_cli_usage(c->cmd->name, "--subgroup does not apply; use a factor moderator");
+    return MSC_CLI_GO_ON;
+}
 
 static const char PLOT_HELP_END[] = "\nNeeds gnuplot (Debian: apt-get install gnuplot-nox).\n\n";
 
@@ -100,28 +225,46 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "pooled proportions with confidence and prediction intervals,\n"
                    "heterogeneity, subgroups; table, JSON or CSV",
         .help = POOL_HELP,
-        .help_end = "  --forest PATH      also draw forest plots (see mscmeta forest --help)\n\n",
-        .options =
-            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT | MSC_OPTS_FOREST,
+        .help_end = POOL_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT |
+                   MSC_OPTS_FOREST | MSC_OPTS_SENS_ROWS | MSC_OPTS_SENS | MSC_OPTS_TF_EST,
         .run = msc_cmd_pool,
     },
     {
         .name = "safety",
-        .summary = "pooled adverse-event rates checked against a limit (exit 3 if exceeded)",
+        .summary = "pooled adverse-event rates checked against a limit (exit 3 unless\n"
+                   "shown to be below it)",
         .help = SAFETY_HELP,
-        .help_end = "\nExit status 3 when any limit is exceeded, so pipelines can gate on it.\n\n",
+        .help_end =
+            "\nExit status 3 when a rate is not shown to be below its limit (inconclusive or\n"
+            "above), so pipelines can gate on it; 5 when an outcome with a limit has no\n"
+            "usable study.\n\n",
         .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY,
         .defaults = safety_defaults,
         .check = safety_check,
         .run = msc_cmd_safety,
     },
     {
+        .name = "regress",
+        .summary = "meta-regression on moderators (numeric or factor), every tau^2\n"
+                   "estimator; table, JSON or CSV",
+        .help = REGRESS_HELP,
+        .help_end = REGRESS_HELP_END,
+        .options =
+            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_MODS | MSC_OPTS_REGRESS,
+        .defaults = regress_defaults,
+        .check = regress_check,
+        .reml_default = 1,
+        .run = msc_cmd_regress,
+    },
+    {
         .name = "forest",
         .summary = "forest plots (PNG, SVG, PDF) through gnuplot",
         .help = FOREST_HELP,
         .help_end = PLOT_HELP_END,
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_SENS_ROWS,
         .draws = 1,
+        .check = forest_check,
         .run = msc_cmd_forest,
     },
     {
@@ -129,9 +272,31 @@ const msc_cli_command msc_cli_commands[] = {
         .summary = "funnel plots",
         .help = FUNNEL_HELP,
         .help_end = PLOT_HELP_END,
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_TF_PLOT |
+                   MSC_OPTS_TF_EST,
         .draws = 1,
         .run = msc_cmd_funnel,
+    },
+    {
+        .name = "baujat",
+        .summary = "Baujat plots: each study's contribution to heterogeneity against\n"
+                   "its influence on the pooled estimate",
+        .help = BAUJAT_HELP,
+        .help_end = PLOT_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT,
+        .draws = 1,
+        .run = msc_cmd_baujat,
+    },
+    {
+        .name = "bubble",
+        .summary = "bubble plots of a meta-regression on one moderator",
+        .help = BUBBLE_HELP,
+        .help_end = PLOT_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_PLOT | MSC_OPTS_MODS,
+        .draws = 1,
+        .check = bubble_check,
+        .reml_default = 1,
+        .run = msc_cmd_bubble,
     },
 };
 

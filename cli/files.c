@@ -70,6 +70,12 @@ static int load(const msc_cli *c, msc_dataset **d)
     return EXIT_OK;
 }
 
+int msc_cli_load(const msc_cli *c, msc_dataset **d)
+{
+    *d = NULL;
+    return load(c, d);
+}
+
 int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analysis **a)
 {
     char err[MSC_ERRBUF];

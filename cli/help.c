@@ -11,25 +11,37 @@
 
 static const char HELP_INPUT[] =
     "Input: a CSV file with a header row and one row per study (\"-\" reads standard input).\n"
-    "  Columns are found by name. Counts are whole numbers; an empty cell, NA or . is\n"
-    "  missing: that study is left out of that outcome only, and listed as excluded.\n"
-    "  --study COL        study label column (default: study)\n"
-    "  --n COL            number of patients (default: n); a column n_<events column>,\n"
-    "                     when present, is that outcome's own denominator\n"
+    "  Columns are found by name, ignoring case and surrounding spaces (an exact match\n"
+    "  wins). Counts are whole numbers; an empty cell, NA, N/A, n/a, NR, ., #N/A, - or\n"
+    "  an en dash is missing: that study is left out of that outcome only, and listed\n"
+    "  as excluded.\n"
+    "  --study COL        study label column (default: study, else author or study_id)\n"
+    "  --n COL            number of patients (default: n, else total or sample_size); a\n"
+    "                     column n_<events column>, when present, is that outcome's own\n"
+    "                     denominator\n"
     "  --events COL       an events column; repeat it to pool several outcomes. Default:\n"
     "                     %s\n"
     "  --subgroup COL     pool each level of COL separately (own tau^2) and test the\n"
     "                     subgroup differences\n"
     "  --delimiter C      field separator (default: ',', or ';' or tab when the header\n"
-    "                     has no comma)\n";
+    "                     has no comma)\n"
+    "  --thousands C      the thousands separator of counts (. , ' or space): 1.000 is\n"
+    "                     1000; without it 1.000 in a ';' or tab file is refused\n"
+    "  --na LIST          the cells that mean missing, comma-separated, instead of the\n"
+    "                     list above (an empty cell is always missing)\n";
 
 static const char HELP_MODEL[] =
     "Model:\n"
     "  --measure M        PLO logit (default), PFT Freeman-Tukey double arcsine,\n"
     "                     PAS arcsine, PLN log, PR raw proportion\n"
-    "  --method M         REML (default), ML, DL, HE, HS, SJ, EB, PM: random effects with\n"
-    "                     that tau^2 estimator; FE: common effect only; GLMM: the\n"
-    "                     binomial-normal model fitted to the counts (logit scale)\n"
+    "  --method M         GLMM: the binomial-normal model fitted to the counts (logit\n"
+    "                     scale), the default with --measure PLO, as meta's metaprop:\n"
+    "                     right with zero events, no continuity correction;\n"
+    "                     REML (the default with other measures or --test knha), ML,\n"
+    "                     DL, HE, HS, SJ, EB, PM: inverse-variance random effects with\n"
+    "                     that tau^2 estimator (--method REML: metafor's default);\n"
+    "                     FE: common effect only; BB: the beta-binomial model with a\n"
+    "                     common rho (logit scale)\n"
     "  --test T           z (default) or knha (Hartung-Knapp-Sidik-Jonkman, t with k-1 df)\n"
     "  --pi P             prediction interval: hts (default; t with k-2 df, as meta and\n"
     "                     Stata), z (metafor's default), t (t with k-1 df)\n"
@@ -40,13 +52,17 @@ static const char HELP_MODEL[] =
     "                     (every study when any has 0 or n), none\n"
     "  --study-ci C       per-study intervals: cp Clopper-Pearson (default), wilson,\n"
     "                     jeffreys, ac (Agresti-Coull), wald\n"
-    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n";
+    "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n"
+    "  --null P           test H0: proportion = P for each pooled estimate, on the model\n"
+    "                     scale (the table shows no test without it; JSON always has the\n"
+    "                     test of 0 on the model scale, metafor's, as statistic and p)\n";
 
 static const char HELP_OUTPUT[] =
     "Output:\n"
     "  --format F         table (default), json or csv\n"
     "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
-    "                     of standard output\n"
+    "                     of standard output; FILE ending in .json, .csv, .txt or .md\n"
+    "                     (table) sets the format\n"
     "  --summary-only     leave out the per-study rows\n";
 
 static const char HELP_PLOT[] =
@@ -56,13 +72,20 @@ static const char HELP_PLOT[] =
     "  --title TEXT       a title above the plot\n"
     "  --width W --height H  size in pixels (png) or points (svg, pdf); default grows\n"
     "                     with the number of studies\n"
-    "  --scale 100        show events per 100 patients instead of proportions\n"
-    "  --ref P            a vertical reference line at proportion P\n";
+    "  --scale 100        show events per 100 (or 1000) patients instead of proportions\n"
+    "  --ref P            a vertical reference line at proportion P\n"
+    "  --xlim LO,HI       the x axis from LO to HI, in its units (per --scale patients)\n"
+    "  --log              a log x axis (rare events); a funnel keeps its model scale\n"
+    "                     and labels it with proportions at 1, 2, 5 per decade\n"
+    "  --sort KEY         forest study order: estimate, n, or a column of FILE\n"
+    "                     (default: as in FILE)\n"
+    "  --dpi N            resolution of a png, recorded in it (default 300)\n";
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
-    "  2 usage error; 3 safety threshold exceeded (safety only); 4 output could not be\n"
-    "  written, or gnuplot is missing or failed.\n";
+    "  2 usage error; 3 a rate not shown to be below its limit (safety only); 4 output\n"
+    "  could not be written, or gnuplot is missing or failed; 5 an outcome with a limit\n"
+    "  has no usable study (safety only).\n";
 
 /* Writes a command's summary: its name and first line, then each further
  * line indented under the first. */

@@ -6,6 +6,7 @@
  * code 2.
  */
 #include <assert.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -111,6 +112,27 @@ static int set_delimiter(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* The thousands separator of counts: '.', ',', an apostrophe or a space
+ * ("space" names it too). */
+static int set_thousands(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (strcasecmp(arg, "space") == 0)
+        arg = " ";
+    if (strlen(arg) != 1 || !strchr(".,' ", arg[0]))
+        return usage(c, "--thousands: give the separator: . , ' or space");
+    c->load.thousands = arg[0];
+    return MSC_CLI_GO_ON;
+}
+
+/* The missing-value tokens, comma-separated (msc_load_options.na). */
+static int set_na(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->load.na = arg;
+    return MSC_CLI_GO_ON;
+}
+
 static int set_measure(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_measure_parse(arg);
@@ -124,8 +146,9 @@ static int set_method(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_method_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE or GLMM");
+        return unknown_value(c, o, arg, "REML, ML, DL, HE, HS, SJ, EB, PM, FE, GLMM or BB");
     c->settings.method = (msc_method)v;
+    c->method_given = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -155,6 +178,17 @@ static int set_level(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (parse_double(arg, &d) < 0 || d <= 0.0 || (d >= 1.0 && d < 50.0) || d >= 100.0)
         return usage(c, "--level: \"%.40s\" is not a level such as 0.95 or 95", arg);
     c->settings.level = d >= 50.0 ? d / 100.0 : d;
+    return MSC_CLI_GO_ON;
+}
+
+/* --null P: the proportion under H0 of the table's test (0 < P < 1). */
+static int set_null(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || !(d > 0.0 && d < 1.0))
+        return usage(c, "--null: \"%.40s\" is not a proportion between 0 and 1 (5%% is 0.05)", arg);
+    c->settings.null_prop = d;
     return MSC_CLI_GO_ON;
 }
 
@@ -203,6 +237,7 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (v < 0)
         return unknown_value(c, o, arg, "table, json or csv");
     c->format = (msc_format)v;
+    c->format_given = 1;
     return MSC_CLI_GO_ON;
 }
 
@@ -282,15 +317,142 @@ static int set_scale(msc_cli *c, const msc_cli_option *o, const char *arg)
                  per);
 }
 
-/* A proportion in the library's range (mscmeta/plot.h). */
+/* --ref COL=LEVEL: the reference level of a factor moderator (commands
+ * with moderators); a proportion contains no '=' */
+static int add_ref_level(msc_cli *c, const char *arg)
+{
+    if (c->regress.n_refs >= MAX_LIST)
+        return usage(c, "--ref: at most %d reference levels", MAX_LIST);
+    c->refs[c->regress.n_refs++] = arg;
+    c->regress.refs = c->refs;
+    return MSC_CLI_GO_ON;
+}
+
+/* A proportion in the library's range (mscmeta/plot.h), or, with '=', a
+ * factor's reference level. */
 static int set_ref(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
+    if (strchr(arg, '=') && (c->cmd->options & MSC_OPTS_MODS))
+        return add_ref_level(c, arg);
+    if (!(c->cmd->options & MSC_OPTS_PLOT))
+        return usage(c, "--ref: \"%.40s\" should be COLUMN=LEVEL, the reference level of a "
+                        "factor moderator",
+                     arg);
     double d;
     if (parse_double(arg, &d) < 0 || d < MSC_PLOT_REF_MIN || d > MSC_PLOT_REF_MAX)
         return usage(c, "--ref: \"%.40s\" is not a proportion between %g and %g", arg,
                      MSC_PLOT_REF_MIN, MSC_PLOT_REF_MAX);
     c->plot.ref = d;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_leave_one_out(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.leave_one_out = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --cumulative=COL, or --cumulative [COL] (see take_input), or file order. */
+static int set_cumulative(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    c->sens.cumulative = 1;
+    if (arg) {
+        if (!*arg)
+            return usage(c, "--cumulative=: name the column to order by, or leave out the =");
+        c->sens.cumulative_col = arg;
+    } else {
+        c->cumulative_next = c->optional_next;
+    }
+    return MSC_CLI_GO_ON;
+}
+
+/* --xlim LO,HI: the x axis' range, in the axis' units (LO < HI). */
+static int set_xlim(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    const char *comma = strchr(arg, ',');
+    char lo[64];
+    double a, b;
+    size_t l = comma ? (size_t)(comma - arg) : 0;
+    if (comma && l < sizeof lo) {
+        memcpy(lo, arg, l);
+        lo[l] = '\0';
+    }
+    if (!comma || l >= sizeof lo || parse_double(lo, &a) < 0 || parse_double(comma + 1, &b) < 0 ||
+        !(a < b))
+        return usage(c, "--xlim: \"%.40s\" is not LO,HI with LO < HI (say 0,0.2)", arg);
+    c->plot.xlim_lo = a;
+    c->plot.xlim_hi = b;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_log(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->plot.log_x = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --sort estimate, n, or a column of the file (kept by the loader). */
+static int set_sort(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (!arg[0])
+        return usage(c, "--sort: give estimate, n or a column name");
+    c->plot.sort_col = NULL;
+    if (strcmp(arg, "estimate") == 0) {
+        c->plot.sort = MSC_PLOT_SORT_ESTIMATE;
+    } else if (strcmp(arg, "n") == 0) {
+        c->plot.sort = MSC_PLOT_SORT_N;
+    } else {
+        c->plot.sort = MSC_PLOT_SORT_COLUMN;
+        c->plot.sort_col = arg;
+    }
+    return MSC_CLI_GO_ON;
+}
+
+static int set_influence(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.influence = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_bias_tests(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->sens.bias_tests = 1;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_tf_estimator(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    int v = msc_tf_estimator_parse(arg);
+    if (v < 0)
+        return unknown_value(c, o, arg, "L0 or R0");
+    c->sens.trim_fill_estimator = (msc_tf_estimator)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_trim_fill(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o, (void)arg;
+    c->trim_fill = 1;
+    return MSC_CLI_GO_ON;
+}
+
+/* --dpi N: a PNG's resolution, in the library's range. */
+static int set_dpi(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < MSC_PLOT_DPI_MIN || d > MSC_PLOT_DPI_MAX)
+        return usage(c, "--dpi: \"%.40s\" is not a resolution from %g to %g", arg, MSC_PLOT_DPI_MIN,
+                     MSC_PLOT_DPI_MAX);
+    c->plot.dpi = d;
     return MSC_CLI_GO_ON;
 }
 
@@ -324,6 +486,76 @@ static int add_max_rate(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* Appends arg to one of the moderator lists (at most MAX_LIST). */
+static int add_to(msc_cli *c, const msc_cli_option *o, const char *arg, const char **list,
+                  size_t *n)
+{
+    if (*n >= MAX_LIST)
+        return usage(c, "--%s: at most %d", o->name, MAX_LIST);
+    list[(*n)++] = arg;
+    return MSC_CLI_GO_ON;
+}
+
+static int add_mod(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->mod_why[c->regress.n_mods] = "--mod";
+    c->regress.mods = c->mods;
+    return add_to(c, o, arg, c->mods, &c->regress.n_mods);
+}
+
+static int add_factor(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.factors = c->factors;
+    return add_to(c, o, arg, c->factors, &c->regress.n_factors);
+}
+
+static int add_at(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.at = c->at;
+    return add_to(c, o, arg, c->at, &c->regress.n_at);
+}
+
+static int add_btt(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    c->regress.btt = c->btt;
+    return add_to(c, o, arg, c->btt, &c->regress.n_btt);
+}
+
+/* A whole number from lo to hi (decimal digits only). */
+static int parse_count(const char *s, unsigned long long lo, unsigned long long hi,
+                       unsigned long long *v)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return *end == '\0' && errno == 0 && *v >= lo && *v <= hi ? 0 : -1;
+}
+
+static int set_permutations(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    if (parse_count(arg, 2, 1000000000ull, &v) < 0)
+        return usage(c, "--permutations: \"%.40s\" is not a number of permutations from 2 to "
+                        "10^9",
+                     arg);
+    c->regress.permutations = (size_t)v;
+    return MSC_CLI_GO_ON;
+}
+
+static int set_seed(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    /* up to 2^53 - 1, so that the JSON's readers (doubles) get it exactly */
+    if (parse_count(arg, 0, 9007199254740991ull, &v) < 0)
+        return usage(c, "--seed: \"%.40s\" is not a whole number from 0 to 2^53 - 1", arg);
+    c->regress.seed = v;
+    return MSC_CLI_GO_ON;
+}
+
 /* ----------------------------------------------------------------- table */
 
 /* Every option. The order is getopt_long's, which resolves abbreviations
@@ -336,6 +568,8 @@ static const msc_cli_option OPTIONS[] = {
     {"events", 0, required_argument, MSC_OPTS_INPUT, add_events},
     {"subgroup", 0, required_argument, MSC_OPTS_INPUT, set_subgroup},
     {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter},
+    {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands},
+    {"na", 0, required_argument, MSC_OPTS_INPUT, set_na},
     {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure},
     {"method", 0, required_argument, MSC_OPTS_MODEL, set_method},
     {"test", 0, required_argument, MSC_OPTS_MODEL, set_test},
@@ -345,6 +579,7 @@ static const msc_cli_option OPTIONS[] = {
     {"cc-mode", 0, required_argument, MSC_OPTS_MODEL, set_cc_mode},
     {"study-ci", 0, required_argument, MSC_OPTS_MODEL, set_study_ci},
     {"nagq", 0, required_argument, MSC_OPTS_MODEL, set_nagq},
+    {"null", 0, required_argument, MSC_OPTS_MODEL, set_null},
     {"format", 0, required_argument, MSC_OPTS_REPORT, set_format},
     {"summary-only", 0, no_argument, MSC_OPTS_REPORT, set_summary_only},
     {"forest", 0, required_argument, MSC_OPTS_FOREST, set_forest},
@@ -352,8 +587,24 @@ static const msc_cli_option OPTIONS[] = {
     {"width", 0, required_argument, MSC_OPTS_PLOT, set_width},
     {"height", 0, required_argument, MSC_OPTS_PLOT, set_height},
     {"scale", 0, required_argument, MSC_OPTS_PLOT, set_scale},
-    {"ref", 0, required_argument, MSC_OPTS_PLOT, set_ref},
+    {"ref", 0, required_argument, MSC_OPTS_PLOT | MSC_OPTS_MODS, set_ref},
+    {"xlim", 0, required_argument, MSC_OPTS_PLOT, set_xlim},
+    {"log", 0, no_argument, MSC_OPTS_PLOT, set_log},
+    {"sort", 0, required_argument, MSC_OPTS_PLOT, set_sort},
+    {"dpi", 0, required_argument, MSC_OPTS_PLOT, set_dpi},
     {"max-rate", 0, required_argument, MSC_OPTS_SAFETY, add_max_rate},
+    {"leave-one-out", 0, no_argument, MSC_OPTS_SENS_ROWS, set_leave_one_out},
+    {"cumulative", 0, optional_argument, MSC_OPTS_SENS_ROWS, set_cumulative},
+    {"influence", 0, no_argument, MSC_OPTS_SENS, set_influence},
+    {"bias-tests", 0, no_argument, MSC_OPTS_SENS, set_bias_tests},
+    {"trim-fill-estimator", 0, required_argument, MSC_OPTS_TF_EST, set_tf_estimator},
+    {"trim-fill", 0, no_argument, MSC_OPTS_TF_PLOT, set_trim_fill},
+    {"mod", 0, required_argument, MSC_OPTS_MODS, add_mod},
+    {"factor", 0, required_argument, MSC_OPTS_MODS, add_factor},
+    {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at},
+    {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt},
+    {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations},
+    {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -385,6 +636,11 @@ static void getopt_tables(struct option *longs, char *shorts)
     *shorts = '\0';
 }
 
+int msc_cli_wants_sens(const msc_cli *c)
+{
+    return c->sens.leave_one_out || c->sens.cumulative || c->sens.influence || c->sens.bias_tests;
+}
+
 /* --------------------------------------------------------------- parsing */
 
 void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
@@ -398,6 +654,8 @@ void msc_cli_defaults(const msc_cli_command *cmd, msc_cli *c)
     c->settings.threads = cpus < 1 ? 1 : cpus > MSC_THREADS_MAX ? MSC_THREADS_MAX : (int)cpus;
     msc_load_options_default(&c->load);
     msc_plot_options_default(&c->plot);
+    msc_sens_options_default(&c->sens);
+    msc_regress_options_default(&c->regress);
     if (cmd->defaults)
         cmd->defaults(c);
 }
@@ -432,6 +690,10 @@ static int read_options(msc_cli *c, int argc, char **argv)
         assert(o); /* getopt_long returns the table's values, or '?' */
         if (o->group && !(c->cmd->options & o->group))
             return usage(c, "--%s is not an option of this command", o->name);
+        c->optional_next = o->has_arg == optional_argument && !optarg && optind < argc &&
+                                   argv[optind][0] != '-'
+                               ? argv[optind]
+                               : NULL;
         int rc = o->set(c, o, optarg);
         if (rc != MSC_CLI_GO_ON)
             return rc;
@@ -439,9 +701,19 @@ static int read_options(msc_cli *c, int argc, char **argv)
     return MSC_CLI_GO_ON;
 }
 
-/* The one input file: what is left once the options are read. */
+/* The one input file: what is left once the options are read. A bare
+ * --cumulative followed by a word takes it as its column when another word
+ * is left for the input file. */
 static int take_input(msc_cli *c, int argc, char **argv)
 {
+    if (c->cumulative_next && argc - optind >= 2)
+        for (int i = optind; i < argc; i++)
+            if (argv[i] == c->cumulative_next) {
+                c->sens.cumulative_col = argv[i];
+                memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof *argv);
+                argc--;
+                break;
+            }
     for (; optind < argc; optind++) {
         if (c->input)
             return usage(c, "one input file at a time (got \"%.60s\" and \"%.60s\")", c->input,
@@ -462,6 +734,44 @@ static int check_model(const msc_cli *c)
                         "default)");
     if (s->method == MSC_METHOD_GLMM && s->test == MSC_TEST_KNHA)
         return usage(c, "--test knha applies to inverse-variance models, not --method GLMM");
+    return MSC_CLI_GO_ON;
+}
+
+/* The report format -o's extension names: .json, .csv, .txt or .md (a
+ * table), in any case; -1 for another extension. */
+static int format_of_path(const char *path)
+{
+    static const struct {
+        const char *ext;
+        msc_format f;
+    } ext[] = {{".json", MSC_FORMAT_JSON},
+               {".csv", MSC_FORMAT_CSV},
+               {".txt", MSC_FORMAT_TABLE},
+               {".md", MSC_FORMAT_TABLE}};
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return -1;
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+        if (strcasecmp(dot, ext[i].ext) == 0)
+            return (int)ext[i].f;
+    return -1;
+}
+
+/* A report written with -o takes its format from the file's extension;
+ * --format may repeat it but not contradict it. */
+static int format_from_output(msc_cli *c)
+{
+    if (!c->output || c->cmd->draws || !(c->cmd->options & MSC_OPTS_REPORT))
+        return MSC_CLI_GO_ON;
+    int f = format_of_path(c->output);
+    if (f < 0)
+        return MSC_CLI_GO_ON;
+    if (c->format_given && (int)c->format != f) {
+        static const char *const name[] = {"table", "json", "csv"};
+        return usage(c, "-o \"%.60s\" names %s output but --format is %s; drop one of them",
+                     c->output, name[f], name[c->format]);
+    }
+    c->format = (msc_format)f;
     return MSC_CLI_GO_ON;
 }
 
@@ -487,6 +797,12 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
 {
     msc_cli_defaults(cmd, c);
     int rc = read_options(c, argc, argv);
+    if (!c->method_given) { /* the GLMM for PLO, REML otherwise (msc_method_default) */
+        c->settings.method = cmd->reml_default
+                                 ? MSC_METHOD_REML
+                                 : msc_method_default(c->settings.measure, c->settings.test);
+        c->settings.method_default = 1;
+    }
     if (rc == MSC_CLI_GO_ON)
         rc = take_input(c, argc, argv);
     if (rc == MSC_CLI_GO_ON)
@@ -495,7 +811,28 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = cmd->check(c);
     if (rc == MSC_CLI_GO_ON)
         rc = check_outputs(c);
+    if (rc == MSC_CLI_GO_ON)
+        rc = format_from_output(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
+    if (c->sens.cumulative_col) { /* the order column is read as text */
+        static const char *keep[1], *why[1] = {"--cumulative"};
+        keep[0] = c->sens.cumulative_col;
+        c->load.keep_cols = keep;
+        c->load.keep_why = why;
+        c->load.n_keep_cols = 1;
+    } else if (c->plot.sort == MSC_PLOT_SORT_COLUMN) { /* the loader keeps the column --sort names */
+        static const char *const why[] = {"--sort"};
+        c->load.keep_cols = &c->plot.sort_col;
+        c->load.keep_why = why;
+        c->load.n_keep_cols = 1;
+    } else {
+        /* the moderators' columns are kept as text for the regression */
+        c->load.keep_cols = c->regress.mods;
+        c->load.keep_why = c->mod_why;
+        c->load.n_keep_cols = c->regress.n_mods;
+    }
+    if (rc == MSC_CLI_GO_ON && c->plot.log_x && isfinite(c->plot.xlim_lo) && c->plot.xlim_lo <= 0)
+        rc = usage(c, "--xlim: a log axis (--log) starts above 0");
     return rc;
 }

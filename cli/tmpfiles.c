@@ -2,7 +2,9 @@
  * Temporary files that a signal must not leave behind: the output files
  * being written (files.c) and the pictures being drawn (cmd_plot.c) are
  * tracked here, and SIGINT, SIGTERM and SIGHUP remove them before the
- * process ends by that signal. Uses nothing else of the command line.
+ * process ends by that signal; SIGPIPE and SIGXFSZ are ignored, so that
+ * a closed pipe or a file-size limit is a write error that is reported.
+ * Uses nothing else of the command line.
  *
  * The handler may interrupt the tracking functions anywhere (and run
  * beside them in the library's worker thread), so it reads only what is
@@ -89,4 +91,9 @@ void msc_cli_install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes a write error we report */
+    /* A file-size limit (ulimit -f) too: write fails with EFBIG, which is
+     * reported (exit 4), where SIGXFSZ would end the process silently and
+     * leave its temporary file. gnuplot inherits this, so its writes fail
+     * too, and the picture it leaves is refused as incomplete. */
+    signal(SIGXFSZ, SIG_IGN);
 }

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mscmeta needs that are not installed yet:
-# build (compiler, CMake, GSL, libcsv, jansson), plots (gnuplot), and tests
-# (cmocka, clang with libFuzzer for the fuzzers and sanitizers, valgrind;
-# python3 and groff for the install test, which runs the Python example and
-# renders the man page).
+# build (compiler, CMake, GSL, libcsv, jansson), plots (gnuplot; Liberation
+# Sans, the font the plots' layout is measured for, metric-compatible with
+# Helvetica and Arial; fontconfig's fc-match, which mscmeta asks whether
+# that font is there), and tests (cmocka, clang with libFuzzer for the
+# fuzzers and sanitizers, valgrind; python3 and groff for the install test,
+# which runs the Python example and renders the man page; poppler-utils,
+# whose pdftotext -bbox gives the word boxes the plot tests check).
 # Uses sudo when not run as root.
 set -eu
 PKGS="build-essential cmake pkg-config libgsl-dev libcsv-dev libjansson-dev gnuplot-nox
-      libcmocka-dev clang libclang-rt-dev valgrind python3 groff-base"
+      fonts-liberation2 fontconfig
+      libcmocka-dev clang libclang-rt-dev valgrind python3 groff-base poppler-utils"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -95,7 +95,7 @@ static void report_to_string(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    msc_report_options ro = {0, "mem", NULL};
+    msc_report_options ro = {0, "mem", NULL, NULL};
     char *js = NULL;
     size_t len = 0;
     assert_int_equal(msc_report_string(msc_report_json, a, &ro, &js, &len), MSC_OK);

@@ -310,6 +310,133 @@ static void test_kept_columns(void **state)
                              "study, n, events, dose, route");
 }
 
+/* Loads csv with default options and the thousands separator sep;
+ * returns the status, the data set in *d and the message in err. */
+static int load_thousands(const char *csv, char sep, msc_dataset **d, char *err)
+{
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.thousands = sep;
+    return msc_dataset_load_buffer(csv, strlen(csv), "t.csv", &o, d, err, MSC_ERRBUF);
+}
+
+/* Thousands separators (issue 15): refused as ambiguous in ';' and tab
+ * files without --thousands, read as such with it; other forms keep their
+ * meaning. Expected values by hand. */
+static void test_thousands(void **state)
+{
+    (void)state;
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    /* a decimal point that cannot be a thousands separator still is one */
+    assert_int_equal(load_thousands("study;n;events\nA;12.0;1\nB;1234.000;2\n", 0, &d, err),
+                     MSC_OK);
+    assert_close(d->outcome[0].n[0], 12, 0);
+    assert_close(d->outcome[0].n[1], 1234, 0);
+    msc_dataset_free(d);
+    /* ',' files write decimals with '.': 1.000 is 1 there */
+    assert_int_equal(load_thousands("study,n,events\nA,1.000,1\n", 0, &d, err), MSC_OK);
+    assert_close(d->outcome[0].n[0], 1, 0);
+    msc_dataset_free(d);
+    assert_int_equal(load_thousands("study\tn\tevents\nA\t10.000\t1\n", 0, &d, err),
+                     MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "t.csv:2: column \"n\": \"10.000\" is ambiguous in a tab-"));
+    assert_int_equal(load_thousands("study;n;events\nA;1.000.000;1\n", 0, &d, err),
+                     MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "--thousands ."));
+    /* with the separator given */
+    assert_int_equal(
+        load_thousands("study;n;events\nA;1.000.000;1\nB; 2.500 ;+1.000\n", '.', &d, err),
+        MSC_OK);
+    assert_close(d->outcome[0].n[0], 1000000, 0);
+    assert_close(d->outcome[0].n[1], 2500, 0);
+    assert_close(d->outcome[0].events[1], 1000, 0);
+    msc_dataset_free(d);
+    assert_int_equal(load_thousands("study,n,events\nA,\"1,000\",1\nB,1 000,2\n", ',', &d, err),
+                     MSC_ERR_INPUT); /* a space is not the separator given */
+    assert_non_null(strstr(err, "t.csv:3: column \"n\": \"1 000\" is not a number"));
+    assert_int_equal(load_thousands("study,n,events\nA,1 000,1\nB,12 345 678,2\n", ' ', &d, err),
+                     MSC_OK);
+    assert_close(d->outcome[0].n[1], 12345678, 0);
+    msc_dataset_free(d);
+    /* a separator that does not group by three, or a decimal point that
+     * is now the separator, is not a number */
+    assert_int_equal(load_thousands("study;n;events\nA;10.00;1\n", '.', &d, err), MSC_ERR_INPUT);
+    assert_non_null(strstr(err, "\"10.00\" is not a number"));
+}
+
+/* Issue 14: header names ignore case and surrounding spaces (an exact
+ * match wins), the aliases of study and n, the missing-value tokens and
+ * --na, the n_<outcome> fallback, and the reviewer's warnings. */
+static void test_extraction_sheets(void **state)
+{
+    (void)state;
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    /* Study;N;Responders with NR, n/a, ., #N/A, -, en dash, N/A: one study left */
+    static const char sheet[] = "Study;N;Responders\nA;10;NR\nB;12;n/a\nC;20;.\nD;9;#N/A\n"
+                                "E;8;-\nF;7;\xe2\x80\x93\nG;6;N/A\nH;15;12\n";
+    assert_int_equal(try_load(sheet, sizeof sheet - 1, NULL, &d, err), MSC_OK);
+    assert_string_equal(d->outcome[0].name, "responders");
+    for (size_t i = 0; i < 7; i++)
+        assert_true(isnan(d->outcome[0].events[i]));
+    assert_close(d->outcome[0].events[7], 12, 0);
+    assert_close(d->outcome[0].n[7], 15, 0);
+    assert_string_equal(d->label[7], "H");
+    assert_int_equal(d->warnings.n, 0);
+    msc_dataset_free(d);
+    /* aliases: author and sample_size; an exact "responders" wins over "Responders" */
+    static const char alias[] = "author,sample_size,Responders,responders\nA,10,3,4\n";
+    assert_int_equal(try_load(alias, sizeof alias - 1, NULL, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "A");
+    assert_close(d->outcome[0].events[0], 4, 0);
+    assert_close(d->outcome[0].n[0], 10, 0);
+    msc_dataset_free(d);
+    expect_error("study,n,EVENTS,Events\nA,10,3,3\n", NULL,
+                 "studies.csv:1: column \"events\" is ambiguous: the header has \"EVENTS\" "
+                 "(column 3) and \"Events\" (column 4); rename one of them");
+    expect_error("Study,Patients,Responders\nA,10,3\n", NULL,
+                 "studies.csv:1: no column \"n\" (name the column with --n); the header has: "
+                 "Study, Patients, Responders; use --n Patients");
+    expect_error("study,n,responders\nA,10,3\n", "respnders",
+                 "studies.csv:1: no column \"respnders\" (named by --events); the header has: "
+                 "study, n, responders; use --events responders");
+    /* an empty n_<outcome> takes n, with one warning naming the lines */
+    static const char fb[] = "study,n,events,n_events\nA,10,3,\nB,12,5,11\nC,9,2,\n";
+    assert_int_equal(try_load(fb, sizeof fb - 1, NULL, &d, err), MSC_OK);
+    assert_close(d->outcome[0].n[0], 10, 0);
+    assert_close(d->outcome[0].n[1], 11, 0);
+    assert_close(d->outcome[0].n[2], 9, 0);
+    assert_int_equal(d->warnings.n, 1);
+    assert_string_equal(d->warnings.msg[0], "events: 2 studies with a missing \"n_events\" cell "
+                                            "took the \"n\" column as denominator (lines 2, 4)");
+    msc_dataset_free(d);
+    expect_error("study,n,events,n_events\nA,10,3,2\n", NULL,
+                 "studies.csv:2: column \"events\": 3 events but only 2 patients in \"n_events\"");
+    /* --na replaces the list: "-" is then not a number */
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.na = "NR";
+    static const char na[] = "study,n,events\nA,10,NR\nB,10,-\n";
+    assert_int_equal(msc_dataset_load_buffer(na, sizeof na - 1, "s.csv", &o, &d, err, sizeof err),
+                     MSC_ERR_INPUT);
+    assert_string_equal(err, "s.csv:3: column \"events\": \"-\" is not a number");
+    /* duplicate labels and case variants of a subgroup value */
+    o.na = NULL;
+    o.subgroup_col = "g";
+    static const char dup[] = "study,n,events,g\nA,10,3,SLE\nB,10,3,sle\nA,10,3,MS\n";
+    assert_int_equal(msc_dataset_load_buffer(dup, sizeof dup - 1, "s.csv", &o, &d, err, sizeof err),
+                     MSC_OK);
+    assert_int_equal(d->warnings.n, 2);
+    assert_string_equal(d->warnings.msg[0], "s.csv: the study label \"A\" is used 2 times (lines 2, 4)");
+    assert_string_equal(d->warnings.msg[1],
+                        "s.csv: column \"g\": the values \"SLE\" and \"sle\" differ only in case; "
+                        "they are kept apart (correct the spelling if they are one)");
+    assert_string_equal(d->group[0], "SLE");
+    assert_string_equal(d->group[1], "sle");
+    msc_dataset_free(d);
+}
+
 int main(void)
 {
     msc_init();
@@ -328,6 +455,8 @@ int main(void)
         cmocka_unit_test(test_error_value_escaped),
         cmocka_unit_test(test_wide_header),
         cmocka_unit_test(test_kept_columns),
+        cmocka_unit_test(test_thousands),
+        cmocka_unit_test(test_extraction_sheets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

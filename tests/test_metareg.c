@@ -21,6 +21,7 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,13 +378,430 @@ static void test_failures(void **state)
     msc_regress_model_free(&fit);
 }
 
+/* ------------------------------------------------ the data set's regression */
+
+/* A regression of CSV text (one outcome "events") on the moderators named. */
+static msc_regression *regress_text(const char *csv, const char *const *mods, size_t n_mods,
+                                    const msc_regress_options *extra, const msc_settings *s,
+                                    msc_status want, char *err)
+{
+    msc_load_options lo;
+    msc_load_options_default(&lo);
+    const char *ev[1] = {"events"};
+    lo.events_cols = ev;
+    lo.n_events_cols = 1;
+    lo.keep_cols = mods;
+    lo.n_keep_cols = n_mods;
+    msc_dataset *d = NULL;
+    char e2[MSC_ERRBUF];
+    assert_int_equal(msc_dataset_load_buffer(csv, strlen(csv), "t.csv", &lo, &d, e2, sizeof e2),
+                     MSC_OK);
+    msc_regress_options o;
+    if (extra)
+        o = *extra;
+    else
+        msc_regress_options_default(&o);
+    o.mods = mods;
+    o.n_mods = n_mods;
+    msc_settings def;
+    msc_settings_default(&def);
+    msc_regression *r = NULL;
+    msc_status st = msc_regress_run(d, s ? s : &def, &o, &r, err, MSC_ERRBUF);
+    if (st != want)
+        fail_msg("msc_regress_run returned %d, want %d: %s", st, want, err);
+    if (!r)
+        msc_dataset_free(d);
+    return r;
+}
+
+static void regression_free(msc_regression *r)
+{
+    if (!r)
+        return;
+    msc_dataset *d = (msc_dataset *)r->a->data;
+    msc_regression_free(r);
+    msc_dataset_free(d);
+}
+
+/* Coding of the moderators: numeric, factor with the first level in byte
+ * order as reference, coefficient names and order; the whole pipeline
+ * against metafor's rma(mods = ~ ablat + year + alloc). */
+static void test_run_coding(void **state)
+{
+    (void)state;
+    char *csv = read_file("reference/bcg_control.csv", NULL);
+    const char *mods[3] = {"ablat", "year", "alloc"};
+    char err[MSC_ERRBUF];
+    msc_regression *r = regress_text(csv, mods, 3, NULL, NULL, MSC_OK, err);
+    assert_int_equal(r->m, 4);
+    static const char *const names[] = {"intercept", "ablat", "year", "alloc=random",
+                                        "alloc=systematic"};
+    for (size_t c = 0; c < 5; c++)
+        assert_string_equal(r->coef_name[c], names[c]);
+    assert_int_equal(r->mod[2].factor, 1);
+    assert_string_equal(r->mod[2].level[0], "alternate");
+    assert_int_equal(r->mod[0].factor, 0);
+    json_t *ref = ref_load("bcg_control.sens.json");
+    const json_t *e = NULL, *list = json_object_get(ref, "metareg");
+    for (size_t n = 0; n < json_array_size(list) && !e; n++) {
+        const json_t *x = json_array_get(list, n);
+        if (json_array_size(json_object_get(x, "moderators")) == 3 &&
+            strcmp(json_string_value(json_object_get(x, "method")), "REML") == 0 &&
+            strcmp(json_string_value(json_object_get(x, "measure")), "PLO") == 0 &&
+            strcmp(json_string_value(json_object_get(x, "test")), "z") == 0)
+            e = x;
+    }
+    assert_non_null(e);
+    assert_true(r->outcome[0].fitted);
+    check_fit(&r->outcome[0].fit, e, "run ablat+year+alloc REML");
+    json_decref(ref);
+    regression_free(r);
+    free(csv);
+}
+
+/* --ref: the same model with another reference level; its coefficients
+ * follow from metafor's by hand: intercept + b_random, -b_random,
+ * b_systematic - b_random; QM, QE, tau^2 unchanged. */
+static void test_run_reference(void **state)
+{
+    (void)state;
+    char *csv = read_file("reference/bcg_control.csv", NULL);
+    const char *mods[1] = {"alloc"};
+    const char *refs[1] = {"alloc=random"};
+    msc_regress_options o;
+    msc_regress_options_default(&o);
+    o.refs = refs;
+    o.n_refs = 1;
+    char err[MSC_ERRBUF];
+    msc_regression *r = regress_text(csv, mods, 1, &o, NULL, MSC_OK, err);
+    assert_string_equal(r->coef_name[1], "alloc=alternate");
+    assert_string_equal(r->coef_name[2], "alloc=systematic");
+    json_t *ref = ref_load("bcg_control.sens.json");
+    const json_t *e = NULL, *list = json_object_get(ref, "metareg");
+    for (size_t n = 0; n < json_array_size(list) && !e; n++) {
+        const json_t *x = json_array_get(list, n);
+        const json_t *mo = json_object_get(x, "moderators");
+        if (json_array_size(mo) == 1 &&
+            strcmp(json_string_value(json_array_get(mo, 0)), "alloc") == 0 &&
+            strcmp(json_string_value(json_object_get(x, "method")), "REML") == 0 &&
+            strcmp(json_string_value(json_object_get(x, "measure")), "PLO") == 0 &&
+            strcmp(json_string_value(json_object_get(x, "test")), "z") == 0)
+            e = x;
+    }
+    assert_non_null(e);
+    const msc_regress_model *f = &r->outcome[0].fit;
+    double b0 = ref_at(e, "b", 0), br = ref_at(e, "b", 1), bs = ref_at(e, "b", 2);
+    assert_close(f->beta[0], b0 + br, TOL);
+    assert_close(f->beta[1], -br, TOL);
+    assert_close(f->beta[2], bs - br, TOL);
+    assert_close(f->se[1], ref_at(e, "se", 1), TOL); /* the same contrast, sign apart */
+    assert_close(f->QM, ref_get(e, "QM"), TOL);
+    assert_close(f->QE, ref_get(e, "QE"), TOL);
+    assert_close(f->tau2, ref_get(e, "tau2"), TOL);
+    json_decref(ref);
+    regression_free(r);
+    /* a level that does not exist, a numeric column given a reference */
+    refs[0] = "alloc=nope";
+    assert_null(regress_text(csv, mods, 1, &o, NULL, MSC_ERR_USAGE, err));
+    assert_non_null(strstr(err, "\"nope\""));
+    assert_non_null(strstr(err, "alternate, random, systematic"));
+    const char *num[1] = {"ablat"};
+    refs[0] = "ablat=13";
+    assert_null(regress_text(csv, num, 1, &o, NULL, MSC_ERR_USAGE, err));
+    assert_non_null(strstr(err, "numeric"));
+    free(csv);
+}
+
+/* A study with a missing moderator is excluded with the reason, in record
+ * order with the missing counts; --factor makes a numeric column a factor
+ * whose levels sort as bytes. */
+static const char SMALL[] = "study,events,n,dose,site\n"
+                            "A,2,10,10,x\n"
+                            "B,3,12,NA,y\n"
+                            "C,NA,15,5,x\n"
+                            "D,5,20,20,y\n"
+                            "E,1,9,5,\n"
+                            "F,4,11,10,x\n"
+                            "G,6,14,20,y\n"
+                            "H,2,13,5,x\n";
+
+static void test_run_missing_and_factor(void **state)
+{
+    (void)state;
+    const char *mods[2] = {"dose", "site"};
+    char err[MSC_ERRBUF];
+    msc_regression *r = regress_text(SMALL, mods, 2, NULL, NULL, MSC_OK, err);
+    const msc_outcome_result *o = r->outcome[0].o;
+    assert_int_equal(o->k, 5);
+    assert_int_equal(o->n_excluded, 3);
+    assert_int_equal(r->a->data->line[o->excluded_row[0]], 3);
+    assert_string_equal(o->excluded_reason[0], "missing dose");
+    assert_int_equal(r->a->data->line[o->excluded_row[1]], 4);
+    assert_string_equal(o->excluded_reason[1], "missing events");
+    assert_int_equal(r->a->data->line[o->excluded_row[2]], 6);
+    assert_string_equal(o->excluded_reason[2], "missing site");
+    regression_free(r);
+    /* dose as a factor: levels "10", "20", "5" in byte order, "10" the reference */
+    const char *fac[1] = {"dose"};
+    msc_regress_options opt;
+    msc_regress_options_default(&opt);
+    opt.factors = fac;
+    opt.n_factors = 1;
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_FE;
+    r = regress_text(SMALL, mods, 1, &opt, &s, MSC_OK, err);
+    assert_int_equal(r->m, 2);
+    assert_string_equal(r->coef_name[1], "dose=20");
+    assert_string_equal(r->coef_name[2], "dose=5");
+    regression_free(r);
+}
+
+/* Designs that cannot be fitted: one outcome, so an error that names the
+ * columns. */
+static void test_run_errors(void **state)
+{
+    (void)state;
+    char err[MSC_ERRBUF];
+    const char *mods[2] = {"x1", "x2"};
+    const char collinear[] = "study,events,n,x1,x2\nA,2,10,1,2\nB,3,12,2,4\nC,4,15,3,6\n"
+                             "D,5,20,4,8\nE,1,9,5,10\nF,4,11,6,12\n";
+    assert_null(regress_text(collinear, mods, 2, NULL, NULL, MSC_ERR_INPUT, err));
+    assert_non_null(strstr(err, "rank-deficient: x2 is a linear combination of intercept, x1"));
+    /* a level no study of the outcome has (its events are all missing) */
+    const char *site[1] = {"site"};
+    const char nolevel[] = "study,events,n,site\nA,2,10,a\nB,3,12,b\nC,NA,15,c\nD,5,20,a\n"
+                           "E,1,9,b\nF,4,11,a\n";
+    assert_null(regress_text(nolevel, site, 1, NULL, NULL, MSC_ERR_INPUT, err));
+    assert_non_null(strstr(err, "no study with site=c is left"));
+    /* too few studies */
+    const char few[] = "study,events,n,x1,x2\nA,2,10,1,5\nB,3,12,2,3\nC,4,15,3,9\n";
+    assert_null(regress_text(few, mods, 2, NULL, NULL, MSC_ERR_INPUT, err));
+    assert_non_null(strstr(err, "3 coefficients need at least 4 studies"));
+    /* a moderator named twice, a factor that is no moderator */
+    const char *twice[2] = {"x1", "x1"};
+    assert_null(regress_text(collinear, twice, 2, NULL, NULL, MSC_ERR_USAGE, err));
+    const char *fac[1] = {"x3"};
+    msc_regress_options o;
+    msc_regress_options_default(&o);
+    o.factors = fac;
+    o.n_factors = 1;
+    assert_null(regress_text(collinear, mods, 1, &o, NULL, MSC_ERR_USAGE, err));
+}
+
+/* Two outcomes, one of which cannot be fitted: it is skipped with the
+ * reason, the other fitted. More than 50 levels: a warning. */
+static void test_run_partial_and_levels(void **state)
+{
+    (void)state;
+    char csv[8192] = "study,events,n,site\n";
+    for (int i = 0; i < 60; i++) {
+        size_t l = strlen(csv);
+        snprintf(csv + l, sizeof csv - l, "S%d,%d,%d,L%02d\n", i, 1 + i % 7, 20 + i % 5, i % 52);
+    }
+    const char *site[1] = {"site"};
+    char err[MSC_ERRBUF];
+    msc_regression *r = regress_text(csv, site, 1, NULL, NULL, MSC_OK, err);
+    assert_int_equal(r->mod[0].n_levels, 52);
+    assert_has_warning(r->outcome[0].o, "52 levels");
+    regression_free(r);
+
+    msc_load_options lo;
+    msc_load_options_default(&lo);
+    const char *ev[2] = {"a", "b"};
+    lo.events_cols = ev;
+    lo.n_events_cols = 2;
+    const char *mods[1] = {"g"};
+    lo.keep_cols = mods;
+    lo.n_keep_cols = 1;
+    const char two[] = "study,n,a,b,g\nA,10,2,1,p\nB,12,3,NA,q\nC,15,4,2,p\nD,20,5,NA,q\n"
+                       "E,9,1,1,p\nF,11,4,NA,q\n";
+    msc_dataset *d;
+    assert_int_equal(msc_dataset_load_buffer(two, strlen(two), "t.csv", &lo, &d, err, sizeof err),
+                     MSC_OK);
+    msc_regress_options o;
+    msc_regress_options_default(&o);
+    o.mods = mods;
+    o.n_mods = 1;
+    msc_settings s;
+    msc_settings_default(&s);
+    assert_int_equal(msc_regress_run(d, &s, &o, &r, err, sizeof err), MSC_OK);
+    assert_true(r->outcome[0].fitted);
+    assert_false(r->outcome[1].fitted);
+    assert_has_warning(r->outcome[1].o, "no study with g=q is left");
+    msc_regression_free(r);
+    msc_dataset_free(d);
+}
+
+/* --btt by name, moderator, number and list; --at by value and level. */
+static void test_run_btt_at(void **state)
+{
+    (void)state;
+    char *csv = read_file("reference/bcg_control.csv", NULL);
+    const char *mods[2] = {"ablat", "alloc"};
+    const char *btt[2] = {"1,alloc=random", "ablat"};
+    const char *at[2] = {"ablat=20,alloc=random", "alloc=systematic,ablat=50"};
+    msc_regress_options o;
+    msc_regress_options_default(&o);
+    o.btt = btt;
+    o.n_btt = 2;
+    o.at = at;
+    o.n_at = 2;
+    char err[MSC_ERRBUF];
+    msc_regression *r = regress_text(csv, mods, 2, &o, NULL, MSC_OK, err);
+    assert_int_equal(r->n_btt, 3);
+    assert_int_equal(r->btt[0], 0);
+    assert_int_equal(r->btt[1], 1);
+    assert_int_equal(r->btt[2], 2);
+    assert_string_equal(r->at[1].label, "ablat=50, alloc=systematic");
+    /* metafor: predict(rma(yi, vi, mods = ~ ablat + factor(alloc)),
+     * newmods = rbind(c(20, 1, 0), c(50, 0, 1))) */
+    const msc_estimate *p = r->outcome[0].pred;
+    assert_close(p[0].yi, -4.850951754281, 1e-9);
+    assert_close(p[0].se, 0.550776486685, 1e-9);
+    assert_close(p[0].pi_lo_yi, -7.234485560176, 1e-9);
+    assert_close(p[1].yi, -4.002147200753, 1e-9);
+    assert_close(p[1].ci_hi_yi, -2.631279638807, 1e-9);
+    assert_close(p[1].pi_hi_yi, -1.473276594918, 1e-9);
+    regression_free(r);
+    const char *bad_at[1] = {"ablat=20"};
+    o.at = bad_at;
+    o.n_at = 1;
+    o.n_btt = 0;
+    assert_null(regress_text(csv, mods, 2, &o, NULL, MSC_ERR_USAGE, err));
+    assert_non_null(strstr(err, "\"alloc\" is missing"));
+    bad_at[0] = "ablat=x,alloc=random";
+    assert_null(regress_text(csv, mods, 2, &o, NULL, MSC_ERR_USAGE, err));
+    bad_at[0] = "ablat=1,alloc=other";
+    assert_null(regress_text(csv, mods, 2, &o, NULL, MSC_ERR_USAGE, err));
+    o.n_at = 0;
+    const char *bad_btt[1] = {"6"};
+    o.btt = bad_btt;
+    o.n_btt = 1;
+    assert_null(regress_text(csv, mods, 2, &o, NULL, MSC_ERR_USAGE, err));
+    free(csv);
+}
+
+/* The permutation test against metafor's permutest (reference/permutest.R,
+ * permutest.json): exact tests (every arrangement of the moderators) to
+ * rounding; approximate ones (10,000 permutations each, different random
+ * numbers) within Monte Carlo error: the difference of two independent
+ * estimates of p has sd sqrt(2 p (1 - p) / N); allowed 4.5 sd + 1/N. The
+ * p values must not depend on the number of threads, and a seed must give
+ * the same p values each time. */
+static void test_permutest(void **state)
+{
+    (void)state;
+    json_t *ref = ref_load("permutest.json");
+    const json_t *tests = json_object_get(ref, "tests");
+    assert_true(json_array_size(tests) >= 5);
+    for (size_t n = 0; n < json_array_size(tests); n++) {
+        const json_t *t = json_array_get(tests, n);
+        const char *name = json_string_value(json_object_get(t, "name"));
+        const char *file = json_string_value(json_object_get(t, "file"));
+        /* "~ablat + alloc" */
+        const char *f = json_string_value(json_object_get(t, "mods"));
+        const char *mods[4];
+        char buf[128];
+        size_t nm = 0;
+        snprintf(buf, sizeof buf, "%s", f + 1);
+        for (char *tok = strtok(buf, " +"); tok && nm < 4; tok = strtok(NULL, " +"))
+            mods[nm++] = tok;
+        char path[256];
+        snprintf(path, sizeof path, "reference/%s", file);
+        char *csv = read_file(path, NULL);
+        msc_settings s;
+        msc_settings_default(&s);
+        s.method = (msc_method)msc_method_parse(json_string_value(json_object_get(t, "method")));
+        s.test = (msc_test)msc_test_parse(json_string_value(json_object_get(t, "test")));
+        msc_regress_options o;
+        msc_regress_options_default(&o);
+        o.permutations = 10000;
+        o.seed = 20240101;
+        char err[MSC_ERRBUF];
+        s.threads = 1;
+        msc_regression *r1 = regress_text(csv, mods, nm, &o, &s, MSC_OK, err);
+        s.threads = 2;
+        msc_regression *r2 = regress_text(csv, mods, nm, &o, &s, MSC_OK, err);
+        const msc_regress_perm *p1 = &r1->outcome[0].perm, *p2 = &r2->outcome[0].perm;
+        int exact = json_is_true(json_object_get(t, "exact"));
+        assert_int_equal(p1->exact, exact);
+        assert_int_equal(p1->iter, (size_t)json_integer_value(json_object_get(t, "iter")));
+        double N = (double)p1->iter;
+        size_t p = r1->m + 1;
+        for (size_t j = 0; j <= p; j++) {
+            double got = j < p ? p1->pval[j] : p1->QM_p;
+            double want = j < p ? ref_at(t, "pval", j) : ref_get(t, "QMp");
+            /* threads change nothing */
+            assert_true(got == (j < p ? p2->pval[j] : p2->QM_p));
+            snprintf(what, sizeof what, "%s permutation p %zu", name, j);
+            if (exact) {
+                assert_close_msg(got, want, 1e-12, what);
+            } else {
+                double sd = sqrt(2.0 * want * (1.0 - want) / N);
+                if (!(fabs(got - want) <= 4.5 * sd + 1.0 / N))
+                    fail_msg("%s: got %g, metafor %g: beyond Monte Carlo error (sd %g)", what, got,
+                             want, sd);
+                print_message("%s: %.4f (metafor %.4f, %.1f sd)\n", what, got, want,
+                              sd > 0 ? fabs(got - want) / sd : 0.0);
+            }
+        }
+        regression_free(r1);
+        regression_free(r2);
+        free(csv);
+    }
+    json_decref(ref);
+}
+
+/* A fit's numbers do not depend on the threads its passes use: chunks of
+ * rows are summed alike and added in order (k above the parallel limit). */
+static void test_threads(void **state)
+{
+    (void)state;
+    size_t k = 150000, m = 2;
+    double *y = malloc(k * sizeof *y), *v = malloc(k * sizeof *v), *X = malloc(k * m * sizeof *X);
+    assert_non_null(y);
+    assert_non_null(v);
+    assert_non_null(X);
+    uint64_t st = 42;
+    for (size_t i = 0; i < k; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        double u1 = (double)(st >> 11) / 9007199254740992.0;
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        double u2 = (double)(st >> 11) / 9007199254740992.0;
+        X[i * m] = 1990.0 + (double)(i % 31);
+        X[i * m + 1] = u1;
+        v[i] = 0.05 + 0.5 * u2;
+        y[i] = -1.0 + 0.02 * (X[i * m] - 2000.0) + 0.5 * u1 + (u2 - 0.5);
+    }
+    msc_settings s;
+    msc_settings_default(&s);
+    msc_regress_model a, b;
+    s.threads = 1;
+    assert_int_equal(msc_regress_fit(y, v, k, X, m, &s, NULL, 0, 0, &a, NULL), MSC_OK);
+    s.threads = 2;
+    assert_int_equal(msc_regress_fit(y, v, k, X, m, &s, NULL, 0, 0, &b, NULL), MSC_OK);
+    assert_true(a.tau2 == b.tau2 && a.QM == b.QM && a.QE == b.QE && a.R2 == b.R2);
+    for (size_t j = 0; j <= m; j++)
+        assert_true(a.beta[j] == b.beta[j] && a.se[j] == b.se[j]);
+    msc_regress_model_free(&a);
+    msc_regress_model_free(&b);
+    free(y);
+    free(v);
+    free(X);
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bcg_control),    cmocka_unit_test(test_debruin2009),
         cmocka_unit_test(test_intercept_only), cmocka_unit_test(test_btt_single),
-        cmocka_unit_test(test_failures),
+        cmocka_unit_test(test_failures),       cmocka_unit_test(test_run_coding),
+        cmocka_unit_test(test_run_reference),  cmocka_unit_test(test_run_missing_and_factor),
+        cmocka_unit_test(test_run_errors),     cmocka_unit_test(test_run_partial_and_levels),
+        cmocka_unit_test(test_run_btt_at),     cmocka_unit_test(test_permutest),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,7 +101,7 @@ static void check_outcome(const msc_outcome_result *o, msc_measure m, const char
 /* A report in memory. */
 static char *render(msc_report_fn fn, const msc_analysis *a, size_t *len)
 {
-    const msc_report_options ro = {0, "gen.csv", NULL};
+    const msc_report_options ro = {0, "gen.csv", NULL, NULL};
     return render_report(fn, a, &ro, len);
 }
 

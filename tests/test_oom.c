@@ -83,6 +83,68 @@ static void analysis_keeps_every_warning(void **state)
     sweep("reference/zeros_mixed_n.csv", "route", MSC_METHOD_DL);
 }
 
+/* Every warning of the sensitivity analyses, subgroups included. */
+static size_t sens_warnings(const msc_sens *s)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < s->n_outcomes; j++) {
+        n += s->outcome[j].all.warnings.n;
+        for (size_t g = 0; g < s->outcome[j].n_groups; g++)
+            n += s->outcome[j].group[g].warnings.n;
+    }
+    return n;
+}
+
+/* The sensitivity analyses (issue 11), all of them, on every outcome and
+ * subgroup: the complete result or out of memory, at every allocation. */
+static void sensitivity_keeps_every_warning(void **state)
+{
+    (void)state;
+    const msc_method methods[] = {MSC_METHOD_REML, MSC_METHOD_GLMM};
+    for (int m = 0; m < 2; m++) {
+        msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, "disease");
+        msc_settings s;
+        msc_settings_default(&s);
+        s.method = methods[m];
+        s.threads = 1; /* the same allocations in the same order each run */
+        char err[MSC_ERRBUF];
+        msc_analysis *a = NULL;
+        assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+        msc_sens_options o;
+        msc_sens_options_default(&o);
+        o.leave_one_out = o.cumulative = o.influence = o.bias_tests = 1;
+        o.flags = MSC_SENS_FAST; /* the updating scheme too, at these few studies */
+        msc_sens *sens = NULL;
+        assert_int_equal(msc_sens_run(a, &o, &sens, err, sizeof err), MSC_OK);
+        size_t want = sens_warnings(sens);
+        assert_true(want > 0);
+        msc_sens_free(sens);
+        for (long fail = 0;; fail++) {
+            countdown = fail;
+            msc_status st = msc_sens_run(a, &o, &sens, err, sizeof err);
+            int exhausted = countdown >= 0;
+            countdown = -1;
+            if (st == MSC_OK) {
+                size_t got = sens_warnings(sens);
+                msc_sens_free(sens);
+                if (got != want) {
+                    print_error("sensitivity, %s: allocation %ld failed: MSC_OK with %zu of %zu "
+                                "warnings\n",
+                                msc_method_name(s.method), fail + 1, got, want);
+                    fail();
+                }
+            } else {
+                assert_int_equal(st, MSC_ERR_NOMEM);
+                assert_null(sens);
+            }
+            if (exhausted)
+                break;
+        }
+        msc_analysis_free(a);
+        msc_dataset_free(d);
+    }
+}
+
 /* The loader: its warning (invalid UTF-8 replaced) is kept, or the load
  * fails with out of memory. */
 static void loader_keeps_its_warning(void **state)
@@ -111,12 +173,47 @@ static void loader_keeps_its_warning(void **state)
     }
 }
 
+/* The loader's issue-14 paths (custom missing tokens, an n_<outcome>
+ * falling back to n, duplicate labels, case variants of a subgroup) under
+ * every allocation failure: the load succeeds with its 3 warnings or fails
+ * with out of memory, leaking nothing (valgrind, ASan). */
+static void loader_reviewer_warnings(void **state)
+{
+    (void)state;
+    static const char csv[] = "Author,N,Responders,n_responders,g\nA,10,3,,SLE\nA,12,5,11,sle\n"
+                              "B,20,4,NR,MS\nC,9,x,9,MS\n";
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.na = "NR, x";
+    o.subgroup_col = "g";
+    char err[MSC_ERRBUF];
+    for (long fail = 0;; fail++) {
+        msc_dataset *d = NULL;
+        countdown = fail;
+        msc_status st = msc_dataset_load_buffer(csv, sizeof csv - 1, "x.csv", &o, &d, err,
+                                                sizeof err);
+        int exhausted = countdown >= 0;
+        countdown = -1;
+        if (st == MSC_OK) {
+            assert_int_equal(d->warnings.n, 3);
+            msc_dataset_free(d);
+        } else {
+            assert_int_equal(st, MSC_ERR_NOMEM);
+            assert_null(d);
+        }
+        if (exhausted)
+            break;
+    }
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(analysis_keeps_every_warning),
         cmocka_unit_test(loader_keeps_its_warning),
+        cmocka_unit_test(sensitivity_keeps_every_warning),
+        cmocka_unit_test(loader_reviewer_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,19 +129,81 @@ static void test_text_fit(void **state)
     assert_close(msc_plot_text_width("Study", 10.0, 0), 25.57, 1e-9);
     char out[256];
     const char *s = "A very long study label from the multicentre trial group (extension)";
-    double w = msc_plot_text_fit(s, 100.0, 10.0, 0, out, sizeof out);
-    assert_true(w <= 100.0);
-    assert_true(strlen(out) > 3 && strcmp(out + strlen(out) - 3, "...") == 0);
+    double w = msc_plot_text_fit(s, 160.0, 10.0, 0, out, sizeof out);
+    assert_true(w <= 160.0);
+    /* cut in the middle with an ellipsis: the start and the last word (up
+     * to 40% of the width) stay */
+    assert_true(strncmp(out, "A very", 6) == 0);
+    assert_non_null(strstr(out, "\xE2\x80\xA6 (extension)"));
     assert_close(w, msc_plot_text_width(out, 10.0, 0), 1e-9);
     w = msc_plot_text_fit("short\x1b[1m", 100.0, 10.0, 0, out, sizeof out);
     assert_string_equal(out, "short?[1m"); /* control characters shown as '?' */
     /* beyond ASCII, by code point: a combining accent takes nothing, a CJK
-     * character (U+4E2D) a full em, other letters and an invalid byte
-     * (U+FFFD) 0.65 em */
+     * character (U+4E2D) a full em, other letters 0.65 em; an invalid byte
+     * is drawn as U+FFFD, 0.75 em in Liberation Sans (its hmtx table) */
     assert_close(msc_plot_text_width("e\xCC\x81", 10.0, 0), 5.56, 1e-9);
     assert_close(msc_plot_text_width("\xE4\xB8\xAD", 10.0, 0), 10.0, 1e-9);
     assert_close(msc_plot_text_width("\xC3\xA9\xF0\x9F\x98\x80", 10.0, 0), 6.5 + 10.0, 1e-9);
-    assert_close(msc_plot_text_width("\xFF", 10.0, 0), 6.5, 1e-9);
+    assert_close(msc_plot_text_width("\xFF", 10.0, 0), 7.5, 1e-9);
+}
+
+/* Long labels wrap to two lines; what still does not fit is cut in the
+ * middle of the second, so that labels that differ only at their end (the
+ * year) stay apart. */
+static void test_text_wrap(void **state)
+{
+    (void)state;
+    msc_plot_lines l;
+    double maxw = 240.0; /* 24 em at 10 pt, the forest's label column */
+    assert_int_equal(msc_plot_text_wrap("Harris 2016", maxw, 10.0, 0, 2, &l), 1);
+    assert_string_equal(l.line[0], "Harris 2016");
+    const char *a = "Papadopoulos-Konstantinidou A, Athens Cell Therapy Consortium 2019";
+    assert_int_equal(msc_plot_text_wrap(a, maxw, 10.0, 0, 2, &l), 2);
+    assert_string_equal(l.line[0], "Papadopoulos-Konstantinidou A, Athens Cell Therapy");
+    assert_string_equal(l.line[1], "Consortium 2019");
+    assert_true(l.w <= maxw);
+    const char *z = "Zhang, Li, Chen, Wang, Liu, Yang, Huang, Zhao, Wu, Zhou, Xu, Sun, Ma, Hu, "
+                    "Guo, He, Lin, Luo, Zheng, Liang, Xie, Song, Tang 2021";
+    assert_int_equal(msc_plot_text_wrap(z, maxw, 10.0, 0, 2, &l), 2);
+    assert_string_equal(l.line[0], "Zhang, Li, Chen, Wang, Liu, Yang, Huang, Zhao, Wu,");
+    assert_true(strncmp(l.line[1], "Zhou, Xu", 8) == 0);
+    size_t n = strlen(l.line[1]);
+    assert_true(n > 8 && strcmp(l.line[1] + n - 8, "\xE2\x80\xA6 2021") == 0);
+    assert_true(msc_plot_text_width(l.line[1], 10.0, 0) <= maxw);
+    /* one word longer than a line: broken where the line is full */
+    assert_int_equal(msc_plot_text_wrap("Supercalifragilisticexpialidociousandmoreandmoreandmore"
+                                        "andmoreandmore 2019",
+                                        maxw, 10.0, 0, 2, &l),
+                     2);
+    assert_true(msc_plot_text_width(l.line[0], 10.0, 0) <= maxw);
+    assert_string_equal(l.line[1] + strlen(l.line[1]) - 4, "2019");
+    /* an empty label is one empty line */
+    assert_int_equal(msc_plot_text_wrap("", maxw, 10.0, 0, 2, &l), 1);
+    assert_string_equal(l.line[0], "");
+}
+
+/* The wider metrics (another font than Liberation Sans): never narrower
+ * than DejaVu Sans, the font a plain Debian gives instead, nor than
+ * Liberation Sans. DejaVu Sans' advance widths (1/1000 em, from the hmtx
+ * table of DejaVuSans.ttf and DejaVuSans-Bold.ttf 2.37), for "0.667 [0.223,":
+ * 8 digits, 2 periods, a space, '[' and ','; regular 636, 318, 318, 390,
+ * 318; bold 696, 380, 348, 457, 380. */
+static void test_text_wide(void **state)
+{
+    (void)state;
+    const char *s = "0.667 [0.223,";
+    double dejavu = (8 * 636 + 2 * 318 + 318 + 390 + 318) / 100.0; /* at 10 pt */
+    double dejavu_bold = (8 * 696 + 2 * 380 + 348 + 457 + 380) / 100.0;
+    double metric = msc_plot_text_width(s, 10.0, 0);
+    msc_plot_text_use(1);
+    assert_true(msc_plot_text_wide());
+    assert_string_equal(msc_plot_font_name(0), "sans-serif");
+    double w = msc_plot_text_width(s, 10.0, 0), wb = msc_plot_text_width(s, 10.0, 1);
+    msc_plot_text_use(0);
+    assert_string_equal(msc_plot_font_name(1), "Liberation Sans Bold");
+    assert_true(w >= dejavu && w >= metric);
+    assert_true(wb >= dejavu_bold);
+    assert_true(w <= 1.1 * dejavu); /* wider, not absurdly */
 }
 
 static void test_bad_options(void **state)
@@ -371,7 +433,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_from_path),
         cmocka_unit_test(test_ticks),
-        cmocka_unit_test(test_text_fit),
+        cmocka_unit_test(test_text_fit), cmocka_unit_test(test_text_wrap),
+        cmocka_unit_test(test_text_wide),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_skipped_outcome),
         cmocka_unit_test(test_forest_subgroups),

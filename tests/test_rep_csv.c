@@ -80,10 +80,10 @@ static void test_rows(void **state)
     assert_int_equal(msc_rep_flush(&out), MSC_OK);
     assert_string_equal(k.got.s, "outcome,type,group,study,n,p,flag\n"
                                  "\"resp\",\"study\",,\"'=cmd()\",10,0.5,\n"
-                                 "\"resp\",\"study\",,\"plain\",11,0.10000000000000001,\n"
+                                 "\"resp\",\"study\",,\"plain\",11,0.1,\n"
                                  "\"resp\",excluded,,\"q\"\"x, y\",,,true\n"
                                  "\"resp\",pooled,,,,,false\n"
-                                 "\"resp\",\"common\",\"g1\",,,9.9999999999999995e-08,\n"
+                                 "\"resp\",\"common\",\"g1\",,,1e-7,\n"
                                  "\"resp\",\"'-own\",\"'@mine\",,-3,,\n");
     msc_rep_buf_free(&k.got);
     msc_rep_release(&b);
@@ -103,6 +103,23 @@ static void test_encodings(void **state)
     msc_rep_putc(&out, '|');
     msc_rep_csv_text(&out, "a\nb");
     msc_rep_putc(&out, '|');
+    /* OWASP's list: tab and CR first, and the full-width = + - @ */
+    msc_rep_csv_text(&out, "\t=1");
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, "\r@x");
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, "\xEF\xBC\x9D" "1+1");
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, "\xEF\xBC\x8B" "\xEF\xBC\x8D" "\xEF\xBC\xA0");
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, "\xEF\xBC\x8D");
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, "\xEF\xBC\xA0" "x");
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, "\xEF\xBC\xA1" "x"); /* U+FF21, a full-width A: no guard */
+    msc_rep_putc(&out, '|');
+    msc_rep_csv_text(&out, " =1"); /* not first */
+    msc_rep_putc(&out, '|');
     msc_rep_csv_number(&out, NAN);
     msc_rep_putc(&out, '|');
     msc_rep_csv_number(&out, -INFINITY);
@@ -113,8 +130,12 @@ static void test_encodings(void **state)
     msc_rep_putc(&out, '|');
     msc_rep_csv_number(&out, 1e21);
     msc_rep_flush(&out);
-    assert_string_equal(k.got.s, "\"\"|\"'+1\"|\"\"\"\"\"\"|\"a\nb\"||"
-                                 "|0.10000000000000001|-0|1e+21");
+    assert_string_equal(k.got.s, "\"\"|\"'+1\"|\"\"\"\"\"\"|\"a\nb\"|"
+                                 "\"'\t=1\"|\"'\r@x\"|\"'\xEF\xBC\x9D" "1+1\"|"
+                                 "\"'\xEF\xBC\x8B\xEF\xBC\x8D\xEF\xBC\xA0\"|"
+                                 "\"'\xEF\xBC\x8D\"|\"'\xEF\xBC\xA0" "x\"|"
+                                 "\"\xEF\xBC\xA1" "x\"|\" =1\"||"
+                                 "|0.1|-0|1e21");
     msc_rep_buf_free(&k.got);
 }
 

@@ -40,6 +40,16 @@ static int setup(void **state)
     msc_rep_percent(&b, het, "I2", 32.966617401462806, NULL);
     msc_rep_percent(&b, het, "w", 3.2140615191462651, "%.2f");
     msc_rep_bool(&b, het, "yes", 1);
+    msc_rep_number(&b, het, "negzero", -1.2e-17, "%.4f");
+    msc_rep_number(&b, het, "negsmall", -0.00004, "%.4g");
+    msc_rep_percent(&b, het, "I2nan", NAN, "%.1f");
+    msc_rep_number(&b, het, "Q6", 6.0, MSC_REP_SIG4);
+    msc_rep_number(&b, het, "Q14", 14.5478, MSC_REP_SIG4);
+    msc_rep_number(&b, het, "Qbig", 31214.7, MSC_REP_SIG4);
+    msc_rep_number(&b, het, "Q999", 9.99996, MSC_REP_SIG4);
+    msc_rep_number(&b, het, "Qsmall", 0.00038371, MSC_REP_SIG4);
+    msc_rep_number(&b, het, "Qtiny", 1.5e-9, MSC_REP_SIG4);
+    msc_rep_number(&b, het, "Q0", 0.0, MSC_REP_SIG4);
     msc_rep_text(&b, het, "label", "a\x1b[31mred\xC2\x9Bx\x7fz");
     msc_rep_text(&b, het, "long", "abcdefgh");
     msc_rep_text(&b, het, "wide", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80");
@@ -84,6 +94,27 @@ static void test_values(void **state)
     /* proportions as the document says: here in percent */
     msc_rep_doc pct = {root, NULL, "%.2f%%", 100.0};
     assert_string_equal(r("{lo} to {hi}", &pct, NULL), "22.28% to 95.67%");
+}
+
+/* issue 15: a value that rounds to 0 prints without its sign, a small one
+ * keeps it; a missing percentage is "NA", not "NA%" */
+static void test_signs_and_percent(void **state)
+{
+    (void)state;
+    assert_string_equal(r("{negzero} {negsmall}", NULL, NULL), "0.0000 -4e-05");
+    msc_rep_doc pct = {root, NULL, "%.2f%%", 100.0};
+    msc_rep_get(het, "lo", MSC_REP_ALL)->v.num = -1e-9;
+    assert_string_equal(r("{lo}", &pct, NULL), "0.00%");
+    assert_string_equal(r("{?{I2nan}%|NA} {?{I2}%|NA}", NULL, NULL), "NA 33.0%");
+}
+
+/* issue 14: Q with 4 significant digits, zeros kept, no exponent for large
+ * values */
+static void test_sig4(void **state)
+{
+    (void)state;
+    assert_string_equal(r("{Q6} {Q14} {Qbig} {Q999} {Qsmall} {Qtiny} {Q0}", NULL, NULL),
+                        "6.000 14.55 31215 10.00 0.0003837 1.500e-09 0");
 }
 
 static void test_missing(void **state)
@@ -166,6 +197,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signs_and_percent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sig4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_optional_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_and_escapes, setup, teardown),

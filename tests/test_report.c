@@ -16,7 +16,7 @@ static char *render_with(const msc_dataset *d, const msc_settings *s, msc_report
                          int summary)
 {
     msc_analysis *a = run_analysis(d, s);
-    const msc_report_options o = {summary, "studies.csv", NULL};
+    const msc_report_options o = {summary, "studies.csv", NULL, NULL};
     char *buf = render_report(fn, a, &o, NULL);
     msc_analysis_free(a);
     return buf;
@@ -213,7 +213,7 @@ static void test_write_error(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    msc_report_options o = {0, "x", NULL};
+    msc_report_options o = {0, "x", NULL, NULL};
     setvbuf(full, NULL, _IONBF, 0);
     assert_int_equal(msc_report_json(full, a, &o), MSC_ERR_IO);
     fclose(full);
@@ -255,7 +255,7 @@ static void test_wide_names_whole(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    const msc_report_options o = {0, input, NULL};
+    const msc_report_options o = {0, input, NULL, NULL};
     char *tab = render_report(msc_report_table, a, &o, NULL);
     snprintf(want, sizeof want, "proportions, %s\n", input);
     assert_non_null(strstr(tab, want));
@@ -265,7 +265,7 @@ static void test_wide_names_whole(void **state)
     msc_safety *sf = NULL;
     double t = 0.5;
     assert_int_equal(msc_safety_evaluate(a, &t, &sf), MSC_OK);
-    const msc_report_options so = {0, input, sf};
+    const msc_report_options so = {0, input, sf, NULL};
     tab = render_report(msc_report_safety_table, a, &so, NULL);
     snprintf(want, sizeof want, "safety check: %s\n", input);
     assert_non_null(strstr(tab, want));
@@ -285,7 +285,7 @@ static void test_safety_without_safety(void **state)
     msc_settings s;
     msc_settings_default(&s);
     msc_analysis *a = run_analysis(d, &s);
-    const msc_report_options no_safety = {0, "x", NULL};
+    const msc_report_options no_safety = {0, "x", NULL, NULL};
     const msc_report_fn fns[] = {msc_report_safety_table, msc_report_safety_csv};
     for (size_t i = 0; i < 2; i++) {
         char *buf = NULL;
@@ -336,7 +336,7 @@ static void test_write_to_callback(void **state)
     msc_safety *sf = NULL;
     double t[3] = {0.05, 0.05, 0.05};
     assert_int_equal(msc_safety_evaluate(a, t, &sf), MSC_OK);
-    const msc_report_options pool = {0, "x.csv", NULL}, safety = {0, "x.csv", sf};
+    const msc_report_options pool = {0, "x.csv", NULL, NULL}, safety = {0, "x.csv", sf, NULL};
     const struct {
         msc_format f;
         const msc_report_options *o;
@@ -348,7 +348,7 @@ static void test_write_to_callback(void **state)
         {MSC_FORMAT_CSV, &pool, msc_report_csv, "outcome,type,group,study,row,events,n,"},
         {MSC_FORMAT_TABLE, &safety, msc_report_safety_table, "mscmeta " MSC_VERSION " safety"},
         {MSC_FORMAT_JSON, &safety, msc_report_json, "{\"tool\":\"mscmeta\",\"command\":\"safety\""},
-        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,study,row,events,n,rate,"},
+        {MSC_FORMAT_CSV, &safety, msc_report_safety_csv, "outcome,type,group,study,row,events,n,rate,"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         collected c = {0};
@@ -454,6 +454,194 @@ static void test_string_of_own_writer(void **state)
     msc_dataset_free(d);
 }
 
+/* ------------------------------------- the CSV holds what the table shows */
+
+/* A CSV parsed into rows of cells (RFC 4180 quotes; the reports write no
+ * line breaks in these data sets). */
+typedef struct {
+    char ***cell;
+    size_t rows, cols;
+} csv_doc;
+
+static csv_doc csv_parse_text(const char *text)
+{
+    csv_doc c = {NULL, 0, 0};
+    for (const char *p = text; *p;) {
+        char **row = calloc(64, sizeof *row);
+        size_t n = 0;
+        for (;;) {
+            char *cellv = malloc(strlen(p) + 1), *o = cellv;
+            if (*p == '"') {
+                for (p++; *p && !(*p == '"' && p[1] != '"'); p++) {
+                    if (*p == '"')
+                        p++;
+                    *o++ = *p;
+                }
+                if (*p == '"')
+                    p++;
+            } else {
+                while (*p && *p != ',' && *p != '\n')
+                    *o++ = *p++;
+            }
+            *o = '\0';
+            assert_true(n < 64);
+            row[n++] = cellv;
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p == '\n')
+                p++;
+            break;
+        }
+        if (c.rows == 0)
+            c.cols = n;
+        assert_int_equal(n, c.cols); /* every row as wide as the header */
+        c.cell = realloc(c.cell, (c.rows + 1) * sizeof *c.cell);
+        c.cell[c.rows++] = row;
+    }
+    return c;
+}
+
+static void csv_doc_free(csv_doc *c)
+{
+    for (size_t r = 0; r < c->rows; r++) {
+        for (size_t j = 0; j < c->cols; j++)
+            free(c->cell[r][j]);
+        free(c->cell[r]);
+    }
+    free(c->cell);
+}
+
+static size_t csv_col(const csv_doc *c, const char *name)
+{
+    for (size_t j = 0; j < c->cols; j++)
+        if (strcmp(c->cell[0][j], name) == 0)
+            return j;
+    fail_msg("no CSV column \"%s\"", name);
+    return 0;
+}
+
+/* Whether the CSV has a row whose columns names[i] hold values[i] ("" for
+ * empty, NULL for any). */
+static int csv_has(const csv_doc *c, const char *const *names, const char *const *values,
+                   size_t n)
+{
+    for (size_t r = 1; r < c->rows; r++) {
+        size_t i = 0;
+        while (i < n && (!values[i] || strcmp(c->cell[r][csv_col(c, names[i])], values[i]) == 0))
+            i++;
+        if (i == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Every exclusion and every warning of the analysis (the data set's, each
+ * outcome's, each subgroup's) is in the table and is a row of the CSV,
+ * with its outcome, group, study, line and reason or message. */
+static void check_csv_has_table(const msc_analysis *a, const char *csv_text, const char *table)
+{
+    csv_doc c = csv_parse_text(csv_text);
+    static const char *const wcols[] = {"type", "outcome", "group", "message"};
+    static const char *const ecols[] = {"type", "outcome", "study", "row", "reason"};
+    for (size_t i = 0; i < a->data->warnings.n; i++) {
+        const char *msg = a->data->warnings.msg[i];
+        const char *v[] = {"warning", "", "", msg};
+        if (!csv_has(&c, wcols, v, 4))
+            fail_msg("no CSV row for the data set's warning \"%s\"", msg);
+        assert_non_null(strstr(table, msg));
+    }
+    for (size_t j = 0; j < a->n_outcomes; j++) {
+        const msc_outcome_result *o = &a->outcome[j];
+        const char *name = o->data->name;
+        for (size_t i = 0; i < o->warnings.n; i++) {
+            const char *v[] = {"warning", name, "", o->warnings.msg[i]};
+            if (!csv_has(&c, wcols, v, 4))
+                fail_msg("%s: no CSV row for the warning \"%s\"", name, o->warnings.msg[i]);
+            assert_non_null(strstr(table, o->warnings.msg[i]));
+        }
+        for (size_t g = 0; g < o->n_groups; g++)
+            for (size_t i = 0; i < o->group[g].warnings.n; i++) {
+                const char *msg = o->group[g].warnings.msg[i];
+                const char *v[] = {"warning", name, o->group[g].name, msg};
+                if (!csv_has(&c, wcols, v, 4))
+                    fail_msg("%s, %s: no CSV row for the warning \"%s\"", name, o->group[g].name,
+                             msg);
+                assert_non_null(strstr(table, msg));
+            }
+        for (size_t i = 0; i < o->n_excluded; i++) {
+            size_t r = o->excluded_row[i];
+            char line[32];
+            snprintf(line, sizeof line, "%ld", a->data->line[r]);
+            const char *v[] = {"excluded", name, a->data->label[r], line, o->excluded_reason[i]};
+            if (!csv_has(&c, ecols, v, 5))
+                fail_msg("%s: no CSV row for excluded %s", name, a->data->label[r]);
+            assert_non_null(strstr(table, a->data->label[r]));
+            assert_non_null(strstr(table, o->excluded_reason[i]));
+        }
+    }
+    csv_doc_free(&c);
+}
+
+static void test_csv_has_what_the_table_shows(void **state)
+{
+    (void)state;
+    static const msc_method methods[] = {MSC_METHOD_REML, MSC_METHOD_GLMM, MSC_METHOD_FE};
+    static const char *const files[] = {"../data/msc_autoimmune.csv",
+                                        "hostile/invalid_utf8.csv", "hostile/excluded_grouped.csv"};
+    static const char *const groups[] = {"disease", NULL, "group"};
+    for (size_t f = 0; f < 3; f++)
+        for (int sub = 0; sub < 2; sub++) {
+            msc_dataset *d = load_file(files[f], NULL, sub ? groups[f] : NULL);
+            for (size_t m = 0; m < 3; m++) {
+                msc_settings s;
+                msc_settings_default(&s);
+                s.method = methods[m];
+                msc_analysis *a = run_analysis(d, &s);
+                msc_report_options ro = {0, "t.csv", NULL, NULL};
+                char *csv = render_report(msc_report_csv, a, &ro, NULL);
+                char *table = render_report(msc_report_table, a, &ro, NULL);
+                check_csv_has_table(a, csv, table);
+                free(csv);
+                free(table);
+                /* and the safety report's CSV */
+                double *t = malloc(a->n_outcomes * sizeof *t);
+                for (size_t j = 0; j < a->n_outcomes; j++)
+                    t[j] = 0.05;
+                msc_safety *sf;
+                assert_int_equal(msc_safety_evaluate(a, t, &sf), MSC_OK);
+                msc_report_options so = {0, "t.csv", sf, NULL};
+                csv = render_report(msc_report_safety_csv, a, &so, NULL);
+                table = render_report(msc_report_safety_table, a, &so, NULL);
+                csv_doc c = csv_parse_text(csv);
+                static const char *const ecols[] = {"type", "outcome", "study", "reason"};
+                static const char *const wcols[] = {"type", "outcome", "message"};
+                for (size_t j = 0; j < a->n_outcomes; j++) {
+                    const msc_outcome_result *o = &a->outcome[j];
+                    for (size_t i = 0; i < o->n_excluded; i++) {
+                        const char *v[] = {"excluded", o->data->name,
+                                           a->data->label[o->excluded_row[i]],
+                                           o->excluded_reason[i]};
+                        assert_true(csv_has(&c, ecols, v, 4));
+                    }
+                    for (size_t i = 0; i < o->warnings.n; i++) {
+                        const char *v[] = {"warning", o->data->name, o->warnings.msg[i]};
+                        assert_true(csv_has(&c, wcols, v, 3));
+                        assert_non_null(strstr(table, o->warnings.msg[i]));
+                    }
+                }
+                csv_doc_free(&c);
+                free(csv);
+                free(table);
+                msc_safety_free(sf, a->n_outcomes);
+                free(t);
+                msc_analysis_free(a);
+            }
+            msc_dataset_free(d);
+        }
+}
+
 int main(void)
 {
     msc_init();
@@ -464,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_c1_controls_in_table), cmocka_unit_test(test_wide_names_whole),
         cmocka_unit_test(test_write_to_callback),    cmocka_unit_test(test_write_pieces_and_failures),
         cmocka_unit_test(test_string_of_own_writer),
+        cmocka_unit_test(test_csv_has_what_the_table_shows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,12 +83,43 @@ MSC_API double msc_outcome_weight(const msc_outcome_result *o, size_t i, int ran
 /* ---------------------------------------------------------------------------
  * Safety check against a limit (safety.c)
  * ------------------------------------------------------------------------- */
+/* What a pooled rate shows against a limit L, from its one-sided bounds at
+ * the level: below (upper bound <= L), above (lower bound > L), or
+ * inconclusive (the interval straddles L, or a bound is missing); none
+ * without a limit or without data. */
+typedef enum {
+    MSC_VERDICT_NONE,
+    MSC_VERDICT_BELOW,
+    MSC_VERDICT_INCONCLUSIVE,
+    MSC_VERDICT_ABOVE
+} msc_verdict;
+/* "below", "inconclusive", "above"; NULL for MSC_VERDICT_NONE. */
+MSC_API const char *msc_verdict_name(msc_verdict v);
+
+/* The pooled rate of one subgroup against the outcome's limit. */
+typedef struct {
+    double upper_bound, lower_bound; /* one-sided bounds at the level */
+    int exact;                       /* they are the exact (Clopper-Pearson) ones */
+    msc_verdict verdict;
+    double prob_new_above; /* as msc_safety's */
+} msc_safety_group;
+
 typedef struct {
     double threshold;       /* the limit for this outcome; NAN when none applies */
     double level;           /* one-sided confidence level of the bounds */
     double upper_bound;     /* one-sided upper confidence bound of the pooled rate */
-    int exceeded;           /* upper_bound > threshold */
-    int exact;              /* the bound is the exact (Clopper-Pearson) one */
+    int exceeded;           /* not shown to be below: verdict inconclusive or above */
+    int exact;              /* the bounds are the exact (Clopper-Pearson) ones */
+    double lower_bound;     /* one-sided lower confidence bound of the pooled rate */
+    msc_verdict verdict;
+    int no_data;            /* a limit applies but the outcome has no usable study */
+    /* 1 - Phi((g(L) - mu) / sqrt(tau^2 + SE^2)), g the model's scale: the
+     * predictive probability that a new study's true rate exceeds the limit
+     * (metafor 5.1's predict(prob =)); NAN where tau^2 cannot be estimated
+     * (k = 1, a fallback to the exact proportion, FE, BB) */
+    double prob_new_above;
+    size_t n_groups;         /* the outcome's subgroups (o->n_groups), or 0 */
+    msc_safety_group *group; /* per subgroup, in the outcome's order */
     double *study_upper;    /* per study: exact one-sided upper bound, 1-(1-level)^(1/n) at x = 0 */
     double *study_lo_exact; /* per study: exact (Clopper-Pearson) two-sided interval at `level` */
     double *study_hi_exact;
@@ -96,7 +127,9 @@ typedef struct {
     size_t n_signals;
 } msc_safety;
 
-/* Evaluates every outcome of `a` against thresholds[j] (NAN: no limit).
+/* Evaluates every outcome of `a`, and each of its subgroups, against
+ * thresholds[j] (NAN: no limit). Needs a level above 0.5 (the bounds are
+ * one-sided at it): MSC_ERR_USAGE otherwise.
  * Returns an array of a->n_outcomes results (msc_safety_free releases it). */
 MSC_API msc_status msc_safety_evaluate(const msc_analysis *a, const double *thresholds,
                                        msc_safety **out);

@@ -83,7 +83,8 @@ typedef enum {
     MSC_METHOD_REML,
     MSC_METHOD_EB,
     MSC_METHOD_PM,
-    MSC_METHOD_GLMM
+    MSC_METHOD_GLMM,
+    MSC_METHOD_BB /* beta-binomial, common rho (Mathes & Kuss 2018) */
 } msc_method;
 typedef enum { MSC_TEST_Z, MSC_TEST_KNHA } msc_test;
 typedef enum { MSC_PI_HTS, MSC_PI_Z, MSC_PI_T } msc_pi;
@@ -110,17 +111,33 @@ typedef struct {
     int nagq;              /* GLMM quadrature nodes, 1 to MSC_NAGQ_MAX, default 7 */
     int threads;           /* threads a fit may use, 1 to MSC_THREADS_MAX, default 1; the
                             * results are the same for any number */
+    double null_prop;      /* H0 proportion of the extra test of each pooled estimate on the
+                            * model scale (--null); NAN (default): none */
+    int method_default;    /* 1: `method` is msc_method_default(measure), not the user's
+                            * choice (reports say why it was used); default 0 */
 } msc_settings;
 
 MSC_API void msc_settings_default(msc_settings *s);
 
 /* Checks every field: enums in range, 0 < level < 1, cc NAN or finite and
  * >= 0, cc_mode -1 or in range, nagq from 1 to MSC_NAGQ_MAX, threads from
- * 1 to MSC_THREADS_MAX, and the GLMM
+ * 1 to MSC_THREADS_MAX, null_prop NAN or in (0, 1), and the GLMM
  * only with PLO and the z test. Returns MSC_OK, or MSC_ERR_USAGE with a
  * message in err naming the field (not a command-line flag). Every
  * function that takes settings calls it first. */
 MSC_API msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen);
+
+/* The model mscmeta uses when none is named: for PLO (the default
+ * measure) the binomial-normal GLMM, as meta's metaprop since 4.9-5
+ * (Stijnen, Hamza & Ozdemir 2010; Schwarzer et al. 2019), unless `test` is
+ * knha, which applies to inverse-variance models; REML otherwise, as
+ * metafor. (msc_settings_default keeps REML, metafor's default.) */
+MSC_API msc_method msc_method_default(msc_measure measure, msc_test test);
+
+/* 1 for the models fitted to the counts themselves (GLMM, BB): they model
+ * the logit of the proportion whatever the measure, and no continuity
+ * correction enters their fit. */
+MSC_API int msc_method_uses_counts(msc_method m);
 
 /* The correction actually applied: metafor adds 0.5 to studies with 0 or n
  * events for PR/PLN/PLO and nothing for PAS/PFT unless asked. */

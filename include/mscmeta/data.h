@@ -28,7 +28,7 @@ typedef struct {
 
 /* A column kept as text (moderators, an order or a grouping column): each
  * record's cell, trimmed and made valid UTF-8, or NULL where it is missing
- * (empty, NA or .). */
+ * (empty or a missing-value token, msc_load_options.na). */
 typedef struct {
     char *name;
     char **value; /* per record */
@@ -64,6 +64,15 @@ typedef struct {
     const char *const *keep_cols;
     const char *const *keep_why;
     size_t n_keep_cols;
+    /* The thousands separator of counts ('.', ',', '\'' or ' '), removed
+     * where it groups digits by three (1.000.000); 0 for none. Without one,
+     * a count such as 1.000 in a ';'- or tab-separated file is refused as
+     * ambiguous, since European spreadsheets write thousands so. */
+    char thousands;
+    /* The cells that mean "missing", comma-separated ("NR,-"), replacing
+     * the default list: NA, N/A, n/a, NR, ., #N/A, - and an en dash. An
+     * empty cell is always missing. Matched exactly, after trimming spaces. */
+    const char *na;
 } msc_load_options;
 
 /* The default outcomes of `pool`: responders, adverse_events, serious_adverse_events, events. */

@@ -24,5 +24,6 @@
 #include "mscmeta/regress.h"
 #include "mscmeta/analysis.h"
 #include "mscmeta/report.h"
+#include "mscmeta/sens.h"
 
 #endif /* MSCMETA_H */

@@ -15,8 +15,26 @@
 #include <stddef.h>
 
 #include "mscmeta/analysis.h"
+#include "mscmeta/regress.h"
 
 typedef enum { MSC_PLOT_PNG, MSC_PLOT_SVG, MSC_PLOT_PDF } msc_plot_format;
+
+/* The metrics text is measured with. The layout is made for Liberation
+ * Sans (Helvetica's and Arial's metrics; Debian: fonts-liberation2). */
+typedef enum {
+    MSC_PLOT_METRICS_CHECK = 0, /* ask fontconfig at each plot (msc_plot_font_check) */
+    MSC_PLOT_METRICS_FONT,      /* the font is there: its metrics */
+    MSC_PLOT_METRICS_WIDE       /* it is not: the system's sans-serif, wider spacing */
+} msc_plot_metrics;
+
+/* The order of a forest plot's studies (within each subgroup). */
+typedef enum {
+    MSC_PLOT_SORT_FILE = 0, /* as in the data */
+    MSC_PLOT_SORT_ESTIMATE, /* by the study's proportion, smallest first */
+    MSC_PLOT_SORT_N,        /* by the number of patients, smallest first */
+    MSC_PLOT_SORT_COLUMN    /* by a kept column (sort_col): numbers by value, else text;
+                               missing last */
+} msc_plot_sort;
 
 typedef struct {
     msc_plot_format format; /* default PNG */
@@ -24,6 +42,18 @@ typedef struct {
     double width, height;   /* pixels (PNG) or points (SVG, PDF); 0 = automatic */
     double scale;           /* 1 (proportions), 100 or 1000 (per 100 / 1000 patients) */
     double ref;             /* vertical reference line at this proportion; NAN for none */
+    msc_plot_metrics metrics; /* default MSC_PLOT_METRICS_CHECK */
+    double xlim_lo, xlim_hi;  /* the x axis' range, in its units (after scale); NAN: automatic */
+    int log_x;                /* a log axis (forest); proportion ticks on a log scale (funnel) */
+    msc_plot_sort sort;       /* study order; default MSC_PLOT_SORT_FILE */
+    const char *sort_col;     /* MSC_PLOT_SORT_COLUMN: a column the data set kept
+                                 (msc_load_options.keep_cols) */
+    double dpi;               /* PNG: pixels per inch, recorded in the file; default 300 */
+    /* Sensitivity analyses (msc_sens_run) for the plots that show them:
+     * forest rows of leave-one-out or cumulative fits
+     * (msc_plot_forest_sens), Baujat plots, the studies trim and fill
+     * imputes on a funnel plot. NULL: none. */
+    const struct msc_sens *sens;
 } msc_plot_options;
 
 /* The option values the plots accept, for callers that check options
@@ -37,10 +67,30 @@ typedef struct {
 #define MSC_PLOT_REF_MIN 0.0
 #define MSC_PLOT_REF_MAX 1.0
 MSC_API extern const double msc_plot_scales[]; /* 1, 100, 1000 */
+
+/* PNG resolution (dpi) from MSC_PLOT_DPI_MIN to MSC_PLOT_DPI_MAX; text is
+ * never set below MSC_PLOT_FONT_MIN points (a size that small is refused
+ * with MSC_ERR_USAGE, naming the size that would fit). */
+#define MSC_PLOT_DPI_MIN 72.0
+#define MSC_PLOT_DPI_MAX 1200.0
+#define MSC_PLOT_DPI_DEFAULT 300.0
+#define MSC_PLOT_FONT_MIN 6.0
+
+/* The most rows (studies, headings, model rows) a forest plot draws: more
+ * cannot be read, and would take gnuplot long and make huge files. Past
+ * it msc_plot_forest returns MSC_ERR_USAGE with a hint (a funnel plot). */
+#define MSC_PLOT_MAX_ROWS 5000
 MSC_API extern const size_t msc_n_plot_scales;
 
-/* Defaults: PNG, no title, automatic size, scale 1, no reference line. */
+/* Defaults: PNG, no title, automatic size, scale 1, no reference line,
+ * fonts checked at each plot, automatic linear axis, file order, 300 dpi. */
 MSC_API void msc_plot_options_default(msc_plot_options *o);
+
+/* Whether fontconfig resolves "Liberation Sans", regular and bold, to a
+ * font with the metrics the plots are laid out for (it runs fc-match).
+ * Returns 1; or 0, with msg saying what it found instead (or that
+ * fc-match could not be run): plots then use MSC_PLOT_METRICS_WIDE. */
+MSC_API int msc_plot_font_check(char *msg, size_t msglen);
 
 /* The format named by a path's extension (.png, .svg, .pdf; any case), or
  * -1 when the extension is none of these. */
@@ -63,6 +113,25 @@ MSC_API msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const 
  * no per-study intervals (MSC_RUN_NO_STUDY_CI will do). Returns as
  * msc_plot_forest. */
 MSC_API msc_status msc_plot_funnel(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the Baujat plot of outcome `outcome` (Baujat et al. 2002, as
+ * metafor's baujat()): each study's contribution to heterogeneity against
+ * its influence on the pooled estimate, from o->sens's influence
+ * diagnostics, with study labels placed so that none overlaps. Returns as
+ * msc_plot_forest; MSC_ERR_USAGE when o->sens has no influence results,
+ * MSC_ERR_INPUT when the outcome has fewer than 2 studies. */
+MSC_API msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const char *path,
+                                   const msc_plot_options *o, char *err, size_t errlen);
+
+/* Draws the bubble plot of outcome `outcome` of a meta-regression on one
+ * moderator (msc_regress_run with one moderator): each study's proportion
+ * against the moderator, bubbles sized by weight (by n under the GLMM), the
+ * fitted proportion with its confidence band (a factor: each level's
+ * fitted proportion with its interval), back-transformed. An outcome that
+ * could not be fitted shows its studies alone. Returns as msc_plot_forest;
+ * MSC_ERR_USAGE when r has more than one moderator. */
+MSC_API msc_status msc_plot_bubble(const msc_regression *r, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);
 
 /* Writes s into out as one gnuplot string expression that evaluates to s:

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "mscmeta/analysis.h"
 #include "mscmeta/stats.h"
 
 /* ---------------------------------------------------------------------------
@@ -87,5 +88,119 @@ MSC_API void msc_regress_model_free(msc_regress_model *r);
  * of n, for PFT). */
 MSC_API void msc_regress_predict(const msc_regress_model *r, const double *x0, msc_measure m,
                                  double nhm, msc_estimate *e);
+
+/* The permutation test of a fitted model r (metafor's permutest): the rows
+ * of the moderator columns are permuted across the studies and the model
+ * refitted; each coefficient's p value is the share of permutations whose
+ * |statistic| reaches the observed one (less 1e-8, metafor's tolerance),
+ * QM's the share whose QM does. When the design has no more distinct row
+ * arrangements than `iter`, every one is used once (exact test, as
+ * metafor); otherwise the observed arrangement and iter - 1 random ones,
+ * drawn from `seed`: the same seed gives the same p values, whatever
+ * s->threads (the threads it may use). A permuted fit that fails is drawn
+ * again (exact test: left out). yi, vi, mods, m and s as given to
+ * msc_regress_fit for r. Returns MSC_OK, MSC_ERR_USAGE (iter < 2, r not
+ * fitted), MSC_ERR_NOMEM. Free out with msc_regress_perm_free. */
+typedef struct {
+    size_t iter;   /* permutations used, the observed one included */
+    int exact;     /* every distinct arrangement of the rows, once */
+    double *pval;  /* per coefficient */
+    double QM_p;   /* NAN without a QM */
+    size_t failed; /* permuted fits that failed (drawn again; exact: left out) */
+} msc_regress_perm;
+
+MSC_API msc_status msc_regress_permutest(const double *yi, const double *vi, size_t k,
+                                         const double *mods, size_t m, const msc_settings *s,
+                                         const msc_regress_model *r, size_t iter,
+                                         unsigned long long seed, msc_regress_perm *out);
+MSC_API void msc_regress_perm_free(msc_regress_perm *p);
+
+/* ---------------------------------------------------------------------------
+ * Meta-regression of a data set (regress.c): moderators from the kept
+ * columns of a CSV, each outcome's studies, the fit, predictions.
+ * ------------------------------------------------------------------------- */
+
+#define MSC_REGRESS_MANY_LEVELS 50 /* a factor with more levels gets a warning */
+
+typedef struct {
+    const char *const *mods; /* moderator columns, in the order of the coefficients */
+    size_t n_mods;
+    const char *const *factors; /* columns to treat as factors even if numeric */
+    size_t n_factors;
+    const char *const *refs; /* "COL=LEVEL": the reference level of factor COL */
+    size_t n_refs;
+    /* The coefficients the omnibus test QM tests, each a coefficient name
+     * ("intercept", "ablat", "alloc=random"), a moderator name (all its
+     * coefficients) or a 1-based coefficient number; none: every moderator. */
+    const char *const *btt;
+    size_t n_btt;
+    /* Predictions, each "COL=VALUE,COL=VALUE..." naming every moderator
+     * once (a factor by one of its levels). A comma belongs to a value
+     * unless a moderator's name and "=" follow it. */
+    const char *const *at;
+    size_t n_at;
+    size_t permutations;     /* permutation test with this many iterations (0: none) */
+    unsigned long long seed; /* its random numbers (same seed, same p values) */
+} msc_regress_options;
+
+/* No moderators, no factors, ...: permutations 0, seed 1. */
+MSC_API void msc_regress_options_default(msc_regress_options *o);
+
+typedef struct {
+    const char *name; /* the column */
+    int factor;       /* 0: numeric */
+    size_t n_levels;  /* factor: its levels, the reference first, then the others in byte order */
+    char **level;
+    size_t first, n_coef; /* its coefficients: first .. first + n_coef - 1 (numeric: 1) */
+} msc_moderator;
+
+/* A point to predict at (msc_regress_options.at). */
+typedef struct {
+    char *label;   /* "ablat=30, alloc=random", the moderators in order */
+    double *x;     /* its row of the design (m values) */
+    double *value; /* per moderator: the number, or the level's index for a factor */
+} msc_regress_point;
+
+typedef struct {
+    const msc_outcome_result *o; /* its studies (those with every moderator) and exclusions */
+    int fitted;                  /* 0: not fitted, the warnings say why */
+    double *X;                   /* the moderator columns of the design, o->k x m */
+    double nhm;                  /* harmonic mean of n (PFT's back-transformation) */
+    msc_regress_model fit;
+    msc_estimate *pred;    /* at each point: yi, se, CI, PI, and as proportions */
+    msc_regress_perm perm; /* iter 0 without a permutation test */
+} msc_regress_outcome;
+
+typedef struct msc_regression {
+    const msc_analysis *a; /* the data set, the settings, each outcome's studies (not pooled) */
+    size_t n_mods;
+    msc_moderator *mod;
+    size_t m;         /* moderator columns of the design (p - 1) */
+    char **coef_name; /* p names: "intercept", "COL", "COL=LEVEL" */
+    size_t *coef_mod; /* per coefficient: its moderator (SIZE_MAX for the intercept) */
+    size_t *btt, n_btt;
+    size_t n_at;
+    msc_regress_point *at; /* the points to predict at */
+    size_t permutations;
+    unsigned long long seed;
+    size_t n_outcomes;
+    msc_regress_outcome *outcome; /* warnings about a moderator (many levels) are each outcome's */
+} msc_regression;
+
+/* Fits the meta-regression of every outcome of d on the moderators o
+ * names (kept columns of d: msc_load_options.keep_cols), with s's measure,
+ * method, test and level. A column whose values (missing aside) all read
+ * as numbers is numeric, unless o->factors names it; others are factors
+ * in treatment coding. A study with a missing moderator is left out of
+ * every outcome, with the reason. An outcome whose design cannot be
+ * fitted (too few studies, a level no study has, collinear moderators) is
+ * not fitted and says why in its warnings; when no outcome can be fitted
+ * the call fails with that reason in err (MSC_ERR_INPUT). Options that
+ * name no moderator, level or coefficient are MSC_ERR_USAGE. d must
+ * outlive the result. */
+MSC_API msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
+                                   const msc_regress_options *o, msc_regression **out, char *err,
+                                   size_t errlen);
+MSC_API void msc_regression_free(msc_regression *r);
 
 #endif /* MSCMETA_REGRESS_H */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "mscmeta/analysis.h"
+#include "mscmeta/regress.h"
 
 /* ---------------------------------------------------------------------------
  * Reports (src/report: a builder per report, an emitter per format)
@@ -24,6 +25,7 @@ typedef struct {
     int summary_only;         /* omit per-study rows */
     const char *input_name;   /* shown in the report */
     const msc_safety *safety; /* per outcome, for `safety` reports; NULL for pool */
+    const struct msc_sens *sens; /* sensitivity analyses (msc_sens_run) to add, or NULL */
 } msc_report_options;
 
 /* A report writer to a FILE* (msc_report_write underneath); each returns
@@ -60,5 +62,16 @@ MSC_API msc_status msc_report_write(const msc_analysis *a, const msc_report_opti
  * MSC_ERR_USAGE (fn or out NULL); *out is NULL on failure. */
 MSC_API msc_status msc_report_string(msc_report_fn fn, const msc_analysis *a,
                                      const msc_report_options *o, char **out, size_t *len);
+
+/* The meta-regression report of r (msc_regress_run), in format f: per
+ * outcome the coefficients, the test of the moderators, residual
+ * heterogeneity, R^2 and the predictions (JSON: the `regression` object;
+ * CSV: a row per study, exclusion, coefficient, model and prediction).
+ * o may be NULL (all options 0); o->safety is ignored. Returns as
+ * msc_report_write (MSC_ERR_USAGE when fp or r is NULL). */
+MSC_API msc_status msc_report_regress(FILE *fp, const msc_regression *r, msc_format f,
+                                      const msc_report_options *o);
+MSC_API msc_status msc_report_regress_write(const msc_regression *r, const msc_report_options *o,
+                                            msc_format f, msc_write_fn fn, void *ctx);
 
 #endif /* MSCMETA_REPORT_H */

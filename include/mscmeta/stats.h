@@ -56,6 +56,14 @@ typedef struct {
     double pi_lo, pi_hi;       /* proportion scale */
     double pi_df;              /* df of the PI's t quantile; NAN for z */
     int exact;                 /* the block holds the exact pooled proportion (Clopper-Pearson) */
+    /* GLMM random block: the marginal (population-averaged) proportion, the
+     * mean of expit(mu + tau z) over z ~ N(0, 1), and the same at the CI
+     * bounds of mu (metafor's transf.ilogit.int); NAN otherwise */
+    double marg_est, marg_lo, marg_hi;
+    /* the test of H0: proportion = null_prop on the model scale (settings'
+     * null_prop; msc_fit_studies fills it), z or t as the block's own test;
+     * NAN when none was asked for or the block has no SE */
+    double null_prop, null_stat, null_p;
 } msc_estimate;
 
 typedef struct {
@@ -65,6 +73,10 @@ typedef struct {
     double Q, df, Q_p;     /* Cochran's Q (GLMM: the Wald test) */
     double Q_lrt, Q_lrt_p; /* GLMM likelihood-ratio test; NAN otherwise */
     double vt;             /* typical within-study variance */
+    int tau2_ci_profile;   /* tau2_lo/hi: 1 the GLMM's profile-likelihood interval, 0 Q-profile */
+    double lrt_tau2, lrt_tau2_p; /* GLMM: LRT of tau^2 = 0 (50:50 chi^2_0/chi^2_1); NAN otherwise */
+    double rho, rho_lo, rho_hi;  /* BB: intra-study correlation 1/(a+b+1), Wald CI on its
+                                  * logit; NAN otherwise */
 } msc_heterogeneity;
 
 typedef struct {
@@ -102,6 +114,21 @@ MSC_API msc_status msc_glmm_fit(const double *xi, const double *ni, const double
                                 const msc_settings *s, msc_fit *f, msc_warnings *w);
 
 /* ---------------------------------------------------------------------------
+ * Beta-binomial model (betabin.c)
+ * ------------------------------------------------------------------------- */
+
+/* Fits x_i ~ BetaBinomial(n_i, a, b) with a common mu = a/(a+b) and
+ * rho = 1/(a+b+1) (metapreg's crbetabin; Mathes & Kuss 2018) by maximum
+ * likelihood on (logit mu, logit rho), with the exact log-likelihood; the
+ * random block holds mu with its Wald interval on the logit scale, het.rho
+ * rho with its Wald interval on the logit scale; the common block is the
+ * binomial (logistic) model. vi serves only for reports. Where rho is not
+ * identified (all 0 or all n events, one study, rho at 0 or 1) the random
+ * block is the exact pooled proportion, with a warning in w. */
+MSC_API msc_status msc_bb_fit(const double *xi, const double *ni, const double *vi, size_t k,
+                              const msc_settings *s, msc_fit *f, msc_warnings *w);
+
+/* ---------------------------------------------------------------------------
  * Fits on any subset of studies (fit.c)
  * ------------------------------------------------------------------------- */
 
@@ -117,6 +144,7 @@ typedef struct {
 
 /* Flags for msc_fit_studies. */
 #define MSC_FIT_NO_TAU2_CI 1u /* skip the Q-profile interval of tau^2, I^2, H^2 */
+#define MSC_FIT_NO_PI 2u      /* no prediction interval (NAN), nor its warnings */
 
 /* Fits the model that s names (any tau^2 estimator, FE, or the GLMM) to the
  * studies idx[0..m) of st, or to all st->k studies when idx is NULL (m is

@@ -33,6 +33,11 @@ void msc_text_append(char *buf, size_t size, const char *sep, const char *s);
 typedef enum { MSC_P_SHORT, MSC_P_PROSE } msc_p_style;
 const char *msc_pvalue_text(char *buf, size_t len, double p, int decimals, msc_p_style style);
 
+/* A confidence level as a percentage with as many decimals as it has
+ * (0.95 -> "95", 0.975 -> "97.5", 0.999 -> "99.9"; at most 6), for
+ * headers such as "95% CI". Returns buf. */
+const char *msc_level_text(char *buf, size_t len, double level);
+
 /* Long names for settings lines: "logit", "Clopper-Pearson", ... */
 const char *msc_measure_scale_name(msc_measure m);
 const char *msc_method_long_name(msc_method m);

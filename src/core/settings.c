@@ -23,7 +23,16 @@ void msc_settings_default(msc_settings *s)
     s->level = 0.95;
     s->nagq = 7;
     s->threads = 1;
+    s->null_prop = NAN;
+    s->method_default = 0;
 }
+
+msc_method msc_method_default(msc_measure measure, msc_test test)
+{
+    return measure == MSC_PLO && test == MSC_TEST_Z ? MSC_METHOD_GLMM : MSC_METHOD_REML;
+}
+
+int msc_method_uses_counts(msc_method m) { return m == MSC_METHOD_GLMM || m == MSC_METHOD_BB; }
 
 /* escalc(): add = 1/2, to = "only0" by default; for PAS and PFT `add`
  * defaults to 0 (the transforms are finite at 0 and n), so a correction
@@ -42,8 +51,8 @@ void msc_settings_effective_cc(const msc_settings *s, double *cc, msc_cc_mode *m
 }
 
 static const char *const measure_names[] = {"PR", "PLN", "PLO", "PAS", "PFT"};
-static const char *const method_names[] = {"FE", "DL",   "HE", "HS", "SJ",
-                                           "ML", "REML", "EB", "PM", "GLMM"};
+static const char *const method_names[] = {"FE",   "DL", "HE", "HS",   "SJ", "ML",
+                                           "REML", "EB", "PM", "GLMM", "BB"};
 static const char *const test_names[] = {"z", "knha"};
 static const char *const pi_names[] = {"hts", "z", "t"};
 static const char *const sci_names[] = {"cp", "wilson", "jeffreys", "ac", "wald"};
@@ -93,7 +102,7 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
     if (!in_range((int)s->measure, N_OF(measure_names)))
         why = "measure: not one of PR, PLN, PLO, PAS, PFT";
     else if (!in_range((int)s->method, N_OF(method_names)))
-        why = "method: not one of FE, DL, HE, HS, SJ, ML, REML, EB, PM, GLMM";
+        why = "method: not one of FE, DL, HE, HS, SJ, ML, REML, EB, PM, GLMM, BB";
     else if (!in_range((int)s->test, N_OF(test_names)))
         why = "test: not z or knha";
     else if (!in_range((int)s->pi, N_OF(pi_names)))
@@ -106,6 +115,9 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
         why = "cc: the continuity correction must be NAN (the default) or a finite number >= 0";
     else if (!(s->level > 0.0 && s->level < 1.0))
         why = "level: the confidence level must be between 0 and 1, for example 0.95";
+    else if (!isnan(s->null_prop) && !(s->null_prop > 0.0 && s->null_prop < 1.0))
+        why = "null_prop: the proportion under the null hypothesis must be NAN (none) or between "
+              "0 and 1";
     else if (!(s->threads >= 1 && s->threads <= MSC_THREADS_MAX))
         why = "threads: from 1 to 1024";
     else if (s->method == MSC_METHOD_GLMM && !(s->nagq >= 1 && s->nagq <= MSC_NAGQ_MAX))
@@ -114,6 +126,10 @@ msc_status msc_settings_check(const msc_settings *s, char *err, size_t errlen)
         why = "method GLMM models the logit of the proportion: the measure must be PLO";
     else if (s->method == MSC_METHOD_GLMM && s->test != MSC_TEST_Z)
         why = "test knha applies to inverse-variance models, not to the GLMM";
+    else if (s->method == MSC_METHOD_BB && s->measure != MSC_PLO)
+        why = "method BB models the proportion on the logit scale: the measure must be PLO";
+    else if (s->method == MSC_METHOD_BB && s->test != MSC_TEST_Z)
+        why = "test knha applies to inverse-variance models, not to the beta-binomial";
     if (!why)
         return MSC_OK;
     if (err && errlen)
@@ -168,7 +184,8 @@ const char *msc_method_long_name(msc_method m)
                                     "restricted maximum likelihood (REML)",
                                     "empirical Bayes",
                                     "Paule-Mandel",
-                                    "binomial-normal GLMM (ML)"};
+                                    "binomial-normal GLMM (ML)",
+                                    "beta-binomial (ML, common rho)"};
     return n[m];
 }
 

@@ -139,3 +139,16 @@ const char *msc_pvalue_text(char *buf, size_t len, double p, int decimals, msc_p
         snprintf(buf, len, "%s%.*f", prose ? "p = " : "", d, p);
     return buf;
 }
+
+const char *msc_level_text(char *buf, size_t len, double level)
+{
+    /* the fewest decimals that give 100 level back to 1e-9: 97.5, not the
+     * 97.499999999999986 that 100 * 0.975 is in binary */
+    double pct = 100.0 * level;
+    for (int d = 0; d <= 6; d++) {
+        snprintf(buf, len, "%.*f", d, pct);
+        if (fabs(strtod(buf, NULL) - pct) <= 1e-9 * fabs(pct))
+            return buf;
+    }
+    return buf;
+}

@@ -118,7 +118,7 @@ static msc_csv_record take_record(reader *R, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         R->ptr[i] = R->bytes + R->off[i];
-    msc_csv_record r = {n, R->rec_line, R->ptr, R->len};
+    msc_csv_record r = {n, R->rec_line, (char)csv_get_delim(&R->p), R->ptr, R->len};
     R->field = 0;
     R->used = 0;
     return r;
@@ -256,23 +256,6 @@ static void feed(reader *R, const char *buf, size_t len, char eol)
 
 /* ----------------------------------------------------- start and end */
 
-/* The delimiter: as given, else ';' (or a tab) when the header line has no
- * comma but has one, as European spreadsheets export. */
-static char detect_delim(const char *buf, size_t len, char given)
-{
-    if (given)
-        return given;
-    const char *nl = memchr(buf, '\n', len);
-    size_t l = nl ? (size_t)(nl - buf) : len;
-    if (memchr(buf, ',', l))
-        return ',';
-    if (memchr(buf, ';', l))
-        return ';';
-    if (memchr(buf, '\t', l))
-        return '\t';
-    return ',';
-}
-
 static const char *skip_bom(const char *buf, size_t *len)
 {
     if (*len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -282,21 +265,122 @@ static const char *skip_bom(const char *buf, size_t *len)
     return buf;
 }
 
+/* Whether the text starts as ASCII in UTF-16 without a byte order mark:
+ * in its first (up to 32) pairs of bytes, one byte of every pair is NUL and
+ * the other is not, the NUL always on the same side. */
+static int utf16_without_bom(const unsigned char *b, size_t len)
+{
+    size_t pairs = len / 2 < 32 ? len / 2 : 32;
+    int le = 1, be = 1;
+    for (size_t i = 0; i < pairs; i++) {
+        le &= b[2 * i] != 0 && b[2 * i + 1] == 0;
+        be &= b[2 * i] == 0 && b[2 * i + 1] != 0;
+    }
+    return pairs >= 2 && (le || be);
+}
+
 /* UTF-16 text (Excel's "Unicode Text" export) starts with its byte order
- * mark: say what it is instead of reporting a header of U+FFFD. */
+ * mark, or else shows as ASCII with NULs between the letters: say what it
+ * is instead of reporting a header of U+FFFD. */
 static void refuse_utf16(reader *R, const char *buf, size_t len)
 {
     if (len >= 2 &&
         ((buf[0] == '\xFF' && buf[1] == '\xFE') || (buf[0] == '\xFE' && buf[1] == '\xFF')))
         msc_io_fail(R->e, 1, "the file is UTF-16 text; save it as UTF-8 (Excel: \"CSV UTF-8\")");
+    else if (utf16_without_bom((const unsigned char *)buf, len))
+        msc_io_fail(R->e, 1,
+                    "the file is UTF-16 text (without a byte order mark); save it as UTF-8 "
+                    "(Excel: \"CSV UTF-8\")");
 }
 
-/* Lone CRs (old Mac exports) end lines when the text has no LF at all. */
+/* Files that are not text at all, known by their first bytes (zip: .xlsx
+ * and .ods; OLE2: .xls; PDF; gzip): say what the file is and what to do,
+ * instead of a header of binary bytes. */
+static void refuse_binary(reader *R, const char *buf, size_t len)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *what;
+    } kinds[] = {
+        {"PK\x03\x04", 4, "a zip archive"},
+        {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, "an Excel 97-2003 workbook (.xls)"},
+        {"%PDF-", 5, "a PDF document"},
+        {"\x1F\x8B", 2, "a gzip-compressed file"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (len < kinds[i].len || memcmp(buf, kinds[i].magic, kinds[i].len) != 0)
+            continue;
+        const char *what = kinds[i].what;
+        /* an OpenDocument zip names its type at the start */
+        if (i == 0 && len > 59 && memcmp(buf + 30, "mimetypeapplication/vnd.oasis", 29) == 0)
+            what = "an OpenDocument spreadsheet (.ods)";
+        else if (i == 0 && len > 49 &&
+                 (memcmp(buf + 30, "[Content_Types].xml", 19) == 0 || memcmp(buf + 30, "xl/", 3) == 0 ||
+                  memcmp(buf + 30, "_rels/", 6) == 0 || memcmp(buf + 30, "docProps/", 9) == 0))
+            what = "an Excel workbook (.xlsx)";
+        if (i == 2)
+            msc_io_fail(R->e, 1, "this is %s, not a CSV file; give the CSV export of the data", what);
+        else if (i == 3)
+            msc_io_fail(R->e, 1, "this is %s, not a CSV file; decompress it first (gunzip)", what);
+        else
+            msc_io_fail(R->e, 1,
+                        "this is %s, not a CSV file; save the sheet as CSV (Excel: \"CSV UTF-8\"; "
+                        "LibreOffice: File > Save As > Text CSV)",
+                        what);
+        return;
+    }
+}
+
+/* The offset of the first CR or LF outside quotes in buf[0..len) (the end
+ * of the header record), or len when there is none. A quote toggles the
+ * state: a doubled quote inside a quoted field toggles it twice. */
+static size_t first_break(const char *buf, size_t len)
+{
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && (buf[i] == '\n' || buf[i] == '\r'))
+            return i;
+    }
+    return len;
+}
+
+/* The line end is that of the header record: LF for LF and CRLF, CR for a
+ * lone CR (old Mac exports). It is read outside quotes, so that a line
+ * break inside a quoted header name, or an LF inside a quoted field of a
+ * CR file, does not decide it. */
 static char line_end(const char *buf, size_t len)
 {
-    if (memchr(buf, '\n', len))
-        return '\n';
-    return memchr(buf, '\r', len) ? '\r' : '\n';
+    size_t b = first_break(buf, len);
+    if (b < len && buf[b] == '\r' && (b + 1 == len || buf[b + 1] != '\n'))
+        return '\r';
+    return '\n';
+}
+
+/* The delimiter: as given, else ';' (or a tab) when the header record has
+ * no comma but has one, as European spreadsheets export. Only delimiters
+ * outside quotes count: a quoted header name may hold a comma. */
+static char detect_delim(const char *buf, size_t len, char given)
+{
+    if (given)
+        return given;
+    int quoted = 0, semi = 0, tab = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (!quoted) {
+            if (c == '\n' || c == '\r')
+                break;
+            if (c == ',')
+                return ',';
+            semi |= c == ';';
+            tab |= c == '\t';
+        }
+    }
+    return semi ? ';' : tab ? '\t' : ',';
 }
 
 /* Reads the start of the input (at least the header line): skips a UTF-8
@@ -306,6 +390,7 @@ static char line_end(const char *buf, size_t len)
 static char start_input(reader *R, const char **buf, size_t *len, char delimiter)
 {
     *buf = skip_bom(*buf, len);
+    refuse_binary(R, *buf, *len);
     refuse_utf16(R, *buf, *len);
     csv_set_delim(&R->p, (unsigned char)detect_delim(*buf, *len, delimiter));
     return line_end(*buf, *len);
@@ -370,9 +455,10 @@ int msc_csv_read_buffer(const char *buf, size_t len, char delimiter, const msc_c
 #define CHUNK 65536
 
 /* Reads from fp into *buf (of *cap bytes, grown as needed) until it holds
- * the header line, which the delimiter is detected from: up to a CR or LF,
- * the end of the input (sets *eof) or MSC_MAX_RECORD_BYTES. Returns the
- * bytes read; on an error, reports it. */
+ * the header record, which the delimiter and line end are detected from:
+ * up to a CR or LF outside quotes and the byte after it (a CR may start a
+ * CRLF), the end of the input (sets *eof) or MSC_MAX_RECORD_BYTES. Returns
+ * the bytes read; on an error, reports it. */
 static size_t read_start(reader *R, FILE *fp, char **buf, size_t *cap, int *eof)
 {
     size_t len = 0;
@@ -383,8 +469,7 @@ static size_t read_start(reader *R, FILE *fp, char **buf, size_t *cap, int *eof)
             return len;
         }
         *eof = feof(fp);
-        if (*eof || memchr(*buf, '\n', len) || memchr(*buf, '\r', len) ||
-            len >= MSC_MAX_RECORD_BYTES)
+        if (*eof || first_break(*buf, len) + 1 < len || len >= MSC_MAX_RECORD_BYTES)
             return len;
         if (len == *cap) {
             char *nb = realloc(*buf, *cap * 2);

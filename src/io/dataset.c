@@ -49,6 +49,15 @@ typedef struct {
     long *col_of_kept; /* per kept column: its column */
     size_t cap;        /* allocated records */
     int utf8_warned;
+    char delimiter; /* the file's field separator */
+    const char **na; /* the missing-value tokens (na_tokens) */
+    size_t n_na;
+    char *na_buf;        /* opt->na, split */
+    const char **na_own; /* ... and its tokens */
+    int quiet;           /* match_col: an ambiguous name is -1, unreported */
+    long col_n;          /* the n column, for empty n_<outcome> cells; -1 */
+    size_t *fb_count;    /* per outcome: studies whose n_<outcome> fell back to n */
+    char (*fb_lines)[64]; /* ... and their first lines, "3, 5" */
 } builder;
 
 /* A value quoted for an error message: at most 40 bytes, control
@@ -81,9 +90,55 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-static int is_missing(const char *s, size_t len)
+/* The cells that mean "not reported" (msc_load_options.na): extraction
+ * sheets write NR, n/a, #N/A or a dash. */
+static const char *const NA_DEFAULT[] = {"NA", "N/A", "n/a", "NR", ".", "#N/A", "-",
+                                         "\xe2\x80\x93" /* en dash */};
+
+/* Whether the trimmed cell s[0..len) is missing: empty, or one of the
+ * builder's missing-value tokens (exactly, case included). */
+static int is_missing(const builder *B, const char *s, size_t len)
 {
-    return len == 0 || (len == 1 && s[0] == '.') || (len == 2 && s[0] == 'N' && s[1] == 'A');
+    if (len == 0)
+        return 1;
+    for (size_t i = 0; i < B->n_na; i++)
+        if (strlen(B->na[i]) == len && memcmp(B->na[i], s, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The missing-value tokens: opt->na split at commas (each trimmed; an
+ * empty one is dropped), or NA_DEFAULT. Returns 0, or -1 out of memory. */
+static int na_tokens(builder *B)
+{
+    const char *list = B->opt->na;
+    if (!list) {
+        B->na = (const char **)NA_DEFAULT;
+        B->n_na = sizeof NA_DEFAULT / sizeof *NA_DEFAULT;
+        return 0;
+    }
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    B->na_buf = msc_strdup(list);
+    B->na_own = malloc(n * sizeof *B->na_own);
+    if (!B->na_buf || !B->na_own)
+        return -1;
+    for (char *p = B->na_buf, *q;; p = q + 1) {
+        q = strchr(p, ',');
+        if (q)
+            *q = '\0';
+        const char *t = p;
+        size_t len = strlen(t);
+        trim(&t, &len);
+        ((char *)t)[len] = '\0';
+        if (len)
+            B->na_own[B->n_na++] = t;
+        if (!q)
+            break;
+    }
+    B->na = B->na_own;
+    return 0;
 }
 
 /* Whether s[0..len) is a number: optional sign, ASCII digits, an optional
@@ -118,20 +173,67 @@ static int number_syntax(const char *s, size_t len)
     return digits > 0 && i == len;
 }
 
+/* Whether s[0..len) is digits grouped by three with separator sep, after
+ * an optional sign: 1.000, 12.500.000 (at least one separator). */
+static int grouped(const char *s, size_t len, char sep)
+{
+    size_t i = len > 0 && (s[0] == '+' || s[0] == '-');
+    size_t lead = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9' && lead < 4) {
+        i++;
+        lead++;
+    }
+    if (lead < 1 || lead > 3 || i == len)
+        return 0;
+    while (i < len) {
+        if (s[i] != sep || len - i < 4)
+            return 0;
+        for (size_t j = 1; j <= 3; j++)
+            if (s[i + j] < '0' || s[i + j] > '9')
+                return 0;
+        i += 4;
+    }
+    return 1;
+}
+
+/* s[0..len) without the thousands separators, into buf (len < size). */
+static size_t ungroup(const char *s, size_t len, char sep, char *buf)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != sep)
+            buf[o++] = s[i];
+    buf[o] = '\0';
+    return o;
+}
+
 /* Parses a count. Returns 1 and sets *v, 0 for a missing value (v = NAN),
  * -1 after reporting an error. Accepted: optional sign, ASCII digits, an
  * optional fraction and exponent, denoting a whole number in [0, 1e15];
  * "12.0" is 12, "-0" is 0. Hex, "inf", "nan" and non-ASCII digits are not
- * numbers here. */
+ * numbers here. With a thousands separator (msc_load_options.thousands),
+ * digits grouped by it are one number; without one, 1.000 in a ';'- or
+ * tab-separated file is refused: it may be a European 1000. */
 static int parse_count(builder *B, const char *col, const char *s, size_t len, double *v)
 {
     trim(&s, &len);
     *v = NAN;
-    if (is_missing(s, len))
+    if (is_missing(B, s, len))
         return 0;
-    char shown[96];
+    char shown[96], plain[32];
     show_value(s, len, shown, sizeof shown);
-    if (!number_syntax(s, len)) {
+    char sep = B->opt->thousands;
+    if (sep && len < sizeof plain && grouped(s, len, sep)) {
+        len = ungroup(s, len, sep, plain);
+        s = plain;
+    } else if (!sep && (B->delimiter == ';' || B->delimiter == '\t') && grouped(s, len, '.')) {
+        msc_io_fail(B->e, B->line,
+                    "column \"%s\": \"%s\" is ambiguous in a %s-separated file: '.' may "
+                    "separate thousands; remove the separators, or give --thousands .",
+                    col, shown, B->delimiter == ';' ? "';'" : "tab");
+        return -1;
+    }
+    if (!number_syntax(s, len) || (sep && memchr(s, sep, len))) {
         msc_io_fail(B->e, B->line, "column \"%s\": \"%s\" is not a number", col, shown);
         return -1;
     }
@@ -179,12 +281,66 @@ static void utf8_warning(builder *B, const char *what)
 
 /* ---------------------------------------------------------------- header */
 
-static long find_col(const builder *B, const char *name)
+/* Header names other spellings of a column stand for, tried in order when
+ * the header has no column of the name itself (README, Input). */
+static const char *const STUDY_ALIASES[] = {"author", "study_id", NULL};
+static const char *const N_ALIASES[] = {"total", "sample_size", NULL};
+
+/* Whether a and b are equal ignoring ASCII case (names are trimmed). */
+static int same_name(const char *a, const char *b)
 {
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+    return *a == *b;
+}
+
+/* The column of `name`: the header name equal to it, else the one equal
+ * to it ignoring ASCII case. -1 when there is none; -2 when two names are
+ * equal to it ignoring case and neither exactly (reported, naming both). */
+static long match_col(builder *B, const char *name)
+{
+    long found = -1;
     for (size_t i = 0; i < B->ncols; i++)
         if (strcmp(B->hdr[i], name) == 0)
             return (long)i;
-    return -1;
+    for (size_t i = 0; i < B->ncols; i++) {
+        if (!same_name(B->hdr[i], name))
+            continue;
+        if (found >= 0 && B->quiet)
+            return -1;
+        if (found >= 0) {
+            char a[96], b[96], n[96];
+            show_value(B->hdr[found], strlen(B->hdr[found]), a, sizeof a);
+            show_value(B->hdr[i], strlen(B->hdr[i]), b, sizeof b);
+            show_value(name, strlen(name), n, sizeof n);
+            msc_io_fail(B->e, B->line,
+                        "column \"%s\" is ambiguous: the header has \"%s\" (column %ld) and "
+                        "\"%s\" (column %zu); rename one of them",
+                        n, a, found + 1, b, i + 1);
+            return -2;
+        }
+        found = (long)i;
+    }
+    return found;
+}
+
+/* The column of `name` (match_col), or for the study and n columns by
+ * default, of their aliases: study: author, study_id; n: total,
+ * sample_size (N matches n, ignoring case). */
+static long find_col(builder *B, const char *name)
+{
+    long c = match_col(B, name);
+    if (c != -1)
+        return c;
+    const char *const *alias = NULL;
+    if (strcmp(name, "study") == 0 && strcmp(B->opt->study_col, "study") == 0)
+        alias = STUDY_ALIASES;
+    else if (strcmp(name, "n") == 0 && strcmp(B->opt->n_col, "n") == 0)
+        alias = N_ALIASES;
+    for (; alias && *alias && c == -1; alias++)
+        c = match_col(B, *alias);
+    return c;
 }
 
 typedef struct {
@@ -216,6 +372,63 @@ static void header_list(const builder *B, char *out, size_t outlen)
             return;
         o += (size_t)n;
     }
+}
+
+/* Levenshtein distance of a and b ignoring ASCII case (names up to 63
+ * bytes; longer ones count as far). */
+static size_t name_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* A hint for a missing column `name` chosen with `flag`: "; use --n
+ * Patients", naming the header name nearest to it (at most a third of its
+ * letters apart, at least 1), else the only named column that no other
+ * slot reads; "" when there is no such column. */
+static void suggest(const builder *B, const char *name, const char *flag, char *out, size_t outlen)
+{
+    long best = -1, alone = -1;
+    size_t bestd = strlen(name) / 3 > 1 ? strlen(name) / 3 : 1, unused = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < B->ncols; i++) {
+        int used = B->hdr[i][0] == '\0';
+        for (size_t s = 0; s < B->nslots && !used; s++)
+            used = B->col_of_slot[s] == (long)i;
+        if (used)
+            continue;
+        unused++;
+        alone = (long)i;
+        size_t d = name_distance(name, B->hdr[i]);
+        if (d <= bestd && (best < 0 || d < bestd)) {
+            best = (long)i;
+            bestd = d;
+        }
+    }
+    if (best < 0 && unused == 1)
+        best = alone;
+    if (best < 0 || !flag)
+        return;
+    char shown[96];
+    show_value(B->hdr[best], strlen(B->hdr[best]), shown, sizeof shown);
+    int quote = strpbrk(shown, " ;,'") != NULL;
+    snprintf(out, outlen, "; use %s %s%s%s", flag, quote ? "\"" : "", shown, quote ? "\"" : "");
 }
 
 /* The header's names as valid UTF-8 (with the warning), trimmed, in
@@ -322,11 +535,13 @@ static int named_outcomes(builder *B)
     char list[512];
     for (size_t j = 0; j < opt->n_events_cols; j++) {
         if (find_col(B, opt->events_cols[j]) < 0) {
-            char shown[96];
+            char shown[96], hint[160];
             show_value(opt->events_cols[j], strlen(opt->events_cols[j]), shown, sizeof shown);
             header_list(B, list, sizeof list);
-            msc_io_fail(B->e, B->line, "no column \"%s\" (named by --events); the header has: %s",
-                        shown, list);
+            suggest(B, opt->events_cols[j], "--events", hint, sizeof hint);
+            msc_io_fail(B->e, B->line,
+                        "no column \"%s\" (named by --events); the header has: %s%s", shown, list,
+                        hint);
             return -1;
         }
         if (add_outcome(B, opt->events_cols[j]) < 0) {
@@ -377,17 +592,17 @@ static int map_fixed_slots(builder *B)
             need[SLOT_N].flag = "--n";
         }
     for (int s = 0; s < 3; s++) {
-        B->col_of_slot[s] = -1;
         if (!need[s].col)
             continue;
         long c = find_col(B, need[s].col);
         if (c < 0) {
-            char shown[96], list[512];
+            char shown[96], list[512], hint[160];
             show_value(need[s].col, strlen(need[s].col), shown, sizeof shown);
             header_list(B, list, sizeof list);
+            suggest(B, need[s].col, need[s].flag, hint, sizeof hint);
             msc_io_fail(B->e, B->line,
-                        "no column \"%s\" (name the column with %s); the header has: %s", shown,
-                        need[s].flag, list);
+                        "no column \"%s\" (name the column with %s); the header has: %s%s", shown,
+                        need[s].flag, list, hint);
             return -1;
         }
         B->col_of_slot[s] = c;
@@ -404,13 +619,29 @@ static int map_slots(builder *B)
         msc_io_fail_nomem(B->e);
         return -1;
     }
-    if (map_fixed_slots(B) < 0)
-        return -1;
+    /* the outcomes first, so that a missing fixed column's hint knows them */
+    for (size_t s = 0; s < B->nslots; s++)
+        B->col_of_slot[s] = -1;
     for (size_t j = 0; j < B->d->n_outcomes; j++) {
         B->col_of_slot[SLOT_FIRST_OUTCOME + 2 * j] = find_col(B, B->d->outcome[j].name);
         B->col_of_slot[SLOT_FIRST_OUTCOME + 2 * j + 1] = find_col(B, B->d->outcome[j].denom);
     }
-    return 0;
+    /* an empty n_<outcome> cell takes the n column's value, when there is one */
+    B->col_n = -1;
+    B->fb_count = calloc(B->d->n_outcomes ? B->d->n_outcomes : 1, sizeof *B->fb_count);
+    B->fb_lines = calloc(B->d->n_outcomes ? B->d->n_outcomes : 1, sizeof *B->fb_lines);
+    if (!B->fb_count || !B->fb_lines) {
+        msc_io_fail_nomem(B->e);
+        return -1;
+    }
+    for (size_t j = 0; j < B->d->n_outcomes; j++)
+        if (strcmp(B->d->outcome[j].denom, B->opt->n_col) != 0) {
+            B->quiet = 1;
+            B->col_n = find_col(B, B->opt->n_col);
+            B->quiet = 0;
+            break;
+        }
+    return B->e->failed ? -1 : map_fixed_slots(B);
 }
 
 /* The kept columns (msc_load_options.keep_cols): each must be in the
@@ -458,9 +689,10 @@ static void on_header(void *ctx, const msc_csv_record *r)
     builder *B = ctx;
     const msc_load_options *opt = B->opt;
     B->line = r->line;
+    B->delimiter = r->delimiter;
     if (read_names(B, r) < 0 || check_duplicates(B) < 0)
         return;
-    if ((opt->n_events_cols > 0 ? named_outcomes(B) : default_outcomes(B)) < 0)
+    if ((opt->n_events_cols > 0 ? named_outcomes(B) : default_outcomes(B)) < 0 || B->e->failed)
         return;
     if (map_slots(B) < 0 || map_kept(B) < 0)
         return;
@@ -537,7 +769,7 @@ static int set_group(builder *B, const msc_csv_record *r, size_t row)
     if (!gs)
         return 0;
     trim(&gs, &gl);
-    if (is_missing(gs, gl))
+    if (is_missing(B, gs, gl))
         return 0;
     int fixed = 0;
     B->d->group[row] = msc_utf8_clean(gs, gl, &fixed);
@@ -558,7 +790,7 @@ static int set_kept(builder *B, const msc_csv_record *r, size_t row)
         trim(&v, &len);
         char **out = &B->d->kept[j].value[row];
         *out = NULL;
-        if (is_missing(v, len))
+        if (is_missing(B, v, len))
             continue;
         int fixed = 0;
         if (!(*out = msc_utf8_clean(v, len, &fixed)))
@@ -580,15 +812,29 @@ static int set_counts(builder *B, const msc_csv_record *r, size_t row)
         double x, n;
         if (parse_count(B, o->denom, nn, nl, &n) < 0 || parse_count(B, o->name, ev, el, &x) < 0)
             return -1;
+        const char *den = o->denom;
+        if (isnan(n) && B->col_n >= 0 && strcmp(o->denom, B->opt->n_col) != 0) {
+            /* an empty n_<outcome>: the study's n, with a warning (builder_finish) */
+            den = B->opt->n_col;
+            if (parse_count(B, den, r->field[B->col_n], r->len[B->col_n], &n) < 0)
+                return -1;
+            if (!isnan(n)) {
+                char l[24];
+                snprintf(l, sizeof l, "%ld", B->line);
+                if (B->fb_count[j]++ < 5)
+                    msc_text_append(B->fb_lines[j], sizeof B->fb_lines[j],
+                                    B->fb_count[j] > 1 ? ", " : "", l);
+            }
+        }
         if (n == 0.0) {
             msc_io_fail(B->e, B->line,
-                        "column \"%s\": n is 0; every study needs at least 1 patient", o->denom);
+                        "column \"%s\": n is 0; every study needs at least 1 patient", den);
             return -1;
         }
         if (!isnan(x) && !isnan(n) && x > n) {
             msc_io_fail(B->e, B->line,
                         "column \"%s\": %.0f events but only %.0f patients in \"%s\"", o->name, x,
-                        n, o->denom);
+                        n, den);
             return -1;
         }
         o->events[row] = x;
@@ -637,12 +883,156 @@ static int builder_init(builder *B, msc_io_error *e, const char *name, const msc
     B->e = e;
     B->opt = opt;
     B->d = calloc(1, sizeof *B->d);
-    if (!B->d || !(B->d->source = msc_strdup(name))) {
+    if (!B->d || !(B->d->source = msc_strdup(name)) || na_tokens(B) < 0) {
+        free(B->na_buf);
+        free(B->na_own);
+        if (B->d)
+            free(B->d->source);
         snprintf(err, errlen, "%s: out of memory", name);
         free(B->d);
         return MSC_ERR_NOMEM;
     }
     return MSC_OK;
+}
+
+/* ------------------------------------------------- reviewer warnings */
+
+#define MAX_LISTED 10 /* warnings of one kind before "and N more" */
+
+typedef struct {
+    const char *s;
+    long line;
+} labelled;
+
+/* ASCII case-insensitive order, then byte order, then line. */
+static int cmp_fold(const void *a, const void *b)
+{
+    const labelled *x = a, *y = b;
+    const unsigned char *p = (const unsigned char *)x->s, *q = (const unsigned char *)y->s;
+    for (; *p && tolower(*p) == tolower(*q); p++, q++)
+        ;
+    int c = tolower(*p) - tolower(*q);
+    if (!c)
+        c = strcmp(x->s, y->s);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static int folded_equal(const char *a, const char *b)
+{
+    for (; *a && tolower((unsigned char)*a) == tolower((unsigned char)*b); a++, b++)
+        ;
+    return tolower((unsigned char)*a) == tolower((unsigned char)*b);
+}
+
+/* Sorts the n values of v (NULL ones left out) by cmp_fold; returns
+ * how many there are, or (size_t)-1 out of memory. */
+static size_t sorted_values(char *const *v, const long *line, size_t n, labelled **out)
+{
+    labelled *a = malloc((n ? n : 1) * sizeof *a);
+    if (!a)
+        return (size_t)-1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i])
+            a[m++] = (labelled){v[i], line[i]};
+    qsort(a, m, sizeof *a, cmp_fold);
+    *out = a;
+    return m;
+}
+
+/* Warns of study labels used more than once, naming the lines. O(k log k).
+ * Returns 0, or -1 out of memory. */
+static int warn_duplicate_labels(builder *B)
+{
+    msc_dataset *d = B->d;
+    labelled *a;
+    size_t m = sorted_values(d->label, d->line, d->k, &a), more = 0, listed = 0;
+    if (m == (size_t)-1)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0, j; i < m && rc == 0; i = j) {
+        for (j = i + 1; j < m && strcmp(a[j].s, a[i].s) == 0; j++)
+            ;
+        if (j - i < 2)
+            continue;
+        if (listed++ == MAX_LISTED) {
+            more++;
+            listed--;
+            continue;
+        }
+        char lines[96] = "", l[24], shown[96];
+        for (size_t t = i; t < j && t < i + 6; t++) {
+            snprintf(l, sizeof l, "%ld", a[t].line);
+            msc_text_append(lines, sizeof lines, t > i ? ", " : "", t < i + 5 ? l : "...");
+        }
+        show_value(a[i].s, strlen(a[i].s), shown, sizeof shown);
+        rc = msc_warnings_add(&d->warnings, "%s: the study label \"%s\" is used %zu times (lines %s)",
+                              B->e->name, shown, j - i, lines) == MSC_OK ? 0 : -1;
+    }
+    if (rc == 0 && more)
+        rc = msc_warnings_add(&d->warnings, "%s: and %zu more study labels used more than once",
+                              B->e->name, more) == MSC_OK ? 0 : -1;
+    free(a);
+    return rc;
+}
+
+/* Warns of values of column `col` that differ only in case ("SLE" and
+ * "sle"): they stay apart. Returns 0, or -1 out of memory. */
+static int warn_case_variants(builder *B, const char *col, char *const *v)
+{
+    msc_dataset *d = B->d;
+    labelled *a;
+    size_t m = sorted_values(v, d->line, d->k, &a), listed = 0, more = 0;
+    if (m == (size_t)-1)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0, j; i < m && rc == 0; i = j) {
+        size_t distinct = 1;
+        for (j = i + 1; j < m && folded_equal(a[j].s, a[i].s); j++)
+            distinct += strcmp(a[j].s, a[j - 1].s) != 0;
+        if (distinct < 2)
+            continue;
+        if (listed++ == MAX_LISTED) {
+            more++;
+            listed--;
+            continue;
+        }
+        char names[256] = "", shown[100];
+        size_t named = 0;
+        for (size_t t = i; t < j; t++) {
+            if (t > i && strcmp(a[t].s, a[t - 1].s) == 0)
+                continue;
+            char q[96];
+            show_value(a[t].s, strlen(a[t].s), q, sizeof q);
+            snprintf(shown, sizeof shown, "\"%s\"", q);
+            if (named++ < 4)
+                msc_text_append(names, sizeof names, named > 1 ? (named == distinct ? " and " : ", ") : "",
+                                named == 4 && distinct > 4 ? "..." : shown);
+        }
+        rc = msc_warnings_add(&d->warnings,
+                              "%s: column \"%s\": the values %s differ only in case; they are kept "
+                              "apart (correct the spelling if they are one)",
+                              B->e->name, col, names) == MSC_OK ? 0 : -1;
+    }
+    if (rc == 0 && more)
+        rc = msc_warnings_add(&d->warnings,
+                              "%s: column \"%s\": and %zu more sets of values differing only in case",
+                              B->e->name, col, more) == MSC_OK ? 0 : -1;
+    free(a);
+    return rc;
+}
+
+/* The warnings a reviewer needs once every record is read. */
+static void reviewer_warnings(builder *B)
+{
+    msc_dataset *d = B->d;
+    int rc = warn_duplicate_labels(B);
+    if (rc == 0 && d->group_col)
+        rc = warn_case_variants(B, d->group_col, d->group);
+    for (size_t j = 0; rc == 0 && j < d->n_kept; j++)
+        rc = warn_case_variants(B, d->kept[j].name, d->kept[j].value);
+    if (rc < 0)
+        msc_io_fail_nomem(B->e);
 }
 
 /* Releases the builder; hands over the data set, or frees it after an
@@ -654,6 +1044,22 @@ static msc_status builder_finish(builder *B, msc_dataset **out)
     free(B->hdr);
     free(B->col_of_slot);
     free(B->col_of_kept);
+    free(B->na_buf);
+    free(B->na_own);
+    for (size_t j = 0; B->fb_count && !B->e->failed && j < B->d->n_outcomes; j++) {
+        size_t c = B->fb_count[j];
+        if (c && msc_warnings_add(&B->d->warnings,
+                                  "%s: %zu stud%s with a missing \"%s\" cell took the \"%s\" "
+                                  "column as denominator (line%s %s%s)",
+                                  B->d->outcome[j].name, c, c == 1 ? "y" : "ies",
+                                  B->d->outcome[j].denom, B->opt->n_col, c == 1 ? "" : "s",
+                                  B->fb_lines[j], c > 5 ? ", ..." : "") != MSC_OK)
+            msc_io_fail_nomem(B->e);
+    }
+    free(B->fb_count);
+    free(B->fb_lines);
+    if (!B->e->failed && B->d->k > 0)
+        reviewer_warnings(B);
     if (B->e->failed) {
         msc_dataset_free(B->d);
         *out = NULL;

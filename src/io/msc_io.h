@@ -38,7 +38,8 @@ void msc_io_fail_nomem(msc_io_error *e);
  * only during the callback. */
 typedef struct {
     size_t n;
-    long line; /* the line the record starts on (1-based) */
+    long line;      /* the line the record starts on (1-based) */
+    char delimiter; /* the field separator (given or detected) */
     const char *const *field;
     const size_t *len;
 } msc_csv_record;

@@ -21,41 +21,62 @@
 #define PANEL_GAP_EM 1.6  /* between the panel and the text columns */
 #define PANEL_EM 22.0     /* natural width of the plot panel */
 #define PANEL_MIN_EM 12.0 /* narrowest panel before fonts shrink */
-#define LABEL_MAX_EM 24.0 /* longer study labels are cut with "..." */
+#define LABEL_MAX_EM 24.0 /* longer labels wrap to a second line, then are cut */
 #define SMALL 0.9         /* footer and note text, relative (9 pt at 10) */
 
 typedef msc_forest_rows rows;
 typedef msc_forest_layout layout;
 
+/* The widest text of column col at `size`, the header (bold or not)
+ * included; the estimate and interval columns of model rows are set in
+ * bold (forest_draw.c), and measured so. */
 static double max_width(const rows *rs, int col, double size, int bold, const char *header)
 {
     double w = header ? msc_plot_text_width(header, size, bold) : 0.0;
+    int model_bold =
+        col == MSC_FOREST_COL_EST || col == MSC_FOREST_COL_LO || col == MSC_FOREST_COL_HI;
     for (size_t i = 0; i < rs->n; i++) {
-        double x = msc_plot_text_width(rs->r[i].text[col], size, 0);
+        int b = model_bold && rs->r[i].kind == MSC_FOREST_POOLED;
+        double x = msc_plot_text_width(rs->r[i].text[col], size, b);
         if (x > w)
             w = x;
     }
     return w;
 }
 
-/* Fits the row labels at font F into the label column (cut with "...");
- * returns the column's width. */
+/* Fits the row labels at font F into the label column, in one line or
+ * two (msc_plot_text_wrap: wrapped, then cut in the middle so that the
+ * end, the year, stays), and sets each row's height; returns the column's
+ * width. */
 static double fit_labels(layout *L, const rows *rs, double F)
 {
-    double w = msc_plot_text_width("Study", F, 1);
+    double w = msc_plot_text_width(rs->study_head, F, 1);
+    msc_plot_lines lines;
     for (size_t i = 0; i < rs->n; i++) {
         const msc_forest_row *r = &rs->r[i];
-        char *slot = L->labels + i * MSC_FOREST_LABEL_BYTES;
-        slot[0] = '\0';
+        char *l0 = L->labels + 2 * i * MSC_FOREST_LABEL_BYTES, *l1 = l0 + MSC_FOREST_LABEL_BYTES;
+        l0[0] = l1[0] = '\0';
+        L->h[i] = r->height;
         const char *s = r->label;
         if (r->kind == MSC_FOREST_HEADING && !s)
             s = rs->missing_head;
         if (!s)
             continue;
-        double x = msc_plot_text_fit(s, LABEL_MAX_EM * F, F, msc_forest_row_bold(r), slot,
-                                     MSC_FOREST_LABEL_BYTES);
-        if (x > w)
-            w = x;
+        msc_plot_text_wrap(s, LABEL_MAX_EM * F, F, msc_forest_row_bold(r), 2, &lines);
+        /* each line fits the column in points, and in bytes here: a line
+         * of 24 em has at most some 300 characters */
+        msc_plot_text_fit(lines.line[0], LABEL_MAX_EM * F, F, msc_forest_row_bold(r), l0,
+                          MSC_FOREST_LABEL_BYTES);
+        if (lines.n > 1) {
+            msc_plot_text_fit(lines.line[1], LABEL_MAX_EM * F, F, msc_forest_row_bold(r), l1,
+                              MSC_FOREST_LABEL_BYTES);
+            /* one pitch for the first line, MSC_FOREST_LINE_EM more for the second */
+            double two = 1.0 + MSC_FOREST_LINE_EM / ROW_EM;
+            if (L->h[i] < two)
+                L->h[i] = two;
+        }
+        if (lines.w > w)
+            w = lines.w;
     }
     return w;
 }
@@ -94,7 +115,7 @@ static void column_widths(widths *w, layout *L, const rows *rs, double F)
         if (w->w1 + gap + w->w2 < both)
             w->w1 = both - gap - w->w2;
     } else {
-        w->w1 = max_width(rs, MSC_FOREST_COL_W1, F, 1, "Weight");
+        w->w1 = max_width(rs, MSC_FOREST_COL_W1, F, 1, rs->w_head);
     }
 }
 
@@ -154,7 +175,7 @@ static void layout_rows(layout *L, const rows *rs, double F, double target_h)
     double y = 0.8 * F;
     if (rs->title) {
         L->y_title = y + 0.75 * F;
-        y += 2.2 * F;
+        y += 2.2 * F + msc_plot_title_height(rs->title, L->fr.W, F);
     }
     double hl = 1.3 * F;
     if (rs->two_weights) {
@@ -167,7 +188,7 @@ static void layout_rows(layout *L, const rows *rs, double F, double target_h)
     L->fr.y0 = L->y_rule + 0.35 * F;
     double body = 0;
     for (size_t i = 0; i < rs->n; i++)
-        body += rs->r[i].height;
+        body += L->h[i];
     L->body_rows = body + 0.3; /* a little air above the axis */
     double fixed_v = L->fr.y0 + 3.6 * F + rs->n_notes * 1.35 * F + 0.6 * F;
     double h_nat = fixed_v + L->body_rows * L->R;
@@ -183,8 +204,8 @@ static void layout_rows(layout *L, const rows *rs, double F, double target_h)
     L->y_foot = L->fr.y1 + 4.0 * F;
     double yy = 0;
     for (size_t i = 0; i < rs->n; i++) {
-        L->y[i] = yy + 0.5 * rs->r[i].height;
-        yy += rs->r[i].height;
+        L->y[i] = yy + 0.5 * L->h[i];
+        yy += L->h[i];
     }
 }
 
@@ -201,22 +222,38 @@ static double compute_layout(layout *L, const rows *rs, double F, double target_
     return need;
 }
 
-/* The axis range from every interval and estimate on show (display units). */
-static void axis_range(layout *L, const rows *rs, double ref)
+/* The axis: --xlim's range when given, else the range of every interval
+ * and estimate on show and the reference line (display units); on a log
+ * axis only their positive values count. */
+static void axis_range(layout *L, const rows *rs, const msc_plot_options *opt)
 {
+    L->logx = opt->log_x;
+    int have_lim = isfinite(opt->xlim_lo) && isfinite(opt->xlim_hi);
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < rs->n; i++) {
         const msc_forest_row *r = &rs->r[i];
         const double v[3] = {r->est, r->lo, r->hi};
         for (int j = 0; j < 3; j++)
-            if (isfinite(v[j])) {
+            if (isfinite(v[j]) && (!L->logx || v[j] > 0)) {
                 lo = fmin(lo, v[j]);
                 hi = fmax(hi, v[j]);
             }
     }
-    if (isfinite(ref)) {
-        lo = fmin(lo, ref);
-        hi = fmax(hi, ref);
+    if (isfinite(rs->ref) && (!L->logx || rs->ref > 0)) {
+        lo = fmin(lo, rs->ref);
+        hi = fmax(hi, rs->ref);
+    }
+    if (L->logx) {
+        if (have_lim)
+            lo = opt->xlim_lo, hi = opt->xlim_hi;
+        else if (!(lo <= hi))
+            lo = 0.001 * opt->scale, hi = opt->scale;
+        msc_plot_log_ticks(lo, hi, have_lim, &L->ax);
+        return;
+    }
+    if (have_lim) {
+        msc_plot_ticks_exact(opt->xlim_lo, opt->xlim_hi, &L->ax);
+        return;
     }
     if (!(lo <= hi))
         lo = 0, hi = 1;
@@ -233,7 +270,7 @@ static int size_layout(layout *L, const rows *rs, const msc_plot_options *opt, c
                        size_t errlen)
 {
     double *k = &L->px_per_pt;
-    *k = opt->format == MSC_PLOT_PNG ? MSC_PLOT_PNG_PX_PER_PT : 1.0;
+    *k = msc_plot_px_per_pt(opt);
     double tw = opt->width > 0 ? opt->width / *k : 0, th = opt->height > 0 ? opt->height / *k : 0;
     double F = FONT_PT;
     double need = compute_layout(L, rs, F, 0, 0);
@@ -243,6 +280,10 @@ static int size_layout(layout *L, const rows *rs, const msc_plot_options *opt, c
         compute_layout(L, rs, F, 0, 0);
         if (L->fr.H > th)
             F *= th / L->fr.H;
+    }
+    if (F < MSC_PLOT_FONT_MIN - 1e-9) { /* the size that would fit: everything scales with F */
+        double w6 = compute_layout(L, rs, MSC_PLOT_FONT_MIN, 0, 0), h6 = L->fr.H;
+        return msc_plot_too_small(opt, F, w6 * *k, h6 * *k, err, errlen);
     }
     need = compute_layout(L, rs, F, tw, th);
     if (tw > 0 && need > tw * 1.0001) /* text cut to the smaller font may be a hair wide */
@@ -260,20 +301,61 @@ static int size_layout(layout *L, const rows *rs, const msc_plot_options *opt, c
     return MSC_OK;
 }
 
+/* A PDF taller than a page (no --height asked for) breaks across pages of
+ * MSC_FOREST_PAGE_H points, each with the title, the column headings and
+ * the axis; the footer comes on the last. A heading is never a page's last
+ * row. Returns 0, or -1 when memory ran out. */
+static int paginate(layout *L, const rows *rs, const msc_plot_options *opt)
+{
+    if (opt->format != MSC_PLOT_PDF || opt->height > 0 || L->fr.H <= MSC_FOREST_PAGE_H)
+        return 0;
+    double fixed = L->fr.H - L->body_rows * L->R; /* above and below the body */
+    double avail = (MSC_FOREST_PAGE_H - fixed) / L->R;
+    if (avail < 4.0)
+        return 0; /* a footer of a page's height: one tall page after all */
+    L->page_first = malloc(rs->n * sizeof *L->page_first);
+    if (!L->page_first)
+        return -1;
+    size_t n = 0;
+    L->page_first[n++] = 0;
+    double used = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        if (used + L->h[i] > avail && i > L->page_first[n - 1]) {
+            size_t at = i;
+            if (rs->r[i - 1].kind == MSC_FOREST_HEADING && i - 1 > L->page_first[n - 1])
+                at = i - 1; /* keep a heading with its first study */
+            L->page_first[n++] = at;
+            used = 0;
+            for (size_t j = at; j < i; j++)
+                used += L->h[j];
+        }
+        used += L->h[i];
+    }
+    /* the last page also holds the air under the body */
+    L->n_pages = n;
+    L->fr.H = MSC_FOREST_PAGE_H;
+    return 0;
+}
+
 msc_status msc_forest_layout_make(msc_forest_layout *L, const msc_forest_rows *rs,
                                   const msc_plot_options *opt, char *err, size_t errlen)
 {
     memset(L, 0, sizeof *L);
-    L->labels = malloc(rs->n * MSC_FOREST_LABEL_BYTES);
+    L->labels = malloc(2 * rs->n * MSC_FOREST_LABEL_BYTES);
     L->y = malloc(rs->n * sizeof *L->y);
-    if (!L->labels || !L->y) {
+    L->h = malloc(rs->n * sizeof *L->h);
+    if (!L->labels || !L->y || !L->h) {
         snprintf(err, errlen, "out of memory");
         return MSC_ERR_NOMEM;
     }
     int rc = size_layout(L, rs, opt, err, errlen);
     if (rc != MSC_OK)
         return rc;
-    axis_range(L, rs, rs->ref);
+    if (paginate(L, rs, opt) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return MSC_ERR_NOMEM;
+    }
+    axis_range(L, rs, opt);
     /* Air beyond the end ticks: half the largest square, in points, then in data units. */
     L->ax.pad = 0.5 * MSC_FOREST_SQUARE * L->R + 1.0;
     L->ax.pad *= (L->ax.to - L->ax.from) / (L->fr.x1 - L->fr.x0 - 2 * L->ax.pad);
@@ -284,6 +366,11 @@ void msc_forest_layout_free(msc_forest_layout *L)
 {
     free(L->labels);
     free(L->y);
+    free(L->h);
+    free(L->page_first);
+    L->page_first = NULL;
+    L->n_pages = 0;
     L->labels = NULL;
     L->y = NULL;
+    L->h = NULL;
 }

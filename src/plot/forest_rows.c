@@ -15,6 +15,7 @@
 
 #include "msc_core.h"
 #include "msc_forest.h"
+#include "mscmeta/sens.h"
 
 typedef msc_forest_rows rows;
 typedef msc_forest_row row;
@@ -184,16 +185,118 @@ static void totals(row *r, double events, double n)
     snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", n);
 }
 
+/* --------------------------------------------------------------- order */
+
+/* What the studies are sorted by: per study of the outcome, a number
+ * (NAN: missing) or a text (NULL: missing). */
+typedef struct {
+    const double *num;
+    const char *const *text;
+} sort_key;
+
+static _Thread_local const sort_key *cmp_key; /* qsort has no context argument */
+
+/* Study a before b: missing last; numbers by value, texts byte by byte
+ * (UTF-8 orders as code points); ties in file order. */
+static int cmp_studies(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const sort_key *k = cmp_key;
+    int c = 0;
+    if (k->num) {
+        double x = k->num[a], y = k->num[b];
+        c = isnan(x) ? (isnan(y) ? 0 : 1) : isnan(y) ? -1 : (x > y) - (x < y);
+    } else {
+        const char *x = k->text[a], *y = k->text[b];
+        c = !x ? (y ? 1 : 0) : !y ? -1 : strcmp(x, y);
+    }
+    return c ? c : (a > b) - (a < b);
+}
+
+/* Whether every present value of a kept column reads as a number (then
+ * it sorts by value: 9 before 10). */
+static int all_numbers(const msc_kept_column *col, const msc_outcome_result *o, double *num)
+{
+    for (size_t i = 0; i < o->k; i++) {
+        const char *v = col->value[o->row[i]];
+        num[i] = NAN;
+        if (!v)
+            continue;
+        char *end;
+        num[i] = strtod(v, &end);
+        if (end == v || *end || !isfinite(num[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The order of the outcome's studies (0..k-1) as opt asks: order[j] is
+ * the j-th study shown. Returns MSC_OK, MSC_ERR_USAGE (a sort column the
+ * data set did not keep) or MSC_ERR_NOMEM, with err. */
+static msc_status study_order(const msc_analysis *a, const msc_outcome_result *o,
+                              const msc_plot_options *opt, size_t *order, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < o->k; i++)
+        order[i] = i;
+    if (opt->sort == MSC_PLOT_SORT_FILE || o->k < 2)
+        return MSC_OK;
+    double *num = malloc(o->k * sizeof *num);
+    const char **text = NULL;
+    if (!num) {
+        snprintf(err, errlen, "out of memory");
+        return MSC_ERR_NOMEM;
+    }
+    sort_key key = {num, NULL};
+    if (opt->sort == MSC_PLOT_SORT_ESTIMATE) {
+        for (size_t i = 0; i < o->k; i++)
+            num[i] = o->xi[i] / o->ni[i]; /* the proportion the row shows */
+    } else if (opt->sort == MSC_PLOT_SORT_N) {
+        for (size_t i = 0; i < o->k; i++)
+            num[i] = o->ni[i];
+    } else {
+        const msc_kept_column *col = msc_dataset_kept(a->data, opt->sort_col);
+        if (!col) {
+            char shown[128];
+            msc_text_display(opt->sort_col, 60, shown, sizeof shown);
+            snprintf(err, errlen, "sort column \"%s\" was not loaded (msc_load_options.keep_cols)",
+                     shown);
+            free(num);
+            return MSC_ERR_USAGE;
+        }
+        if (!all_numbers(col, o, num)) {
+            text = malloc(o->k * sizeof *text);
+            if (!text) {
+                free(num);
+                snprintf(err, errlen, "out of memory");
+                return MSC_ERR_NOMEM;
+            }
+            for (size_t i = 0; i < o->k; i++)
+                text[i] = col->value[o->row[i]];
+            key.num = NULL;
+            key.text = text;
+        }
+    }
+    cmp_key = &key;
+    qsort(order, o->k, sizeof *order, cmp_studies);
+    cmp_key = NULL;
+    free(num);
+    free(text);
+    return MSC_OK;
+}
+
 /* A subgroup: heading, studies, diamond with totals, heterogeneity line. */
 static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
-                     const msc_group_result *gr, double scale)
+                     const msc_group_result *gr, const size_t *order, const size_t *group_of,
+                     size_t g, double scale)
 {
     const msc_dataset *d = a->data;
     if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0))
         return -1;
-    for (size_t j = 0; j < gr->k; j++)
-        if (!add_study(rs, o, gr->study[j], d->label[o->row[gr->study[j]]], scale))
+    for (size_t j = 0; j < o->k; j++) { /* the group's studies, in the order asked for */
+        size_t i = order[j];
+        if (group_of[i] == g && !add_study(rs, o, i, d->label[o->row[i]], scale))
             return -1;
+    }
     size_t first = rs->n;
     if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
         return -1;
@@ -207,25 +310,33 @@ static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *
 
 /* The studies, under a heading, diamond and heterogeneity line per
  * subgroup when there are subgroups. */
-static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o, double scale)
+static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                    const size_t *order, size_t *group_of, double scale)
 {
     const msc_dataset *d = a->data;
     if (o->n_groups == 0) {
-        for (size_t i = 0; i < o->k; i++)
-            if (!add_study(rs, o, i, d->label[o->row[i]], scale))
+        for (size_t j = 0; j < o->k; j++)
+            if (!add_study(rs, o, order[j], d->label[o->row[order[j]]], scale))
                 return -1;
         return add_row(rs, MSC_FOREST_BLANK, NULL, 0.4) ? 0 : -1;
     }
+    for (size_t i = 0; i < o->k; i++)
+        group_of[i] = o->n_groups; /* none */
     for (size_t g = 0; g < o->n_groups; g++)
-        if (add_group(rs, a, o, &o->group[g], scale) < 0)
+        for (size_t j = 0; j < o->group[g].k; j++)
+            group_of[o->group[g].study[j]] = g;
+    for (size_t g = 0; g < o->n_groups; g++)
+        if (add_group(rs, a, o, &o->group[g], order, group_of, g, scale) < 0)
             return -1;
     if (o->n_group_missing) { /* in the overall pool, in no subgroup */
         /* "No <column> value": the layout shows missing_head */
         if (!add_row(rs, MSC_FOREST_HEADING, NULL, 1.0))
             return -1;
-        for (size_t i = 0; i < o->k; i++)
+        for (size_t j = 0; j < o->k; j++) {
+            size_t i = order[j];
             if (!d->group[o->row[i]] && !add_study(rs, o, i, d->label[o->row[i]], scale))
                 return -1;
+        }
         if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
             return -1;
     }
@@ -253,14 +364,18 @@ static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_res
             add_note(rs, "No prediction interval: it needs at least %zu studies.", need);
     }
     if (!f->has_weights)
-        add_note(rs, "\xE2\x80\x94 The GLMM has no inverse-variance study weights; squares are "
-                     "sized by the number of patients.");
+        add_note(rs,
+                 "\xE2\x80\x94 The %s has no inverse-variance study weights; squares are "
+                 "sized by the number of patients.",
+                 f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     int exact = f->exact_fallback;
     for (size_t g = 0; g < o->n_groups; g++)
         exact |= o->group[g].fit.exact_fallback;
     if (exact)
-        add_note(rs, "Exact pooled proportion: where the GLMM could not be fitted (see the "
-                     "report), sum of events / sum of patients with its Clopper-Pearson interval.");
+        add_note(rs,
+                 "Exact pooled proportion: where the %s could not be fitted (see the report), "
+                 "sum of events / sum of patients with its Clopper-Pearson interval.",
+                 f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     if (o->n_excluded)
         add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
                  o->n_excluded == 1 ? "y" : "ies");
@@ -307,6 +422,100 @@ static void make_heads(rows *rs, const msc_analysis *a, const msc_outcome_result
         snprintf(rs->axis_label, sizeof rs->axis_label, "%s per %.0f patients", name, opt->scale);
 }
 
+/* ------------------------------------------------ sensitivity rows */
+
+/* Which rows a sensitivity forest plot shows (forest --leave-one-out or
+ * --cumulative): 0 none, 1 leave-one-out, 2 cumulative. */
+static int sens_kind(const msc_plot_options *opt)
+{
+    const msc_sens *s = opt->sens;
+    if (!s)
+        return 0;
+    return s->opt.leave_one_out ? 1 : s->opt.cumulative ? 2 : 0;
+}
+
+/* The rows of one block: per fit, the study left out (added), the events
+ * and patients of the studies fitted, the estimate with its interval, and
+ * I^2 in the weight column; every number from the fits. */
+static int add_sens_fits(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                         const msc_sens_block *b, int kind, double events, double n,
+                         double scale)
+{
+    const msc_sens_fit *f = kind == 1 ? b->loo : b->cumul;
+    if (!f)
+        return 0; /* fewer than 2 studies: the block's warning says so */
+    double ce = 0, cn = 0;
+    for (size_t j = 0; j < b->k; j++) {
+        size_t i = f[j].study;
+        row *r = add_row(rs, MSC_FOREST_STUDY, a->data->label[o->row[i]], 1.0);
+        if (!r)
+            return -1;
+        ce += o->xi[i];
+        cn += o->ni[i];
+        double ev = kind == 1 ? events - o->xi[i] : ce, nn = kind == 1 ? n - o->ni[i] : cn;
+        snprintf(r->text[MSC_FOREST_COL_EVENTS], sizeof r->text[0], "%.0f", ev);
+        snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", nn);
+        r->size_by = 1.0; /* one fit each: equal squares */
+        if (!f[j].ok) {
+            snprintf(r->text[MSC_FOREST_COL_EST], sizeof r->text[0], "not estimable");
+            continue;
+        }
+        r->est = f[j].e.est * scale;
+        r->lo = f[j].e.ci_lo * scale;
+        r->hi = f[j].e.ci_hi * scale;
+        fmt_interval(r, scale);
+        if (isfinite(f[j].I2))
+            snprintf(r->text[MSC_FOREST_COL_W1], sizeof r->text[0], "%.1f%%", f[j].I2);
+    }
+    return 0;
+}
+
+/* The sensitivity rows: per subgroup a heading, its fits and its full
+ * diamond; then every study's fits and the full model rows. */
+static int add_sens_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                         const msc_sens_outcome *so, int kind, double scale)
+{
+    for (size_t g = 0; g < o->n_groups && g < so->n_groups; g++) {
+        const msc_group_result *gr = &o->group[g];
+        if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0) ||
+            add_sens_fits(rs, a, o, &so->group[g], kind, gr->events_total, gr->n_total, scale) < 0)
+            return -1;
+        size_t first = rs->n;
+        if (add_model_rows(rs, &gr->fit, 1, scale) < 0)
+            return -1;
+        totals(&rs->r[first], gr->events_total, gr->n_total);
+        if (!add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
+            return -1;
+    }
+    if (o->n_groups && !add_row(rs, MSC_FOREST_HEADING, "All studies", 1.0))
+        return -1;
+    if (add_sens_fits(rs, a, o, &so->all, kind, o->events_total, o->n_total, scale) < 0 ||
+        !add_row(rs, MSC_FOREST_BLANK, NULL, 0.4))
+        return -1;
+    return add_overall(rs, o, scale);
+}
+
+/* The footer of a sensitivity plot: what a row is, the model, the order. */
+static void add_sens_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
+                            int kind, const char *col)
+{
+    if (kind == 1)
+        add_note(rs, "Each row: the model refitted without the study named (\xCF\x84\xC2\xB2 "
+                     "re-estimated); events and N of the studies kept.");
+    else
+        add_note(rs, "Each row: the model fitted to the studies up to the one named, added in %s; "
+                     "events and N so far.",
+                 col ? "ascending order of the order column (ties in file order)" : "file order");
+    char line[256];
+    msc_plot_method_line(a, o, line, sizeof line);
+    add_note(rs, "%s", line);
+    if (isfinite(rs->est_line))
+        add_note(rs, "Dotted line: the estimate from all studies.");
+    if (o->n_excluded)
+        add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
+                 o->n_excluded == 1 ? "y" : "ies");
+}
+
 msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
                                  const msc_outcome_result *o, const msc_plot_options *opt,
                                  char *err, size_t errlen)
@@ -320,11 +529,41 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
     rs->est_line = isfinite(est) ? est * scale : NAN;
     rs->weights = o->fit.has_weights;
     rs->two_weights = o->fit.has_weights && o->fit.has_random;
-    if (add_body(rs, a, o, scale) < 0 || add_overall(rs, o, scale) < 0) {
-        snprintf(err, errlen, "out of memory");
-        return MSC_ERR_NOMEM;
+    rs->study_head = "Study";
+    rs->w_head = "Weight";
+    int kind = sens_kind(opt);
+    if (kind) {
+        size_t j = (size_t)(o - a->outcome);
+        if (j >= opt->sens->n_outcomes) {
+            snprintf(err, errlen, "forest plot: the sensitivity results are not of this analysis");
+            return MSC_ERR_USAGE;
+        }
+        rs->study_head = kind == 1 ? "Omitted study" : "Added study";
+        rs->w_head = "I\xC2\xB2";
+        rs->weights = 1;
+        rs->two_weights = 0;
+        if (add_sens_body(rs, a, o, &opt->sens->outcome[j], kind, scale) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
+        add_sens_footer(rs, a, o, kind, opt->sens->opt.cumulative_col);
+    } else {
+        size_t *order = malloc(2 * o->k * sizeof *order); /* the order, then each study's group */
+        if (!order) {
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
+        msc_status rc = study_order(a, o, opt, order, err, errlen);
+        if (rc == MSC_OK &&
+            (add_body(rs, a, o, order, order + o->k, scale) < 0 || add_overall(rs, o, scale) < 0)) {
+            snprintf(err, errlen, "out of memory");
+            rc = MSC_ERR_NOMEM;
+        }
+        free(order);
+        if (rc != MSC_OK)
+            return rc;
+        add_footer(rs, a, o);
     }
-    add_footer(rs, a, o);
     if (isfinite(rs->ref))
         add_note(rs, "Dashed line: reference at %g%s", rs->ref,
                  scale == 1.0     ? ""

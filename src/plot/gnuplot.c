@@ -10,9 +10,10 @@
  *
  * The script goes to a private unlinked temporary file that becomes
  * gnuplot's standard input; gnuplot is started with posix_spawnp and a
- * fixed argument list ("gnuplot /dev/stdin": no shell, no user text on
- * the command line; reading a named file makes gnuplot stop at the first
- * error instead of going on). Its output goes to another private file,
+ * fixed argument list ("gnuplot -d /dev/stdin": no shell, no user text
+ * on the command line; -d skips the user's ~/.gnuplot and the system's
+ * init file, so that neither runs inside a plot nor changes it; reading a
+ * named file makes gnuplot stop at the first error instead of going on). Its output goes to another private file,
  * so that the library prints nothing and can quote gnuplot's message.
  */
 #include <errno.h>
@@ -144,6 +145,10 @@ static void discard(msc_gp *g)
 int msc_gp_open(msc_gp *g, char *err, size_t errlen)
 {
     g->bad = 0;
+    g->errnum = 0;
+    g->format = -1;
+    g->tag = 1 << 30;
+    g->dpi = 0;
     g->fp = tmpfile(); /* private and already unlinked: nothing to clean up */
     if (!g->fp) {
         snprintf(err, errlen, "cannot create a temporary file for the gnuplot script: %s",
@@ -253,8 +258,13 @@ void msc_gp_cmd(msc_gp *g, const char *fmt, ...)
     if (!finite)
         g->bad = MSC_GP_NONFINITE;
     else if (vfprintf(g->fp, fmt, ap) < 0)
-        g->bad = 1;
+        g->bad = 1, g->errnum = errno;
     va_end(ap);
+}
+
+int msc_gp_tag(msc_gp *g)
+{
+    return g->tag > 1 ? g->tag-- : 1; /* 2^30 tags: the row cap keeps far below */
 }
 
 void msc_gp_str(msc_gp *g, const char *s)
@@ -265,17 +275,17 @@ void msc_gp_str(msc_gp *g, const char *s)
     size_t need = msc_gnuplot_quote(s, small, sizeof small);
     if (need < sizeof small) {
         if (fputs(small, g->fp) == EOF)
-            g->bad = 1;
+            g->bad = 1, g->errnum = errno;
         return;
     }
     char *big = malloc(need + 1);
     if (!big) {
-        g->bad = 1;
+        g->bad = 1, g->errnum = ENOMEM;
         return;
     }
     msc_gnuplot_quote(s, big, need + 1);
     if (fputs(big, g->fp) == EOF)
-        g->bad = 1;
+        g->bad = 1, g->errnum = errno;
     free(big);
 }
 
@@ -301,6 +311,24 @@ static void error_message(FILE *cap, char *out, size_t outlen)
             *c = '?';
 }
 
+/* Whether an executable file `name` is in a folder of PATH. */
+static int on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char buf[4096];
+    for (const char *p = path;;) {
+        size_t len = strcspn(p, ":");
+        int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? p : ".", name);
+        if (n > 0 && (size_t)n < sizeof buf && access(buf, X_OK) == 0)
+            return 1;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
+}
+
 int msc_gp_run(msc_gp *g, char *err, size_t errlen)
 {
     int rc = MSC_ERR_IO;
@@ -318,10 +346,11 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
                               "gnuplot");
         goto out;
     }
-    if (g->bad || fflush(g->fp) != 0 || ferror(g->fp) || fseek(g->fp, 0, SEEK_SET) != 0) {
-        snprintf(err, errlen,
-                 "writing the gnuplot script failed (out of memory or no space "
-                 "for a temporary file)");
+    if (!g->bad && (fflush(g->fp) != 0 || ferror(g->fp) || fseek(g->fp, 0, SEEK_SET) != 0))
+        g->bad = 1, g->errnum = errno;
+    if (g->bad) {
+        snprintf(err, errlen, "writing the gnuplot script to a temporary file failed: %s",
+                 g->errnum ? strerror(g->errnum) : "out of memory or no space");
         goto out;
     }
     cap = tmpfile();
@@ -341,7 +370,8 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
     if (sr == 0)
         sr = posix_spawn_file_actions_adddup2(&fa, fileno(cap), STDERR_FILENO);
     pid_t pid = 0;
-    char *const argv[] = {"gnuplot", "/dev/stdin", NULL}; /* fixed: no user text */
+    /* fixed: no user text; -d: no init file (~/.gnuplot) */
+    char *const argv[] = {"gnuplot", "-d", "/dev/stdin", NULL};
     if (sr == 0)
         sr = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -362,10 +392,21 @@ int msc_gp_run(msc_gp *g, char *err, size_t errlen)
     }
     if (WIFSIGNALED(status)) {
         snprintf(err, errlen, "gnuplot was stopped by signal %d", WTERMSIG(status));
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+    } else if (!WIFEXITED(status)) {
+        snprintf(err, errlen, "gnuplot ended abnormally");
+    } else if (WEXITSTATUS(status) == 127) {
         /* 127: the exec failed in the child, where posix_spawnp is a fork
-         * (valgrind, some libcs) rather than reporting ENOENT itself */
-        snprintf(err, errlen, "gnuplot is not installed or could not be run: " INSTALL_HINT);
+         * (valgrind, some libcs) rather than reporting ENOENT itself; or the
+         * dynamic loader could not start it (a memory limit its shared
+         * libraries do not fit in), which it says on stderr */
+        char msg[256];
+        error_message(cap, msg, sizeof msg);
+        if (strcmp(msg, "no message") != 0)
+            snprintf(err, errlen, "gnuplot could not be started: %s", msg);
+        else if (on_path("gnuplot"))
+            snprintf(err, errlen, "gnuplot could not be started (exit status 127)");
+        else
+            snprintf(err, errlen, "gnuplot is not installed (not found on PATH): " INSTALL_HINT);
     } else if (WEXITSTATUS(status) != 0) {
         char msg[256];
         error_message(cap, msg, sizeof msg);

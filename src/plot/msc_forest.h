@@ -8,6 +8,7 @@
 #ifndef MSC_FOREST_H
 #define MSC_FOREST_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "mscmeta/mscmeta.h"
@@ -63,6 +64,8 @@ typedef struct {
     size_t n_notes;
     int two_weights, weights;
     char ci_head[64];       /* "Proportion [95% CI]", "Per 100 [95% CI]" */
+    const char *study_head; /* "Study"; "Omitted study", "Added study" */
+    const char *w_head;     /* "Weight" (one weight column); "I\xC2\xB2" for sensitivity rows */
     char missing_head[160]; /* the heading of studies in no subgroup */
     char axis_label[320];   /* "Events (proportion)", "Events per 100 patients" */
     const char *title;      /* NULL: none */
@@ -96,11 +99,40 @@ typedef struct {
     double small;                         /* size of the footer and note text */
     double y_title, y_head1, y_head2, y_rule, y_axlabel, y_foot;
     double body_rows; /* height of the body in rows */
-    msc_plot_axis ax; /* display units */
+    msc_plot_axis ax; /* display units; log10 of them when logx */
+    int logx;         /* a log axis (msc_forest_x maps values to it) */
     double px_per_pt; /* PNG pixels per point (1 for SVG and PDF) */
-    char *labels;     /* per row: its label fitted to the column, MSC_FOREST_LABEL_BYTES each */
-    double *y;        /* per row: its centre, in rows from the top of the body */
+    /* per row: its label fitted to the column in one or two lines (the
+     * second empty when one does), MSC_FOREST_LABEL_BYTES each:
+     * msc_forest_label(L, i, line) */
+    char *labels;
+    double *y; /* per row: its centre, in rows from the top of the body */
+    double *h; /* per row: its height in rows (two-line labels make it taller) */
+    /* A PDF longer than a page (MSC_FOREST_PAGE_H): the first row of each
+     * page; n_pages 0: one page, the whole canvas. */
+    size_t n_pages;
+    size_t *page_first;
 } msc_forest_layout;
+
+/* Where the value v (display units) sits on L's axis: v, or log10 v on a
+ * log axis (-inf for v <= 0, which the drawing clips to the axis). */
+static inline double msc_forest_x(const msc_forest_layout *L, double v)
+{
+    return !L->logx ? v : v > 0 ? log10(v) : -INFINITY;
+}
+
+/* Line `line` (0 or 1) of row i's fitted label; "" when there is none. */
+static inline const char *msc_forest_label(const msc_forest_layout *L, size_t i, int line)
+{
+    return L->labels + (2 * i + (size_t)line) * MSC_FOREST_LABEL_BYTES;
+}
+
+/* The tallest PDF page, in points: a US Letter page (11 in), which is
+ * also shorter than A4; a longer forest breaks across pages. */
+#define MSC_FOREST_PAGE_H 792.0
+
+/* A two-line label's lines are this many em apart. */
+#define MSC_FOREST_LINE_EM 1.2
 
 /* Lays out rs on the canvas opt asks for: natural at 10 pt; when a size
  * asked for is too small for that, the fonts (and everything with them)

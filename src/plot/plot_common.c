@@ -1,6 +1,5 @@
 /*
- * Pieces shared by the forest and funnel plots: text measurement (so that
- * columns can be laid out before gnuplot draws them), the terminal set-up
+ * Pieces shared by the forest and funnel plots: the terminal set-up
  * that makes a point a point in PNG, SVG and PDF alike, labels, axis
  * ticks and the short texts of the footers.
  */
@@ -8,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "msc_stats.h"
 #include "msc_plot.h"
+
+/* The plot this thread is drawing, as msc_plot_check last saw it. */
+static _Thread_local msc_plot_current current;
 
 const double msc_plot_scales[] = {1.0, 100.0, 1000.0};
 const size_t msc_n_plot_scales = sizeof msc_plot_scales / sizeof msc_plot_scales[0];
@@ -23,6 +24,13 @@ void msc_plot_options_default(msc_plot_options *o)
     o->width = o->height = 0.0;
     o->scale = 1.0;
     o->ref = NAN;
+    o->sens = NULL;
+    o->metrics = MSC_PLOT_METRICS_CHECK;
+    o->xlim_lo = o->xlim_hi = NAN;
+    o->log_x = 0;
+    o->sort = MSC_PLOT_SORT_FILE;
+    o->sort_col = NULL;
+    o->dpi = MSC_PLOT_DPI_DEFAULT;
 }
 
 int msc_plot_format_from_path(const char *path)
@@ -39,133 +47,14 @@ int msc_plot_format_from_path(const char *path)
     return -1;
 }
 
-/* -------------------------------------------------------- text widths */
-
-/* Advance widths of ASCII 32..126 in 1/1000 em, from Adobe's Helvetica
- * and Helvetica-Bold AFM files. Nimbus Sans, Liberation Sans and Arial,
- * which fontconfig and SVG viewers substitute, share these metrics. */
-/* clang-format off */
-static const short HELV[95] = {
-    /*  !"#$%&' */  278,  278,  355,  556,  556,  889,  667,  191,
-    /* ()*+,-./ */  333,  333,  389,  584,  278,  333,  278,  278,
-    /* 01234567 */  556,  556,  556,  556,  556,  556,  556,  556,
-    /* 89:;<=>? */  556,  556,  278,  278,  584,  584,  584,  556,
-    /* @ABCDEFG */ 1015,  667,  667,  722,  722,  667,  611,  778,
-    /* HIJKLMNO */  722,  278,  500,  667,  556,  833,  722,  778,
-    /* PQRSTUVW */  667,  778,  722,  667,  611,  722,  667,  944,
-    /* XYZ[\]^_ */  667,  667,  611,  278,  278,  278,  469,  556,
-    /* `abcdefg */  333,  556,  556,  500,  556,  556,  278,  556,
-    /* hijklmno */  556,  222,  222,  500,  222,  833,  556,  556,
-    /* pqrstuvw */  556,  556,  333,  500,  278,  556,  500,  722,
-    /* xyz{|}~  */  500,  500,  500,  334,  260,  334,  584
-};
-static const short HELV_BOLD[95] = {
-    /*  !"#$%&' */  278,  333,  474,  556,  556,  889,  722,  238,
-    /* ()*+,-./ */  333,  333,  389,  584,  278,  333,  278,  278,
-    /* 01234567 */  556,  556,  556,  556,  556,  556,  556,  556,
-    /* 89:;<=>? */  556,  556,  333,  333,  584,  584,  584,  611,
-    /* @ABCDEFG */  975,  722,  722,  722,  722,  667,  611,  778,
-    /* HIJKLMNO */  722,  278,  556,  722,  611,  833,  722,  778,
-    /* PQRSTUVW */  667,  778,  722,  667,  611,  722,  667,  944,
-    /* XYZ[\]^_ */  667,  667,  611,  333,  278,  333,  584,  556,
-    /* `abcdefg */  333,  556,  611,  556,  611,  556,  333,  611,
-    /* hijklmno */  611,  278,  278,  556,  278,  889,  611,  611,
-    /* pqrstuvw */  611,  611,  389,  556,  333,  611,  556,  778,
-    /* xyz{|}~  */  556,  556,  500,  389,  280,  389,  584
-};
-/* clang-format on */
-
-/* Decodes one UTF-8 character at p (the loader made labels valid UTF-8;
- * an invalid byte counts as one U+FFFD, as msc_gnuplot_quote draws it).
- * Sets *cp, returns the bytes used. */
-static size_t decode(const unsigned char *p, unsigned *cp)
-{
-    size_t len = msc_utf8_seq(p, 4); /* stops at the terminating NUL */
-    if (len == 0) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    unsigned v = len == 1 ? p[0] : p[0] & (0x7Fu >> len); /* the lead byte's payload */
-    for (size_t i = 1; i < len; i++)
-        v = (v << 6) | (p[i] & 0x3Fu);
-    *cp = v;
-    return len;
-}
-
-/* Width of one character in 1/1000 em. Outside ASCII: combining marks
- * take none, East Asian wide characters a full em, the rest about the
- * width of a wide Latin letter (generous, so columns never collide). */
-static double char_width(unsigned cp, int bold)
-{
-    if (cp < 0x20 || cp == 0x7F)
-        cp = '?'; /* control characters are drawn as '?' */
-    if (cp < 0x7F)
-        return (bold ? HELV_BOLD : HELV)[cp - 32];
-    if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFE0F)
-        return 0;
-    if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-        (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-        (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-        (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) || cp >= 0x20000)
-        return 1000;
-    return bold ? 700 : 650;
-}
-
-double msc_plot_text_width(const char *s, double size, int bold)
-{
-    double w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        unsigned cp;
-        p += decode(p, &cp);
-        w += char_width(cp, bold);
-    }
-    return w * size / 1000.0;
-}
-
-double msc_plot_text_fit(const char *s, double maxw, double size, int bold, char *out,
-                         size_t outlen)
-{
-    double full = msc_plot_text_width(s, size, bold);
-    double dots = msc_plot_text_width("...", size, bold);
-    double budget = full <= maxw ? full : maxw - dots;
-    double w = 0;
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned cp;
-        size_t len = decode(p, &cp);
-        double cw = char_width(cp, bold) * size / 1000.0;
-        if (w + cw > budget + 1e-9 || o + len + 4 > outlen)
-            break;
-        if (cp < 0x20 || cp == 0x7F)
-            out[o++] = '?';
-        else
-            memcpy(out + o, p, len), o += len;
-        w += cw;
-        p += len;
-    }
-    if (*p) { /* cut: drop trailing spaces, then "..." */
-        while (o > 0 && out[o - 1] == ' ') {
-            o--;
-            w -= char_width(' ', bold) * size / 1000.0;
-        }
-        if (o + 4 <= outlen) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-            w += dots;
-        }
-    }
-    out[o] = '\0';
-    return w;
-}
-
 /* ------------------------------------------------------------ terminal */
 
 void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double font_pt,
                        double px_per_pt, const char *path)
 {
     char font[64];
-    snprintf(font, sizeof font, "%s,%.2f", MSC_PLOT_FONT, font_pt);
+    snprintf(font, sizeof font, "%s,%.2f", msc_plot_font_name(0), font_pt);
+    g->format = (int)f;
     msc_gp_cmd(g, "reset session\nset encoding utf8\n");
     /* Cairo sizes a "10 pt" font at 4/3 of a pixel per point on PNG and at
      * 2/3 of a point on PDF (its default fontscale is 0.5); line width 1 is
@@ -174,6 +63,7 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
     switch (f) {
     case MSC_PLOT_PNG: {
         double k = px_per_pt;
+        g->dpi = 72.0 * k;
         msc_gp_cmd(g, "set terminal pngcairo size %.0f,%.0f noenhanced font ", ceil(w * k),
                    ceil(h * k));
         msc_gp_str(g, font);
@@ -205,6 +95,31 @@ void msc_plot_terminal(msc_gp *g, msc_plot_format f, double w, double h, double 
                   "set style fill solid 1.0 noborder\n");
 }
 
+double msc_plot_px_per_pt(const msc_plot_options *o)
+{
+    return o->format == MSC_PLOT_PNG ? o->dpi / 72.0 : 1.0;
+}
+
+int msc_plot_too_small(const msc_plot_options *o, double F, double need_w, double need_h, char *err,
+                       size_t errlen)
+{
+    const char *unit = o->format == MSC_PLOT_PNG ? "pixels" : "points";
+    char w[96] = "", h[96] = "";
+    if (o->width > 0 && o->width < need_w)
+        snprintf(w, sizeof w, "a width of at least %.0f %s", ceil(need_w), unit);
+    if (o->height > 0 && o->height < need_h)
+        snprintf(h, sizeof h, "%sa height of at least %.0f %s", w[0] ? " and " : "", ceil(need_h),
+                 unit);
+    if (!w[0] && !h[0]) /* both near the limit: ask for the larger of each */
+        snprintf(w, sizeof w, "a size of at least %.0f x %.0f %s", ceil(need_w), ceil(need_h),
+                 unit);
+    snprintf(err, errlen,
+             "at this size the text would be %.1f pt, below the %g pt that stays legible: "
+             "give %s%s",
+             F, MSC_PLOT_FONT_MIN, w, h);
+    return MSC_ERR_USAGE;
+}
+
 /* "screen x, first y" and the like: fractions of the canvas to 6
  * decimals, data units to 10 significant digits. */
 static void coords(msc_gp *g, int at, double x, double y)
@@ -223,8 +138,8 @@ void msc_plot_label(msc_gp *g, const char *text, double x, double y, int at, int
                     int bold, const char *rgb)
 {
     char font[64];
-    snprintf(font, sizeof font, "%s,%.2f", bold ? MSC_PLOT_FONT_BOLD : MSC_PLOT_FONT, size);
-    msc_gp_cmd(g, "set label ");
+    snprintf(font, sizeof font, "%s,%.2f", msc_plot_font_name(bold), size);
+    msc_gp_cmd(g, "set label %d ", msc_gp_tag(g));
     msc_gp_str(g, text);
     msc_gp_cmd(g, " at ");
     coords(g, at, x, y);
@@ -252,7 +167,7 @@ void msc_plot_text(msc_gp *g, const msc_plot_frame *fr, const char *text, double
 void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1, int back, int dt,
                    double lw, const char *rgb)
 {
-    msc_gp_cmd(g, "set arrow from ");
+    msc_gp_cmd(g, "set arrow %d from ", msc_gp_tag(g));
     coords(g, at, x0, y0);
     msc_gp_cmd(g, " to ");
     coords(g, at, x1, y1);
@@ -266,12 +181,34 @@ void msc_plot_line(msc_gp *g, int at, double x0, double y0, double x1, double y1
     msc_gp_cmd(g, "\n");
 }
 
+/* The title's lines: bold at 1.2 em, wrapped to `width` less an em each
+ * side, at most three. */
+#define TITLE_LINES 3
+#define TITLE_PITCH 1.45 /* em between the title's lines */
+
+static void title_lines(const char *title, double width, double F, msc_plot_lines *out)
+{
+    msc_plot_text_wrap(title ? title : "", width - 2 * F, 1.2 * F, 1, TITLE_LINES, out);
+}
+
+double msc_plot_title_height(const char *title, double width, double F)
+{
+    if (!title || !title[0])
+        return 0.0;
+    msc_plot_lines t;
+    title_lines(title, width, F, &t);
+    return (double)(t.n - 1) * TITLE_PITCH * F;
+}
+
 void msc_plot_title(msc_gp *g, const msc_plot_frame *fr, const char *title, double x, double y)
 {
-    double F = fr->F;
-    char t[1024];
-    msc_plot_text_fit(title, fr->W - 2 * F, 1.2 * F, 1, t, sizeof t);
-    msc_plot_text(g, fr, t, x, y, 'l', 1.2 * F, 1, NULL);
+    if (!title || !title[0])
+        return;
+    msc_plot_lines t;
+    title_lines(title, fr->W, fr->F, &t);
+    for (size_t i = 0; i < t.n; i++)
+        msc_plot_text(g, fr, t.line[i], x, y + (double)i * TITLE_PITCH * fr->F, 'l', 1.2 * fr->F, 1,
+                      NULL);
 }
 
 /* ---------------------------------------------------------------- axes */
@@ -299,6 +236,60 @@ void msc_plot_ticks(double lo, double hi, msc_plot_axis *ax)
     ax->to = t;
     ax->step = st;
     ax->decimals = d;
+    ax->n_ticks = 0;
+}
+
+void msc_plot_tick_add(msc_plot_axis *ax, double at, double v, int decimals)
+{
+    if (ax->n_ticks >= MSC_PLOT_MAX_TICKS || !isfinite(at) || !isfinite(v))
+        return;
+    char *t = ax->tick_label[ax->n_ticks];
+    if (fabs(v) >= 1e6)
+        snprintf(t, sizeof ax->tick_label[0], "%g", v);
+    else
+        snprintf(t, sizeof ax->tick_label[0], "%.*f",
+                 decimals < 0   ? 0
+                 : decimals > 9 ? 9
+                                : decimals,
+                 fabs(v) < 1e-12 ? 0.0 : v);
+    ax->tick_at[ax->n_ticks++] = at;
+}
+
+void msc_plot_ticks_exact(double lo, double hi, msc_plot_axis *ax)
+{
+    msc_plot_ticks(lo, hi, ax);
+    double st = ax->step;
+    ax->from = lo;
+    ax->to = hi;
+    ax->n_ticks = 0;
+    for (double k = ceil(lo / st - 1e-9); k * st <= hi + 1e-9 * st; k++)
+        msc_plot_tick_add(ax, k * st, k * st, ax->decimals);
+}
+
+void msc_plot_log_ticks(double lo, double hi, int exact, msc_plot_axis *ax)
+{
+    double a = log10(lo), b = log10(hi);
+    double d0 = floor(a + 1e-9), d1 = ceil(b - 1e-9);
+    if (d1 <= d0)
+        d1 = d0 + 1;
+    ax->from = exact ? a : d0;
+    ax->to = exact ? b : d1;
+    if (ax->to <= ax->from)
+        ax->to = ax->from + 1;
+    ax->step = 1;
+    ax->decimals = 0;
+    ax->n_ticks = 0;
+    double decades = d1 - d0;
+    static const double FEW[] = {1, 2, 5}, ONE[] = {1};
+    const double *m = decades <= 2 ? FEW : ONE;
+    size_t nm = decades <= 2 ? 3 : 1;
+    double every = decades > 8 ? ceil(decades / 6) : 1; /* decades between ticks */
+    for (double d = d0; d <= d1; d += every)
+        for (size_t j = 0; j < nm; j++) {
+            double v = m[j] * pow(10.0, d), at = log10(v);
+            if (at >= ax->from - 1e-9 && at <= ax->to + 1e-9)
+                msc_plot_tick_add(ax, at, v, d < 0 ? (int)-d : 0);
+        }
 }
 
 void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xmax, double ybottom)
@@ -313,13 +304,17 @@ void msc_plot_panel(msc_gp *g, const msc_plot_frame *fr, double xmin, double xma
 void msc_plot_axis_ticks(msc_gp *g, const msc_plot_frame *fr, int axis, const msc_plot_axis *ax)
 {
     double F = fr->F;
-    long n = lround((ax->to - ax->from) / ax->step);
+    long n = ax->n_ticks ? (long)ax->n_ticks - 1 : lround((ax->to - ax->from) / ax->step);
     for (long i = 0; i <= n && i < 1000; i++) {
         double v = ax->from + (double)i * ax->step;
         if (fabs(v) < 1e-9 * ax->step)
             v = 0.0; /* not "-0.0" */
         char t[64];
         snprintf(t, sizeof t, "%.*f", ax->decimals, v);
+        if (ax->n_ticks) {
+            v = ax->tick_at[i];
+            snprintf(t, sizeof t, "%s", ax->tick_label[i]);
+        }
         if (axis == 'x') {
             double y = msc_plot_sy(fr, fr->y1);
             msc_plot_line(g, MSC_AT_X_DATA, v, y, v, y - 0.35 * F / fr->H, 0, 0, 0.8, MSC_RGB_TEXT);
@@ -363,8 +358,15 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
 {
     const msc_settings *s = &a->settings;
     const char *ci = msc_study_ci_long_name(s->study_ci);
-    if (s->method == MSC_METHOD_GLMM)
+    if (s->method == MSC_METHOD_GLMM && s->method_default)
+        snprintf(out, outlen,
+                 "Binomial-normal GLMM (ML), logit: the default for proportions (no continuity "
+                 "correction); %s study CIs",
+                 ci);
+    else if (s->method == MSC_METHOD_GLMM)
         snprintf(out, outlen, "Binomial-normal GLMM (ML), logit; %s study CIs", ci);
+    else if (s->method == MSC_METHOD_BB)
+        snprintf(out, outlen, "Beta-binomial, common rho (ML), logit; %s study CIs", ci);
     else if (s->method == MSC_METHOD_FE || !o->fit.has_random)
         snprintf(out, outlen, "Common effect (inverse variance), %s; %s study CIs",
                  msc_measure_scale_name(s->measure), ci);
@@ -376,14 +378,15 @@ void msc_plot_method_line(const msc_analysis *a, const msc_outcome_result *o, ch
 
 int msc_plot_render(msc_gp *g, const char *path, char *err, size_t errlen)
 {
+    int format = g->format;
     int rc = msc_gp_run(g, err, errlen);
-    /* Only a regular file can show that nothing was written: a FIFO or a
-     * device (a named pipe, /dev/stdout) always has size 0. */
-    struct stat st;
-    if (rc == MSC_OK && (stat(path, &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0))) {
-        snprintf(err, errlen, "gnuplot wrote no picture");
+    if (rc == MSC_OK && format < 0) {
+        snprintf(err, errlen, "internal error: a plot without a terminal");
         rc = MSC_ERR_IO;
     }
+    if (rc == MSC_OK)
+        rc =
+            msc_plot_file_finish(path, (msc_plot_format)format, current.title, g->dpi, err, errlen);
     return rc;
 }
 
@@ -401,6 +404,18 @@ static int options_ok(const msc_plot_options *o)
            (o->format == MSC_PLOT_PNG || o->format == MSC_PLOT_SVG || o->format == MSC_PLOT_PDF);
 }
 
+/* The options of issue 13, checked apart so that the message above stays
+ * as it was. */
+static int axis_options_ok(const msc_plot_options *o)
+{
+    return ((isnan(o->xlim_lo) && isnan(o->xlim_hi)) ||
+            (isfinite(o->xlim_lo) && isfinite(o->xlim_hi) && o->xlim_lo < o->xlim_hi &&
+             (!o->log_x || o->xlim_lo > 0.0))) &&
+           o->dpi >= MSC_PLOT_DPI_MIN && o->dpi <= MSC_PLOT_DPI_MAX &&
+           (o->sort != MSC_PLOT_SORT_COLUMN || (o->sort_col && o->sort_col[0])) &&
+           (unsigned)o->sort <= MSC_PLOT_SORT_COLUMN;
+}
+
 /* "1, 100 or 1000": msc_plot_scales, for messages. */
 static void scales_text(char *buf, size_t len)
 {
@@ -415,9 +430,12 @@ static void scales_text(char *buf, size_t len)
     }
 }
 
+const msc_plot_current *msc_plot_current_get(void) { return &current; }
+
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
                    size_t errlen)
 {
+    current.title[0] = '\0';
     if (!a || outcome >= a->n_outcomes) {
         snprintf(err, errlen, "no such outcome to plot");
         return MSC_ERR_USAGE;
@@ -431,6 +449,13 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
                  scales, MSC_PLOT_SIZE_MIN, MSC_PLOT_SIZE_MAX);
         return MSC_ERR_USAGE;
     }
+    if (!axis_options_ok(o)) {
+        snprintf(err, errlen,
+                 "plot options out of range (x limits LO < HI, LO > 0 on a log axis; dpi %g to "
+                 "%g; a sort column named)",
+                 MSC_PLOT_DPI_MIN, MSC_PLOT_DPI_MAX);
+        return MSC_ERR_USAGE;
+    }
     const msc_outcome_result *r = &a->outcome[outcome];
     if (r->skipped || r->k == 0) {
         char name[128];
@@ -438,5 +463,13 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
         snprintf(err, errlen, "%s: no usable study, nothing to plot", name);
         return MSC_ERR_INPUT;
     }
+    char msg[256];
+    msc_plot_text_use(
+        o->metrics == MSC_PLOT_METRICS_WIDE ||
+        (o->metrics == MSC_PLOT_METRICS_CHECK && !msc_plot_font_check(msg, sizeof msg)));
+    if (o->title && o->title[0])
+        snprintf(current.title, sizeof current.title, "%s", o->title);
+    else
+        msc_plot_outcome_name(r, current.title, sizeof current.title);
     return MSC_OK;
 }

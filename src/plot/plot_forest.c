@@ -31,6 +31,14 @@ msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *pa
     }
     msc_forest_rows rs;
     rc = msc_forest_rows_build(&rs, a, o, opt, err, errlen);
+    if (rc == MSC_OK && rs.n > MSC_PLOT_MAX_ROWS) {
+        snprintf(err, errlen,
+                 "a forest plot of %zu studies (%zu rows) is too long to read; it draws at "
+                 "most %d rows: draw a funnel plot (mscmeta funnel), or print the pooled "
+                 "numbers alone (mscmeta pool --summary-only)",
+                 o->k, rs.n, MSC_PLOT_MAX_ROWS);
+        rc = MSC_ERR_USAGE;
+    }
     if (rc == MSC_OK) {
         msc_forest_layout L;
         rc = msc_forest_layout_make(&L, &rs, opt, err, errlen);

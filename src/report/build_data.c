@@ -8,9 +8,16 @@
  * numbers are set here, once.
  */
 #include <math.h>
+#include <string.h>
 
 #include "msc_rep.h"
 #include "msc_stats.h"
+
+const char *msc_rep_level(msc_rep *b, double level)
+{
+    char buf[32];
+    return msc_rep_printf(b, "%s", msc_level_text(buf, sizeof buf, level));
+}
 
 /* Ends every warning list: a generator, so that a data set with a warning
  * per line streams. */
@@ -33,18 +40,29 @@ static msc_rep_node *settings(msc_rep *b, msc_rep_node *root, const msc_settings
     msc_rep_node *st = msc_rep_object(b, root, "settings");
     /* the GLMM fits logits whatever the measure says */
     msc_rep_text(b, st, "measure",
-                 msc_measure_name(s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure));
+                 msc_measure_name(msc_method_uses_counts(s->method) ? MSC_PLO : s->measure));
     msc_rep_text(b, st, "method", msc_method_name(s->method));
+    msc_rep_bool(b, st, "method_default", s->method_default);
     msc_rep_text(b, st, "test", msc_test_name(s->test));
     msc_rep_number(b, st, "level", s->level, NULL);
     msc_rep_text(b, st, "study_ci", msc_study_ci_name(s->study_ci));
     msc_rep_text(b, st, "pi", msc_pi_name(s->pi));
-    msc_rep_number(b, st, "cc", cc, "%g");
-    msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    if (msc_method_uses_counts(s->method)) {
+        /* no correction enters a model of the counts: it serves only the
+         * per-study logits shown (yi, vi) and I^2 */
+        msc_rep_number(b, st, "cc", 0.0, "%g");
+        msc_rep_text(b, st, "cc_mode", "none");
+        msc_rep_number(b, st, "cc_display", mode == MSC_CC_NONE ? 0.0 : cc, "%g");
+    } else {
+        msc_rep_number(b, st, "cc", cc, "%g");
+        msc_rep_text(b, st, "cc_mode", msc_cc_mode_name(mode));
+    }
+    if (!isnan(s->null_prop))
+        msc_rep_proportion(b, st, "null", s->null_prop);
     if (s->method == MSC_METHOD_GLMM)
         msc_rep_int(b, st, "nagq", s->nagq);
     /* for lines such as "95% level" */
-    msc_rep_only(msc_rep_int(b, st, "level_pct", lround(100.0 * s->level)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, st, "level_pct", msc_rep_level(b, s->level)), MSC_REP_TABLE);
     msc_rep_only(msc_rep_text(b, st, "method_long", msc_method_long_name(s->method)),
                  MSC_REP_TABLE);
     return st;
@@ -98,16 +116,39 @@ msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char
         msc_rep_number(b, o, "pi_df", e->pi_df, "%g");
     }
     msc_rep_bool(b, o, "exact", e->exact);
+    if (!isnan(e->null_prop)) { /* --null: H0 proportion = P on the model scale */
+        msc_rep_node *t = msc_rep_object(b, o, "null_test");
+        msc_rep_proportion(b, t, "proportion", e->null_prop);
+        msc_rep_number(b, t, "statistic", e->null_stat, "%.3f");
+        msc_rep_pvalue(b, t, "p", e->null_p);
+    }
     return o;
+}
+
+msc_rep_node *msc_rep_data_marginal(msc_rep *b, msc_rep_node *parent, const msc_estimate *e)
+{
+    if (!isfinite(e->marg_est))
+        return msc_rep_null(b, parent, "marginal");
+    msc_rep_node *m = msc_rep_object(b, parent, "marginal");
+    msc_rep_proportion(b, m, "estimate", e->marg_est);
+    msc_rep_proportion(b, m, "ci_lower", e->marg_lo);
+    msc_rep_proportion(b, m, "ci_upper", e->marg_hi);
+    return m;
 }
 
 static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_fit *f)
 {
-    const msc_heterogeneity *h = &f->het;
+    msc_heterogeneity shown; /* null where it could not be estimated */
+    msc_fit_het_shown(f, &shown);
+    const msc_heterogeneity *h = &shown;
     msc_rep_node *o = msc_rep_object(b, parent, "heterogeneity");
     msc_rep_number(b, o, "tau2", h->tau2, "%.4g");
     msc_rep_number(b, o, "tau2_ci_lower", h->tau2_lo, "%.4g");
     msc_rep_number(b, o, "tau2_ci_upper", h->tau2_hi, "%.4g");
+    msc_rep_text(b, o, "tau2_ci_method",
+                 h->tau2_ci_profile                             ? "profile"
+                 : isfinite(h->tau2_lo) || isfinite(h->tau2_hi) ? "Q-profile"
+                                                                : NULL);
     msc_rep_number(b, o, "tau", h->tau, "%.4g");
     msc_rep_percent(b, o, "I2", h->I2, "%.1f");
     msc_rep_percent(b, o, "I2_ci_lower", h->I2_lo, "%.1f");
@@ -115,14 +156,27 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
     msc_rep_number(b, o, "H2", h->H2, "%.3g");
     msc_rep_number(b, o, "H2_ci_lower", h->H2_lo, "%.3g");
     msc_rep_number(b, o, "H2_ci_upper", h->H2_hi, "%.3g");
-    msc_rep_number(b, o, "Q", h->Q, "%.4g");
+    msc_rep_number(b, o, "Q", h->Q, MSC_REP_SIG4);
     msc_rep_number(b, o, "df", h->df, "%g");
     msc_rep_pvalue(b, o, "p", h->Q_p);
     if (f->method == MSC_METHOD_GLMM) { /* Q is the Wald test; the LRT beside it */
-        msc_rep_number(b, o, "Q_wald", h->Q, "%.4g");
+        msc_rep_number(b, o, "Q_wald", h->Q, MSC_REP_SIG4);
         msc_rep_pvalue(b, o, "Q_wald_p", h->Q_p);
-        msc_rep_number(b, o, "Q_lrt", h->Q_lrt, "%.4g");
+        msc_rep_number(b, o, "Q_lrt", h->Q_lrt, MSC_REP_SIG4);
         msc_rep_pvalue(b, o, "Q_lrt_p", h->Q_lrt_p);
+        /* tau^2 = 0 against the common-effect logistic model */
+        if (isfinite(h->lrt_tau2)) {
+            msc_rep_node *l = msc_rep_object(b, o, "lrt_tau2");
+            msc_rep_number(b, l, "statistic", h->lrt_tau2, "%.4g");
+            msc_rep_pvalue(b, l, "p", h->lrt_tau2_p);
+        } else {
+            msc_rep_null(b, o, "lrt_tau2");
+        }
+    }
+    if (f->method == MSC_METHOD_BB) { /* overdispersion, where tau^2 would be */
+        msc_rep_number(b, o, "rho", h->rho, "%.4g");
+        msc_rep_number(b, o, "rho_ci_lower", h->rho_lo, "%.4g");
+        msc_rep_number(b, o, "rho_ci_upper", h->rho_hi, "%.4g");
     }
     return o;
 }
@@ -131,9 +185,11 @@ static msc_rep_node *heterogeneity(msc_rep *b, msc_rep_node *parent, const msc_f
 static void fit_members(msc_rep *b, msc_rep_node *o, const msc_fit *f)
 {
     msc_rep_data_estimate(b, o, "common", &f->common, 0);
-    if (f->has_random)
-        msc_rep_data_estimate(b, o, "random", &f->random, 1);
-    else
+    if (f->has_random) {
+        msc_rep_node *r = msc_rep_data_estimate(b, o, "random", &f->random, 1);
+        if (f->method == MSC_METHOD_GLMM) /* the population-averaged rate */
+            msc_rep_data_marginal(b, r, &f->random);
+    } else
         msc_rep_null(b, o, "random");
     if (f->k > 0)
         heterogeneity(b, o, f);
@@ -209,16 +265,20 @@ static void safety(msc_rep *b, msc_rep_node *parent, const msc_analysis *a, cons
     msc_rep_proportion(b, o, "threshold", sf->threshold);
     msc_rep_proportion(b, o, "upper_bound", sf->upper_bound);
     msc_rep_number(b, o, "level", sf->level, NULL);
-    if (isfinite(sf->threshold))
+    if (isfinite(sf->threshold) && !sf->no_data)
         msc_rep_bool(b, o, "exceeded", sf->exceeded);
     else
         msc_rep_null(b, o, "exceeded");
+    msc_rep_proportion(b, o, "lower_bound", sf->lower_bound);
+    msc_rep_text(b, o, "verdict", msc_verdict_name(sf->verdict));
+    msc_rep_proportion(b, o, "prob_new_above", sf->prob_new_above);
+    msc_rep_bool(b, o, "no_data", sf->no_data);
     msc_rep_text(b, o, "method", msc_method_name(a->settings.method));
     msc_rep_text(b, o, "bound",
                  sf->exact ? "exact (Clopper-Pearson, one-sided)"
                            : "one-sided Wald on the model scale");
     msc_rep_int(b, o, "signals", (long long)sf->n_signals);
-    msc_rep_only(msc_rep_int(b, o, "level_pct", lround(100.0 * sf->level)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, o, "level_pct", msc_rep_level(b, sf->level)), MSC_REP_TABLE);
 }
 
 /* ----------------------------------------------------------- outcome */
@@ -259,7 +319,7 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
         msc_rep_flag(msc_rep_generator(b, out, "subgroups", o->n_groups, f->subgroup, c),
                      MSC_REP_NL_ITEMS);
         msc_rep_node *t = msc_rep_object(b, out, "subgroup_test");
-        msc_rep_number(b, t, "Q", o->Q_between, "%.4g");
+        msc_rep_number(b, t, "Q", o->Q_between, MSC_REP_SIG4);
         msc_rep_number(b, t, "df", o->Q_between_df, "%g");
         msc_rep_pvalue(b, t, "p", o->Q_between_p);
         msc_rep_text(b, t, "estimates", o->fit.has_random ? "random" : "common");
@@ -269,4 +329,200 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
         safety(b, out, c->a, c->sf);
     msc_rep_data_warnings(b, out, &o->warnings);
     return out;
+}
+
+/* ------------------------------------------------------- CSV rows */
+
+static msc_rep_node *warning_row(msc_rep *b, const void *ctx, size_t i)
+{
+    const msc_warnings *w = ctx;
+    msc_rep_node *r = msc_rep_flag(msc_rep_object(b, NULL, NULL), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, r, "type", "warning"), MSC_REP_BARE);
+    msc_rep_text(b, r, "message", w->msg[i]);
+    return r;
+}
+
+msc_rep_node *msc_rep_data_warning_rows(msc_rep *b, msc_rep_node *parent, const msc_warnings *w)
+{
+    return msc_rep_only(msc_rep_generator(b, parent, "warning_rows", w->n, warning_row, w),
+                        MSC_REP_CSV);
+}
+
+/* A copy of value node v as member `key` of parent. */
+static void copy_value(msc_rep *b, msc_rep_node *parent, const char *key, const msc_rep_node *v)
+{
+    msc_rep_node *n = msc_rep_null(b, parent, key);
+    if (n == &b->scratch)
+        return;
+    n->type = v->type;
+    n->flags = v->flags & MSC_REP_BARE;
+    n->v = v->v;
+}
+
+/* One row of type `setting`: name and value (copied from node v). */
+static void setting_row(msc_rep *b, msc_rep_node *arr, const char *name, const msc_rep_node *v)
+{
+    msc_rep_node *r = msc_rep_flag(msc_rep_object(b, arr, NULL), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, r, "type", "setting"), MSC_REP_BARE);
+    msc_rep_text(b, r, "setting", name);
+    copy_value(b, r, "value", v);
+}
+
+void msc_rep_data_setting_rows(msc_rep *b, msc_rep_node *root)
+{
+    static const char *const head[] = {"command", "version", "input", "subgroup"};
+    msc_rep_node *arr = msc_rep_only(msc_rep_array(b, NULL, "setting_rows"), MSC_REP_CSV);
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++) {
+        const msc_rep_node *v = msc_rep_get(root, head[i], MSC_REP_JSON);
+        if (v && v->type != MSC_REP_NULL)
+            setting_row(b, arr, head[i], v);
+    }
+    const msc_rep_node *st = msc_rep_get(root, "settings", MSC_REP_JSON);
+    for (const msc_rep_node *m = st ? st->v.c.first : NULL; m; m = m->next)
+        if ((m->show & MSC_REP_JSON) && m->type < MSC_REP_OBJECT)
+            setting_row(b, arr, m->key, m);
+    /* first, before the outcomes */
+    msc_rep_insert(b, root, msc_rep_get(root, "outcomes", MSC_REP_ALL), arr);
+}
+
+/* --------------------------------------------- grouped lists (table) */
+
+#define GROUP_NAMES 8  /* names a grouped line lists before "and N more" */
+#define GROUP_MAX 64   /* distinct reasons or messages grouped; the rest one a line */
+#define NAME_WIDTH 40  /* display characters of each name */
+
+/* One line of a grouped list: the items that share a text (a reason, a
+ * warning), the first GROUP_NAMES of them named. */
+typedef struct {
+    const char *text;
+    size_t n;
+    size_t item[GROUP_NAMES];
+} group_line;
+
+/* Appends the name s, cut to NAME_WIDTH characters and made safe. */
+static void put_name(msc_rep_buf *t, const char *s)
+{
+    char shown[4 * NAME_WIDTH + 16];
+    msc_text_display(s, NAME_WIDTH, shown, sizeof shown);
+    msc_rep_buf_put(t, shown, strlen(shown));
+}
+
+/* Finds text among lines[0..*n), or adds it (at most GROUP_MAX); counts
+ * item i in its line. Returns 0, or -1 when the line list is full. */
+static int group_add(group_line *lines, size_t *n, const char *text, size_t i)
+{
+    size_t j = 0;
+    while (j < *n && lines[j].text != text && strcmp(lines[j].text, text) != 0)
+        j++;
+    if (j == *n) {
+        if (*n == GROUP_MAX)
+            return -1;
+        lines[j].text = text;
+        lines[j].n = 0;
+        (*n)++;
+    }
+    if (lines[j].n < GROUP_NAMES)
+        lines[j].item[lines[j].n] = i;
+    lines[j].n++;
+    return 0;
+}
+
+/* The text of buf in b's arena ("" when building ran out of memory). */
+static const char *arena_text(msc_rep *b, msc_rep_buf *t)
+{
+    const char *s = t->nomem ? "" : msc_rep_printf(b, "%s", t->s ? t->s : "");
+    if (t->nomem)
+        b->err = MSC_ERR_NOMEM;
+    t->len = 0;
+    return s;
+}
+
+void msc_rep_data_excluded_groups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_outcome_result *o = c->o;
+    const msc_dataset *d = c->a->data;
+    group_line lines[GROUP_MAX];
+    size_t nl = 0, grouped = 0;
+    while (grouped < o->n_excluded &&
+           group_add(lines, &nl, o->excluded_reason[grouped], grouped) == 0)
+        grouped++;
+    msc_rep_node *arr = msc_rep_only(msc_rep_array(b, out, "excluded_groups"), MSC_REP_TABLE);
+    msc_rep_buf t = {0};
+    for (size_t j = 0; j < nl; j++) {
+        const group_line *g = &lines[j];
+        size_t shown = g->n < GROUP_NAMES ? g->n : GROUP_NAMES;
+        for (size_t i = 0; i < shown; i++) {
+            if (i)
+                msc_rep_buf_put(&t, ", ", 2);
+            put_name(&t, d->label[o->excluded_row[g->item[i]]]);
+        }
+        char more[64];
+        if (g->n > shown) {
+            snprintf(more, sizeof more, " and %zu more", g->n - shown);
+            msc_rep_buf_put(&t, more, strlen(more));
+        }
+        msc_rep_buf_put(&t, shown == 1 ? " (line " : " (lines ", shown == 1 ? 7 : 8);
+        for (size_t i = 0; i < shown; i++) {
+            snprintf(more, sizeof more, "%s%ld", i ? ", " : "",
+                     d->line[o->excluded_row[g->item[i]]]);
+            msc_rep_buf_put(&t, more, strlen(more));
+        }
+        msc_rep_buf_put(&t, g->n > shown ? ", ...)" : ")", g->n > shown ? 6 : 1);
+        msc_rep_node *e = msc_rep_object(b, arr, NULL);
+        msc_rep_text(b, e, "studies", arena_text(b, &t));
+        msc_rep_text(b, e, "reason", g->text);
+    }
+    for (size_t i = grouped; i < o->n_excluded; i++) { /* beyond GROUP_MAX reasons */
+        put_name(&t, d->label[o->excluded_row[i]]);
+        char line[48];
+        snprintf(line, sizeof line, " (line %ld)", d->line[o->excluded_row[i]]);
+        msc_rep_buf_put(&t, line, strlen(line));
+        msc_rep_node *e = msc_rep_object(b, arr, NULL);
+        msc_rep_text(b, e, "studies", arena_text(b, &t));
+        msc_rep_text(b, e, "reason", o->excluded_reason[i]);
+    }
+    msc_rep_buf_free(&t);
+}
+
+void msc_rep_data_group_warnings(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
+{
+    const msc_outcome_result *o = c->o;
+    group_line lines[GROUP_MAX];
+    size_t nl = 0;
+    msc_rep_node *arr = msc_rep_only(msc_rep_array(b, out, "group_warnings"), MSC_REP_TABLE);
+    msc_rep_buf t = {0};
+    for (size_t g = 0; g < o->n_groups; g++) {
+        /* the subgroup's own warnings, then its sensitivity analyses' */
+        const msc_warnings *lists[2] = {&o->group[g].warnings,
+                                        c->opt->sens ? msc_rep_sens_group_warnings(c, g) : NULL};
+        for (int l = 0; l < 2; l++) {
+            const msc_warnings *w = lists[l];
+            for (size_t i = 0; w && i < w->n; i++) {
+                if (group_add(lines, &nl, w->msg[i], g) == 0)
+                    continue;
+                put_name(&t, o->group[g].name); /* beyond GROUP_MAX messages: one a line */
+                msc_rep_node *e = msc_rep_object(b, arr, NULL);
+                msc_rep_text(b, e, "groups", arena_text(b, &t));
+                msc_rep_text(b, e, "message", w->msg[i]);
+            }
+        }
+    }
+    for (size_t j = 0; j < nl; j++) {
+        const group_line *gl = &lines[j];
+        size_t shown = gl->n < GROUP_NAMES ? gl->n : GROUP_NAMES;
+        for (size_t i = 0; i < shown; i++) {
+            if (i)
+                msc_rep_buf_put(&t, ", ", 2);
+            put_name(&t, o->group[gl->item[i]].name);
+        }
+        if (gl->n > shown) {
+            char more[48];
+            snprintf(more, sizeof more, " and %zu more", gl->n - shown);
+            msc_rep_buf_put(&t, more, strlen(more));
+        }
+        msc_rep_node *e = msc_rep_object(b, arr, NULL);
+        msc_rep_text(b, e, "groups", arena_text(b, &t));
+        msc_rep_text(b, e, "message", gl->text);
+    }
+    msc_rep_buf_free(&t);
 }

@@ -13,10 +13,15 @@
 
 #define LABEL_W 28
 
+/* The first 26 columns are those of mscmeta 0.1; the rest were added
+ * after them so that spreadsheets that read by position keep working. */
 static const char *const COLUMNS =
     "outcome,type,group,study,row,events,n,proportion,estimate,ci_lower,ci_upper,"
     "yi,vi,se,statistic,p,df,pi_lower,pi_upper,weight_common,weight_random,"
-    "tau2,I2,Q,Q_df,Q_p";
+    "tau2,I2,Q,Q_df,Q_p,"
+    "k,exact,pi_df,tau2_ci_lower,tau2_ci_upper,tau,I2_ci_lower,I2_ci_upper,H2,H2_ci_lower,"
+    "H2_ci_upper,Q_lrt,Q_lrt_p,reason,message,setting,value,"
+    "lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,rho_ci_upper,null_proportion,null_statistic,null_p";
 
 /* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
@@ -29,30 +34,65 @@ typedef struct {
 /* ------------------------------------------------------------- CSV rows */
 
 /* Marks a fit's pooled blocks (in the outcome or a subgroup) as CSV rows,
- * with the fit's heterogeneity beside each. */
+ * with the number of studies and the fit's heterogeneity beside each, as
+ * the table shows them; the block's own "exact" marks the GLMM's fallback
+ * to the exact pooled proportion. */
 static void fit_rows(msc_rep *b, msc_rep_node *holder, const msc_fit *f)
 {
     if (f->k == 0)
         return;
-    const char *type[2] = {f->common.exact ? "common_exact" : "common",
-                           f->random.exact ? "random_exact" : "random"};
     const char *key[2] = {"common", "random"};
+    msc_heterogeneity h; /* null where it could not be estimated */
+    msc_fit_het_shown(f, &h);
     for (int r = 0; r < 1 + f->has_random; r++) {
         msc_rep_node *o = msc_rep_flag(msc_rep_get(holder, key[r], MSC_REP_ALL), MSC_REP_ROW);
-        msc_rep_only(msc_rep_text(b, o, "type", type[r]), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "tau2", f->het.tau2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_percent(b, o, "I2", f->het.I2, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "Q", f->het.Q, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_number(b, o, "Q_df", f->het.df, NULL), MSC_REP_CSV);
-        msc_rep_only(msc_rep_pvalue(b, o, "Q_p", f->het.Q_p), MSC_REP_CSV);
+        msc_rep_flag(msc_rep_only(msc_rep_text(b, o, "type", key[r]), MSC_REP_CSV), MSC_REP_BARE);
+        msc_rep_only(msc_rep_int(b, o, "k", (long long)f->k), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "tau2", h.tau2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_percent(b, o, "I2", h.I2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "Q", h.Q, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "Q_df", h.df, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_pvalue(b, o, "Q_p", h.Q_p), MSC_REP_CSV);
+        if (f->k >= 2 && msc_fit_het_estimable(f)) {
+            /* the table shows no interval, tau or H^2 otherwise either */
+            msc_rep_only(msc_rep_number(b, o, "tau2_ci_lower", h.tau2_lo, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "tau2_ci_upper", h.tau2_hi, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "tau", h.tau, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_percent(b, o, "I2_ci_lower", h.I2_lo, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_percent(b, o, "I2_ci_upper", h.I2_hi, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "H2", h.H2, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "H2_ci_lower", h.H2_lo, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "H2_ci_upper", h.H2_hi, NULL), MSC_REP_CSV);
+            if (f->method == MSC_METHOD_GLMM) {
+                msc_rep_only(msc_rep_number(b, o, "Q_lrt", h.Q_lrt, NULL), MSC_REP_CSV);
+                msc_rep_only(msc_rep_pvalue(b, o, "Q_lrt_p", h.Q_lrt_p), MSC_REP_CSV);
+            }
+        }
+        msc_rep_only(msc_rep_number(b, o, "lrt_tau2", h.lrt_tau2, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_pvalue(b, o, "lrt_tau2_p", h.lrt_tau2_p), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho", h.rho, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho_ci_lower", h.rho_lo, NULL), MSC_REP_CSV);
+        msc_rep_only(msc_rep_number(b, o, "rho_ci_upper", h.rho_hi, NULL), MSC_REP_CSV);
+        const msc_estimate *e = r ? &f->random : &f->common;
+        if (!isnan(e->null_prop)) {
+            msc_rep_only(msc_rep_proportion(b, o, "null_proportion", e->null_prop), MSC_REP_CSV);
+            msc_rep_only(msc_rep_number(b, o, "null_statistic", e->null_stat, NULL), MSC_REP_CSV);
+            msc_rep_only(msc_rep_pvalue(b, o, "null_p", e->null_p), MSC_REP_CSV);
+        }
     }
+    /* the GLMM's population-averaged rate: a row of its own */
+    msc_rep_node *random = f->has_random ? msc_rep_get(holder, "random", MSC_REP_ALL) : NULL;
+    msc_rep_node *m = random ? msc_rep_get(random, "marginal", MSC_REP_ALL) : NULL;
+    if (m && m->type == MSC_REP_OBJECT)
+        msc_rep_only(msc_rep_text(b, msc_rep_flag(m, MSC_REP_ROW), "type", "random_marginal"),
+                     MSC_REP_CSV);
 }
 
 static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
 {
     const msc_rep_octx *c = ctx;
     msc_rep_node *s = msc_rep_flag(msc_rep_data_study(b, c, i), MSC_REP_ROW);
-    msc_rep_only(msc_rep_text(b, s, "type", "study"), MSC_REP_CSV);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, s, "type", "study"), MSC_REP_CSV), MSC_REP_BARE);
     /* the CSV's estimate column holds each row's proportion */
     msc_rep_only(msc_rep_proportion(b, s, "estimate", c->o->xi[i] / c->o->ni[i]), MSC_REP_CSV);
     return s;
@@ -61,7 +101,7 @@ static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
 static msc_rep_node *excluded(msc_rep *b, const void *ctx, size_t i)
 {
     msc_rep_node *e = msc_rep_flag(msc_rep_data_excluded(b, ctx, i), MSC_REP_ROW);
-    msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV), MSC_REP_BARE);
     return e;
 }
 
@@ -72,28 +112,39 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     msc_rep_node *s = msc_rep_data_subgroup(b, c, g);
     msc_rep_flag(msc_rep_get(s, "group", MSC_REP_ALL), MSC_REP_INHERIT);
     fit_rows(b, s, &gr->fit);
+    if (c->opt->sens) {
+        msc_rep_sens_subgroup(b, s, c, g);
+        msc_rep_sens_subgroup_view(b, s, c);
+    }
+    msc_rep_data_warning_rows(b, s, &gr->warnings);
     /* the table's row: the block the tests use; p(Q) only from 2 studies */
     msc_rep_ref(b, s, "main",
                 msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
-    msc_rep_only(msc_rep_pvalue(b, s, "p_Q", gr->k > 1 ? gr->fit.het.Q_p : NAN), MSC_REP_TABLE);
-    msc_rep_each(b, s, "warnings", "  ! {group:.40}: {.}");
+    msc_rep_only(
+        msc_rep_pvalue(b, s, "p_Q",
+                       gr->k > 1 && msc_fit_het_estimable(&gr->fit) ? gr->fit.het.Q_p : NAN),
+        MSC_REP_TABLE);
     return s;
 }
 
 static void outcome_rows(msc_rep *b, msc_rep_node *out, const msc_outcome_result *o)
 {
     msc_rep_flag(msc_rep_get(out, "outcome", MSC_REP_ALL), MSC_REP_INHERIT);
+    msc_rep_data_warning_rows(b, out, &o->warnings); /* last, after every other row */
     if (o->skipped)
         return;
     fit_rows(b, out, &o->fit);
     msc_rep_node *ex = msc_rep_flag(msc_rep_get(out, "exact", MSC_REP_ALL), MSC_REP_ROW);
-    msc_rep_only(msc_rep_text(b, ex, "type", "exact"), MSC_REP_CSV);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, ex, "type", "exact"), MSC_REP_CSV), MSC_REP_BARE);
     msc_rep_only(msc_rep_count(b, ex, "events", o->events_total), MSC_REP_CSV);
     msc_rep_only(msc_rep_count(b, ex, "n", o->n_total), MSC_REP_CSV);
     msc_rep_only(msc_rep_proportion(b, ex, "proportion", o->exact_est), MSC_REP_CSV);
+    msc_rep_only(msc_rep_int(b, ex, "k", (long long)o->k), MSC_REP_CSV);
+    msc_rep_only(msc_rep_bool(b, ex, "exact", 1), MSC_REP_CSV);
     if (o->n_groups) {
         msc_rep_node *t = msc_rep_flag(msc_rep_get(out, "subgroup_test", MSC_REP_ALL), MSC_REP_ROW);
-        msc_rep_only(msc_rep_text(b, t, "type", "subgroup_test"), MSC_REP_CSV);
+        msc_rep_flag(msc_rep_only(msc_rep_text(b, t, "type", "subgroup_test"), MSC_REP_CSV),
+                     MSC_REP_BARE);
         msc_rep_column(msc_rep_get(t, "df", MSC_REP_ALL), "Q_df");
         msc_rep_column(msc_rep_get(t, "p", MSC_REP_ALL), "Q_p");
     }
@@ -114,7 +165,21 @@ static int count_width(const msc_outcome_result *o, const double *v)
 
 static const char *ci_head(msc_rep *b, const msc_analysis *a)
 {
-    return msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * a->settings.level));
+    return msc_rep_printf(b, "%s%% CI", msc_rep_level(b, a->settings.level));
+}
+
+/* The subgroup column's header: the column's name, cut to 16 characters;
+ * NULL (no column) without subgroups. */
+static const char *group_head(msc_rep *b, const msc_analysis *a)
+{
+    const char *col = a->data->group_col;
+    if (!col)
+        return NULL;
+    char *head = msc_rep_alloc(b, 4 * 16 + 16);
+    if (!head)
+        return "";
+    msc_text_display(col, 16, head, 4 * 16 + 16);
+    return head;
 }
 
 static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
@@ -128,9 +193,9 @@ static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {"  ", "Prop.", "{proportion}", 8, 0},
         {" ", o->ci_lo ? ci_head(b, c->a) : "", o->ci_lo ? INTERVAL("ci_lower", "ci_upper") : "",
          18, 0},
-        {" ", "W(common)", w ? "{weight_common}%" : "--", 9, MSC_REP_RIGHT},
-        {" ", "W(random)", w ? "{weight_random}%" : "--", 9, MSC_REP_RIGHT},
-        {"  ", NULL, "{group:.16}", 16, MSC_REP_OPTIONAL},
+        {" ", "W(common)", w ? "{?{weight_common}%|NA}" : "--", 9, MSC_REP_RIGHT},
+        {" ", "W(random)", w ? "{?{weight_random}%|NA}" : "--", 9, MSC_REP_RIGHT},
+        {"  ", group_head(b, c->a), "{group:.16}", 0, MSC_REP_OPTIONAL},
     };
     if (o->fit.has_random) {
         msc_rep_grid(b, out, "studies", cols, 8, 1);
@@ -142,7 +207,10 @@ static void study_grid(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         msc_rep_grid(b, out, "studies", fe, 7, 1);
     }
     if (!w)
-        msc_rep_line(b, out, "(-- the GLMM has no inverse-variance study weights)");
+        msc_rep_line(b, out,
+                     o->fit.method == MSC_METHOD_BB
+                         ? "(-- the beta-binomial model has no inverse-variance study weights)"
+                         : "(-- the GLMM has no inverse-variance study weights)");
     msc_rep_line(b, out, "");
 }
 
@@ -161,23 +229,35 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         msc_rep_node *random = msc_rep_get(out, "random", MSC_REP_ALL);
         msc_rep_only(msc_rep_text(b, random, "label",
                                   f->random.exact ? "Random effects: exact*"
-                                                  : msc_rep_printf(b, "Random effects (%s)",
-                                                                   msc_method_name(f->method))),
+                                  : f->method == MSC_METHOD_BB
+                                      ? "Beta-binomial (BB)"
+                                      : msc_rep_printf(b, "Random effects (%s)",
+                                                       msc_method_name(f->method))),
                      MSC_REP_TABLE);
     }
+    /* No test of a proportion nobody named (logit 0 is 50%, PR 0 is 0%):
+     * the z and p columns only with --null, for its H0 */
+    int tested = !isnan(a->settings.null_prop);
+    const char *stat = isfinite(msc_fit_main_block(f)->df) ? "t" : "z";
     const msc_rep_col cols[] = {
         {"", "", "{label:.28}", LABEL_W, 0},
         {"  ", "Prop.", "{estimate}", 8, 0},
         {" ", ci_head(b, a), INTERVAL("ci_lower", "ci_upper"), 18, 0},
         {" ",
-         a->settings.method == MSC_METHOD_GLMM ? "logit" : msc_measure_name(a->settings.measure),
+         msc_method_uses_counts(a->settings.method) ? "logit"
+                                                    : msc_measure_name(a->settings.measure),
          "{yi}", 9, MSC_REP_RIGHT},
         {" ", "SE", "{se}", 8, MSC_REP_RIGHT},
-        {" ", isfinite(msc_fit_main_block(f)->df) ? "t" : "z", "{statistic}", 8, MSC_REP_RIGHT},
-        {" ", "p", "{p}", 8, MSC_REP_RIGHT},
+        {" ", stat, "{null_test.statistic}", 8, MSC_REP_RIGHT},
+        {" ", "p", "{null_test.p}", 8, MSC_REP_RIGHT},
         {"", NULL, "{?  (t, {df} df)}", 0, 0},
     };
-    msc_rep_grid(b, out, "common,random", cols, 8, 1);
+    if (tested) {
+        msc_rep_grid(b, out, "common,random", cols, 8, 1);
+    } else {
+        msc_rep_col plain[6] = {cols[0], cols[1], cols[2], cols[3], cols[4], cols[7]};
+        msc_rep_grid(b, out, "common,random", plain, 6, 1);
+    }
     if (f->has_random) {
         static const msc_rep_col pi[] = {
             {"", NULL, "Prediction interval", LABEL_W, 0},
@@ -189,14 +269,31 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
             {"", NULL, "Prediction interval", LABEL_W, 0},
             {"  ", NULL, "not available (see warnings)", 0, 0},
         };
+        static const msc_rep_col marginal[] = {
+            {"", NULL, "Marginal (mean rate)", LABEL_W, 0},
+            {"  ", NULL, "{estimate}", 8, 0},
+            {" ", NULL, INTERVAL("ci_lower", "ci_upper"), 18, 0},
+            {" ", NULL, "(population-averaged, over the GLMM's tau^2)", 0, 0},
+        };
+        if (isfinite(f->random.marg_est))
+            msc_rep_grid(b, out, "random.marginal", marginal, 4, 0);
+        static const msc_rep_col none_bb[] = {
+            {"", NULL, "Prediction interval", LABEL_W, 0},
+            {"  ", NULL, "not given by the beta-binomial model", 0, 0},
+        };
         if (isfinite(f->random.pi_lo))
             msc_rep_grid(b, out, "random", pi, 4, 0);
+        else if (f->method == MSC_METHOD_BB && !f->random.exact)
+            msc_rep_grid(b, out, "random", none_bb, 2, 0);
         else
             msc_rep_grid(b, out, "random", none, 2, 0);
         if (f->random.exact)
             msc_rep_line(b, out,
-                         "* the GLMM could not be fitted here (see warnings): the exact "
-                         "pooled proportion, Clopper-Pearson interval");
+                         f->method == MSC_METHOD_BB
+                             ? "* the beta-binomial model could not be fitted here (see warnings): "
+                               "the exact pooled proportion, Clopper-Pearson interval"
+                             : "* the GLMM could not be fitted here (see warnings): the exact "
+                               "pooled proportion, Clopper-Pearson interval");
     }
     static const msc_rep_col exact[] = {
         {"", NULL, "Exact, if homogeneous", LABEL_W, 0},
@@ -205,6 +302,13 @@ static void pooled(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {" ", NULL, "{events_total} events / {n_total} patients (Clopper-Pearson)", 0, 0},
     };
     msc_rep_grid(b, out, "exact", exact, 4, 0);
+    if (tested)
+        msc_rep_line(
+            b, out,
+            msc_rep_printf(b, "(%s and p: H0 proportion = {settings.null} on the %s scale)", stat,
+                           msc_method_uses_counts(a->settings.method)
+                               ? "logit"
+                               : msc_measure_scale_name(a->settings.measure)));
 }
 
 static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_result *o)
@@ -217,22 +321,38 @@ static void heterogeneity(msc_rep *b, msc_rep_node *out, const msc_outcome_resul
         msc_rep_line(b, h, "  not estimable from a single study");
         return;
     }
+    if (f->method == MSC_METHOD_BB) { /* rho, where tau^2 would be */
+        msc_rep_line(b, h,
+                     isfinite(f->het.rho)
+                         ? "  rho = {rho}{?  [{settings.level_pct}% CI {rho_ci_lower}, "
+                           "{rho_ci_upper}]} (intra-study correlation, 1/(a+b+1); 0 is binomial)"
+                         : "  rho not estimable (see warnings)");
+        return;
+    }
     if (!msc_fit_het_estimable(f)) {
         msc_rep_line(b, h, "  not estimable (see warnings)");
         return;
     }
-    if (f->has_random)
+    if (f->has_random && f->het.tau2_ci_profile)
+        msc_rep_line(b, h,
+                     "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
+                     "{tau2_ci_upper|NA}] (profile likelihood)}   tau = {tau}");
+    else if (f->has_random)
         msc_rep_line(b, h,
                      "  tau^2 = {tau2}{?  [{settings.level_pct}% CI {tau2_ci_lower}, "
                      "{tau2_ci_upper|NA}]}   tau = {tau}");
     msc_rep_line(b, h,
-                 "  I^2 = {I2}%{?  [{I2_ci_lower}%, {I2_ci_upper|NA}%]}   H^2 = {H2}"
+                 "  I^2 = {?{I2}%|NA}{?  [{I2_ci_lower}%, {?{I2_ci_upper}%|NA}]}   H^2 = {H2}"
                  "{?  [{H2_ci_lower}, {H2_ci_upper|NA}]}");
-    if (f->method == MSC_METHOD_GLMM)
+    if (f->method == MSC_METHOD_GLMM) {
         msc_rep_line(b, h,
                      "  Wald Q = {Q}, df = {df}, {p:prose};  likelihood-ratio Q = {Q_lrt}, "
                      "{Q_lrt_p:prose}");
-    else
+        if (isfinite(f->het.lrt_tau2))
+            msc_rep_line(b, h,
+                         "  LRT of tau^2 = 0: {lrt_tau2.statistic}, {lrt_tau2.p:prose} "
+                         "(50:50 mixture of chi^2_0 and chi^2_1)");
+    } else
         msc_rep_line(b, h, "  Q = {Q}, df = {df}, {p:prose}");
 }
 
@@ -243,9 +363,9 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         {" ", "k", "{k}", 5, MSC_REP_RIGHT},
         {"  ", "Prop.", "{main.estimate}", 8, 0},
         {" ", ci_head(b, c->a), INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
-        {" ", "tau^2", "{heterogeneity.tau2}", 8, MSC_REP_RIGHT},
-        {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
-        {" ", "Q", "{heterogeneity.Q}", 8, MSC_REP_RIGHT},
+        {" ", "tau^2", "{heterogeneity.tau2|NA}", 8, MSC_REP_RIGHT},
+        {" ", "I^2", "{?{heterogeneity.I2}%|NA}", 7, MSC_REP_RIGHT},
+        {" ", "Q", "{heterogeneity.Q|NA}", 8, MSC_REP_RIGHT},
         {" ", "p(Q)", "{p_Q}", 8, MSC_REP_RIGHT},
     };
     msc_rep_line(b, out, "");
@@ -257,19 +377,24 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
                        "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}"
                      : "Test for subgroup differences (common-effect estimates): "
                        "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}");
-    msc_rep_nested(b, out, "subgroups"); /* each one's warnings */
+    msc_rep_data_group_warnings(b, out, c); /* the subgroups' warnings, grouped */
+    msc_rep_each(b, out, "group_warnings", "  ! {groups}: {message}");
 }
 
 static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
 {
     const msc_outcome_result *o = c->o;
     msc_rep_only(msc_rep_text(b, out, "k_noun", o->k == 1 ? "study" : "studies"), MSC_REP_TABLE);
+    msc_rep_only(
+        msc_rep_text(b, out, "model_why", c->a->settings.method_default ? "the default" : NULL),
+        MSC_REP_TABLE);
     msc_rep_only(msc_rep_int(b, out, "n_excluded", (long long)o->n_excluded), MSC_REP_TABLE);
     if (o->skipped) {
         msc_rep_line(b, out, "\n== {outcome:.60} (no usable study) ==");
     } else {
         msc_rep_line(b, out,
-                     "\n== {outcome:.60} (k = {k} {k_noun}; denominator \"{denominator:.60}\") ==");
+                     "\n== {outcome:.60} (k = {k} {k_noun}; denominator \"{denominator:.60}\"; "
+                     "{settings.method}{?, {model_why}}) ==");
         msc_rep_line(b, out, "");
         if (!c->opt->summary_only)
             study_grid(b, out, c);
@@ -278,13 +403,16 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         heterogeneity(b, out, o);
         if (o->n_groups > 0)
             subgroups(b, out, c);
+        if (c->opt->sens)
+            msc_rep_sens_view(b, out, c);
     }
     if (o->n_excluded) {
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Excluded ({n_excluded}):");
-        msc_rep_each(b, out, "excluded", "  {study:.40} (line {row}): {reason}");
+        msc_rep_data_excluded_groups(b, out, c);
+        msc_rep_each(b, out, "excluded_groups", "  {studies}: {reason}");
     }
-    if (o->warnings.n) {
+    if (o->warnings.n || (c->opt->sens && msc_rep_sens_nwarnings(c))) {
         msc_rep_line(b, out, "");
         msc_rep_line(b, out, "Warnings:");
         msc_rep_each(b, out, "warnings", "  ! {.}");
@@ -301,6 +429,8 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     *c = (msc_rep_octx){d->a, d->opt, &d->a->outcome[j], NULL};
     msc_rep_node *out = msc_rep_data_outcome(b, c, &fills);
     outcome_rows(b, out, c->o);
+    if (d->opt->sens)
+        msc_rep_sens_outcome(b, out, c);
     outcome_view(b, out, c);
     return out;
 }
@@ -331,6 +461,10 @@ static void settings_view(msc_rep *b, msc_rep_node *st, const msc_settings *s)
         msc_rep_line(b, st,
                      "Model:    binomial-normal GLMM (ML, {nagq}-point adaptive Gauss-Hermite), "
                      "logit scale; Wald z test; {level_pct}% level");
+    else if (s->method == MSC_METHOD_BB)
+        msc_rep_line(b, st,
+                     "Model:    beta-binomial with a common rho (ML on logit mu, logit rho), "
+                     "logit scale; Wald z test; {level_pct}% level");
     else if (s->method == MSC_METHOD_FE)
         msc_rep_line(b, st,
                      "Model:    common effect; {scale} scale ({measure}); {test_long} test; "
@@ -339,14 +473,35 @@ static void settings_view(msc_rep *b, msc_rep_node *st, const msc_settings *s)
         msc_rep_line(b, st,
                      "Model:    random effects, tau^2 by {method_long}; {scale} scale ({measure}); "
                      "{test_long} test; {level_pct}% level");
+    if (s->method_default)
+        msc_rep_line(
+            b, st,
+            s->method == MSC_METHOD_GLMM
+                ? "Why:      the default for PLO: the GLMM fits the counts, so zero events "
+                  "need no continuity correction (--method REML gives metafor's "
+                  "inverse-variance model)"
+            : s->test == MSC_TEST_KNHA
+                ? "Why:      the default with --test knha, which applies to "
+                  "inverse-variance models (the GLMM, on PLO with the z test, fits the "
+                  "counts instead)"
+                : "Why:      the default for this measure (--method GLMM, on PLO, fits "
+                  "the counts instead)");
     msc_rep_line(b, st,
                  s->method == MSC_METHOD_FE
                      ? "Studies:  {ci_long} intervals"
                      : "Studies:  {ci_long} intervals; prediction interval {pi_long}");
-    msc_rep_line(b, st,
-                 mode == MSC_CC_NONE
-                     ? "Correction: none"
-                     : "Correction: {cc} added to events and non-events {cc_where}");
+    if (msc_method_uses_counts(s->method))
+        msc_rep_line(b, st,
+                     mode == MSC_CC_NONE
+                         ? "Correction: none (the model fits the counts)"
+                         : "Correction: none in the model, which fits the counts ({cc_display} "
+                           "added to events and non-events {cc_where} only for the "
+                           "per-study logits shown and I^2)");
+    else
+        msc_rep_line(b, st,
+                     mode == MSC_CC_NONE
+                         ? "Correction: none"
+                         : "Correction: {cc} added to events and non-events {cc_where}");
 }
 
 msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
@@ -357,12 +512,16 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
         return b->err;
     *d = (doc_ctx){a, o};
     msc_rep_node *root = msc_rep_data_head(b, a, o, "pool");
-    msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
     msc_rep_line(b, root, "mscmeta {version}: meta-analysis of proportions, {input:.80}");
     settings_view(b, msc_rep_get(root, "settings", MSC_REP_ALL), &a->settings);
     msc_rep_nested(b, root, "settings");
     msc_rep_each(b, root, "warnings", "! {.}");
     msc_rep_nested(b, root, "outcomes");
     *doc = (msc_rep_doc){root, COLUMNS, "%.4f", 1.0};
+    if (o->sens) /* the sections' own columns, after the usual ones */
+        doc->csv_columns = msc_rep_printf(b, "%s%s", COLUMNS, msc_rep_sens_columns);
     return b->err;
 }

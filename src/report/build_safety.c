@@ -8,14 +8,18 @@
  * the JSON is the pool document with the safety results added.
  */
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "msc_rep.h"
 #include "msc_stats.h"
 
 #define LABEL_W 28
 
-static const char *const COLUMNS = "outcome,type,study,row,events,n,rate,ci_lower,ci_upper,"
-                                   "upper_bound,rule_of_three,signal,threshold,exceeded";
+static const char *const COLUMNS = "outcome,type,group,study,row,events,n,rate,ci_lower,ci_upper,"
+                                   "upper_bound,rule_of_three,signal,threshold,exceeded,"
+                                   "lower_bound,verdict,prob_new_above,"
+                                   "k,exact,reason,message,setting,value";
 
 typedef struct {
     const msc_analysis *a;
@@ -42,15 +46,89 @@ static msc_rep_node *study(msc_rep *b, const void *ctx, size_t i)
     return s;
 }
 
-/* Exclusions and subgroups are in the JSON alone. */
+/* Exclusions: in the JSON, and rows of the CSV (the table counts them);
+ * subgroups are in the JSON alone. */
 static msc_rep_node *excluded(msc_rep *b, const void *ctx, size_t i)
 {
-    return msc_rep_data_excluded(b, ctx, i);
+    msc_rep_node *e = msc_rep_flag(msc_rep_data_excluded(b, ctx, i), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, e, "type", "excluded"), MSC_REP_CSV), MSC_REP_BARE);
+    return e;
 }
 
+/* A rate as the verdicts print it, in percent: two decimals, or two
+ * significant digits below 0.01%. */
+static void rate_fmt(char *buf, size_t len, double v, int sig)
+{
+    double x = 100.0 * v;
+    if (!isfinite(x))
+        snprintf(buf, len, "NA");
+    else if (sig)
+        snprintf(buf, len, "%.*g%%", sig, x);
+    else if (x == 0.0 || fabs(x) >= 0.01)
+        snprintf(buf, len, "%.2f%%", x);
+    else
+        snprintf(buf, len, "%.2g%%", x);
+}
+
+/* v and the limit as table-only texts `key` and `key_limit`, with as many
+ * digits as it takes to tell them apart (a bound of 1.2e-15 against a
+ * limit of 1e-15 must not read "0.00% is above 0.00%"). */
+static void rate_vs_limit(msc_rep *b, msc_rep_node *o, const char *key, double v, double limit)
+{
+    char a[48], l[48];
+    rate_fmt(a, sizeof a, v, 0);
+    rate_fmt(l, sizeof l, limit, 0);
+    for (int sig = 3; sig <= 17 && strcmp(a, l) == 0 && v != limit; sig++) {
+        rate_fmt(a, sizeof a, v, sig);
+        rate_fmt(l, sizeof l, limit, sig);
+    }
+    msc_rep_only(msc_rep_text(b, o, key, msc_rep_printf(b, "%s", a)), MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, o, msc_rep_printf(b, "%s_limit", key), msc_rep_printf(b, "%s", l)),
+                 MSC_REP_TABLE);
+}
+
+/* A subgroup's pooled rate against the outcome's limit: in the JSON its
+ * "safety", in the CSV a row of type "subgroup", in the table a line. */
 static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
 {
-    return msc_rep_data_subgroup(b, ctx, g);
+    const msc_rep_octx *c = ctx;
+    const msc_group_result *gr = &c->o->group[g];
+    const msc_safety_group *sg = &c->sf->group[g];
+    msc_rep_node *s = msc_rep_data_subgroup(b, c, g);
+    msc_rep_flag(msc_rep_get(s, "group", MSC_REP_ALL), MSC_REP_INHERIT);
+    const msc_estimate *e = msc_fit_main_block(&gr->fit);
+    msc_rep_node *o = msc_rep_object(b, s, "safety");
+    msc_rep_proportion(b, o, "upper_bound", sg->upper_bound);
+    msc_rep_proportion(b, o, "lower_bound", sg->lower_bound);
+    msc_rep_text(b, o, "verdict", msc_verdict_name(sg->verdict));
+    msc_rep_proportion(b, o, "prob_new_above", sg->prob_new_above);
+    msc_rep_text(b, o, "bound",
+                 sg->exact ? "exact (Clopper-Pearson, one-sided)"
+                           : "one-sided Wald on the model scale");
+    msc_rep_node *r =
+        msc_rep_flag(msc_rep_only(msc_rep_object(b, s, "row"), MSC_REP_CSV), MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, r, "type", "subgroup"), MSC_REP_BARE);
+    msc_rep_count(b, r, "events", gr->events_total);
+    msc_rep_count(b, r, "n", gr->n_total);
+    msc_rep_proportion(b, r, "rate", e->est);
+    msc_rep_proportion(b, r, "ci_lower", e->ci_lo);
+    msc_rep_proportion(b, r, "ci_upper", e->ci_hi);
+    msc_rep_proportion(b, r, "upper_bound", sg->upper_bound);
+    msc_rep_proportion(b, r, "lower_bound", sg->lower_bound);
+    msc_rep_flag(msc_rep_text(b, r, "verdict", msc_verdict_name(sg->verdict)), MSC_REP_BARE);
+    msc_rep_proportion(b, r, "prob_new_above", sg->prob_new_above);
+    /* the table's line */
+    msc_rep_only(msc_rep_text(b, s, "estimate_t", ""), MSC_REP_TABLE);
+    msc_rep_ref(b, s, "main",
+                msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
+    rate_vs_limit(b, s, "upper", sg->upper_bound, c->sf->threshold);
+    msc_rep_only(msc_rep_text(b, s, "verdict_t",
+                              sg->verdict == MSC_VERDICT_BELOW          ? "below"
+                              : sg->verdict == MSC_VERDICT_ABOVE        ? "ABOVE"
+                              : sg->verdict == MSC_VERDICT_INCONCLUSIVE ? "inconclusive"
+                                                                        : "--"),
+                 MSC_REP_TABLE);
+    return s;
 }
 
 /* The pooled row of the CSV, before the studies. */
@@ -69,7 +147,24 @@ static void pooled_row(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, con
     msc_rep_proportion(b, r, "upper_bound", sf->upper_bound);
     if (isfinite(sf->threshold))
         msc_rep_bool(b, r, "exceeded", sf->exceeded);
+    msc_rep_proportion(b, r, "lower_bound", sf->lower_bound);
+    msc_rep_flag(msc_rep_text(b, r, "verdict", msc_verdict_name(sf->verdict)), MSC_REP_BARE);
+    msc_rep_proportion(b, r, "prob_new_above", sf->prob_new_above);
+    msc_rep_int(b, r, "k", (long long)o->k);
+    msc_rep_bool(b, r, "exact", e->exact); /* the estimate is the exact proportion */
     msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), r);
+    /* the exact pooled proportion the table shows beside it */
+    msc_rep_node *x = msc_rep_flag(msc_rep_only(msc_rep_object(b, NULL, "pooled_exact"), MSC_REP_CSV),
+                                   MSC_REP_ROW);
+    msc_rep_flag(msc_rep_text(b, x, "type", "exact"), MSC_REP_BARE);
+    msc_rep_count(b, x, "events", o->events_total);
+    msc_rep_count(b, x, "n", o->n_total);
+    msc_rep_proportion(b, x, "rate", o->exact_est);
+    msc_rep_proportion(b, x, "ci_lower", o->exact_lo);
+    msc_rep_proportion(b, x, "ci_upper", o->exact_hi);
+    msc_rep_int(b, x, "k", (long long)o->k);
+    msc_rep_bool(b, x, "exact", 1);
+    msc_rep_insert(b, out, msc_rep_get(out, "studies", MSC_REP_ALL), x);
     /* every row of the outcome shows its limit */
     msc_rep_flag(msc_rep_only(msc_rep_proportion(b, out, "threshold", sf->threshold), MSC_REP_CSV),
                  MSC_REP_INHERIT);
@@ -78,18 +173,34 @@ static void pooled_row(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, con
 static void verdict(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, const msc_estimate *e)
 {
     const msc_safety *sf = c->sf;
-    if (!isfinite(sf->threshold))
+    rate_vs_limit(b, out, "upper_t", sf->upper_bound, sf->threshold);
+    rate_vs_limit(b, out, "lower_t", sf->lower_bound, sf->threshold);
+    switch (sf->verdict) {
+    case MSC_VERDICT_BELOW:
+        msc_rep_line(b, out,
+                     "Verdict:  BELOW the limit: the one-sided {safety.level_pct}% upper bound "
+                     "{upper_t} is at or under the limit {upper_t_limit}");
+        break;
+    case MSC_VERDICT_INCONCLUSIVE:
+        msc_rep_line(b, out,
+                     "Verdict:  INCONCLUSIVE: not shown to be below {upper_t_limit}: the "
+                     "one-sided {safety.level_pct}% upper bound is {upper_t} (lower bound "
+                     "{lower_t})");
+        break;
+    case MSC_VERDICT_ABOVE:
+        msc_rep_line(b, out,
+                     "Verdict:  ABOVE the limit: the one-sided {safety.level_pct}% lower bound "
+                     "{lower_t} is over the limit {lower_t_limit}");
+        break;
+    default:
         msc_rep_line(b, out,
                      "Verdict:  no limit given for this outcome; one-sided {safety.level_pct}% "
-                     "upper bound {safety.upper_bound}");
-    else if (sf->exceeded)
+                     "bounds {lower_t} to {upper_t}");
+    }
+    if (isfinite(sf->prob_new_above))
         msc_rep_line(b, out,
-                     "Verdict:  EXCEEDED: the one-sided {safety.level_pct}% upper bound "
-                     "{safety.upper_bound} is above the limit {safety.threshold}");
-    else
-        msc_rep_line(b, out,
-                     "Verdict:  not exceeded: the one-sided {safety.level_pct}% upper bound "
-                     "{safety.upper_bound} is not above the limit {safety.threshold}");
+                     "Predicted: a new study's true rate exceeds the limit with probability "
+                     "{safety.prob_new_above}");
     if (e->exact)
         msc_rep_line(b, out,
                      "Pooled:   {main.estimate} [{safety.level_pct}% CI {main.ci_lower} to "
@@ -111,17 +222,36 @@ static void verdict(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c, const 
                      "above the limit (marked !)");
 }
 
+/* Each subgroup's rate against the limit, one line each. */
+static void subgroups(msc_rep *b, msc_rep_node *out)
+{
+    static const msc_rep_col cols[] = {
+        {"  ", "Group", "{group:.26}", LABEL_W - 2, 0},
+        {" ", "k", "{k}", 4, MSC_REP_RIGHT},
+        {" ", "Events", "{events_total}", 7, MSC_REP_RIGHT},
+        {" ", "N", "{n_total}", 7, MSC_REP_RIGHT},
+        {" ", "Rate", "{main.estimate}", 8, MSC_REP_RIGHT},
+        {" ", "1-sided upper", "{upper}", 13, MSC_REP_RIGHT},
+        {"  ", "Verdict", "{verdict_t}", 0, 0},
+    };
+    msc_rep_line(b, out, "");
+    msc_rep_line(b, out,
+                 "Subgroups by \"{subgroup:.40}\" against the same limit (reported; the exit "
+                 "status follows the overall verdict):");
+    msc_rep_grid(b, out, "subgroups", cols, 7, 1);
+}
+
 static void studies(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
 {
-    int lv = (int)lround(100.0 * c->sf->level);
+    const char *lv = msc_rep_level(b, c->sf->level);
     const msc_rep_col cols[] = {
         {"", "Study", "{study:.28}", LABEL_W, 0},
         {" ", "Events", "{events}", 7, MSC_REP_RIGHT},
         {" ", "N", "{n}", 7, MSC_REP_RIGHT},
         {" ", "Rate", "{proportion}", 8, MSC_REP_RIGHT},
-        {"  ", msc_rep_printf(b, "%d%% CI (exact)", lv), "[{ci_exact_lower}, {ci_exact_upper}]", 20,
+        {"  ", msc_rep_printf(b, "%s%% CI (exact)", lv), "[{ci_exact_lower}, {ci_exact_upper}]", 20,
          0},
-        {" ", msc_rep_printf(b, "%d%% 1-sided", lv), "{upper_bound}", 10, MSC_REP_RIGHT},
+        {" ", msc_rep_printf(b, "%s%% 1-sided", lv), "{upper_bound}", 10, MSC_REP_RIGHT},
         {" ", "Rule of 3", "{rule_of_three}", 9, MSC_REP_RIGHT},
         {" ", "Signal", "{mark}", 0, 0},
     };
@@ -140,10 +270,19 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     const msc_outcome_result *o = c->o;
     msc_rep_node *out = msc_rep_data_outcome(b, c, &fills);
     msc_rep_flag(msc_rep_get(out, "outcome", MSC_REP_ALL), MSC_REP_INHERIT);
-    msc_rep_only(msc_rep_get(out, "excluded", MSC_REP_ALL), MSC_REP_JSON);
-    msc_rep_only(msc_rep_get(out, "subgroups", MSC_REP_ALL), MSC_REP_JSON);
+    msc_rep_only(msc_rep_get(out, "excluded", MSC_REP_ALL), MSC_REP_JSON | MSC_REP_CSV);
+    msc_rep_node *sgs = msc_rep_get(out, "subgroups", MSC_REP_ALL);
+    if (sgs)
+        msc_rep_only(sgs, MSC_REP_ALL); /* each one's verdict in every format */
+    msc_rep_data_warning_rows(b, out, &o->warnings);
     if (o->skipped) {
         msc_rep_line(b, out, "\n== {outcome:.60}: no usable study ==");
+        if (c->sf->no_data) {
+            rate_vs_limit(b, out, "limit_t", c->sf->threshold, NAN);
+            msc_rep_line(b, out,
+                         "Verdict:  NO DATA: the limit {limit_t} applies, but no study has usable "
+                         "counts: nothing is shown to be below it");
+        }
         return out;
     }
     const msc_estimate *e = msc_fit_main_block(&o->fit);
@@ -159,6 +298,8 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     msc_rep_line(
         b, out, "\n== {outcome:.60}: {events_total} events in {n_total} patients, {k} {k_noun} ==");
     verdict(b, out, c, e);
+    if (o->n_groups)
+        subgroups(b, out);
     if (!c->opt->summary_only)
         studies(b, out, c);
     if (o->n_excluded)
@@ -178,7 +319,9 @@ msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_rep
         return b->err;
     *d = (doc_ctx){a, o};
     msc_rep_node *root = msc_rep_data_head(b, a, o, "safety");
-    msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_node *outs = msc_rep_data_outcomes(b, root, outcome, d, a->n_outcomes);
+    msc_rep_data_setting_rows(b, root);
+    msc_rep_insert(b, root, outs, msc_rep_data_warning_rows(b, NULL, &a->data->warnings));
     msc_rep_line(b, root, "mscmeta {version} safety check: {input:.80}");
     msc_rep_line(b, root,
                  "Pooled by {settings.method_long}; one-sided {settings.level_pct}% upper bounds "

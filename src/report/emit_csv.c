@@ -4,8 +4,10 @@
  * and the MSC_REP_INHERIT values of the objects around it (the outcome's
  * name, a subgroup's), each under the column its name (node->csv, else its
  * key) gives; columns without a value stay empty. Text is quoted per RFC
- * 4180, and text a spreadsheet would run as a formula (=, +, -, @ first)
- * gets an apostrophe in front; numbers carry 17 significant digits.
+ * 4180, and text a spreadsheet would run as a formula (=, +, -, @, tab,
+ * CR or a full-width =, +, -, @ first) gets an apostrophe in front;
+ * numbers are the shortest decimal that reads back as the same double
+ * (emit_number.c).
  */
 #include <math.h>
 #include <stdint.h>
@@ -15,10 +17,24 @@
 
 #include "msc_rep.h"
 
+/* Whether a spreadsheet could read text s as a formula: it starts with one
+ * of the characters OWASP's CSV injection page lists (=, +, -, @, tab,
+ * carriage return) or their full-width forms (U+FF1D, U+FF0B, U+FF0D,
+ * U+FF20), which some spreadsheets take for them. */
+static int formula_like(const char *s)
+{
+    static const char first[] = "=+-@\t\r";
+    if (s[0] && strchr(first, s[0]))
+        return 1;
+    const unsigned char *u = (const unsigned char *)s;
+    return u[0] == 0xEF && u[1] == 0xBC &&
+           (u[2] == 0x9D || u[2] == 0x8B || u[2] == 0x8D || u[2] == 0xA0);
+}
+
 void msc_rep_csv_text(msc_rep_out *o, const char *s)
 {
     msc_rep_putc(o, '"');
-    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+    if (formula_like(s))
         msc_rep_putc(o, '\''); /* CSV injection guard */
     for (const char *run = s;; s++) {
         if (*s == '"' || !*s) {
@@ -35,7 +51,7 @@ void msc_rep_csv_number(msc_rep_out *o, double v)
 {
     char buf[32];
     if (isfinite(v))
-        msc_rep_put(o, buf, (size_t)snprintf(buf, sizeof buf, "%.17g", v));
+        msc_rep_put(o, buf, msc_rep_number_text(buf, v));
 }
 
 #define CACHE 64 /* the column of a key, by the key's address (keys are mostly literals) */

@@ -3,11 +3,12 @@
  * streaming generated arrays one element at a time, so that memory stays
  * O(1) beyond the analysis however many studies there are.
  *
- * The bytes are those jansson 2.14 wrote for the same values (the format
- * of mscmeta's JSON before this emitter): reals with 17 significant
- * digits, ".0" when they look like integers, exponents without '+' or
- * leading zeros; strings encoded by jansson itself (text that needs no
- * escaping, such as member names, is written as it is). The elements of
+ * Reals are the shortest decimal that reads back as the same double
+ * (emit_number.c: 0.95, not jansson's %.17g 0.94999999999999996), with
+ * ".0" when they look like integers and exponents without '+' or leading
+ * zeros, as jansson writes them; strings are encoded by jansson itself
+ * (text that needs no escaping, such as member names, is written as it
+ * is). The elements of
  * arrays marked MSC_REP_NL_ITEMS start on a new line, and the document
  * ends with a newline.
  */
@@ -20,39 +21,12 @@
 
 #include "msc_rep.h"
 
-char msc_rep_locale_point(void)
+size_t msc_rep_json_real(char *buf, double v)
 {
-    char buf[8];
-    snprintf(buf, sizeof buf, "%#.0f", 1.0); /* "1." in the current locale */
-    return buf[1];
-}
-
-size_t msc_rep_json_real(char *buf, double v, char point)
-{
-    int n = snprintf(buf, 32, "%.17g", v);
-    if (n < 0 || n >= 32)
-        return 0; /* not reached: %.17g of a finite double needs at most 24 */
-    size_t len = (size_t)n;
-    if (point != '.') {
-        char *p = strchr(buf, point);
-        if (p)
-            *p = '.';
-    }
-    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+    size_t len = msc_rep_number_text(buf, v);
+    if (!memchr(buf, '.', len) && !memchr(buf, 'e', len)) {
         memcpy(buf + len, ".0", 3); /* still a real when read back */
-        return len + 2;
-    }
-    char *e = strchr(buf, 'e');
-    if (e) { /* "1e+05" -> "1e5", "1e-05" -> "1e-5" */
-        char *start = e + 1, *end = e + 2;
-        if (*start == '-')
-            start++;
-        while (*end == '0')
-            end++;
-        if (end != start) {
-            memmove(start, end, len - (size_t)(end - buf) + 1);
-            len -= (size_t)(end - start);
-        }
+        len += 2;
     }
     return len;
 }
@@ -125,7 +99,6 @@ void msc_rep_json_string(msc_rep_out *o, const char *s)
 typedef struct {
     msc_rep *b;
     msc_rep_out *out;
-    char point;
 } jw;
 
 static void node(jw *w, msc_rep_node *n);
@@ -137,7 +110,7 @@ static void real(jw *w, double v)
         msc_rep_put(w->out, "null", 4);
         return;
     }
-    msc_rep_put(w->out, buf, msc_rep_json_real(buf, v, w->point));
+    msc_rep_put(w->out, buf, msc_rep_json_real(buf, v));
 }
 
 static void integer(jw *w, long long v)
@@ -223,7 +196,7 @@ static void node(jw *w, msc_rep_node *n)
 
 msc_status msc_rep_emit_json(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
 {
-    jw w = {b, out, msc_rep_locale_point()};
+    jw w = {b, out};
     node(&w, d->root);
     msc_rep_putc(out, '\n');
     return b->err ? b->err : out->err;

@@ -51,6 +51,10 @@ typedef enum {
     MSC_REP_REF /* table only: another node under a second name */
 } msc_rep_type;
 
+/* A table format (node->fmt) for statistics such as Q: 4 significant
+ * digits in fixed notation, zeros kept (6.000, 14.55, 3121, 31215). */
+#define MSC_REP_SIG4 "#sig4"
+
 /* Formats that show a node (node->show). */
 enum { MSC_REP_JSON = 1, MSC_REP_CSV = 2, MSC_REP_TABLE = 4, MSC_REP_ALL = 7 };
 
@@ -77,7 +81,8 @@ struct msc_rep_node {
     unsigned short flags;
     const char *key; /* member name: JSON key, CSV column, template path; NULL in an array */
     const char *csv; /* CSV column, when it is not key */
-    const char *fmt; /* table: printf format of a number ("%.4f"); NULL: the type's */
+    const char *fmt; /* table: printf format of a number ("%.4f"), or MSC_REP_SIG4;
+                      * NULL: the type's */
     msc_rep_node *parent, *next;
     union {
         double num;              /* COUNT ... PVALUE */
@@ -287,17 +292,24 @@ msc_status msc_rep_emit_json(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
 msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 msc_status msc_rep_emit_table(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 
-/* JSON encodings (emit_json.c), byte for byte as jansson 2.14 writes them
- * with JSON_REAL_PRECISION(17): a finite real into buf (at least 32
- * bytes; returns its length); a string, made valid UTF-8 first. */
-size_t msc_rep_json_real(char *buf, double v, char point);
+/* A finite double as the shortest decimal that reads back as the same
+ * double (emit_number.c): "0.95", "-0", "100000", "1e-5", "1.5e17"; the
+ * layout of printf's %.17g (fixed for decimal exponents -4 to 16), the
+ * exponent without '+' or leading zeros. buf holds at least 32 bytes;
+ * returns the length. */
+size_t msc_rep_number_text(char *buf, double v);
+
+/* JSON encodings (emit_json.c): a finite real into buf (at least 32
+ * bytes; returns its length) as msc_rep_number_text writes it, with ".0"
+ * when it looks like an integer; a string, made valid UTF-8 first, as
+ * jansson 2.14 encodes it. */
+size_t msc_rep_json_real(char *buf, double v);
 void msc_rep_json_string(msc_rep_out *o, const char *s);
-/* The decimal point of the C library's current locale (jansson's rule). */
-char msc_rep_locale_point(void);
 
 /* CSV encodings (emit_csv.c): text as one RFC 4180 field, quoted, with a
- * leading =, +, - or @ defused by an apostrophe; a number with 17
- * significant digits, nothing when not finite. */
+ * leading =, +, -, @, tab, CR or full-width =, +, -, @ (OWASP's list)
+ * defused by an apostrophe; a number as msc_rep_number_text writes it,
+ * nothing when not finite. */
 void msc_rep_csv_text(msc_rep_out *o, const char *s);
 void msc_rep_csv_number(msc_rep_out *o, double v);
 
@@ -336,6 +348,24 @@ msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
 /* A block of estimates (with the prediction interval when with_pi). */
 msc_rep_node *msc_rep_data_estimate(msc_rep *b, msc_rep_node *parent, const char *key,
                                     const msc_estimate *e, int with_pi);
+/* A GLMM random block's marginal proportion: "marginal" {estimate,
+ * ci_lower, ci_upper}, or null where there is none. */
+msc_rep_node *msc_rep_data_marginal(msc_rep *b, msc_rep_node *parent, const msc_estimate *e);
+/* CSV-only rows. "warning_rows" of parent: one row {type: warning,
+ * message} per warning of w; the outcome and group come from the objects
+ * around them. "setting_rows" of the root, before its "outcomes": one row
+ * {type: setting, setting, value} for the command, version, input,
+ * subgroup and each member of "settings". */
+msc_rep_node *msc_rep_data_warning_rows(msc_rep *b, msc_rep_node *parent, const msc_warnings *w);
+void msc_rep_data_setting_rows(msc_rep *b, msc_rep_node *root);
+/* Table-only arrays of an outcome: "excluded_groups", the exclusions
+ * grouped by reason ({studies: "A, B (lines 4, 10)", reason}; 8 names, then
+ * "and N more"); "group_warnings", the subgroups' warnings grouped by
+ * message ({groups: "SLE, RA", message}). */
+void msc_rep_data_excluded_groups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_data_group_warnings(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+/* A level as a percentage with its own digits ("97.5"), in b's arena. */
+const char *msc_rep_level(msc_rep *b, double level);
 /* A "warnings" array of w's messages. */
 msc_rep_node *msc_rep_data_warnings(msc_rep *b, msc_rep_node *parent, const msc_warnings *w);
 
@@ -351,5 +381,28 @@ msc_status msc_rep_build_pool(msc_rep *b, const msc_analysis *a, const msc_repor
 /* o->safety required */
 msc_status msc_rep_build_safety(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                 msc_rep_doc *doc);
+/* The regress report's options: the caller's, and the regression (whose
+ * analysis is the builder's a). msc_rep_build_regress takes &pub. */
+typedef struct {
+    msc_report_options pub;
+    const msc_regression *regression;
+} msc_rep_regress_options;
+msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                 msc_rep_doc *doc);
+
+/* The sensitivity sections (build_sens.c), for the pool report with
+ * o->sens: an outcome's and a subgroup's members (before their warnings,
+ * to which the analyses' warnings are added), their table views, the
+ * analyses' warnings of an outcome (for the table's "Warnings:"), and the
+ * CSV columns they add (",k,H2,..."). */
+void msc_rep_sens_outcome(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g);
+void msc_rep_sens_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
+void msc_rep_sens_subgroup_view(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c);
+size_t msc_rep_sens_nwarnings(const msc_rep_octx *c);
+/* The sensitivity analyses' warnings of subgroup g of c's outcome, or NULL
+ * (the table groups them with the subgroup's own). */
+const msc_warnings *msc_rep_sens_group_warnings(const msc_rep_octx *c, size_t g);
+extern const char msc_rep_sens_columns[];
 
 #endif

@@ -22,7 +22,7 @@ static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out
 static msc_status emit(msc_rep_build_fn build, const msc_analysis *a, const msc_report_options *o,
                        msc_format f, msc_write_fn fn, void *ctx)
 {
-    static const msc_report_options none = {0, NULL, NULL};
+    static const msc_report_options none = {0, NULL, NULL, NULL};
     if (!a || !fn || (unsigned)f >= sizeof emitter / sizeof *emitter)
         return MSC_ERR_USAGE;
     if (!o)
@@ -92,6 +92,31 @@ msc_status msc_report_safety_table(FILE *fp, const msc_analysis *a, const msc_re
 msc_status msc_report_safety_csv(FILE *fp, const msc_analysis *a, const msc_report_options *o)
 {
     return to_fp(fp, msc_rep_build_safety, a, o, MSC_FORMAT_CSV);
+}
+
+/* ----------------------------------------------------------- regress */
+
+msc_status msc_report_regress_write(const msc_regression *r, const msc_report_options *o,
+                                    msc_format f, msc_write_fn fn, void *ctx)
+{
+    if (!r)
+        return MSC_ERR_USAGE;
+    msc_rep_regress_options ro;
+    memset(&ro, 0, sizeof ro);
+    if (o)
+        ro.pub = *o;
+    ro.pub.safety = NULL;
+    ro.regression = r;
+    return emit(msc_rep_build_regress, r->a, &ro.pub, f, fn, ctx);
+}
+
+msc_status msc_report_regress(FILE *fp, const msc_regression *r, msc_format f,
+                              const msc_report_options *o)
+{
+    if (!fp || !r)
+        return MSC_ERR_USAGE;
+    msc_status st = msc_report_regress_write(r, o, f, to_file, fp);
+    return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
 }
 
 /* ------------------------------------------------------------ memory */

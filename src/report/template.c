@@ -50,6 +50,38 @@ void msc_rep_safe_text(msc_rep_buf *out, const char *s, size_t cut)
 
 static int is_real(int t) { return t >= MSC_REP_COUNT && t <= MSC_REP_PVALUE; }
 
+/* A number that rounds to zero shows without its sign: "-0.0000", "-0"
+ * and "-0.00%" (a pooled logit of -1e-17) become "0.0000", "0", "0.00%". */
+static void unsigned_zero(char *buf)
+{
+    if (buf[0] != '-')
+        return;
+    for (const char *p = buf + 1; *p && *p != 'e' && *p != 'E'; p++)
+        if (*p >= '1' && *p <= '9')
+            return;
+    memmove(buf, buf + 1, strlen(buf));
+}
+
+/* v with `sig` significant digits in fixed notation, zeros kept: 6.000,
+ * 14.55, 0.3837; whole numbers of more digits as they are (31215), values
+ * below 1e-6 with an exponent. */
+static void sig_fixed(char *buf, size_t len, double v, int sig)
+{
+    if (v == 0.0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    char e[32];
+    snprintf(e, sizeof e, "%.*e", sig - 1, v); /* the exponent after rounding */
+    int x = atoi(strchr(e, 'e') + 1);
+    if (x < -6) {
+        snprintf(buf, len, "%s", e);
+        return;
+    }
+    int decimals = sig - 1 - x;
+    snprintf(buf, len, "%.*f", decimals > 0 ? decimals : 0, v);
+}
+
 /* A value as the table shows it. */
 static void value(msc_rep_buf *out, const msc_rep_node *n, const char *spec, size_t speclen,
                   const msc_rep_doc *doc)
@@ -89,7 +121,11 @@ static void value(msc_rep_buf *out, const msc_rep_node *n, const char *spec, siz
                   : n->type == MSC_REP_PERCENT    ? "%.1f"
                   : n->type == MSC_REP_PROPORTION ? "%.4f"
                                                   : "%g";
-        snprintf(buf, sizeof buf, fmt, v);
+        if (strcmp(fmt, MSC_REP_SIG4) == 0)
+            sig_fixed(buf, sizeof buf, v, 4);
+        else
+            snprintf(buf, sizeof buf, fmt, v);
+        unsigned_zero(buf);
     }
     msc_rep_buf_put(out, buf, strlen(buf));
 }

@@ -47,6 +47,97 @@ double msc_outcome_weight(const msc_outcome_result *o, size_t i, int random)
     return 100.0 / o->vi[i] / f->sum_w_common;
 }
 
+/* A rate in percent, as the warnings show it: two significant digits
+ * below 10% (0.63%), one decimal above (25.3%). */
+static const char *pct(char *buf, size_t len, double p)
+{
+    double v = 100.0 * p;
+    if (!isfinite(v))
+        snprintf(buf, len, "NA");
+    else if (v >= 10.0)
+        snprintf(buf, len, "%.1f%%", v);
+    else
+        snprintf(buf, len, "%#.2g%%", v);
+    return buf;
+}
+
+/* Inverse-variance pooling with a continuity correction (Stijnen, Hamza &
+ * Ozdemir 2010; Lin & Chu 2020): when the correction was added to at least
+ * one study, the GLMM is fitted alongside and the warning gives the three
+ * rates, so that the user sees how far the correction moved the answer. */
+static int warn_correction(msc_outcome_result *o, const msc_settings *s)
+{
+    double add;
+    msc_cc_mode mode;
+    msc_settings_effective_cc(s, &add, &mode);
+    if (msc_method_uses_counts(s->method) || mode == MSC_CC_NONE || !(add > 0.0))
+        return MSC_OK;
+    size_t zero_or_n = 0;
+    for (size_t i = 0; i < o->k; i++)
+        zero_or_n += o->xi[i] == 0.0 || o->xi[i] == o->ni[i];
+    size_t corrected =
+        mode == MSC_CC_ALL || (mode == MSC_CC_IF0ALL && zero_or_n) ? o->k : zero_or_n;
+    if (corrected == 0)
+        return MSC_OK;
+    msc_settings g = *s;
+    g.method = MSC_METHOD_GLMM;
+    g.measure = MSC_PLO;
+    g.test = MSC_TEST_Z;
+    g.null_prop = NAN;
+    msc_fit gf;
+    msc_warnings gw = {0};
+    msc_status rc = msc_glmm_fit(o->xi, o->ni, o->vi, o->k, &g, &gf, &gw);
+    msc_warnings_clear(&gw);
+    if (rc == MSC_ERR_NOMEM)
+        return rc;
+    char here[32], ex[32], gl[32], which[96];
+    const msc_estimate *e = msc_fit_main_block(&o->fit);
+    if (corrected == o->k)
+        snprintf(which, sizeof which, "all %zu studies", o->k);
+    else
+        snprintf(which, sizeof which, "%zu of %zu studies with 0 or n events", corrected, o->k);
+    pct(here, sizeof here, e->est);
+    pct(ex, sizeof ex, o->exact_est);
+    if (rc == MSC_OK && !gf.random.exact)
+        pct(gl, sizeof gl, gf.random.est);
+    msc_warnings_add(&o->warnings,
+                     "the continuity correction (%g added to %s) moves the pooled rate: %s here "
+                     "against %s exact (sum x / sum n) and %s%s; consider --method GLMM",
+                     add, which, here, ex,
+                     rc == MSC_OK && !gf.random.exact ? gl : "the exact proportion",
+                     rc == MSC_OK && !gf.random.exact ? " from the GLMM"
+                                                      : " from the GLMM, which cannot be fitted "
+                                                        "here");
+    return MSC_OK;
+}
+
+/* Freeman-Tukey's back-transformation (Miller 1978) needs one n; with
+ * unequal n the pooled value means different rates at different n
+ * (Schwarzer et al. 2019): the warning shows how much. */
+static void warn_pft(msc_outcome_result *o, const msc_settings *s)
+{
+    if (s->measure != MSC_PFT || msc_method_uses_counts(s->method))
+        return;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < o->k; i++) {
+        lo = fmin(lo, o->ni[i]);
+        hi = fmax(hi, o->ni[i]);
+    }
+    const msc_estimate *e = msc_fit_main_block(&o->fit);
+    if (!(lo < hi) || !isfinite(e->yi))
+        return;
+    char a[32], b[32], c[32];
+    msc_warnings_add(&o->warnings,
+                     "the Freeman-Tukey back-transformation depends on n (Schwarzer et al. "
+                     "2019): the pooled value %.4f is %s at the smallest n (%g), %s at the "
+                     "harmonic mean (%.4g, used here) and %s at the largest n (%g); consider "
+                     "--method GLMM",
+                     e->yi, pct(a, sizeof a, msc_effect_backtransform(MSC_PFT, e->yi, lo)), lo,
+                     pct(b, sizeof b, msc_effect_backtransform(MSC_PFT, e->yi, o->fit.nhm)),
+                     o->fit.nhm, pct(c, sizeof c, msc_effect_backtransform(MSC_PFT, e->yi, hi)),
+                     hi);
+}
+
 /* The outcome's own intervals (the exact pooled one, each study's): one
  * found reversed is a bug, shown as missing with a warning, never as a
  * result (the fits check theirs in msc_fit_check). */
@@ -77,7 +168,7 @@ static int analyse_outcome(msc_outcome_result *o, msc_outcome_store *st, const m
                            const msc_settings *s, unsigned flags)
 {
     size_t k = o->k;
-    msc_measure m = s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure;
+    msc_measure m = msc_method_uses_counts(s->method) ? MSC_PLO : s->measure;
     /* Totals and the exact pooled proportion under complete homogeneity. */
     double sx = 0, sn = 0;
     for (size_t i = 0; i < k; i++) {
@@ -107,6 +198,9 @@ static int analyse_outcome(msc_outcome_result *o, msc_outcome_store *st, const m
                              "metafor computes it); PLO keeps intervals inside",
                              msc_measure_name(m));
     }
+    warn_pft(o, s);
+    if ((rc = warn_correction(o, s)) != MSC_OK)
+        return rc;
     if (!(flags & MSC_RUN_NO_STUDY_CI) && (rc = study_cis(o, s)) != MSC_OK)
         return rc;
     check_intervals(o);

@@ -6,7 +6,24 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "msc_stats.h"
+
+/* The test of H0: proportion = s->null_prop on e's model scale, with e's
+ * own reference distribution (t when e->df is finite). An exact block has
+ * no SE and no test. */
+static void null_test(msc_estimate *e, const msc_settings *s, double nhm)
+{
+    msc_measure m = msc_method_uses_counts(s->method) ? MSC_PLO : s->measure;
+    e->null_prop = s->null_prop;
+    if (e->exact || !(e->se > 0.0) || !isfinite(e->se))
+        return;
+    double g = msc_effect_transform(m, s->null_prop, nhm);
+    e->null_stat = (e->yi - g) / e->se;
+    double t = fabs(e->null_stat);
+    e->null_p = 2.0 * (isfinite(e->df) ? msc_t_upper(t, e->df) : gsl_cdf_ugaussian_Q(t));
+}
 
 msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
                            const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
@@ -32,11 +49,30 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
         }
         x = gx, n = gn, y = gy, v = gv;
     }
+    /* No prediction interval: the z interval, which never warns, then
+     * cleared; nothing else depends on s->pi. */
+    msc_settings z;
+    if (flags & MSC_FIT_NO_PI) {
+        z = *s;
+        z.pi = MSC_PI_Z;
+        s = &z;
+    }
     msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit(x, n, v, m, s, f, w)
+                    : s->method == MSC_METHOD_BB ? msc_bb_fit(x, n, v, m, s, f, w)
                                                  : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
+    if (rc == MSC_OK && (flags & MSC_FIT_NO_PI)) {
+        msc_estimate *e[2] = {&f->common, &f->random};
+        for (int j = 0; j < 2; j++)
+            e[j]->pi_lo_yi = e[j]->pi_hi_yi = e[j]->pi_lo = e[j]->pi_hi = e[j]->pi_df = NAN;
+    }
     if (rc == MSC_OK)
         msc_fit_check(f, w);
+    if (rc == MSC_OK && !isnan(s->null_prop)) {
+        null_test(&f->common, s, f->nhm);
+        if (f->has_random)
+            null_test(&f->random, s, f->nhm);
+    }
     return rc;
 }
 

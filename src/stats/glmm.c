@@ -145,6 +145,8 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
     h->tau2 = h->tau = h->I2 = h->H2 = NAN;
     h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
     h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = h->df = NAN;
+    h->lrt_tau2 = h->lrt_tau2_p = NAN;
+    h->rho = h->rho_lo = h->rho_hi = NAN;
     if (k == 0)
         return MSC_ERR_INPUT;
     /* Every study at 0 or at n (some of each): the likelihood never falls
@@ -216,7 +218,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
         h->H2 = h->tau2 / h->vt + 1.0;
         msc_pool_prediction_interval(e, h->tau2, k, s, w);
         msc_estimate_backtransform(e, MSC_PLO, NAN);
-        return MSC_OK;
+        return msc_glmm_extras(xi, ni, k, s, f, w);
     }
     exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
@@ -229,6 +231,7 @@ msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, si
                          "heterogeneity cannot be estimated, and the random-effects estimate is "
                          "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
+        return msc_glmm_extras(xi, ni, k, s, f, w);
     } else if (rc == 2) {
         msc_warnings_add(w,
                          "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "

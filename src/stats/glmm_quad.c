@@ -475,3 +475,8 @@ double msc_glmm_loglik(msc_glmm_model *M, double mu, double tau)
     evaluate(M, mu, tau, &ev);
     return ev.ll;
 }
+
+void msc_glmm_evaluate(msc_glmm_model *M, double mu, double tau, msc_glmm_eval *ev)
+{
+    evaluate(M, mu, tau, ev);
+}

@@ -60,4 +60,38 @@ int msc_glmm_maximise(msc_glmm_model *M, double *mu, double *tau, int *iters, do
  * differences of the exact gradient; NAN if H is not negative definite. */
 double msc_glmm_var_mu(msc_glmm_model *M, double mu, double tau);
 
+/* One evaluation at (mu, tau > 0): the AGQ log-likelihood, its exact
+ * gradient in (mu, tau) and the Louis Hessian (glmm_quad.c). */
+void msc_glmm_evaluate(msc_glmm_model *M, double mu, double tau, msc_glmm_eval *ev);
+
+/* ----------------------------------------- glmm_profile.c: beyond the fit */
+
+/* The maximum over mu of the AGQ log-likelihood at fixed tau >= 0 (tau = 0:
+ * logistic regression, closed form). *mu holds the start and receives the
+ * argmax; *g_tau, when not NULL, receives d ll / d tau there, which is the
+ * derivative of the profile (envelope theorem; NAN at tau = 0). */
+double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_tau);
+
+/* Profile-likelihood interval for tau^2 at `level` (lme4's
+ * confint(method = "profile") for the SD, squared): the tau at which the
+ * profile log-likelihood falls chi^2_1(level) / 2 below its maximum ll_max
+ * at (mu_hat, tau_hat); the lower bound is 0 when the profile at tau = 0
+ * has not fallen that far. A bound not found is NAN. */
+void msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
+                              double level, double *lo, double *hi);
+
+/* The marginal (population-averaged) proportion: the integral of
+ * expit(mu + tau z) phi(z) over z, as metafor's transf.ilogit.int
+ * (integrated over mu +- 10 tau); expit(mu) at tau2 = 0. */
+double msc_glmm_marginal(double mu, double tau2);
+
+/* The extras of a GLMM fit that metafor's rma.glmm does not give, added to
+ * f (already fitted to the k studies by msc_glmm_fit): the marginal
+ * proportion with its interval, the profile-likelihood interval for tau^2
+ * (with I^2 and H^2 from it) and the likelihood-ratio test of tau^2 = 0.
+ * Only for a fit at an interior maximum or at tau^2 = 0; MSC_OK or
+ * MSC_ERR_NOMEM. */
+msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
+                           msc_fit *f, msc_warnings *w);
+
 #endif

@@ -73,9 +73,13 @@ extern const char MSC_REASON_UNDEFINED[];
 
 /* Step one of an outcome's analysis (select.c): fills o's studies (row,
  * xi, ni, yi, vi, k), exclusions with their reasons, and warnings; sets
- * o->skipped when no study is usable. */
+ * o->skipped when no study is usable. While no record is left out, xi and
+ * ni are the data set's own columns (st->own_counts 0): read them only. */
 int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                        const msc_outcome_data *od, const msc_settings *s);
+/* Makes o's xi and ni its own copies (room for K studies) if they are
+ * still the data set's columns, for a caller that rewrites them. */
+int msc_select_own_counts(msc_outcome_result *o, msc_outcome_store *st, size_t K);
 
 /* Groups o's studies by d's subgroup column, fits each group with
  * msc_fit_studies and tests the subgroup differences (subgroups.c). */
@@ -89,6 +93,13 @@ void msc_estimate_clear(msc_estimate *e);
 void msc_estimate_test(msc_estimate *e, double level, double df);
 /* Estimate, interval and prediction interval on the proportion scale (pool.c). */
 void msc_estimate_backtransform(msc_estimate *e, msc_measure m, double nhm);
+
+/* f's heterogeneity as the reports show it: every statistic NAN (null, NA)
+ * where it could not be estimated, k < 2 or a fallback to the exact
+ * proportion (msc_fit_het_estimable), so that table, JSON and CSV agree;
+ * the fit itself keeps metafor's values (tau^2 = 0, Q = 0, p = 1 at k = 1)
+ * (pool.c). */
+void msc_fit_het_shown(const msc_fit *f, msc_heterogeneity *h);
 
 /* Prediction interval on the model scale for a random-effects estimate e
  * (yi, se set), by s->pi: t(k-2) (HTS), z, or t(k-1); a warning when k is

@@ -21,6 +21,8 @@ void msc_estimate_clear(msc_estimate *e)
     e->est = e->ci_lo = e->ci_hi = NAN;
     e->pi_lo_yi = e->pi_hi_yi = e->pi_lo = e->pi_hi = e->pi_df = NAN;
     e->exact = 0;
+    e->marg_est = e->marg_lo = e->marg_hi = NAN;
+    e->null_prop = e->null_stat = e->null_p = NAN;
 }
 
 /* Fills the test and interval of an estimate whose yi and se are set:
@@ -200,6 +202,8 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
     msc_heterogeneity *h = &f->het;
     h->tau2_lo = h->tau2_hi = h->I2_lo = h->I2_hi = h->H2_lo = h->H2_hi = NAN;
     h->Q_lrt = h->Q_lrt_p = NAN;
+    h->lrt_tau2 = h->lrt_tau2_p = NAN;
+    h->rho = h->rho_lo = h->rho_hi = NAN;
 
     int knha = s->test == MSC_TEST_KNHA;
     if (knha && k < 2) {
@@ -242,6 +246,7 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
         } else {
             h->I2 = 0.0;
             h->H2 = 1.0;
+            msc_warnings_add(w, "k = 1: heterogeneity cannot be estimated from one study");
         }
         f->sum_w_random = NAN;
         msc_estimate_backtransform(&f->common, s->measure, f->nhm);
@@ -290,6 +295,18 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
 const msc_estimate *msc_fit_main_block(const msc_fit *f)
 {
     return f->has_random ? &f->random : &f->common;
+}
+
+void msc_fit_het_shown(const msc_fit *f, msc_heterogeneity *h)
+{
+    *h = f->het;
+    if (f->k >= 2 && msc_fit_het_estimable(f))
+        return;
+    h->tau2 = h->tau2_lo = h->tau2_hi = h->tau = NAN;
+    h->I2 = h->I2_lo = h->I2_hi = h->H2 = h->H2_lo = h->H2_hi = NAN;
+    h->Q = h->Q_p = h->Q_lrt = h->Q_lrt_p = NAN;
+    h->lrt_tau2 = h->lrt_tau2_p = NAN;
+    h->tau2_ci_profile = 0;
 }
 
 int msc_fit_het_estimable(const msc_fit *f)

@@ -28,6 +28,7 @@
  * metafor's own algebra loses on raw calendar years.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,24 +45,58 @@
 
 /* ------------------------------------------------------------ workspace */
 
-msc_status msc_reg_ws_init(msc_reg_ws *ws, size_t p)
+msc_status msc_reg_ws_init(msc_reg_ws *ws, size_t p, size_t k, int threads)
 {
     memset(ws, 0, sizeof *ws);
     ws->p = p;
-    ws->G = malloc((4 * p * p + 2 * p) * sizeof *ws->G);
-    if (!ws->G)
+    ws->threads = threads < 1 ? 1 : threads > MSC_REG_MAX_THREADS ? MSC_REG_MAX_THREADS : threads;
+    ws->part_chunks = k ? (k + MSC_REG_CHUNK - 1) / MSC_REG_CHUNK : 1;
+    ws->part_stride = 2 * p * p + p + 1 > 7 ? 2 * p * p + p + 1 : 7;
+    ws->G = malloc((6 * p * p + 6 * p) * sizeof *ws->G);
+    ws->part = malloc(ws->part_chunks * ws->part_stride * sizeof *ws->part);
+    ws->zbuf = malloc((size_t)ws->threads * 2 * p * sizeof *ws->zbuf);
+    if (!ws->G || !ws->part || !ws->zbuf) {
+        msc_reg_ws_free(ws);
         return MSC_ERR_NOMEM;
+    }
     ws->B = ws->G + p * p;
-    ws->tmp = ws->B + p * p; /* 2 p^2 */
-    ws->c = ws->tmp + 2 * p * p;
+    ws->tmp = ws->B + p * p; /* 2 p^2 + p */
+    ws->c = ws->tmp + 2 * p * p + p;
     ws->beta = ws->c + p;
+    ws->z = ws->beta + p;
+    for (int s = 0; s < 2; s++) {
+        ws->kept[s].G = ws->z + p + (size_t)s * (p * p + p);
+        ws->kept[s].beta = ws->kept[s].G + p * p;
+    }
     return MSC_OK;
 }
 
 void msc_reg_ws_free(msc_reg_ws *ws)
 {
     free(ws->G);
-    ws->G = NULL;
+    free(ws->part);
+    free(ws->zbuf);
+    ws->G = ws->part = ws->zbuf = NULL;
+}
+
+void msc_reg_ws_remember(msc_reg_ws *ws, int on)
+{
+    ws->remember = on;
+    ws->kept[0].valid = ws->kept[1].valid = 0;
+}
+
+/* The sums of a pass, in msc_reg_ws' order. */
+static void sums_out(const msc_reg_ws *ws, double *v)
+{
+    const double s[9] = {ws->sw,   ws->sw2,  ws->swr2,  ws->sw2r2, ws->trP,
+                         ws->trPP, ws->trPV, ws->slogv, ws->logdet};
+    memcpy(v, s, sizeof s);
+}
+
+static void sums_in(msc_reg_ws *ws, const double *v)
+{
+    ws->sw = v[0], ws->sw2 = v[1], ws->swr2 = v[2], ws->sw2r2 = v[3], ws->trP = v[4];
+    ws->trPP = v[5], ws->trPV = v[6], ws->slogv = v[7], ws->logdet = v[8];
 }
 
 /* ----------------------------------------------------------- one pass */
@@ -83,18 +118,47 @@ static double trace_abab(const double *A, const double *B, size_t p, double *tmp
     return t;
 }
 
+static int wls_pass(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws *ws);
+
 int msc_reg_wls(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws *ws)
 {
-    size_t k = d->k, p = d->p;
-    double *G = ws->G, *B = ws->B, *c = ws->c, *beta = ws->beta;
+    size_t p = d->p;
+    if (ws->remember)
+        for (int s = 0; s < 2; s++)
+            if (ws->kept[s].valid && ws->kept[s].tau2 == tau2 &&
+                (ws->kept[s].what & what) == what &&
+                ((ws->kept[s].what ^ what) & MSC_REG_OLS) == 0) {
+                memcpy(ws->G, ws->kept[s].G, p * p * sizeof *ws->G);
+                memcpy(ws->beta, ws->kept[s].beta, p * sizeof *ws->beta);
+                sums_in(ws, ws->kept[s].sums);
+                return 0;
+            }
+    int rc = wls_pass(d, tau2, what, ws);
+    if (rc == 0 && ws->remember) {
+        /* slot 0 keeps tau^2 = 0 (QE, ll0check), slot 1 the latest other */
+        int s = tau2 == 0.0 && !(what & MSC_REG_OLS) ? 0 : 1;
+        ws->kept[s].valid = 1;
+        ws->kept[s].tau2 = tau2;
+        ws->kept[s].what = what;
+        memcpy(ws->kept[s].G, ws->G, p * p * sizeof *ws->G);
+        memcpy(ws->kept[s].beta, ws->beta, p * sizeof *ws->beta);
+        sums_out(ws, ws->kept[s].sums);
+    }
+    return rc;
+}
+
+/* One pass: the sums and (Z'WZ)^-1 at tau2. */
+/* Pass 1 over rows [from, to): G and B (lower triangles), c, sum log(v + tau2)
+ * into out (p^2, p^2, p, 1). */
+static void pass1_range(const msc_reg_design *d, double tau2, unsigned what, size_t from, size_t to,
+                        double *out, double *z)
+{
+    size_t p = d->p;
+    double *G = out, *B = out + p * p, *c = B + p * p, slogv = 0;
     int ols = (what & MSC_REG_OLS) != 0, trpp = (what & MSC_REG_TRPP) != 0;
-    memset(G, 0, p * p * sizeof *G);
-    memset(c, 0, p * sizeof *c);
-    if (trpp)
-        memset(B, 0, p * p * sizeof *B);
-    double slogv = 0;
-    for (size_t i = 0; i < k; i++) {
-        const double *z = d->Z + i * p;
+    memset(out, 0, (2 * p * p + p + 1) * sizeof *out);
+    for (size_t i = from; i < to; i++) {
+        msc_reg_row(d, i, z);
         double w = ols ? 1.0 : 1.0 / (d->v[i] + tau2);
         if (what & MSC_REG_LOGV)
             slogv += log(d->v[i] + tau2);
@@ -108,37 +172,33 @@ int msc_reg_wls(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws 
                     B[a * p + b] += w * wz * z[b];
         }
     }
-    for (size_t a = 0; a < p; a++)
-        for (size_t b = 0; b < a; b++) {
-            G[b * p + a] = G[a * p + b];
-            if (trpp)
-                B[b * p + a] = B[a * p + b];
-        }
-    /* Cholesky: beta = G^-1 c, then G becomes G^-1 */
-    gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
-    gsl_vector_view cv = gsl_vector_view_array(c, p), bv = gsl_vector_view_array(beta, p);
-    if (gsl_linalg_cholesky_decomp1(&Gv.matrix) != GSL_SUCCESS)
-        return -1;
-    double logdet = 0;
-    for (size_t a = 0; a < p; a++)
-        logdet += 2.0 * log(G[a * p + a]);
-    if (gsl_linalg_cholesky_solve(&Gv.matrix, &cv.vector, &bv.vector) != GSL_SUCCESS ||
-        gsl_linalg_cholesky_invert(&Gv.matrix) != GSL_SUCCESS)
-        return -1;
+    c[p] = slogv;
+}
+
+/* Pass 2 over rows [from, to), given beta and the Cholesky factor L:
+ * sum w, w^2, w r^2, w^2 r^2, w (1 - l), w^2 l, v (1 - h) into out (7). */
+static void pass2_range(const msc_reg_design *d, double tau2, unsigned what, const double *beta,
+                        const double *L, size_t from, size_t to, double *out, double *z, double *u)
+{
+    size_t p = d->p;
+    int ols = (what & MSC_REG_OLS) != 0;
+    int need_h = (what & (MSC_REG_TRP | MSC_REG_TRPP | MSC_REG_TRPV)) != 0;
     double sw = 0, sw2 = 0, swr2 = 0, sw2r2 = 0, trp = 0, w2lev = 0, trpv = 0;
-    for (size_t i = 0; i < k; i++) {
-        const double *z = d->Z + i * p;
+    for (size_t i = from; i < to; i++) {
+        msc_reg_row(d, i, z);
         double w = ols ? 1.0 : 1.0 / (d->v[i] + tau2);
         double fit = 0, h = 0;
         for (size_t a = 0; a < p; a++)
             fit += z[a] * beta[a];
         double r = d->y[i] - fit;
-        if (what & (MSC_REG_TRP | MSC_REG_TRPP | MSC_REG_TRPV)) {
+        if (need_h) {
+            /* u = L^-1 z by forward substitution (L in the lower triangle) */
             for (size_t a = 0; a < p; a++) {
-                double s = 0;
-                for (size_t b = 0; b < p; b++)
-                    s += G[a * p + b] * z[b];
-                h += z[a] * s;
+                double t = z[a];
+                for (size_t b = 0; b < a; b++)
+                    t -= L[a * p + b] * u[b];
+                u[a] = t / L[a * p + a];
+                h += u[a] * u[a];
             }
         }
         double lev = w * h;
@@ -150,16 +210,133 @@ int msc_reg_wls(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws 
         w2lev += w * w * lev;
         trpv += d->v[i] * (1.0 - h);
     }
-    ws->sw = sw;
-    ws->sw2 = sw2;
-    ws->swr2 = swr2;
-    ws->sw2r2 = sw2r2;
-    ws->trP = trp;
-    ws->trPV = trpv;
+    out[0] = sw, out[1] = sw2, out[2] = swr2, out[3] = sw2r2;
+    out[4] = trp, out[5] = w2lev, out[6] = trpv;
+}
+
+/* A share of a pass: the chunks first, first + step, ... */
+typedef struct {
+    const msc_reg_design *d;
+    double tau2;
+    unsigned what;
+    int phase;
+    const double *beta, *L;
+    msc_reg_ws *ws;
+    size_t first, step;
+    double *z, *u; /* this share's row buffers */
+} pass_job;
+
+static void *run_pass(void *arg)
+{
+    pass_job *j = arg;
+    msc_reg_ws *ws = j->ws;
+    size_t k = j->d->k;
+    for (size_t c = j->first; c < ws->n_chunks; c += j->step) {
+        size_t from = c * MSC_REG_CHUNK, to = from + MSC_REG_CHUNK < k ? from + MSC_REG_CHUNK : k;
+        double *out = ws->part + c * ws->part_stride;
+        if (j->phase == 1)
+            pass1_range(j->d, j->tau2, j->what, from, to, out, j->z);
+        else
+            pass2_range(j->d, j->tau2, j->what, j->beta, j->L, from, to, out, j->z, j->u);
+    }
+    return NULL;
+}
+
+/* Runs one phase over every chunk, on ws->threads threads from
+ * MSC_REG_PARALLEL_MIN rows on; the chunks are the same whatever the
+ * number of threads, and msc_reg_wls adds them in order. */
+static void run_phase(const msc_reg_design *d, double tau2, unsigned what, int phase,
+                      msc_reg_ws *ws)
+{
+    size_t p = d->p;
+    int T = d->k >= MSC_REG_PARALLEL_MIN ? ws->threads : 1;
+    if ((size_t)T > ws->n_chunks)
+        T = (int)ws->n_chunks;
+    pass_job jobs[MSC_REG_MAX_THREADS];
+    pthread_t th[MSC_REG_MAX_THREADS];
+    int started[MSC_REG_MAX_THREADS] = {0};
+    for (int t = 0; t < T; t++)
+        jobs[t] = (pass_job){d,
+                             tau2,
+                             what,
+                             phase,
+                             ws->beta,
+                             ws->tmp,
+                             ws,
+                             (size_t)t,
+                             (size_t)T,
+                             ws->zbuf + (size_t)t * 2 * p,
+                             ws->zbuf + (size_t)t * 2 * p + p};
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&th[t], NULL, run_pass, &jobs[t]) == 0;
+    run_pass(&jobs[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            run_pass(&jobs[t]); /* no thread: its chunks here */
+    }
+}
+
+static int wls_pass(const msc_reg_design *d, double tau2, unsigned what, msc_reg_ws *ws)
+{
+    size_t p = d->p;
+    double *G = ws->G, *B = ws->B, *c = ws->c, *beta = ws->beta;
+    int trpp = (what & MSC_REG_TRPP) != 0;
+    ws->n_chunks = (d->k + MSC_REG_CHUNK - 1) / MSC_REG_CHUNK;
+    if (ws->n_chunks == 0)
+        ws->n_chunks = 1;
+    if (ws->n_chunks > ws->part_chunks)
+        return -1; /* msc_reg_ws_init was given fewer rows */
+    run_phase(d, tau2, what, 1, ws);
+    memset(G, 0, p * p * sizeof *G);
+    memset(B, 0, p * p * sizeof *B);
+    memset(c, 0, p * sizeof *c);
+    double slogv = 0;
+    for (size_t ch = 0; ch < ws->n_chunks; ch++) {
+        const double *o = ws->part + ch * ws->part_stride;
+        for (size_t a = 0; a < p * p; a++) {
+            G[a] += o[a];
+            B[a] += o[p * p + a];
+        }
+        for (size_t a = 0; a < p; a++)
+            c[a] += o[2 * p * p + a];
+        slogv += o[2 * p * p + p];
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = 0; b < a; b++) {
+            G[b * p + a] = G[a * p + b];
+            if (trpp)
+                B[b * p + a] = B[a * p + b];
+        }
+    /* Cholesky G = LL': beta = G^-1 c; L kept in tmp (leverages: h = |L^-1 z|^2),
+     * then G becomes G^-1 */
+    gsl_matrix_view Gv = gsl_matrix_view_array(G, p, p);
+    gsl_vector_view cv = gsl_vector_view_array(c, p), bv = gsl_vector_view_array(beta, p);
+    if (gsl_linalg_cholesky_decomp1(&Gv.matrix) != GSL_SUCCESS)
+        return -1;
+    double logdet = 0, *L = ws->tmp;
+    for (size_t a = 0; a < p; a++)
+        logdet += 2.0 * log(G[a * p + a]);
+    memcpy(L, G, p * p * sizeof *L);
+    if (gsl_linalg_cholesky_solve(&Gv.matrix, &cv.vector, &bv.vector) != GSL_SUCCESS ||
+        gsl_linalg_cholesky_invert(&Gv.matrix) != GSL_SUCCESS)
+        return -1;
+    run_phase(d, tau2, what, 2, ws);
+    double sum[7] = {0};
+    for (size_t ch = 0; ch < ws->n_chunks; ch++)
+        for (int a = 0; a < 7; a++)
+            sum[a] += ws->part[ch * ws->part_stride + (size_t)a];
+    ws->sw = sum[0];
+    ws->sw2 = sum[1];
+    ws->swr2 = sum[2];
+    ws->sw2r2 = sum[3];
+    ws->trP = sum[4];
+    ws->trPV = sum[6];
     ws->slogv = slogv;
     ws->logdet = logdet;
-    ws->trPP = trpp ? sw2 - 2.0 * w2lev + trace_abab(G, B, p, ws->tmp) : NAN;
-    return isfinite(swr2) && isfinite(sw) ? 0 : -1;
+    ws->trPP = trpp ? sum[1] - 2.0 * sum[5] + trace_abab(G, B, p, ws->tmp) : NAN;
+    return isfinite(ws->swr2) && isfinite(ws->sw) ? 0 : -1;
 }
 
 /* ------------------------------------------------------ tau^2 estimators */
@@ -177,7 +354,8 @@ static int tau2_he(const msc_reg_design *d, msc_reg_ws *ws, double *tau2)
  * ll0check compares tau^2 = 0 with the estimate on it). */
 static int loglik(const msc_reg_design *d, double tau2, int reml, msc_reg_ws *ws, double *ll)
 {
-    if (msc_reg_wls(d, tau2, MSC_REG_LOGV, ws) != 0)
+    /* at 0 also tr(P): the pass heterogeneity() needs for QE and I^2 */
+    if (msc_reg_wls(d, tau2, MSC_REG_LOGV | (tau2 == 0.0 ? MSC_REG_TRP : 0u), ws) != 0)
         return -1;
     *ll = -0.5 * ws->slogv - 0.5 * ws->swr2 - (reml ? 0.5 * ws->logdet : 0.0);
     return 0;
@@ -365,22 +543,22 @@ int msc_reg_core_fit(const msc_reg_design *d, const msc_settings *s, msc_reg_ws 
 
 /* ------------------------------------------------------ original scale */
 
-/* Row a of T, where beta_o = T beta_c: row 0 is (1, -c_1/s_1, ...), row
- * j >= 1 is e_j / s_j. */
-static double t_entry(size_t a, size_t b, const double *center, const double *scale)
+/* Row a of T, where beta_o = T beta_c: row 0 is (1, -c_1 u_1, ...), row
+ * j >= 1 is e_j u_j, with u the inverse scales (the column was (x - c) u). */
+static double t_entry(size_t a, size_t b, const double *center, const double *inv_scale)
 {
     if (a == 0)
-        return b == 0 ? 1.0 : -center[b - 1] / scale[b - 1];
-    return a == b ? 1.0 / scale[a - 1] : 0.0;
+        return b == 0 ? 1.0 : -center[b - 1] * inv_scale[b - 1];
+    return a == b ? inv_scale[a - 1] : 0.0;
 }
 
-void msc_reg_to_original(size_t p, const double *center, const double *scale, const double *beta_c,
-                         const double *V_c, double *beta_o, double *V_o)
+void msc_reg_to_original(size_t p, const double *center, const double *inv_scale,
+                         const double *beta_c, const double *V_c, double *beta_o, double *V_o)
 {
     beta_o[0] = beta_c[0];
     for (size_t j = 1; j < p; j++) {
-        beta_o[j] = beta_c[j] / scale[j - 1];
-        beta_o[0] -= beta_c[j] * center[j - 1] / scale[j - 1];
+        beta_o[j] = beta_c[j] * inv_scale[j - 1];
+        beta_o[0] -= beta_c[j] * center[j - 1] * inv_scale[j - 1];
     }
     if (!V_o)
         return;
@@ -389,11 +567,11 @@ void msc_reg_to_original(size_t p, const double *center, const double *scale, co
         for (size_t b = a; b < p; b++) {
             double s = 0;
             for (size_t u = 0; u < p; u++) {
-                double ta = t_entry(a, u, center, scale);
+                double ta = t_entry(a, u, center, inv_scale);
                 if (ta == 0.0)
                     continue;
                 for (size_t v = 0; v < p; v++) {
-                    double tb = t_entry(b, v, center, scale);
+                    double tb = t_entry(b, v, center, inv_scale);
                     if (tb != 0.0)
                         s += ta * V_c[u * p + v] * tb;
                 }
@@ -402,7 +580,7 @@ void msc_reg_to_original(size_t p, const double *center, const double *scale, co
         }
 }
 
-double msc_reg_qm(size_t p, const double *center, const double *scale, const double *beta_c,
+double msc_reg_qm(size_t p, const double *center, const double *inv_scale, const double *beta_c,
                   const double *V_c, const size_t *btt, size_t m, double *scratch)
 {
     double *V = scratch, *L = V + m * m, *b = L + m * m, *x = b + m;
@@ -411,17 +589,17 @@ double msc_reg_qm(size_t p, const double *center, const double *scale, const dou
         size_t ia = btt[a];
         double s = 0;
         for (size_t u = 0; u < p; u++)
-            s += t_entry(ia, u, center, scale) * beta_c[u];
+            s += t_entry(ia, u, center, inv_scale) * beta_c[u];
         b[a] = s;
         for (size_t c = 0; c <= a; c++) {
             size_t ic = btt[c];
             double v = 0;
             for (size_t u = 0; u < p; u++) {
-                double ta = t_entry(ia, u, center, scale);
+                double ta = t_entry(ia, u, center, inv_scale);
                 if (ta == 0.0)
                     continue;
                 for (size_t w = 0; w < p; w++) {
-                    double tc = t_entry(ic, w, center, scale);
+                    double tc = t_entry(ic, w, center, inv_scale);
                     if (tc != 0.0)
                         v += ta * V_c[u * p + w] * tc;
                 }
@@ -443,12 +621,13 @@ double msc_reg_qm(size_t p, const double *center, const double *scale, const dou
 
 /* --------------------------------------------------------------- the fit */
 
-/* priv layout: center (m), scale (m), beta_c (p), V_c (p x p), Z (k x p
- * only during the fit, separately). */
+/* priv layout: center (m), scale (m), inv_scale (m), beta_c (p), V_c
+ * (p x p). */
 static double *priv_center(const msc_regress_model *r) { return r->priv; }
 static double *priv_scale(const msc_regress_model *r) { return r->priv + r->m; }
-static double *priv_beta(const msc_regress_model *r) { return r->priv + 2 * r->m; }
-static double *priv_vc(const msc_regress_model *r) { return r->priv + 2 * r->m + r->p; }
+static double *priv_inv_scale(const msc_regress_model *r) { return r->priv + 2 * r->m; }
+static double *priv_beta(const msc_regress_model *r) { return r->priv + 3 * r->m; }
+static double *priv_vc(const msc_regress_model *r) { return r->priv + 3 * r->m + r->p; }
 
 static void model_clear(msc_regress_model *r, const msc_settings *s, size_t k, size_t m)
 {
@@ -469,7 +648,7 @@ static msc_status model_alloc(msc_regress_model *r, size_t n_btt)
 {
     size_t p = r->p, m = r->m;
     r->beta = malloc((6 * p + p * p) * sizeof *r->beta);
-    r->priv = malloc((2 * m + p + p * p) * sizeof *r->priv);
+    r->priv = malloc((3 * m + p + p * p) * sizeof *r->priv);
     r->btt = malloc((n_btt ? n_btt : 1) * sizeof *r->btt);
     if (!r->beta || !r->priv || !r->btt)
         return MSC_ERR_NOMEM;
@@ -494,15 +673,14 @@ void msc_regress_model_free(msc_regress_model *r)
     r->btt = NULL;
 }
 
-/* Centres and scales the columns into Z and checks the design's rank:
- * column j is rejected (returns j, 1-based) when it is constant or when
- * 1 - R^2 of its regression on the columns before it is below RANK_TOL,
- * from the Cholesky factor of their correlation matrix. Returns 0 when the
- * design has full rank, (size_t)-1 when memory ran out. */
+/* Centres and scales the columns (center, scale, inv_scale) and checks
+ * the design's rank: column j is rejected (returns j, 1-based) when it is
+ * constant or when 1 - R^2 of its regression on the columns before it is
+ * below RANK_TOL, from the Cholesky factor of their correlation matrix.
+ * Returns 0 when the design has full rank, (size_t)-1 when memory ran out. */
 static size_t centre_and_check(const double *mods, size_t k, size_t m, double *center,
-                               double *scale, double *Z)
+                               double *scale, double *inv_scale)
 {
-    size_t p = m + 1;
     for (size_t j = 0; j < m; j++) {
         double mean = 0, ss = 0;
         for (size_t i = 0; i < k; i++)
@@ -514,23 +692,21 @@ static size_t centre_and_check(const double *mods, size_t k, size_t m, double *c
         }
         center[j] = mean;
         scale[j] = sqrt(ss / (double)k);
+        inv_scale[j] = 1.0 / scale[j];
         if (!(scale[j] > 0.0) || !isfinite(scale[j]) ||
             scale[j] <= 1e-12 * fmax(fabs(mean), DBL_EPS))
             return j + 1; /* constant: the intercept's column again */
     }
-    for (size_t i = 0; i < k; i++) {
-        Z[i * p] = 1.0;
-        for (size_t j = 0; j < m; j++)
-            Z[i * p + j + 1] = (mods[i * m + j] - center[j]) / scale[j];
-    }
     if (m < 2)
         return 0;
     /* correlation matrix of the centred columns, then Cholesky */
-    double *C = calloc(m * m, sizeof *C);
+    double *C = calloc(m * m + m, sizeof *C);
     if (!C)
         return (size_t)-1;
+    double *z = C + m * m;
     for (size_t i = 0; i < k; i++) {
-        const double *z = Z + i * p + 1;
+        for (size_t a = 0; a < m; a++)
+            z[a] = (mods[i * m + a] - center[a]) * inv_scale[a];
         for (size_t a = 0; a < m; a++)
             for (size_t b = 0; b <= a; b++)
                 C[a * m + b] += z[a] * z[b];
@@ -619,16 +795,18 @@ static void r_squared(const msc_reg_design *d, const double *yi, const double *v
         double sw = 0, swf = 0, mss = 0;
         for (size_t i = 0; i < k; i++) {
             double f = 0;
+            msc_reg_row(d, i, ws->z);
             for (size_t a = 0; a < p; a++)
-                f += d->Z[i * p + a] * ws->beta[a];
+                f += ws->z[a] * ws->beta[a];
             sw += 1.0 / vi[i];
             swf += f / vi[i];
         }
         double mf = swf / sw;
         for (size_t i = 0; i < k; i++) {
             double f = 0;
+            msc_reg_row(d, i, ws->z);
             for (size_t a = 0; a < p; a++)
-                f += d->Z[i * p + a] * ws->beta[a];
+                f += ws->z[a] * ws->beta[a];
             mss += (f - mf) * (f - mf) / vi[i];
         }
         double r2 = mss / (mss + ws->swr2);
@@ -651,7 +829,8 @@ static void r_squared(const msc_reg_design *d, const double *yi, const double *v
 static void coefficients(msc_regress_model *r)
 {
     size_t p = r->p;
-    msc_reg_to_original(p, priv_center(r), priv_scale(r), priv_beta(r), priv_vc(r), r->beta, r->vb);
+    msc_reg_to_original(p, priv_center(r), priv_inv_scale(r), priv_beta(r), priv_vc(r), r->beta,
+                        r->vb);
     double a2 = (1.0 - r->level) / 2.0;
     int t = r->test == MSC_TEST_KNHA;
     double crit = t ? (r->df > 0 ? msc_qt_upper(a2, r->df) : NAN) : msc_qnorm_upper(a2);
@@ -672,8 +851,8 @@ static void omnibus(msc_regress_model *r, double *scratch)
 {
     size_t m = r->m_btt;
     r->QM_df = (double)m;
-    double qm = msc_reg_qm(r->p, priv_center(r), priv_scale(r), priv_beta(r), priv_vc(r), r->btt, m,
-                           scratch);
+    double qm = msc_reg_qm(r->p, priv_center(r), priv_inv_scale(r), priv_beta(r), priv_vc(r),
+                           r->btt, m, scratch);
     if (r->test == MSC_TEST_KNHA) {
         r->QM = qm / (double)m;
         r->QM_df2 = r->df;
@@ -720,14 +899,13 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
             return MSC_ERR_INPUT;
         }
     }
-    double *Z = malloc(k * p * sizeof *Z);
     double *scratch = malloc((2 * n_btt * n_btt + 2 * n_btt + 1) * sizeof *scratch);
     msc_reg_ws ws = {0};
-    if (!Z || !scratch || msc_reg_ws_init(&ws, p) != MSC_OK) {
+    if (!scratch || msc_reg_ws_init(&ws, p, k, s->threads) != MSC_OK) {
         st = MSC_ERR_NOMEM;
         goto out;
     }
-    size_t bad = centre_and_check(mods, k, m, priv_center(r), priv_scale(r), Z);
+    size_t bad = centre_and_check(mods, k, m, priv_center(r), priv_scale(r), priv_inv_scale(r));
     if (bad == (size_t)-1) {
         st = MSC_ERR_NOMEM;
         goto out;
@@ -738,7 +916,8 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
         st = MSC_ERR_INPUT;
         goto out;
     }
-    msc_reg_design d = {k, p, yi, vi, Z};
+    msc_reg_design d = {k, p, yi, vi, mods, priv_center(r), priv_inv_scale(r), NULL};
+    msc_reg_ws_remember(&ws, 1); /* one design: its passes at 0 and at tau^2 serve twice */
     msc_reg_core core;
     if (msc_reg_core_fit(&d, s, &ws, priv_beta(r), priv_vc(r), &core) != 0) {
         r->failure = MSC_REGRESS_RANK; /* X'WX not positive definite after all */
@@ -772,7 +951,6 @@ msc_status msc_regress_fit(const double *yi, const double *vi, size_t k, const d
     if (!(flags & MSC_REGRESS_NO_R2) && m > 0)
         r_squared(&d, yi, vi, r, &ws);
 out:
-    free(Z);
     free(scratch);
     msc_reg_ws_free(&ws);
     return st;
@@ -782,14 +960,14 @@ void msc_regress_predict(const msc_regress_model *r, const double *x0, msc_measu
                          msc_estimate *e)
 {
     size_t p = r->p;
-    const double *c = priv_center(r), *sc = priv_scale(r), *b = priv_beta(r), *V = priv_vc(r);
+    const double *c = priv_center(r), *sc = priv_inv_scale(r), *b = priv_beta(r), *V = priv_vc(r);
     msc_estimate_clear(e);
     double pred = 0, var = 0;
     for (size_t a = 0; a < p; a++) {
-        double za = a == 0 ? 1.0 : (x0[a - 1] - c[a - 1]) / sc[a - 1];
+        double za = a == 0 ? 1.0 : (x0[a - 1] - c[a - 1]) * sc[a - 1];
         pred += za * b[a];
         for (size_t u = 0; u < p; u++) {
-            double zu = u == 0 ? 1.0 : (x0[u - 1] - c[u - 1]) / sc[u - 1];
+            double zu = u == 0 ? 1.0 : (x0[u - 1] - c[u - 1]) * sc[u - 1];
             var += za * V[a * p + u] * zu;
         }
     }

@@ -1,12 +1,16 @@
 /*
  * Safety check: is the pooled adverse-event rate below a limit?
  *
- * The verdict uses the one-sided upper confidence bound of the pooled rate
- * at the chosen level (0.95 by default): the upper end of the two-sided
- * interval at 1 - 2(1-level), i.e. estimate + z_{level} SE on the model
- * scale (t with knha), back-transformed; or, where the pooled estimate is
- * the exact proportion sum x / sum n, the exact one-sided Clopper-Pearson
- * bound. A limit is "exceeded" when that bound is above it.
+ * The verdict uses the one-sided confidence bounds of the pooled rate at
+ * the chosen level (0.95 by default): the ends of the two-sided interval
+ * at 1 - 2(1-level), i.e. estimate -+ z_{level} SE on the model scale (t
+ * with knha), back-transformed; or, where the pooled estimate is the exact
+ * proportion sum x / sum n, the exact one-sided Clopper-Pearson bounds.
+ * Three verdicts: below (the upper bound is at or under the limit), above
+ * (the lower bound is over it), inconclusive (it straddles the limit); a
+ * limit is "exceeded" unless the rate is shown to be below it. Beside
+ * them, the predictive probability that a new study's true rate exceeds
+ * the limit. The same for each subgroup.
  *
  * Per study: the exact two-sided interval, the exact one-sided upper bound
  * (for 0 events the closed form 1 - (1-level)^(1/n), beside which reports
@@ -17,20 +21,82 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "msc_stats.h"
 
-static double pooled_upper(const msc_analysis *a, const msc_outcome_result *o, int *exact)
+const char *msc_verdict_name(msc_verdict v)
 {
-    const msc_fit *f = &o->fit;
+    switch (v) {
+    case MSC_VERDICT_BELOW:
+        return "below";
+    case MSC_VERDICT_INCONCLUSIVE:
+        return "inconclusive";
+    case MSC_VERDICT_ABOVE:
+        return "above";
+    default:
+        return NULL;
+    }
+}
+
+/* The one-sided bounds at `level` of a fit's pooled rate: from the block
+ * the tests use, est -+ crit SE on the model scale (t with knha), back-
+ * transformed; or, where that block is the exact proportion sx / sn, the
+ * exact (Clopper-Pearson) one-sided bounds, the two-sided interval at
+ * 2 level - 1. */
+static void pooled_bounds(const msc_settings *st, const msc_fit *f, double sx, double sn,
+                          double *lo, double *hi, int *exact)
+{
     const msc_estimate *e = msc_fit_main_block(f);
-    double level = a->settings.level;
+    double level = st->level;
     *exact = e->exact;
-    if (e->exact)
-        return msc_study_ci_upper_exact(o->events_total, o->n_total, level);
+    *lo = *hi = NAN;
+    if (e->exact) {
+        double l2, h2;
+        msc_study_ci_compute(MSC_SCI_CP, sx, sn, 2.0 * level - 1.0, &l2, &h2);
+        *lo = l2;
+        *hi = msc_study_ci_upper_exact(sx, sn, level);
+        return;
+    }
     if (!isfinite(e->yi) || !isfinite(e->se))
-        return NAN;
+        return;
+    msc_measure m = msc_method_uses_counts(st->method) ? MSC_PLO : st->measure;
     double crit = isfinite(e->df) ? msc_qt_upper(1.0 - level, e->df) : msc_qnorm_upper(1.0 - level);
-    return msc_effect_backtransform(a->settings.measure, e->yi + crit * e->se, f->nhm);
+    *hi = msc_effect_backtransform(m, e->yi + crit * e->se, f->nhm);
+    *lo = msc_effect_backtransform(m, e->yi - crit * e->se, f->nhm);
+}
+
+/* Below, above, or inconclusive (also when a bound is missing: a gate
+ * must not pass what it cannot show). */
+static msc_verdict verdict(double lo, double hi, double limit)
+{
+    if (!isfinite(limit))
+        return MSC_VERDICT_NONE;
+    if (hi <= limit)
+        return MSC_VERDICT_BELOW;
+    if (lo > limit)
+        return MSC_VERDICT_ABOVE;
+    return MSC_VERDICT_INCONCLUSIVE;
+}
+
+/* The predictive probability that a new study's true rate exceeds L:
+ * 1 - Phi((g(L) - mu) / sqrt(tau^2 + SE^2)), the distribution behind the z
+ * prediction interval (Higgins, Thompson & Spiegelhalter 2009). NAN where
+ * tau^2 cannot be estimated. Where the GLMM put tau^2 at 0 the estimate is
+ * its common-effect (logistic) block. */
+static double prob_new_above(const msc_settings *st, const msc_fit *f, double limit)
+{
+    if (!isfinite(limit) || f->k < 2 || !f->has_random || !msc_fit_het_estimable(f) ||
+        !(f->het.tau2 >= 0.0))
+        return NAN;
+    const msc_estimate *e = f->random.exact ? &f->common : &f->random;
+    if (!isfinite(e->yi) || !(e->se > 0.0) || !isfinite(e->se))
+        return NAN;
+    msc_measure m = msc_method_uses_counts(st->method) ? MSC_PLO : st->measure;
+    double g = msc_effect_transform(m, limit, f->nhm);
+    if (!isfinite(g))
+        return NAN;
+    return gsl_cdf_ugaussian_Q((g - e->yi) / sqrt(f->het.tau2 + e->se * e->se));
 }
 
 /* A study's exact two-sided interval and one-sided upper bound. */
@@ -48,20 +114,44 @@ static void exact_upper(double x, double n, const void *ctx, double *v)
 
 msc_status msc_safety_evaluate(const msc_analysis *a, const double *thresholds, msc_safety **out)
 {
+    double level = a->settings.level;
+    if (!(level > 0.5 && level < 1.0))
+        return MSC_ERR_USAGE; /* one-sided bounds at 0.5 or below are not upper bounds */
     msc_safety *r = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *r);
     if (!r)
         return MSC_ERR_NOMEM;
-    double level = a->settings.level;
     for (size_t j = 0; j < a->n_outcomes; j++) {
         const msc_outcome_result *o = &a->outcome[j];
         msc_safety *s = &r[j];
         s->threshold = thresholds[j];
         s->level = level;
-        s->upper_bound = NAN;
-        if (o->skipped)
+        s->upper_bound = s->lower_bound = s->prob_new_above = NAN;
+        s->verdict = MSC_VERDICT_NONE;
+        if (o->skipped) {
+            s->no_data = isfinite(s->threshold);
             continue;
-        s->upper_bound = pooled_upper(a, o, &s->exact);
-        s->exceeded = isfinite(s->threshold) && s->upper_bound > s->threshold;
+        }
+        pooled_bounds(&a->settings, &o->fit, o->events_total, o->n_total, &s->lower_bound,
+                      &s->upper_bound, &s->exact);
+        s->verdict = verdict(s->lower_bound, s->upper_bound, s->threshold);
+        s->exceeded = s->verdict == MSC_VERDICT_INCONCLUSIVE || s->verdict == MSC_VERDICT_ABOVE;
+        s->prob_new_above = prob_new_above(&a->settings, &o->fit, s->threshold);
+        if (o->n_groups) {
+            s->group = calloc(o->n_groups, sizeof *s->group);
+            if (!s->group) {
+                msc_safety_free(r, a->n_outcomes);
+                return MSC_ERR_NOMEM;
+            }
+            s->n_groups = o->n_groups;
+            for (size_t g = 0; g < o->n_groups; g++) {
+                const msc_group_result *gr = &o->group[g];
+                msc_safety_group *sg = &s->group[g];
+                pooled_bounds(&a->settings, &gr->fit, gr->events_total, gr->n_total,
+                              &sg->lower_bound, &sg->upper_bound, &sg->exact);
+                sg->verdict = verdict(sg->lower_bound, sg->upper_bound, s->threshold);
+                sg->prob_new_above = prob_new_above(&a->settings, &gr->fit, s->threshold);
+            }
+        }
         s->study_upper = malloc(o->k * sizeof *s->study_upper);
         s->study_lo_exact = malloc(o->k * sizeof *s->study_lo_exact);
         s->study_hi_exact = malloc(o->k * sizeof *s->study_hi_exact);
@@ -77,9 +167,9 @@ msc_status msc_safety_evaluate(const msc_analysis *a, const double *thresholds, 
             msc_pair_values(o->xi, o->ni, o->k, exact_upper, &level, 1,
                             (double *const[]){s->study_upper});
         } else {
-            msc_pair_values(o->xi, o->ni, o->k, exact_bounds, &level, 3,
-                            (double *const[]){s->study_lo_exact, s->study_hi_exact,
-                                              s->study_upper});
+            msc_pair_values(
+                o->xi, o->ni, o->k, exact_bounds, &level, 3,
+                (double *const[]){s->study_lo_exact, s->study_hi_exact, s->study_upper});
         }
         for (size_t i = 0; i < o->k; i++)
             if (isfinite(s->threshold) && s->study_lo_exact[i] > s->threshold) {
@@ -100,6 +190,7 @@ void msc_safety_free(msc_safety *s, size_t n)
         free(s[j].study_lo_exact);
         free(s[j].study_hi_exact);
         free(s[j].signal);
+        free(s[j].group);
     }
     free(s);
 }

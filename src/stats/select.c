@@ -42,6 +42,11 @@ static int own_counts(msc_outcome_result *o, msc_outcome_store *st, size_t K, si
     return MSC_OK;
 }
 
+int msc_select_own_counts(msc_outcome_result *o, msc_outcome_store *st, size_t K)
+{
+    return own_counts(o, st, K, o->k);
+}
+
 const char MSC_REASON_UNDEFINED[] =
     "0 or n events: the effect size is undefined without a continuity correction";
 
@@ -73,7 +78,7 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
         if (!isnan(x) && !isnan(n) && (x == 0.0 || x == n))
             any0 = 1;
     }
-    msc_measure m = s->method == MSC_METHOD_GLMM ? MSC_PLO : s->measure;
+    msc_measure m = msc_method_uses_counts(s->method) ? MSC_PLO : s->measure;
     size_t k = 0, n_undefined = 0, n_no_logit = 0;
     /* While every record so far is selected, xi and ni are the data set's
      * own columns (no copy: 16 bytes a study less, and no pages to touch);
@@ -99,14 +104,14 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
         msc_effect_compute(m, x, n, add, mode, any0, &y, &v);
         if (!isfinite(y) || !isfinite(v) || !(v > 0.0)) {
             /* only with --cc-mode none (or --cc 0): logit/log of 0 or 1 */
-            if (s->method != MSC_METHOD_GLMM) {
+            if (!msc_method_uses_counts(s->method)) {
                 if (own_counts(o, st, K, k) != MSC_OK)
                     return MSC_ERR_NOMEM;
                 add_excluded(o, r, MSC_REASON_UNDEFINED);
                 n_undefined++;
                 continue;
             }
-            n_no_logit++; /* GLMM: kept, it fits the counts; yi and vi are null in reports */
+            n_no_logit++; /* GLMM, BB: kept, they fit the counts; yi and vi are null in reports */
         }
         o->row[k] = r;
         if (st->own_counts) {
@@ -126,8 +131,9 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
     if (n_no_logit)
         msc_warnings_add(&o->warnings,
                          "%zu stud%s with 0 or n events: the logit (yi, vi) is undefined without a "
-                         "continuity correction and shown as missing; the GLMM uses the counts",
-                         n_no_logit, n_no_logit == 1 ? "y" : "ies");
+                         "continuity correction and shown as missing; the %s uses the counts",
+                         n_no_logit, n_no_logit == 1 ? "y" : "ies",
+                         s->method == MSC_METHOD_BB ? "beta-binomial" : "GLMM");
     if (k == 0) {
         o->skipped = 1;
         msc_warnings_add(&o->warnings, "no study has usable %s counts: this outcome is skipped",

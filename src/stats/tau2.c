@@ -358,7 +358,7 @@ msc_status msc_tau2_estimate(msc_method method, const double *yi, const double *
     r->tau2 = 0.0;
     r->iterations = 0;
     r->converged = 1;
-    if (k < 2 || method == MSC_METHOD_FE || method == MSC_METHOD_GLMM)
+    if (k < 2 || method == MSC_METHOD_FE || msc_method_uses_counts(method))
         return MSC_OK; /* k = 1: metafor fixes tau2 at 0 */
     double kk = (double)k;
     switch (method) {

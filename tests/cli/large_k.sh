@@ -10,7 +10,7 @@ TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 awk -f "$HERE/../../bench/dl_check.awk" "$TMP/big.csv" > "$TMP/want"
 "$BIN" pool "$TMP/big.csv" --events events --method DL --summary-only --format csv > "$TMP/got.csv"
 # the "random" row: tau2 (column 22), yi (12), se (14)
-awk -F, '$2 == "\"random\"" { printf "%s %s %s\n", $22, $12, $14 }' "$TMP/got.csv" > "$TMP/got"
+awk -F, '$2 == "random" { printf "%s %s %s\n", $22, $12, $14 }' "$TMP/got.csv" > "$TMP/got"
 read -r t1 y1 s1 < "$TMP/want"; read -r t2 y2 s2 < "$TMP/got"
 awk -v a="$t1 $y1 $s1" -v b="$t2 $y2 $s2" 'BEGIN {
     split(a, x, " "); split(b, y, " ")

@@ -73,7 +73,7 @@ static void every_command_is_complete(void **state)
     assert_null(msc_cli_command_find("frobnicate"));
     char names[256];
     msc_cli_command_names(names, sizeof names);
-    assert_string_equal(names, "pool, safety, forest and funnel");
+    assert_string_equal(names, "pool, safety, regress, forest, funnel, baujat and bubble");
 }
 
 /* Which command takes which option (README's option table): an option
@@ -87,38 +87,92 @@ static void each_command_takes_its_options(void **state)
         const char *option, *value;
         const char *takes; /* the commands that take it */
     } cases[] = {
-        {"--format", "json", " pool safety "},
-        {"--summary-only", NULL, " pool safety "},
+        {"--format", "json", " pool safety regress "},
+        {"--summary-only", NULL, " pool safety regress "},
         {"--forest", "f.png", " pool "},
-        {"--title", "T", " pool forest funnel "},
-        {"--width", "500", " pool forest funnel "},
-        {"--height", "500", " pool forest funnel "},
-        {"--scale", "100", " pool forest funnel "},
-        {"--ref", "0.5", " pool forest funnel "},
+        {"--title", "T", " pool forest funnel baujat bubble "},
+        {"--width", "500", " pool forest funnel baujat bubble "},
+        {"--height", "500", " pool forest funnel baujat bubble "},
+        {"--scale", "100", " pool forest funnel baujat bubble "},
+        {"--ref", "0.5", " pool forest funnel baujat bubble "},
         {"--max-rate", "0.05", " safety "},
-        {"--events", "e", " pool safety forest funnel "},
-        {"--method", "DL", " pool safety forest funnel "},
-        {"-o", "out.png", " pool safety forest funnel "},
+        {"--events", "e", " pool safety regress forest funnel baujat bubble "},
+        {"--method", "DL", " pool safety regress forest funnel baujat bubble "},
+        {"-o", "out.png", " pool safety regress forest funnel baujat bubble "},
+        {"--leave-one-out", NULL, " pool forest "},
+        {"--cumulative=year", NULL, " pool forest "},
+        {"--influence", NULL, " pool "},
+        {"--bias-tests", NULL, " pool "},
+        {"--trim-fill-estimator", "R0", " pool funnel "},
+        {"--trim-fill", NULL, " funnel "},
+        {"--mod", "a", " regress "},
+        {"--factor", "m", " regress bubble "},
+        {"--ref", "a=b", " regress bubble "},
+        {"--at", "a=1", " regress "},
+        {"--btt", "a", " regress "},
+        {"--permutations", "100", " regress "},
+        {"--seed", "7", " regress "},
     };
-    const char *names[] = {"pool", "safety", "forest", "funnel"};
+    const char *names[] = {"pool", "safety", "regress", "forest", "funnel", "baujat", "bubble"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
-        for (size_t j = 0; j < 4; j++) {
+        for (size_t j = 0; j < 7; j++) {
             char padded[16];
             snprintf(padded, sizeof padded, " %s ", names[j]);
             int takes = strstr(cases[k].takes, padded) != NULL;
-            /* safety needs a limit (the option's value may be NULL: last) */
-            int rc = strcmp(names[j], "safety") == 0
-                         ? parse(&c, names[j], "x.csv", "--max-rate=0.1", cases[k].option,
-                                 cases[k].value, NULL)
-                         : parse(&c, names[j], "x.csv", cases[k].option, cases[k].value, NULL);
+            /* --ref takes a proportion or, where there are moderators,
+             * COL=LEVEL: each command refuses the other with its own
+             * message */
+            if (strcmp(cases[k].option, "--ref") == 0 &&
+                (strchr(cases[k].value, '=') ? strstr(" pool forest funnel ", padded) != NULL
+                                             : strcmp(names[j], "regress") == 0))
+                continue;
+            /* bubble takes --mod, once: the one every case here gives */
+            if (strcmp(cases[k].option, "--mod") == 0 && strcmp(names[j], "bubble") == 0)
+                continue;
+            /* safety needs a limit, regress and bubble a moderator (the
+             * option's value may be NULL: last) */
+            int mods = strcmp(names[j], "regress") == 0 || strcmp(names[j], "bubble") == 0;
+            int rc =
+                strcmp(names[j], "safety") == 0 ? parse(&c, names[j], "x.csv", "--max-rate=0.1",
+                                                        cases[k].option, cases[k].value, NULL)
+                : mods
+                    ? parse(&c, names[j], "x.csv", "--mod=m", cases[k].option, cases[k].value, NULL)
+                    : parse(&c, names[j], "x.csv", cases[k].option, cases[k].value, NULL);
             if (takes != (rc == MSC_CLI_GO_ON))
                 print_message("%s %s: %s", names[j], cases[k].option, g_err);
             assert_int_equal(rc, takes ? MSC_CLI_GO_ON : EXIT_USAGE);
             if (!takes)
                 assert_non_null(strstr(g_err, "is not an option of this command"));
         }
-    for (size_t j = 0; j < 4; j++)
+    for (size_t j = 0; j < 7; j++)
         assert_int_equal(parse(&c, names[j], "--help", NULL), MSC_CLI_HELP);
+}
+
+/* --cumulative takes its column as --cumulative=COL, or as the next word
+ * when another word is the input file; alone, file order. */
+static void cumulative_column(void **state)
+{
+    (void)state;
+    static msc_cli c;
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cumulative", "year", NULL), MSC_CLI_GO_ON);
+    assert_string_equal(c.input, "x.csv");
+    assert_string_equal(c.sens.cumulative_col, "year");
+    assert_int_equal(c.load.n_keep_cols, 1);
+    assert_string_equal(c.load.keep_cols[0], "year");
+    assert_int_equal(parse(&c, "pool", "--cumulative", "year", "x.csv", NULL), MSC_CLI_GO_ON);
+    assert_string_equal(c.input, "x.csv");
+    assert_string_equal(c.sens.cumulative_col, "year");
+    assert_int_equal(parse(&c, "pool", "--cumulative", "x.csv", NULL), MSC_CLI_GO_ON);
+    assert_string_equal(c.input, "x.csv");
+    assert_true(c.sens.cumulative && !c.sens.cumulative_col);
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cumulative", "--influence", NULL),
+                     MSC_CLI_GO_ON);
+    assert_true(c.sens.cumulative && !c.sens.cumulative_col && c.sens.influence);
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cumulative=when", NULL), MSC_CLI_GO_ON);
+    assert_string_equal(c.sens.cumulative_col, "when");
+    assert_int_equal(parse(&c, "forest", "x.csv", "--cumulative", "--leave-one-out", NULL),
+                     EXIT_USAGE);
+    assert_int_equal(parse(&c, "pool", "x.csv", "--trim-fill-estimator", "Q0", NULL), EXIT_USAGE);
 }
 
 /* ------------------------------------------------------ default outcomes */
@@ -346,20 +400,42 @@ static void range_messages(void **state)
                      MSC_ERR_USAGE);
     assert_string_equal(err, "plot options out of range (scale 1, 100 or 1000; sizes 100 to "
                              "20000; reference line a proportion)");
+    /* the axis options of issue 13 have a message of their own */
+    msc_plot_options_default(&o);
+    o.dpi = 50.0;
+    assert_int_equal(msc_plot_funnel(g_analysis, 1, "never.png", &o, err, sizeof err),
+                     MSC_ERR_USAGE);
+    assert_string_equal(err, "plot options out of range (x limits LO < HI, LO > 0 on a log axis; "
+                             "dpi 72 to 1200; a sort column named)");
+    msc_plot_options_default(&o);
+    o.log_x = 1;
+    o.xlim_lo = 0.0;
+    o.xlim_hi = 0.5;
+    assert_int_equal(msc_plot_forest(g_analysis, 1, "never.png", &o, err, sizeof err),
+                     MSC_ERR_USAGE);
 }
 
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(every_command_is_complete),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(each_command_takes_its_options),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(safety_outcomes_are_the_library_defaults_but_responders),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(other_commands_pool_the_library_defaults),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(sizes_match_the_library),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(scales_match_the_library),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(refs_match_the_library),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(plot_defaults_are_the_library_defaults),
+        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(range_messages),
     };
     return cmocka_run_group_tests(tests, load_analysis, free_analysis);

@@ -15,7 +15,8 @@
 #           must also be exactly one line, start with "mscmeta: " and name
 #           the file. "-" for a passing case: stderr must be empty.
 #   STDOUT  an extended regex that a line of stdout, or all of stdout with
-#           newlines read as spaces, must match ("-": none)
+#           newlines read as spaces, must match ("-": none); with a leading
+#           "!", a regex that no line of stdout may match
 #   MIN_BYTES optional: stdout must be at least this long (nothing cut)
 # Usage: tests/hostile/run.sh PATH_TO_MSCMETA
 set -u
@@ -142,11 +143,20 @@ while IFS="$tab" read -r file args want_rc want_err want_out min_bytes; do
     fi
     # a line of stdout must match, or the whole of it with newlines as spaces
     # (the JSON puts each study on a line of its own)
-    if [ "$want_out" != - ] && ! grep -qE -- "$want_out" "$work/out" &&
-        ! tr '\n' ' ' < "$work/out" | grep -qE -- "$want_out"; then
-        report_fail "stdout does not match /$want_out/"
-        continue
-    fi
+    case $want_out in
+    -) ;;
+    !*)
+        if grep -qE -- "${want_out#!}" "$work/out"; then
+            report_fail "stdout matches /${want_out#!}/"
+            continue
+        fi ;;
+    *)
+        if ! grep -qE -- "$want_out" "$work/out" &&
+            ! tr '\n' ' ' < "$work/out" | grep -qE -- "$want_out"; then
+            report_fail "stdout does not match /$want_out/"
+            continue
+        fi ;;
+    esac
     # the table goes to terminals: no escape sequence from a label gets through
     case " $args " in *" --format "*) ;; *)
         if grep -q "$(printf '\033')" "$work/out"; then
