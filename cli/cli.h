@@ -16,6 +16,7 @@
  *   cmd_safety.c `safety`: pooled rates against limits, exit 3 above one
  *   cmd_plot.c   ... and `bubble`, a meta-regression's bubble plots
  *   cmd_regress.c `regress`: meta-regression on moderators
+ *   cmd_by.c     pool --by, safety --by: a meta-analysis per group of rows
  *   cmd_plot.c   `forest`, `funnel`, pool --forest: one picture per outcome
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
@@ -71,7 +72,8 @@ enum {
     MSC_OPTS_TF_EST = 1u << 12,    /* --trim-fill-estimator */
     MSC_OPTS_TF_PLOT = 1u << 13,   /* --trim-fill (funnel) */
     MSC_OPTS_MODS = 1u << 6,   /* --mod, --factor, --ref COL=LEVEL: moderators */
-    MSC_OPTS_REGRESS = 1u << 7 /* --at, --btt, --permutations, --seed */
+    MSC_OPTS_REGRESS = 1u << 7, /* --at, --btt, --permutations, --seed */
+    MSC_OPTS_BY = 1u << 14      /* --by: a meta-analysis per value of a column */
 };
 
 #define MAX_LIST 256
@@ -117,6 +119,8 @@ typedef struct {
         *btt[MAX_LIST];
     const char *mod_why[MAX_LIST]; /* "--mod", for the loader's message */
     msc_regress_options regress;
+    /* --by COL: one meta-analysis per value of COL (cmd_by.c) */
+    const char *by;
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -176,6 +180,10 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
 
 /* ---------------------------------------------------------------- files.c */
 
+/* Loads the input named by c->input with c's load options. On failure
+ * prints the one-line error, returns its exit code and leaves *d NULL. */
+int msc_cli_load(const msc_cli *c, msc_dataset **d);
+
 /* Loads the input named by c->input and runs the analysis with c's
  * settings (flags: MSC_RUN_*). On failure prints the one-line error,
  * returns its exit code and leaves *d and *a NULL; else returns 0 and the
@@ -197,15 +205,21 @@ int msc_cli_load(const msc_cli *c, msc_dataset **d);
 
 /* Output: a FILE* to write the report to. With a path, a temporary file in
  * the target's folder that msc_out_commit renames into place (atomic) and
- * msc_out_abort removes; SIGINT/SIGTERM remove it too. */
+ * msc_out_abort removes; SIGINT/SIGTERM remove it too. Paths of any length
+ * (allocated; msc_out_commit and msc_out_abort free them). */
 typedef struct {
     FILE *fp;
-    const char *path; /* NULL for stdout */
-    char tmp[4096];
-    int direct;      /* path is a device, FIFO or socket: written in place, tmp = path */
-    char dest[4096]; /* what the rename replaces: path with symbolic links resolved */
+    const char *path; /* NULL for stdout (no path, or "-") */
+    char *tmp;        /* the temporary file; a direct output's path */
+    /* path is a device, FIFO or socket, or a standard stream (/dev/stdout,
+     * /dev/fd/N, the file behind stdout or stderr): written in place */
+    int direct;
+    char *dest; /* what the rename replaces: path with symbolic links resolved */
 } msc_out;
 
+/* Opens path (NULL or "-": standard output). Returns an exit code after
+ * printing the error: 2 for a link that protected_symlinks would refuse
+ * (in a shared sticky folder, owned by another user), 4 for the rest. */
 int msc_out_open(msc_out *o, const char *path);
 int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
 void msc_out_abort(msc_out *o);
@@ -216,8 +230,11 @@ void msc_out_abort(msc_out *o);
 int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
                   const msc_report_options *opt);
 
-/* Refuses an output path that is the input file (same device and inode, or
- * same name). Returns 1 when they clash. */
+/* Whether two paths name one file: the same name, the same device and
+ * inode where both exist, else the same name once the folders are
+ * resolved ("./p.png", "sub/../p.png"). "-" is the file behind standard
+ * input (a regular file only). Used to refuse an output that is the input,
+ * and two outputs with one path. */
 int msc_cli_same_file(const char *input, const char *output);
 
 /* ------------------------------------------------------------- messages.c */
@@ -269,6 +286,17 @@ int msc_cmd_bubble(msc_cli *c);
  * prints the one-line error and returns its exit code, *d and *r NULL;
  * else returns 0 and the caller frees both (cmd_regress.c). */
 int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r);
+
+/* The limit of each of d's outcomes from c's --max-rate options (NAN:
+ * none) into t[0 .. d->n_outcomes); a COL that is not an outcome is a
+ * usage error, printed (cmd_by.c, which safety with and without --by
+ * uses). Returns an exit code. */
+int msc_cli_thresholds(const msc_cli *c, const msc_dataset *d, double *t);
+
+/* pool --by, safety --by: a meta-analysis per value of c->by (cmd_by.c).
+ * Returns the exit code; safety's is 3 when any group with a limit is not
+ * shown below it. */
+int msc_cli_by(msc_cli *c);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);

@@ -94,21 +94,26 @@ static const char *draw_path(int fd, const char *tmp, char *buf, size_t len)
 static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_plot_options *po,
                        draw_fn draw)
 {
-    char err[MSC_ERRBUF], tmp[4096];
+    char err[MSC_ERRBUF];
     const char *dir = getenv("TMPDIR");
     if (!dir || !dir[0])
         dir = "/tmp";
-    int n = snprintf(tmp, sizeof tmp, "%s/.mscmeta-XXXXXX", dir);
-    int fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : (errno = ENAMETOOLONG, -1);
+    size_t len = strlen(dir) + sizeof "/.mscmeta-XXXXXX";
+    char *tmp = malloc(len);
+    if (tmp)
+        snprintf(tmp, len, "%s/.mscmeta-XXXXXX", dir);
+    int fd = tmp ? mkstemp(tmp) : (errno = ENOMEM, -1);
     if (fd < 0) {
         msc_cli_error("%s: cannot create a temporary file in %s: %s", out->path, dir,
                       strerror(errno));
+        free(tmp);
         msc_out_abort(out);
         return EXIT_OUTPUT;
     }
     if (msc_cli_track_tmp(tmp) != 0) { /* a signal would leave it behind */
         close(fd);
         unlink(tmp);
+        free(tmp);
         msc_cli_error("out of memory");
         msc_out_abort(out);
         return EXIT_OUTPUT;
@@ -133,6 +138,7 @@ static int draw_copied(msc_out *out, const msc_analysis *a, size_t j, const msc_
     close(fd);
     unlink(tmp);
     msc_cli_untrack_tmp(tmp);
+    free(tmp);
     if (rc != EXIT_OK) {
         msc_out_abort(out);
         return rc;
@@ -145,8 +151,15 @@ static int draw_one(const msc_cli *c, const msc_analysis *a, size_t j, const cha
                     const msc_plot_options *po, draw_fn draw)
 {
     char err[MSC_ERRBUF];
-    if (strcmp(c->input, "-") != 0 && msc_cli_same_file(c->input, path)) {
+    if (msc_cli_same_file(c->input, path)) {
         msc_cli_error("%s is the input file; choose another output name", path);
+        return EXIT_USAGE;
+    }
+    /* pool -o r.png --forest r.png, or a name made for an outcome
+     * (--forest f.png makes f-events.png) that is the report's */
+    if (c->forest && c->output && strcmp(c->output, "-") != 0 &&
+        msc_cli_same_file(c->output, path)) {
+        msc_cli_error("%s is also the report's output (-o); choose another name", path);
         return EXIT_USAGE;
     }
     msc_out out;
@@ -173,6 +186,18 @@ static int is_stdout(const char *path)
     struct stat a, b;
     return fstat(STDOUT_FILENO, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
            a.st_ino == b.st_ino;
+}
+
+/* Prints a picture's name on standard output, shown as labels are
+ * (msc_text_display): an ESC in a path must not reach the terminal. */
+static void list_name(const char *path)
+{
+    size_t len = strlen(path);
+    char *shown = malloc(len + 16);
+    if (shown)
+        msc_text_display(path, len, shown, len + 16);
+    printf("%s\n", shown ? shown : path);
+    free(shown);
 }
 
 /* Draws every outcome of `a` to `path` (one outcome: path as given;
@@ -224,7 +249,7 @@ static int draw_all(const msc_cli *c, const msc_analysis *a, const char *path, d
         }
         rc = draw_one(c, a, j, target, &po, draw);
         if (rc == EXIT_OK && list && !is_stdout(target))
-            printf("%s\n", target);
+            list_name(target);
     }
 out:
     free(name);

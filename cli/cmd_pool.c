@@ -20,6 +20,8 @@ int msc_cmd_pool(msc_cli *c)
 {
     msc_dataset *d;
     msc_analysis *a;
+    if (c->by)
+        return msc_cli_by(c);
     unsigned flags = c->summary_only && !c->forest ? MSC_RUN_NO_STUDY_CI : 0u;
     int rc = msc_cli_analyse(c, flags, &d, &a);
     if (rc != EXIT_OK)

@@ -11,48 +11,14 @@
 
 #include "cli.h"
 
-/* The limit of each outcome: its own COL=R, else the general R, else none.
- * A COL that is not an outcome is a usage error. */
-static int thresholds_for(const msc_cli *c, const msc_analysis *a, double *t)
-{
-    double general = NAN;
-    for (size_t i = 0; i < c->n_thresholds; i++)
-        if (!c->thresholds[i].col)
-            general = c->thresholds[i].rate;
-    for (size_t j = 0; j < a->n_outcomes; j++)
-        t[j] = general;
-    for (size_t i = 0; i < c->n_thresholds; i++) {
-        const char *col = c->thresholds[i].col;
-        if (!col)
-            continue;
-        size_t j = 0;
-        while (j < a->n_outcomes && strcmp(a->outcome[j].data->name, col) != 0)
-            j++;
-        if (j == a->n_outcomes) {
-            /* The names come from the file's header: shown without control
-             * characters, like every name the reports print. */
-            char list[512] = "", shown[sizeof list];
-            for (size_t k = 0; k < a->n_outcomes; k++) {
-                msc_text_display(a->outcome[k].data->name, sizeof list - 1, shown, sizeof shown);
-                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
-                strncat(list, shown, sizeof list - strlen(list) - 1);
-            }
-            msc_cli_error("safety: --max-rate names \"%.60s\", which is not an outcome here; the "
-                          "outcomes are %s (add --events %.60s to check it)",
-                          col, list, col);
-            return EXIT_USAGE;
-        }
-        t[j] = c->thresholds[i].rate;
-    }
-    return EXIT_OK;
-}
-
 int msc_cmd_safety(msc_cli *c)
 {
     msc_dataset *d;
     msc_analysis *a;
     msc_safety *sf = NULL;
     double *t = NULL;
+    if (c->by)
+        return msc_cli_by(c);
     int rc = msc_cli_analyse(c, 0, &d, &a);
     if (rc != EXIT_OK)
         return rc;
@@ -62,7 +28,7 @@ int msc_cmd_safety(msc_cli *c)
         rc = EXIT_OUTPUT;
         goto out;
     }
-    if ((rc = thresholds_for(c, a, t)) != EXIT_OK)
+    if ((rc = msc_cli_thresholds(c, d, t)) != EXIT_OK)
         goto out;
     if (msc_safety_evaluate(a, t, &sf) != MSC_OK) {
         msc_cli_error("out of memory");

@@ -227,7 +227,8 @@ const msc_cli_command msc_cli_commands[] = {
         .help = POOL_HELP,
         .help_end = POOL_HELP_END,
         .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT |
-                   MSC_OPTS_FOREST | MSC_OPTS_SENS_ROWS | MSC_OPTS_SENS | MSC_OPTS_TF_EST,
+                   MSC_OPTS_FOREST | MSC_OPTS_SENS_ROWS | MSC_OPTS_SENS | MSC_OPTS_TF_EST |
+                   MSC_OPTS_BY,
         .run = msc_cmd_pool,
     },
     {
@@ -239,7 +240,7 @@ const msc_cli_command msc_cli_commands[] = {
             "\nExit status 3 when a rate is not shown to be below its limit (inconclusive or\n"
             "above), so pipelines can gate on it; 5 when an outcome with a limit has no\n"
             "usable study.\n\n",
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SAFETY | MSC_OPTS_BY,
         .defaults = safety_defaults,
         .check = safety_check,
         .run = msc_cmd_safety,

@@ -55,11 +55,13 @@ static const char HELP_MODEL[] =
     "  --nagq N           GLMM quadrature points (default 7, as lme4 and metafor)\n"
     "  --null P           test H0: proportion = P for each pooled estimate, on the model\n"
     "                     scale (the table shows no test without it; JSON always has the\n"
-    "                     test of 0 on the model scale, metafor's, as statistic and p)\n";
+    "                     test of 0 on the model scale, metafor's, as statistic and p)\n"
+    "  --threads N        threads to use (default: the online CPUs); the output is the\n"
+    "                     same for any number\n";
 
 static const char HELP_OUTPUT[] =
     "Output:\n"
-    "  --format F         table (default), json or csv\n"
+    "  --format F         table (default), json or csv; jsonl with --by\n"
     "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
     "                     of standard output; FILE ending in .json, .csv, .txt or .md\n"
     "                     (table) sets the format\n"
@@ -80,6 +82,15 @@ static const char HELP_PLOT[] =
     "  --sort KEY         forest study order: estimate, n, or a column of FILE\n"
     "                     (default: as in FILE)\n"
     "  --dpi N            resolution of a png, recorded in it (default 300)\n";
+
+static const char HELP_BY[] =
+    "Many meta-analyses:\n"
+    "  --by COL           a separate meta-analysis for each value of COL (rows in any\n"
+    "                     order; no overall pool, no test between them): one line per\n"
+    "                     value and outcome in the table, a row in CSV, a JSON object\n"
+    "                     per line with --format jsonl (\"by\": the value, then the\n"
+    "                     outcome's members as in the JSON of one analysis). A group\n"
+    "                     that cannot be pooled says so in its own record.\n";
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"
@@ -150,6 +161,8 @@ void msc_cli_help(const msc_cli_command *cmd)
     printf("\n%s", HELP_MODEL);
     if (cmd->options & MSC_OPTS_REPORT)
         printf("\n%s", HELP_OUTPUT);
+    if (cmd->options & MSC_OPTS_BY)
+        printf("\n%s", HELP_BY);
     fputs(cmd->help_end, stdout);
     fputs(HELP_EXIT, stdout);
 }

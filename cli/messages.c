@@ -5,27 +5,57 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+
+/* Prints prefix, the formatted message and suffix as one line on stderr,
+ * the message shown as labels are (msc_text_display): file names and
+ * option values come from the user, and an ESC or CR in them must not
+ * drive the terminal. */
+static void print_line(const char *prefix, const char *suffix, const char *fmt, va_list ap)
+{
+    char small[1024], shown_small[sizeof small + 16];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *msg = small, *shown = shown_small;
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)))
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    if (!msg) /* out of memory: the first part will do */
+        msg = small;
+    size_t len = n < 0 ? 0 : strlen(msg);
+    if (len + 16 > sizeof shown_small && !(shown = malloc(len + 16)))
+        shown = NULL;
+    if (shown)
+        msc_text_display(msg, len, shown, len + 16);
+    fprintf(stderr, "mscmeta: %s%s%s\n", prefix, shown ? shown : "(a message too long to show)",
+            suffix);
+    if (shown != shown_small)
+        free(shown);
+    if (msg != small)
+        free(msg);
+}
 
 void msc_cli_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("mscmeta: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_line("", "", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int msc_cli_usage(const char *cmd, const char *fmt, ...)
 {
+    char prefix[64], suffix[80];
+    snprintf(prefix, sizeof prefix, "%s: ", cmd);
+    snprintf(suffix, sizeof suffix, " (see mscmeta %s --help)", cmd);
     va_list ap;
-    fprintf(stderr, "mscmeta: %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    print_line(prefix, suffix, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see mscmeta %s --help)\n", cmd);
     return EXIT_USAGE;
 }
 

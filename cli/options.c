@@ -6,8 +6,10 @@
  * code 2.
  */
 #include <assert.h>
+#include <float.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +39,60 @@ struct msc_cli_option {
 
 /* ---------------------------------------------------------------- values */
 
-/* A whole string that is a finite number. Returns 0, or -1 for anything else. */
+/* Whether s is a number in the grammar of the data file's counts: an
+ * optional sign, ASCII digits, an optional fraction and exponent; no
+ * spaces, hex, "inf" or "nan" (src/io/dataset.c, number_syntax). */
+static int number_syntax(const char *s)
+{
+    size_t i = 0, digits = 0;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    for (; s[i] >= '0' && s[i] <= '9'; i++)
+        digits++;
+    if (s[i] == '.')
+        for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+    if (digits > 0 && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = i + 1;
+        if (s[j] == '+' || s[j] == '-')
+            j++;
+        size_t e0 = j;
+        while (s[j] >= '0' && s[j] <= '9')
+            j++;
+        if (j > e0)
+            i = j;
+    }
+    return digits > 0 && s[i] == '\0';
+}
+
+/* A whole string that is a finite number (number_syntax). Returns 0, or
+ * -1 for anything else. */
 static int parse_double(const char *s, double *v)
 {
-    char *end;
-    if (!s || !*s)
+    if (!s || !number_syntax(s))
         return -1;
-    *v = strtod(s, &end);
-    return *end == '\0' && isfinite(*v) ? 0 : -1;
+    *v = strtod(s, NULL);
+    return isfinite(*v) ? 0 : -1;
+}
+
+/* A path option's value (-o, --forest): not empty, and short enough for
+ * the system to open (PATH_MAX); said before any work. */
+static int check_path(const msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    if (!arg[0])
+        return usage(c, "--%s: the path is empty", o->name);
+    if (strlen(arg) >= PATH_MAX)
+        return usage(c, "--%s: the path is longer than %d bytes", o->name, PATH_MAX - 1);
+    return MSC_CLI_GO_ON;
+}
+
+/* A column option's value (--study, --n, --events, --subgroup): a name,
+ * never empty (that would pick a column with an empty header). */
+static int check_column(const msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    if (!arg[0])
+        return usage(c, "--%s: the column name is empty", o->name);
+    return MSC_CLI_GO_ON;
 }
 
 /* The usage error for a value that is none of an option's choices. */
@@ -64,28 +112,32 @@ static int ask_help(msc_cli *c, const msc_cli_option *o, const char *arg)
 
 static int set_output(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    (void)o;
+    if (check_path(c, o, arg) != MSC_CLI_GO_ON)
+        return EXIT_USAGE;
     c->output = arg;
     return MSC_CLI_GO_ON;
 }
 
 static int set_study(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    (void)o;
+    if (check_column(c, o, arg) != MSC_CLI_GO_ON)
+        return EXIT_USAGE;
     c->load.study_col = arg;
     return MSC_CLI_GO_ON;
 }
 
 static int set_n(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    (void)o;
+    if (check_column(c, o, arg) != MSC_CLI_GO_ON)
+        return EXIT_USAGE;
     c->load.n_col = arg;
     return MSC_CLI_GO_ON;
 }
 
 static int add_events(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    (void)o;
+    if (check_column(c, o, arg) != MSC_CLI_GO_ON)
+        return EXIT_USAGE;
     if (c->n_events >= MAX_LIST)
         return usage(c, "--events: at most %d outcomes", MAX_LIST);
     c->events[c->n_events++] = arg;
@@ -94,7 +146,8 @@ static int add_events(msc_cli *c, const msc_cli_option *o, const char *arg)
 
 static int set_subgroup(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    (void)o;
+    if (check_column(c, o, arg) != MSC_CLI_GO_ON)
+        return EXIT_USAGE;
     c->load.subgroup_col = arg;
     return MSC_CLI_GO_ON;
 }
@@ -196,7 +249,8 @@ static int set_cc(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     (void)o;
     double d;
-    if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1e6)
+    /* a denormal (1e-310) is no correction: 1/cc overflows */
+    if (parse_double(arg, &d) < 0 || d < 0.0 || d > 1e6 || (d > 0.0 && d < DBL_MIN))
         return usage(c, "--cc: \"%.40s\" is not a correction such as 0.5", arg);
     c->settings.cc = d;
     return MSC_CLI_GO_ON;
@@ -235,7 +289,7 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_format_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "table, json or csv");
+        return unknown_value(c, o, arg, "table, json, csv or jsonl");
     c->format = (msc_format)v;
     c->format_given = 1;
     return MSC_CLI_GO_ON;
@@ -250,7 +304,8 @@ static int set_summary_only(msc_cli *c, const msc_cli_option *o, const char *arg
 
 static int set_forest(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
-    (void)o;
+    if (check_path(c, o, arg) != MSC_CLI_GO_ON)
+        return EXIT_USAGE;
     c->forest = arg;
     return MSC_CLI_GO_ON;
 }
@@ -481,8 +536,39 @@ static int add_max_rate(msc_cli *c, const msc_cli_option *o, const char *arg)
     }
     if (parse_double(arg, &v) < 0 || v <= 0.0 || v >= 1.0)
         return usage(c, "--max-rate: \"%.40s\" is not a rate between 0 and 1 (5%% is 0.05)", arg);
+    /* one limit per outcome: which of two would win is not for us to guess */
+    for (size_t i = 0; i < c->n_thresholds; i++) {
+        const char *was = c->thresholds[i].col;
+        if ((!was && !t->col) || (was && t->col && strcmp(was, t->col) == 0))
+            return usage(c, "--max-rate: two limits for %s%.60s%s; give one",
+                         t->col ? "\"" : "", t->col ? t->col : "every outcome",
+                         t->col ? "\"" : "");
+    }
     t->rate = v;
     c->n_thresholds++;
+    return MSC_CLI_GO_ON;
+}
+
+/* --by COL: one meta-analysis per value of COL (cmd_by.c). */
+static int set_by(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    if (!*arg)
+        return usage(c, "--by: give the name of the column whose values make the groups");
+    c->by = arg;
+    return MSC_CLI_GO_ON;
+}
+
+/* --threads N: the threads a computation may use (groups of --by, the
+ * GLMM's quadrature); the output is the same for any number. */
+static int set_threads(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || d < 1 || d > MSC_THREADS_MAX || d != floor(d))
+        return usage(c, "--threads: \"%.40s\" is not a number of threads from 1 to %d", arg,
+                     MSC_THREADS_MAX);
+    c->settings.threads = (int)d;
     return MSC_CLI_GO_ON;
 }
 
@@ -605,6 +691,8 @@ static const msc_cli_option OPTIONS[] = {
     {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt},
     {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations},
     {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed},
+    {"by", 0, required_argument, MSC_OPTS_BY, set_by},
+    {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -725,6 +813,24 @@ static int take_input(msc_cli *c, int argc, char **argv)
     return MSC_CLI_GO_ON;
 }
 
+/* An events column that is also the denominator, study or subgroup
+ * column (--events n would pool n/n). */
+static int check_columns(const msc_cli *c)
+{
+    const msc_load_options *l = &c->load;
+    for (size_t i = 0; i < c->n_events; i++) {
+        const char *e = c->events[i];
+        const char *as = l->n_col && strcmp(e, l->n_col) == 0            ? "the denominator (--n)"
+                         : l->study_col && strcmp(e, l->study_col) == 0 ? "the study column (--study)"
+                         : l->subgroup_col && strcmp(e, l->subgroup_col) == 0
+                             ? "the subgroup column (--subgroup)"
+                             : NULL;
+        if (as)
+            return usage(c, "--events \"%.60s\" is %s; name a column of event counts", e, as);
+    }
+    return MSC_CLI_GO_ON;
+}
+
 /* Settings that do not go together. */
 static int check_model(const msc_cli *c)
 {
@@ -747,7 +853,8 @@ static int format_of_path(const char *path)
     } ext[] = {{".json", MSC_FORMAT_JSON},
                {".csv", MSC_FORMAT_CSV},
                {".txt", MSC_FORMAT_TABLE},
-               {".md", MSC_FORMAT_TABLE}};
+               {".md", MSC_FORMAT_TABLE},
+               {".jsonl", MSC_FORMAT_JSONL}};
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/'))
         return -1;
@@ -758,7 +865,8 @@ static int format_of_path(const char *path)
 }
 
 /* A report written with -o takes its format from the file's extension;
- * --format may repeat it but not contradict it. */
+ * --format may repeat a .json, .csv or .jsonl extension but not contradict
+ * it, and chooses the format of a .txt or .md file. */
 static int format_from_output(msc_cli *c)
 {
     if (!c->output || c->cmd->draws || !(c->cmd->options & MSC_OPTS_REPORT))
@@ -766,8 +874,10 @@ static int format_from_output(msc_cli *c)
     int f = format_of_path(c->output);
     if (f < 0)
         return MSC_CLI_GO_ON;
+    if (c->format_given && f == MSC_FORMAT_TABLE)
+        return MSC_CLI_GO_ON; /* a .txt or .md file holds any text: --format decides */
     if (c->format_given && (int)c->format != f) {
-        static const char *const name[] = {"table", "json", "csv"};
+        static const char *const name[] = {"table", "json", "csv", "jsonl"};
         return usage(c, "-o \"%.60s\" names %s output but --format is %s; drop one of them",
                      c->output, name[f], name[c->format]);
     }
@@ -775,15 +885,32 @@ static int format_from_output(msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+/* --by and the formats: JSON Lines is the format of many meta-analyses,
+ * and one JSON document or a forest plot is not. */
+static int check_by(const msc_cli *c)
+{
+    if (c->format == MSC_FORMAT_JSONL && !c->by)
+        return usage(c, "--format jsonl writes a line per meta-analysis of --by COL; without "
+                        "--by use --format json");
+    if (c->by && c->format == MSC_FORMAT_JSON)
+        return usage(c, "--by writes a JSON object per meta-analysis: use --format jsonl");
+    if (c->by && c->forest)
+        return usage(c, "--forest draws one analysis; it does not go with --by");
+    return MSC_CLI_GO_ON;
+}
+
 /* Outputs that are the input file; a picture whose extension names no
  * format (said before any work). */
 static int check_outputs(const msc_cli *c)
 {
-    int from_file = strcmp(c->input, "-") != 0;
-    if (c->output && from_file && msc_cli_same_file(c->input, c->output))
+    /* "-": the file behind standard input (pool - -o in.csv < in.csv) */
+    if (c->output && msc_cli_same_file(c->input, c->output))
         return usage(c, "-o \"%.60s\" is the input file; choose another name", c->output);
-    if (c->forest && from_file && msc_cli_same_file(c->input, c->forest))
+    if (c->forest && msc_cli_same_file(c->input, c->forest))
         return usage(c, "--forest \"%.60s\" is the input file; choose another name", c->forest);
+    if (c->output && c->forest && strcmp(c->output, "-") != 0 &&
+        msc_cli_same_file(c->output, c->forest))
+        return usage(c, "-o and --forest name one file, \"%.60s\"; choose two names", c->forest);
     const char *pic = c->forest ? c->forest : c->cmd->draws ? c->output : NULL;
     if (pic && msc_plot_format_from_path(pic) < 0)
         return usage(c,
@@ -806,6 +933,8 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
     if (rc == MSC_CLI_GO_ON)
         rc = take_input(c, argc, argv);
     if (rc == MSC_CLI_GO_ON)
+        rc = check_columns(c);
+    if (rc == MSC_CLI_GO_ON)
         rc = check_model(c);
     if (rc == MSC_CLI_GO_ON && cmd->check)
         rc = cmd->check(c);
@@ -813,6 +942,8 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = check_outputs(c);
     if (rc == MSC_CLI_GO_ON)
         rc = format_from_output(c);
+    if (rc == MSC_CLI_GO_ON) /* after -o's extension has set the format */
+        rc = check_by(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
     if (c->sens.cumulative_col) { /* the order column is read as text */

@@ -62,6 +62,17 @@ MSC_API msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s,
                                     msc_analysis **out, char *err, size_t errlen);
 MSC_API void msc_analysis_free(msc_analysis *a);
 
+/* The same analysis of some records of `d` alone: rows[0..nrows), indices
+ * into its records, in the order given (file order makes it the analysis
+ * of a file holding just those rows, but for the line numbers, which stay
+ * d's). Unlike msc_analysis_run, no usable study is not an error: each
+ * outcome is then skipped with its warning, so that one group of an
+ * analysis by group (mscmeta/by.h) cannot stop the others. MSC_ERR_USAGE
+ * for a row out of range or bad settings, MSC_ERR_NOMEM. */
+MSC_API msc_status msc_analysis_run_rows(const msc_dataset *d, const size_t *rows, size_t nrows,
+                                         const msc_settings *s, unsigned flags,
+                                         msc_analysis **out, char *err, size_t errlen);
+
 /* The block a fit's tests and plots use: random effects, or the common
  * effect for FE. */
 MSC_API const msc_estimate *msc_fit_main_block(const msc_fit *f);

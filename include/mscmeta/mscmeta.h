@@ -25,5 +25,6 @@
 #include "mscmeta/analysis.h"
 #include "mscmeta/report.h"
 #include "mscmeta/sens.h"
+#include "mscmeta/by.h"
 
 #endif /* MSCMETA_H */

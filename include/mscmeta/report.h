@@ -14,7 +14,12 @@
 /* ---------------------------------------------------------------------------
  * Reports (src/report: a builder per report, an emitter per format)
  * ------------------------------------------------------------------------- */
-typedef enum { MSC_FORMAT_TABLE, MSC_FORMAT_JSON, MSC_FORMAT_CSV } msc_format;
+typedef enum {
+    MSC_FORMAT_TABLE,
+    MSC_FORMAT_JSON,
+    MSC_FORMAT_CSV,
+    MSC_FORMAT_JSONL /* JSON Lines: the report by group alone (mscmeta/by.h) */
+} msc_format;
 MSC_API int msc_format_parse(const char *s);
 
 /* Where a report goes: called with consecutive pieces of it, in order;

@@ -549,6 +549,20 @@ static int named_outcomes(builder *B)
             return -1;
         }
     }
+    /* An events column that is a denominator (--events n, or n_ae beside
+     * ae) would pool n/n without a word. */
+    const msc_dataset *d = B->d;
+    for (size_t j = 0; j < d->n_outcomes; j++)
+        for (size_t i = 0; i < d->n_outcomes; i++)
+            if (strcmp(d->outcome[j].name, d->outcome[i].denom) == 0) {
+                char shown[96];
+                show_value(d->outcome[j].name, strlen(d->outcome[j].name), shown, sizeof shown);
+                msc_io_fail(B->e, B->line,
+                            "column \"%s\" is named by --events but is a denominator; name a "
+                            "column of event counts",
+                            shown);
+                return -1;
+            }
     return 0;
 }
 

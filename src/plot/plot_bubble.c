@@ -155,7 +155,7 @@ static int bubble_data(bubble *b, const msc_plot_options *opt)
     msc_plot_ticks(ylo, yhi, &b->ya);
     b->ya.pad = 0.04 * (b->ya.to - b->ya.from);
     if (b->md->factor) {
-        b->xa = (msc_plot_axis){1, (double)L, 1, 0.6, 0};
+        b->xa = (msc_plot_axis){.from = 1, .to = (double)L, .step = 1, .pad = 0.6, .decimals = 0};
     } else {
         if (!(xmin < xmax))
             xmin -= 1, xmax += 1;

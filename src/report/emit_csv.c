@@ -155,7 +155,7 @@ static void walk(cw *w, msc_rep_node *n)
     }
 }
 
-msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
+static msc_status emit(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out, int header)
 {
     cw w;
     memset(&w, 0, sizeof w);
@@ -178,8 +178,20 @@ msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
             break;
         *q = '\0';
     }
-    msc_rep_puts(out, h);
-    msc_rep_putc(out, '\n');
+    if (header) {
+        msc_rep_puts(out, h);
+        msc_rep_putc(out, '\n');
+    }
     walk(&w, d->root);
     return b->err ? b->err : out->err;
+}
+
+msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
+{
+    return emit(b, d, out, 1);
+}
+
+msc_status msc_rep_emit_csv_rows(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out)
+{
+    return emit(b, d, out, 0);
 }

@@ -291,6 +291,9 @@ void msc_rep_safe_text(msc_rep_buf *out, const char *s, size_t cut);
 msc_status msc_rep_emit_json(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 msc_status msc_rep_emit_table(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
+/* The CSV rows alone, without the header line (a report by group writes
+ * the header once, then each group's rows). */
+msc_status msc_rep_emit_csv_rows(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 
 /* A finite double as the shortest decimal that reads back as the same
  * double (emit_number.c): "0.95", "-0", "100000", "1e-5", "1.5e17"; the

@@ -242,16 +242,21 @@ static int warnings_lost(const msc_outcome_result *o)
 }
 
 static int run_outcome(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
-                       const msc_outcome_data *od, const msc_settings *s, unsigned flags)
+                       const msc_outcome_data *od, const msc_settings *s, unsigned flags,
+                       const size_t *rows, size_t nrows)
 {
-    int rc = msc_select_studies(o, st, d, od, s);
+    int rc = msc_select_rows(o, st, d, od, s, rows, nrows);
     if (rc == MSC_OK && !o->skipped)
         rc = analyse_outcome(o, st, d, s, flags);
     return rc == MSC_OK && warnings_lost(o) ? MSC_ERR_NOMEM : rc;
 }
 
-msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,
-                            msc_analysis **out, char *err, size_t errlen)
+/* The analysis of records rows[0..nrows) of d (rows NULL: all). With
+ * `lenient`, no usable study is no error: every outcome is then skipped,
+ * with its own warning (a group of an analysis by group). */
+static msc_status analysis_run(const msc_dataset *d, const size_t *rows, size_t nrows,
+                               const msc_settings *s, unsigned flags, int lenient,
+                               msc_analysis **out, char *err, size_t errlen)
 {
     *out = NULL;
     msc_status bad = msc_settings_check(s, err, errlen);
@@ -271,7 +276,8 @@ msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigne
     a->n_outcomes = d->n_outcomes;
     size_t usable = 0;
     for (size_t j = 0; j < d->n_outcomes; j++) {
-        int rc = run_outcome(&a->outcome[j], &impl->store[j], d, &d->outcome[j], s, flags);
+        int rc =
+            run_outcome(&a->outcome[j], &impl->store[j], d, &d->outcome[j], s, flags, rows, nrows);
         if (rc == MSC_ERR_NOMEM)
             goto nomem;
         if (rc != MSC_OK) {
@@ -282,7 +288,7 @@ msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigne
         if (!a->outcome[j].skipped)
             usable++;
     }
-    if (usable == 0) {
+    if (usable == 0 && !lenient) {
         /* Counts present but every study left out (--cc-mode none with 0 or
          * n events) is a different fix from counts that are all missing. */
         size_t undefined = 0;
@@ -310,6 +316,32 @@ nomem:
     msc_analysis_free(a);
     snprintf(err, errlen, "%s: out of memory", d->source);
     return MSC_ERR_NOMEM;
+}
+
+msc_status msc_analysis_run(const msc_dataset *d, const msc_settings *s, unsigned flags,
+                            msc_analysis **out, char *err, size_t errlen)
+{
+    return analysis_run(d, NULL, 0, s, flags, 0, out, err, errlen);
+}
+
+msc_status msc_analysis_run_rows(const msc_dataset *d, const size_t *rows, size_t nrows,
+                                 const msc_settings *s, unsigned flags, msc_analysis **out,
+                                 char *err, size_t errlen)
+{
+    if (!rows && nrows) {
+        *out = NULL;
+        snprintf(err, errlen, "msc_analysis_run_rows: rows is NULL");
+        return MSC_ERR_USAGE;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        if (rows[i] >= d->k) {
+            *out = NULL;
+            snprintf(err, errlen, "msc_analysis_run_rows: row %zu is not a record of %s", rows[i],
+                     d->source);
+            return MSC_ERR_USAGE;
+        }
+    static const size_t none[1] = {0};
+    return analysis_run(d, rows ? rows : none, nrows, s, flags, 1, out, err, errlen);
 }
 
 void msc_analysis_free(msc_analysis *a)

@@ -81,6 +81,12 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
  * still the data set's columns, for a caller that rewrites them. */
 int msc_select_own_counts(msc_outcome_result *o, msc_outcome_store *st, size_t K);
 
+/* msc_select_studies on records rows[0..nrows) of d (in that order)
+ * rather than all of them; rows NULL means all (an analysis by group). */
+int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
+                    const msc_outcome_data *od, const msc_settings *s, const size_t *rows,
+                    size_t nrows);
+
 /* Groups o's studies by d's subgroup column, fits each group with
  * msc_fit_studies and tests the subgroup differences (subgroups.c). */
 int msc_subgroups_fit(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,

@@ -53,13 +53,24 @@ const char MSC_REASON_UNDEFINED[] =
 int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                        const msc_outcome_data *od, const msc_settings *s)
 {
-    size_t K = d->k;
+    return msc_select_rows(o, st, d, od, s, NULL, 0);
+}
+
+/* The record of the r-th row considered: rows[r], or r itself. */
+#define ROW(r) (rows ? rows[r] : (r))
+
+int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
+                    const msc_outcome_data *od, const msc_settings *s, const size_t *rows,
+                    size_t nrows)
+{
+    size_t K = rows ? nrows : d->k;
     o->data = od;
-    o->row = malloc(K * sizeof *o->row);
-    o->yi = malloc(K * sizeof *o->yi);
-    o->vi = malloc(K * sizeof *o->vi);
-    o->excluded_row = malloc(K * sizeof *o->excluded_row);
-    o->excluded_reason = malloc(K * sizeof *o->excluded_reason);
+    size_t K1 = K ? K : 1; /* a group of rows may be empty of nothing but must allocate */
+    o->row = malloc(K1 * sizeof *o->row);
+    o->yi = malloc(K1 * sizeof *o->yi);
+    o->vi = malloc(K1 * sizeof *o->vi);
+    o->excluded_row = malloc(K1 * sizeof *o->excluded_row);
+    o->excluded_reason = malloc(K1 * sizeof *o->excluded_reason);
     size_t l1 = strlen(od->name) + 9, l2 = strlen(od->denom) + 9;
     st->reason_missing_events = malloc(l1);
     st->reason_missing_n = malloc(l2);
@@ -73,7 +84,8 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
     msc_cc_mode mode;
     msc_settings_effective_cc(s, &add, &mode);
     int any0 = 0;
-    for (size_t r = 0; r < K; r++) {
+    for (size_t j = 0; j < K; j++) {
+        size_t r = ROW(j);
         double x = od->events[r], n = od->n[r];
         if (!isnan(x) && !isnan(n) && (x == 0.0 || x == n))
             any0 = 1;
@@ -82,11 +94,15 @@ int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_d
     size_t k = 0, n_undefined = 0, n_no_logit = 0;
     /* While every record so far is selected, xi and ni are the data set's
      * own columns (no copy: 16 bytes a study less, and no pages to touch);
-     * the first record left out makes them copies (own_counts). */
+     * the first record left out, or a list of rows, makes them copies
+     * (own_counts). */
     o->xi = od->events;
     o->ni = od->n;
     st->own_counts = 0;
-    for (size_t r = 0; r < K; r++) {
+    if (rows && own_counts(o, st, K1, 0) != MSC_OK)
+        return MSC_ERR_NOMEM;
+    for (size_t j = 0; j < K; j++) {
+        size_t r = ROW(j);
         double x = od->events[r], n = od->n[r];
         if (isnan(x)) {
             if (own_counts(o, st, K, k) != MSC_OK)

@@ -213,7 +213,7 @@ ok pipe-no-temp-left test -z "$(ls -A "$TMP/pipetmp")"
 # cumul(m, transf = transf.ilogit)[2] is 0.459 [0.200, 0.742]; on
 # tests/reference/sens_k60.csv trimfill(m) fills 12 studies on the left,
 # adjusted transf.ilogit: 0.380 [0.337, 0.426].
-run forest-loo 0 -- "$BIN" forest "$DATA" --events responders --leave-one-out -o "$TMP/loo.svg"
+run forest-loo 0 -- "$BIN" forest "$DATA" --events responders --method REML --leave-one-out -o "$TMP/loo.svg"
 for s in "Omitted study" "Harris 2016" "0.575" "[0.467," "0.675]" "39.5%"; do
     ok "forest-loo-$s" svg_text "$TMP/loo.svg" "$s"
 done
@@ -222,7 +222,7 @@ ok forest-loo-note svg_text "$TMP/loo.svg" \
 run forest-loo-groups 0 -- "$BIN" forest "$DATA" --events responders --subgroup disease --leave-one-out -o "$TMP/loog.svg"
 ok forest-loo-groups-all svg_text "$TMP/loog.svg" "All studies"
 ok forest-loo-groups-ms svg_text "$TMP/loog.svg" "MS"
-run forest-cumul 0 -- "$BIN" forest "$DATA" --events responders --cumulative -o "$TMP/cum.svg"
+run forest-cumul 0 -- "$BIN" forest "$DATA" --events responders --method REML --cumulative -o "$TMP/cum.svg"
 for s in "Added study" "[0.200," "0.742]" "0.459"; do
     ok "forest-cumul-$s" svg_text "$TMP/cum.svg" "$s"
 done
@@ -435,7 +435,7 @@ if command -v pdfinfo >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; t
     for sg in none grp; do
         args=()
         [ "$sg" = grp ] && args=(--subgroup grp)
-        run "pages-$sg" 0 -- "$BIN" forest "$TMP/k150.csv" "${args[@]}" -o "$TMP/p-$sg.pdf"
+        run "pages-$sg" 0 -- "$BIN" forest "$TMP/k150.csv" --method REML "${args[@]}" -o "$TMP/p-$sg.pdf"
         pages=$(pdfinfo "$TMP/p-$sg.pdf" | awk '/^Pages:/ { print $2 }')
         ok "pages-$sg-several $pages" test "${pages:-0}" -ge 3
         ok "pages-$sg-letter" test "$(pdfinfo "$TMP/p-$sg.pdf" | awk '/^Page size:/ { print ($5 <= 792.5) }')" = 1

@@ -95,7 +95,7 @@ static void each_command_takes_its_options(void **state)
         {"--height", "500", " pool forest funnel baujat bubble "},
         {"--scale", "100", " pool forest funnel baujat bubble "},
         {"--ref", "0.5", " pool forest funnel baujat bubble "},
-        {"--max-rate", "0.05", " safety "},
+        {"--max-rate", "e=0.05", " safety "}, /* beside the general --max-rate=0.1 */
         {"--events", "e", " pool safety regress forest funnel baujat bubble "},
         {"--method", "DL", " pool safety regress forest funnel baujat bubble "},
         {"-o", "out.png", " pool safety regress forest funnel baujat bubble "},
@@ -123,7 +123,7 @@ static void each_command_takes_its_options(void **state)
              * COL=LEVEL: each command refuses the other with its own
              * message */
             if (strcmp(cases[k].option, "--ref") == 0 &&
-                (strchr(cases[k].value, '=') ? strstr(" pool forest funnel ", padded) != NULL
+                (strchr(cases[k].value, '=') ? strstr(" pool forest funnel baujat ", padded) != NULL
                                              : strcmp(names[j], "regress") == 0))
                 continue;
             /* bubble takes --mod, once: the one every case here gives */
@@ -415,28 +415,116 @@ static void range_messages(void **state)
                      MSC_ERR_USAGE);
 }
 
+/* ------------------------------------------- option grammar (issue 15) */
+
+/* Numeric options take the data file's count grammar (sign, digits,
+ * fraction, exponent) and nothing else: no hex, no spaces, no inf/nan;
+ * --cc no denormal; column options no empty name; -o and --forest no
+ * empty or over-long path; --events no denominator, study or subgroup
+ * column; --max-rate one limit per outcome. Each refused with exit 2 and
+ * a message naming the option. */
+static void option_values_are_refused(void **state)
+{
+    (void)state;
+    static msc_cli c;
+    static const struct {
+        const char *cmd, *opt, *val, *want;
+    } bad[] = {
+        {"pool", "--cc", "1e-310", "--cc: \"1e-310\" is not a correction"},
+        {"pool", "--cc", "4.9e-324", "--cc: \"4.9e-324\""},
+        {"pool", "--cc", "0x1p-1", "--cc: \"0x1p-1\""},
+        {"pool", "--cc", " 0.5", "--cc: \" 0.5\""},
+        {"pool", "--cc", "0.5 ", "--cc: \"0.5 \""},
+        {"pool", "--cc", "nan", "--cc: \"nan\""},
+        {"pool", "--cc", "inf", "--cc: \"inf\""},
+        {"pool", "--cc", ".", "--cc: \".\""},
+        {"pool", "--level", "0x0.F3p0", "--level: \"0x0.F3p0\""},
+        {"pool", "--level", " 0.95", "--level: \" 0.95\""},
+        {"pool", "--level", "0.95\n", "--level: \"0.95?\""},
+        {"pool", "--nagq", " 3", "--nagq: \" 3\""},
+        {"pool", "--nagq", "0x3", "--nagq: \"0x3\""},
+        {"forest", "--width", "0x200", "--width: \"0x200\""},
+        {"funnel", "--ref", "infinity", "--ref: \"infinity\""},
+        {"pool", "--scale", "1e2 ", "--scale: use 1"},
+        {"safety", "--max-rate", "0x0.1p0", "--max-rate: \"0x0.1p0\""},
+        {"safety", "--max-rate", "ae= 0.1", "--max-rate: \" 0.1\""},
+        {"pool", "--study", "", "--study: the column name is empty"},
+        {"pool", "--subgroup", "", "--subgroup: the column name is empty"},
+        {"pool", "--n", "", "--n: the column name is empty"},
+        {"pool", "--events", "", "--events: the column name is empty"},
+        {"pool", "-o", "", "--output: the path is empty"},
+        {"pool", "--forest", "", "--forest: the path is empty"},
+        {"forest", "-o", "", "--output: the path is empty"},
+        {"pool", "--events", "n", "--events \"n\" is the denominator (--n)"},
+        {"pool", "--events", "study", "--events \"study\" is the study column (--study)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = parse(&c, bad[i].cmd, "x.csv", bad[i].opt, bad[i].val, NULL);
+        if (rc != EXIT_USAGE || !strstr(g_err, bad[i].want))
+            fail_msg("%s %s \"%s\": exit %d, message %s", bad[i].cmd, bad[i].opt, bad[i].val, rc,
+                     g_err);
+    }
+    /* the same column by other options */
+    assert_int_equal(parse(&c, "pool", "x.csv", "--n", "total", "--events", "total", NULL),
+                     EXIT_USAGE);
+    assert_non_null(strstr(g_err, "--events \"total\" is the denominator (--n)"));
+    assert_int_equal(parse(&c, "pool", "x.csv", "--subgroup", "g", "--events", "g", NULL),
+                     EXIT_USAGE);
+    assert_non_null(strstr(g_err, "is the subgroup column (--subgroup)"));
+    /* a path longer than PATH_MAX - 1 bytes */
+    static char longpath[5000];
+    memset(longpath, 'a', sizeof longpath - 1);
+    assert_int_equal(parse(&c, "pool", "x.csv", "-o", longpath, NULL), EXIT_USAGE);
+    assert_non_null(strstr(g_err, "--output: the path is longer than 4095 bytes"));
+    /* one limit per outcome, one general limit */
+    assert_int_equal(parse(&c, "safety", "x.csv", "--max-rate", "ae=0.1", "--max-rate", "ae=0.2",
+                           NULL),
+                     EXIT_USAGE);
+    assert_non_null(strstr(g_err, "--max-rate: two limits for \"ae\"; give one"));
+    assert_int_equal(parse(&c, "safety", "x.csv", "--max-rate", "0.1", "--max-rate", "0.2", NULL),
+                     EXIT_USAGE);
+    assert_non_null(strstr(g_err, "--max-rate: two limits for every outcome; give one"));
+}
+
+/* What the grammar accepts: the forms a CSV count may take. */
+static void option_values_are_accepted(void **state)
+{
+    (void)state;
+    static msc_cli c;
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cc", "0.25", "--level", "+95", NULL),
+                     MSC_CLI_GO_ON);
+    assert_true(c.settings.cc == 0.25 && c.settings.level == 0.95);
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cc", "2.5E-1", "--level", ".9", NULL),
+                     MSC_CLI_GO_ON);
+    assert_true(c.settings.cc == 0.25 && c.settings.level == 0.9);
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cc", "0", "--nagq", "7.0", NULL), MSC_CLI_GO_ON);
+    assert_true(c.settings.cc == 0.0 && c.settings.nagq == 7);
+    assert_int_equal(parse(&c, "pool", "x.csv", "--cc", "1e-300", NULL), MSC_CLI_GO_ON);
+    assert_int_equal(parse(&c, "safety", "x.csv", "--max-rate", "ae=0.1", "--max-rate", "sae=0.2",
+                           "--max-rate", "3e-1", NULL),
+                     MSC_CLI_GO_ON);
+    assert_int_equal((int)c.n_thresholds, 3);
+    assert_true(c.thresholds[2].col == NULL && c.thresholds[2].rate == 0.3);
+    /* -o - is standard output, also when the input is standard input */
+    assert_int_equal(parse(&c, "pool", "-", "-o", "-", NULL), MSC_CLI_GO_ON);
+}
+
 int main(void)
 {
     msc_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(every_command_is_complete),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(each_command_takes_its_options),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(safety_outcomes_are_the_library_defaults_but_responders),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(other_commands_pool_the_library_defaults),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(sizes_match_the_library),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(scales_match_the_library),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(refs_match_the_library),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(plot_defaults_are_the_library_defaults),
-        cmocka_unit_test(cumulative_column),
         cmocka_unit_test(range_messages),
+        cmocka_unit_test(cumulative_column),
+        cmocka_unit_test(option_values_are_refused),
+        cmocka_unit_test(option_values_are_accepted),
     };
     return cmocka_run_group_tests(tests, load_analysis, free_analysis);
 }

@@ -1,0 +1,549 @@
+/*
+ * The report by group (mscmeta/by.h): many meta-analyses in one pass. Each
+ * group of records is analysed on its own (msc_analysis_run_rows, and for
+ * safety msc_safety_evaluate) and becomes one record per outcome: in JSON
+ * Lines the outcome's members of the pool (or safety) JSON after "by", the
+ * group's value; in CSV one row of summary columns; in the table one
+ * compact line, with the record's warnings below it.
+ *
+ * Groups are computed in batches, o->threads at a time, each record
+ * rendered into its group's own buffer by the thread that computed it; the
+ * buffers are then written in group order. The output is therefore the
+ * same bytes for any number of threads, and memory is one batch of output
+ * beyond the data set.
+ *
+ * A further analysis by group (regress) is one more `by_kind` entry: a
+ * function that analyses a group and adds its records, its CSV columns
+ * and its table columns. The driver does not change.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msc_rep.h"
+#include "msc_stats.h"
+#include "mscmeta/by.h"
+
+#define BATCH_PER_THREAD 256 /* groups per thread in a batch */
+#define OUT_BUF 65536
+
+/* One analysed group, as the records of its outcomes need it. */
+typedef struct {
+    const char *value; /* the group's value of the by column */
+    const msc_analysis *a;
+    const msc_safety *sf; /* per outcome, or NULL */
+    const msc_report_options *ropt;
+} by_group;
+
+/* What a group's records came to (msc_by_summary, per group). */
+typedef struct {
+    size_t with_warnings, skipped, not_below;
+} by_counts;
+
+/* An analysis by group: its CSV columns, the table's title and columns,
+ * and the record of one outcome of an analysed group. */
+typedef struct {
+    const char *command;
+    const char *csv_columns;
+    const char *prop_fmt;
+    double prop_scale;
+    /* adds the record's CSV cells and table view to rec (an outcome's
+     * JSON object with "by" first) and counts what it came to */
+    void (*record)(msc_rep *b, msc_rep_node *rec, const by_group *g, size_t j, by_counts *n);
+    /* the table's column heads: a grid header line in root's view */
+    void (*heads)(msc_rep *b, msc_rep_node *root, const msc_settings *s);
+} by_kind;
+
+/* ------------------------------------------------------ shared pieces */
+
+static msc_rep_node *fill_study(msc_rep *b, const void *ctx, size_t i)
+{
+    return msc_rep_data_study(b, ctx, i);
+}
+static msc_rep_node *fill_excluded(msc_rep *b, const void *ctx, size_t i)
+{
+    return msc_rep_data_excluded(b, ctx, i);
+}
+static msc_rep_node *fill_subgroup(msc_rep *b, const void *ctx, size_t g)
+{
+    return msc_rep_data_subgroup(b, ctx, g);
+}
+
+/* The record's warnings as one CSV cell, " | " between them. */
+static void warnings_cell(msc_rep *b, msc_rep_node *rec, const msc_warnings *w)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < w->n; i++)
+        len += strlen(w->msg[i]) + 3;
+    char *s = msc_rep_alloc(b, len);
+    if (!s)
+        return;
+    s[0] = '\0';
+    for (size_t i = 0, o = 0; i < w->n; i++) {
+        size_t l = strlen(w->msg[i]);
+        if (i) {
+            memcpy(s + o, " | ", 3);
+            o += 3;
+        }
+        memcpy(s + o, w->msg[i], l + 1);
+        o += l;
+    }
+    msc_rep_only(msc_rep_text(b, rec, "warnings_text", w->n ? s : NULL), MSC_REP_CSV);
+    msc_rep_column(msc_rep_get(rec, "warnings_text", MSC_REP_CSV), "warnings");
+    /* the table: each warning on its own line below the record's */
+    msc_rep_each(b, rec, "warnings", "    ! {.}");
+}
+
+static const char *ci_head(msc_rep *b, const msc_settings *s)
+{
+    return msc_rep_printf(b, "%d%% CI", (int)lround(100.0 * s->level));
+}
+
+/* ----------------------------------------------------------------- pool */
+
+static const char POOL_COLUMNS[] =
+    "by,outcome,k,events_total,n_total,skipped,model,estimate,ci_lower,ci_upper,pi_lower,"
+    "pi_upper,yi,se,statistic,p,df,tau2,tau2_ci_lower,tau2_ci_upper,I2,I2_ci_lower,I2_ci_upper,"
+    "H2,Q,Q_df,Q_p,converged,n_excluded,warnings";
+
+#define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
+
+static msc_rep_col pool_cols(int i, const char *ci)
+{
+    const msc_rep_col cols[] = {
+        {"", "By", "{by:.20}", 20, 0},
+        {"  ", "Outcome", "{outcome:.24}", 24, 0},
+        {" ", "k", "{k}", 6, MSC_REP_RIGHT},
+        {"  ", "Prop.", "{main.estimate}", 8, 0},
+        {" ", ci, INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
+        {" ", "tau^2", "{heterogeneity.tau2}", 9, MSC_REP_RIGHT},
+        {" ", "I^2", "{heterogeneity.I2}%", 7, MSC_REP_RIGHT},
+        {" ", "p(Q)", "{heterogeneity.p}", 8, MSC_REP_RIGHT},
+        {"  ", NULL, "{note}", 0, MSC_REP_OPTIONAL},
+    };
+    return cols[i];
+}
+#define POOL_NCOLS 9
+
+static void pool_heads(msc_rep *b, msc_rep_node *root, const msc_settings *s)
+{
+    msc_rep_col cols[POOL_NCOLS];
+    for (int i = 0; i < POOL_NCOLS; i++)
+        cols[i] = pool_cols(i, ci_head(b, s));
+    msc_rep_grid(b, root, "no rows", cols, POOL_NCOLS, 1);
+}
+
+/* The main block's values (random effects, or common for FE) and the
+ * heterogeneity as CSV cells of the record itself. */
+static void summary_cells(msc_rep *b, msc_rep_node *rec, const msc_fit *f)
+{
+    const msc_estimate *e = msc_fit_main_block(f);
+    const msc_heterogeneity *h = &f->het;
+    const char *model = f->has_random ? (e->exact ? "random_exact" : "random")
+                                      : (e->exact ? "common_exact" : "common");
+    msc_rep_node *cells[] = {
+        msc_rep_flag(msc_rep_text(b, rec, "model", model), MSC_REP_BARE),
+        msc_rep_proportion(b, rec, "estimate", e->est),
+        msc_rep_proportion(b, rec, "ci_lower", e->ci_lo),
+        msc_rep_proportion(b, rec, "ci_upper", e->ci_hi),
+        msc_rep_proportion(b, rec, "pi_lower", e->pi_lo),
+        msc_rep_proportion(b, rec, "pi_upper", e->pi_hi),
+        msc_rep_number(b, rec, "yi", e->yi, NULL),
+        msc_rep_number(b, rec, "se", e->se, NULL),
+        msc_rep_number(b, rec, "statistic", e->stat, NULL),
+        msc_rep_pvalue(b, rec, "p", e->p),
+        msc_rep_number(b, rec, "df", e->df, NULL),
+        msc_rep_number(b, rec, "tau2", h->tau2, NULL),
+        msc_rep_number(b, rec, "tau2_ci_lower", h->tau2_lo, NULL),
+        msc_rep_number(b, rec, "tau2_ci_upper", h->tau2_hi, NULL),
+        msc_rep_percent(b, rec, "I2", h->I2, NULL),
+        msc_rep_percent(b, rec, "I2_ci_lower", h->I2_lo, NULL),
+        msc_rep_percent(b, rec, "I2_ci_upper", h->I2_hi, NULL),
+        msc_rep_number(b, rec, "H2", h->H2, NULL),
+        msc_rep_number(b, rec, "Q", h->Q, NULL),
+        msc_rep_number(b, rec, "Q_df", h->df, NULL),
+        msc_rep_pvalue(b, rec, "Q_p", h->Q_p),
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+        msc_rep_only(cells[i], MSC_REP_CSV);
+}
+
+/* The table's note after the numbers. */
+static const char *pool_note(msc_rep *b, const msc_outcome_result *o)
+{
+    if (o->skipped)
+        return "no usable study";
+    const char *exact = msc_fit_main_block(&o->fit)->exact ? "exact pooled proportion; " : "";
+    if (o->k < 2)
+        return msc_rep_printf(b, "%sone study", exact);
+    if (!*exact && !o->warnings.n)
+        return NULL;
+    if (!o->warnings.n)
+        return "exact pooled proportion";
+    return msc_rep_printf(b, "%s%zu warning%s", exact, o->warnings.n,
+                          o->warnings.n == 1 ? "" : "s");
+}
+
+static void pool_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size_t j, by_counts *n)
+{
+    const msc_outcome_result *o = &g->a->outcome[j];
+    msc_rep_only(msc_rep_int(b, rec, "n_excluded", (long long)o->n_excluded), MSC_REP_CSV);
+    if (!o->skipped) {
+        summary_cells(b, rec, &o->fit);
+        msc_rep_ref(b, rec, "main",
+                    msc_rep_get(rec, o->fit.has_random ? "random" : "common", MSC_REP_ALL));
+    }
+    msc_rep_only(msc_rep_text(b, rec, "note", pool_note(b, o)), MSC_REP_TABLE);
+    msc_rep_col cols[POOL_NCOLS];
+    const char *ci = ci_head(b, &g->a->settings);
+    for (int i = 0; i < POOL_NCOLS; i++)
+        cols[i] = pool_cols(i, ci);
+    if (o->skipped) { /* by, outcome, k, and the note */
+        cols[3] = cols[POOL_NCOLS - 1];
+        msc_rep_grid(b, rec, ".", cols, 4, 0);
+    } else {
+        msc_rep_grid(b, rec, ".", cols, POOL_NCOLS, 0);
+    }
+    warnings_cell(b, rec, &o->warnings);
+    n->with_warnings += o->warnings.n > 0;
+    n->skipped += o->skipped != 0;
+}
+
+/* --------------------------------------------------------------- safety */
+
+static const char SAFETY_COLUMNS[] =
+    "by,outcome,k,events_total,n_total,skipped,method,rate,ci_lower,ci_upper,upper_bound,bound,"
+    "threshold,verdict,signals,n_excluded,warnings";
+
+static msc_rep_col safety_cols(int i, const char *ci)
+{
+    const msc_rep_col cols[] = {
+        {"", "By", "{by:.20}", 20, 0},
+        {"  ", "Outcome", "{outcome:.24}", 24, 0},
+        {" ", "k", "{k}", 6, MSC_REP_RIGHT},
+        {" ", "Events", "{events_total}", 7, MSC_REP_RIGHT},
+        {" ", "N", "{n_total}", 7, MSC_REP_RIGHT},
+        {" ", "Rate", "{main.estimate}", 8, MSC_REP_RIGHT},
+        {"  ", ci, INTERVAL("main.ci_lower", "main.ci_upper"), 18, 0},
+        {" ", "Upper", "{safety.upper_bound}", 8, MSC_REP_RIGHT},
+        {" ", "Limit", "{safety.threshold}", 8, MSC_REP_RIGHT},
+        {"  ", "Verdict", "{verdict}", 0, 0},
+    };
+    return cols[i];
+}
+#define SAFETY_NCOLS 10
+
+static void safety_heads(msc_rep *b, msc_rep_node *root, const msc_settings *s)
+{
+    msc_rep_col cols[SAFETY_NCOLS];
+    for (int i = 0; i < SAFETY_NCOLS; i++)
+        cols[i] = safety_cols(i, ci_head(b, s));
+    msc_rep_grid(b, root, "no rows", cols, SAFETY_NCOLS, 1);
+}
+
+/* The verdict of a record: "below", "exceeded", "not shown" (a limit, but
+ * no bound to hold against it) or "no limit". */
+static const char *safety_verdict(const msc_safety *sf)
+{
+    if (!isfinite(sf->threshold))
+        return "no limit";
+    if (!isfinite(sf->upper_bound))
+        return "not shown";
+    return sf->exceeded ? "exceeded" : "below";
+}
+
+static void safety_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size_t j, by_counts *n)
+{
+    const msc_outcome_result *o = &g->a->outcome[j];
+    const msc_safety *sf = &g->sf[j];
+    const char *verdict = safety_verdict(sf);
+    msc_rep_only(msc_rep_int(b, rec, "n_excluded", (long long)o->n_excluded), MSC_REP_CSV);
+    msc_rep_only(msc_rep_flag(msc_rep_text(b, rec, "verdict", verdict), MSC_REP_BARE),
+                 MSC_REP_CSV | MSC_REP_TABLE);
+    msc_rep_only(msc_rep_proportion(b, rec, "threshold", sf->threshold), MSC_REP_CSV);
+    msc_rep_only(msc_rep_proportion(b, rec, "upper_bound", sf->upper_bound), MSC_REP_CSV);
+    msc_rep_only(msc_rep_int(b, rec, "signals", (long long)sf->n_signals), MSC_REP_CSV);
+    msc_rep_only(msc_rep_text(b, rec, "method", msc_method_name(g->a->settings.method)),
+                 MSC_REP_CSV);
+    msc_rep_col cols[SAFETY_NCOLS];
+    const char *ci = ci_head(b, &g->a->settings);
+    for (int i = 0; i < SAFETY_NCOLS; i++)
+        cols[i] = safety_cols(i, ci);
+    if (!o->skipped) {
+        const msc_estimate *e = msc_fit_main_block(&o->fit);
+        msc_rep_only(msc_rep_proportion(b, rec, "rate", e->est), MSC_REP_CSV);
+        msc_rep_only(msc_rep_proportion(b, rec, "ci_lower", e->ci_lo), MSC_REP_CSV);
+        msc_rep_only(msc_rep_proportion(b, rec, "ci_upper", e->ci_hi), MSC_REP_CSV);
+        msc_rep_only(msc_rep_text(b, rec, "bound", sf->exact ? "exact" : "wald"), MSC_REP_CSV);
+        msc_rep_ref(b, rec, "main",
+                    msc_rep_get(rec, o->fit.has_random ? "random" : "common", MSC_REP_ALL));
+        msc_rep_grid(b, rec, ".", cols, SAFETY_NCOLS, 0);
+    } else { /* by, outcome, k, and the verdict */
+        cols[3] = cols[SAFETY_NCOLS - 1];
+        msc_rep_only(msc_rep_text(b, rec, "no_study", "no usable study: "), MSC_REP_TABLE);
+        cols[3].cell = "{no_study}{verdict}";
+        msc_rep_grid(b, rec, ".", cols, 4, 0);
+    }
+    warnings_cell(b, rec, &o->warnings);
+    n->with_warnings += o->warnings.n > 0;
+    n->skipped += o->skipped != 0;
+    n->not_below += isfinite(sf->threshold) && strcmp(verdict, "below") != 0;
+}
+
+static const by_kind KINDS[] = {
+    [MSC_BY_POOL] = {"pool", POOL_COLUMNS, "%.4f", 1.0, pool_record, pool_heads},
+    [MSC_BY_SAFETY] = {"safety", SAFETY_COLUMNS, "%.2f%%", 100.0, safety_record, safety_heads},
+};
+
+/* --------------------------------------------------------------- driver */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    msc_status st;
+    by_counts n;
+} slot;
+
+typedef struct {
+    const msc_dataset *d;
+    const msc_by *g;
+    msc_settings s;
+    const msc_by_options *o;
+    msc_format f;
+    const by_kind *kind;
+    unsigned flags;
+    msc_report_options ropt;
+    size_t base, count; /* the batch: groups base .. base + count - 1 */
+    slot *slots;
+    atomic_size_t next;
+    atomic_int stop; /* out of memory somewhere: the others stop too */
+} job;
+
+static msc_status to_slot(void *ctx, const char *buf, size_t len)
+{
+    slot *sl = ctx;
+    if (sl->len + len > sl->cap) {
+        size_t cap = sl->cap ? sl->cap : 1024;
+        while (cap < sl->len + len)
+            cap *= 2;
+        char *s = realloc(sl->s, cap);
+        if (!s)
+            return MSC_ERR_NOMEM;
+        sl->s = s;
+        sl->cap = cap;
+    }
+    memcpy(sl->s + sl->len, buf, len);
+    sl->len += len;
+    return MSC_OK;
+}
+
+static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out *) = {
+    [MSC_FORMAT_TABLE] = msc_rep_emit_table,
+    [MSC_FORMAT_CSV] = msc_rep_emit_csv_rows,
+    [MSC_FORMAT_JSONL] = msc_rep_emit_json,
+};
+
+/* JSON Lines: one record per line, so none of its arrays (studies,
+ * exclusions, subgroups) starts its elements on new lines. */
+static void one_line(msc_rep_node *rec)
+{
+    for (msc_rep_node *m = rec->v.c.first; m; m = m->next)
+        if (m->type == MSC_REP_ARRAY)
+            m->flags &= (unsigned short)~(MSC_REP_NL_ITEMS | MSC_REP_NL_CLOSE);
+}
+
+/* Analyses group i and renders its records into sl. */
+static msc_status one_group(job *J, msc_rep *b, char *obuf, size_t i, slot *sl)
+{
+    size_t nrows;
+    const size_t *rows = msc_by_rows(J->g, i, &nrows);
+    char err[MSC_ERRBUF];
+    msc_analysis *a = NULL;
+    msc_safety *sf = NULL;
+    msc_status st = msc_analysis_run_rows(J->d, rows, nrows, &J->s, J->flags, &a, err, sizeof err);
+    if (st == MSC_OK && J->o->kind == MSC_BY_SAFETY)
+        st = msc_safety_evaluate(a, J->o->thresholds, &sf);
+    by_group grp = {msc_by_value(J->g, i), a, sf, &J->ropt};
+    msc_rep_out out = {to_slot, sl, obuf, 0, OUT_BUF, MSC_OK};
+    for (size_t j = 0; st == MSC_OK && j < a->n_outcomes; j++) {
+        msc_rep_mark mark = msc_rep_here(b);
+        msc_rep_octx *c = msc_rep_alloc(b, sizeof *c);
+        if (!c) {
+            st = b->err;
+            break;
+        }
+        static const msc_rep_fills fills = {fill_study, fill_excluded, fill_subgroup};
+        *c = (msc_rep_octx){a, &J->ropt, &a->outcome[j], sf ? &sf[j] : NULL};
+        msc_rep_node *rec = msc_rep_data_outcome(b, c, &fills);
+        msc_rep_insert(b, rec, rec->v.c.first, msc_rep_text(b, NULL, "by", grp.value));
+        if (rec != &b->scratch)
+            one_line(rec);
+        msc_rep_flag(rec, MSC_REP_ROW);
+        J->kind->record(b, rec, &grp, j, &sl->n);
+        msc_rep_doc doc = {rec, J->kind->csv_columns, J->kind->prop_fmt, J->kind->prop_scale};
+        if (b->err)
+            st = b->err;
+        else
+            st = emitter[J->f](b, &doc, &out);
+        msc_rep_back(b, mark);
+    }
+    if (st == MSC_OK)
+        st = msc_rep_flush(&out);
+    msc_safety_free(sf, a ? a->n_outcomes : 0);
+    msc_analysis_free(a);
+    return st;
+}
+
+static void *worker(void *arg)
+{
+    job *J = arg;
+    msc_rep b;
+    char *obuf = malloc(OUT_BUF);
+    msc_status st = msc_rep_init(&b);
+    if (st == MSC_OK && !obuf)
+        st = MSC_ERR_NOMEM;
+    for (;;) {
+        size_t i = atomic_fetch_add(&J->next, 1);
+        if (i >= J->count)
+            break;
+        slot *sl = &J->slots[i];
+        if (st != MSC_OK || atomic_load(&J->stop)) {
+            sl->st = st != MSC_OK ? st : MSC_ERR_NOMEM;
+            continue;
+        }
+        sl->st = one_group(J, &b, obuf, J->base + i, sl);
+        if (sl->st != MSC_OK)
+            atomic_store(&J->stop, 1);
+        b.err = MSC_OK; /* a failed group is reported; the arena stays usable */
+    }
+    msc_rep_release(&b);
+    free(obuf);
+    return NULL;
+}
+
+/* Runs one batch on T threads (this one among them). */
+static void run_batch(job *J, int T)
+{
+    pthread_t th[64];
+    int started[64] = {0};
+    if (T > 64)
+        T = 64;
+    atomic_store(&J->next, 0);
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&th[t], NULL, worker, J) == 0;
+    worker(J);
+    for (int t = 1; t < T; t++)
+        if (started[t])
+            pthread_join(th[t], NULL);
+}
+
+static msc_status table_head(const msc_dataset *d, const msc_by *g, const msc_settings *s,
+                             const msc_by_options *o, const by_kind *k, msc_rep_out *out)
+{
+    msc_rep b;
+    msc_status st = msc_rep_init(&b);
+    if (st != MSC_OK)
+        return st;
+    msc_analysis a = {d, *s, 0, NULL}; /* the head: data set and settings alone */
+    msc_report_options ro = {.summary_only = 1, .input_name = o->input_name};
+    msc_rep_node *root = msc_rep_data_head(&b, &a, &ro, k->command);
+    msc_rep_int(&b, root, "groups", (long long)msc_by_count(g));
+    msc_rep_text(&b, root, "by", msc_by_column(g));
+    msc_rep_only(msc_rep_text(&b, root, "groups_noun",
+                              msc_by_count(g) == 1 ? "meta-analysis" : "meta-analyses"),
+                 MSC_REP_TABLE);
+    msc_rep_line(&b, root,
+                 "mscmeta {version} {command}: {groups} {groups_noun} by \"{by:.40}\" of "
+                 "{input:.80}");
+    msc_rep_line(&b, root,
+                 s->method == MSC_METHOD_GLMM
+                     ? "Model:  binomial-normal GLMM ({settings.nagq}-point adaptive "
+                       "Gauss-Hermite), logit scale; {settings.level_pct}% level"
+                     : "Model:  {settings.method_long}; {settings.measure}; {settings.test} "
+                       "test; {settings.level_pct}% level");
+    msc_rep_each(&b, root, "warnings", "! {.}");
+    msc_rep_line(&b, root, "");
+    k->heads(&b, root, s);
+    msc_rep_doc doc = {root, NULL, "%.4f", 1.0};
+    st = b.err ? b.err : msc_rep_emit_table(&b, &doc, out);
+    msc_rep_release(&b);
+    return st;
+}
+
+msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settings *s,
+                         const msc_by_options *o, msc_format f, msc_write_fn fn, void *ctx,
+                         msc_by_summary *sum)
+{
+    if (!d || !g || !s || !o || !fn ||
+        !(f == MSC_FORMAT_TABLE || f == MSC_FORMAT_CSV || f == MSC_FORMAT_JSONL) ||
+        (unsigned)o->kind >= sizeof KINDS / sizeof *KINDS ||
+        (o->kind == MSC_BY_SAFETY && !o->thresholds) || o->threads < 1 ||
+        o->threads > MSC_THREADS_MAX)
+        return MSC_ERR_USAGE;
+    char err[MSC_ERRBUF];
+    if (msc_settings_check(s, err, sizeof err) != MSC_OK)
+        return MSC_ERR_USAGE;
+    size_t G = msc_by_count(g);
+    int T = o->threads;
+    job *J = calloc(1, sizeof *J);
+    size_t batch = (size_t)T * BATCH_PER_THREAD;
+    slot *slots = calloc(batch, sizeof *slots);
+    msc_rep_out out = {fn, ctx, malloc(OUT_BUF), 0, OUT_BUF, MSC_OK};
+    msc_status st = J && slots && out.buf ? MSC_OK : MSC_ERR_NOMEM;
+    msc_by_summary total = {G, 0, 0, 0};
+    if (st == MSC_OK) {
+        J->d = d;
+        J->g = g;
+        J->s = *s;
+        /* the groups share the threads: each fit runs on one */
+        if (T > 1 && G > 1)
+            J->s.threads = 1;
+        J->o = o;
+        J->f = f;
+        J->kind = &KINDS[o->kind];
+        /* the table and CSV show no study: their intervals are not needed */
+        int studies = f == MSC_FORMAT_JSONL && !o->summary_only;
+        J->flags = studies ? 0u : MSC_RUN_NO_STUDY_CI;
+        J->ropt = (msc_report_options){.summary_only = !studies, .input_name = o->input_name};
+        J->slots = slots;
+        if (f == MSC_FORMAT_TABLE)
+            st = table_head(d, g, s, o, J->kind, &out);
+        else if (f == MSC_FORMAT_CSV) {
+            msc_rep_puts(&out, J->kind->csv_columns);
+            msc_rep_putc(&out, '\n');
+        }
+    }
+    for (size_t base = 0; st == MSC_OK && base < G; base += batch) {
+        J->base = base;
+        J->count = G - base < batch ? G - base : batch;
+        atomic_store(&J->stop, 0);
+        run_batch(J, T);
+        for (size_t i = 0; i < J->count; i++) {
+            slot *sl = &slots[i];
+            if (st == MSC_OK && sl->st != MSC_OK)
+                st = sl->st;
+            if (st == MSC_OK)
+                msc_rep_put(&out, sl->s, sl->len);
+            total.with_warnings += sl->n.with_warnings;
+            total.skipped += sl->n.skipped;
+            total.not_below += sl->n.not_below;
+            free(sl->s);
+            memset(sl, 0, sizeof *sl);
+        }
+        if (st == MSC_OK)
+            st = out.err;
+    }
+    if (st == MSC_OK && f == MSC_FORMAT_TABLE && G == 0)
+        msc_rep_puts(&out, "(no group: every record's value is missing)\n");
+    if (st == MSC_OK)
+        st = msc_rep_flush(&out);
+    if (sum)
+        *sum = total;
+    free(out.buf);
+    free(slots);
+    free(J);
+    return st;
+}
