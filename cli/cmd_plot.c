@@ -336,8 +336,7 @@ static int plot_command(msc_cli *c, int kind)
     }
     c->plot.sens = NULL;
     msc_sens_free(sens);
-    msc_analysis_free(a);
-    msc_dataset_free(d);
+    msc_cli_done(d, a);
     return rc;
 }
 

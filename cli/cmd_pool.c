@@ -44,7 +44,6 @@ int msc_cmd_pool(msc_cli *c)
     msc_sens_free(sens);
     if (rc == EXIT_OK && c->forest)
         rc = msc_cli_forest(c, a);
-    msc_analysis_free(a);
-    msc_dataset_free(d);
+    msc_cli_done(d, a);
     return rc;
 }

@@ -48,7 +48,6 @@ int msc_cmd_safety(msc_cli *c)
 out:
     msc_safety_free(sf, a->n_outcomes); /* a is set: every goto comes after the analysis */
     free(t);
-    msc_analysis_free(a);
-    msc_dataset_free(d);
+    msc_cli_done(d, a);
     return rc;
 }

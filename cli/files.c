@@ -143,6 +143,30 @@ int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analy
     return EXIT_OK;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FREE_AT_EXIT 1
+#endif
+#endif
+
+#ifndef FREE_AT_EXIT
+static msc_dataset *volatile kept_d; /* volatile: the stores stay */
+static msc_analysis *volatile kept_a;
+#endif
+
+void msc_cli_done(msc_dataset *d, msc_analysis *a)
+{
+#ifdef FREE_AT_EXIT
+    msc_analysis_free(a);
+    msc_dataset_free(d);
+#else
+    kept_d = d;
+    kept_a = a;
+#endif
+}
+
 /* ---------------------------------------------------------------- output */
 
 /* The descriptor a standard-stream path names: "/dev/stdout" 1,

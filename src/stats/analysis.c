@@ -354,8 +354,10 @@ void msc_analysis_free(msc_analysis *a)
     for (size_t j = 0; j < a->n_outcomes; j++) {
         msc_outcome_result *o = &a->outcome[j];
         free(o->row);
-        free(o->xi);
-        free(o->ni);
+        if (impl->store && impl->store[j].own_counts) {
+            free(o->xi);
+            free(o->ni);
+        }
         free(o->yi);
         free(o->vi);
         free(o->ci_lo);

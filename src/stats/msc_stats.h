@@ -88,9 +88,10 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
 /* The storage behind an outcome result's pointers that callers need not
  * see (analysis.c owns it, per outcome). */
 typedef struct {
-    size_t *group_members;         /* msc_group_result.study, all groups in one array */
-    char *reason_missing_events;   /* "missing <events column>" */
-    char *reason_missing_n;        /* "missing <denominator column>" */
+    size_t *group_members;       /* msc_group_result.study, all groups in one array */
+    char *reason_missing_events; /* "missing <events column>" */
+    char *reason_missing_n;      /* "missing <denominator column>" */
+    int own_counts;              /* o->xi, o->ni are copies, not the data set's columns */
 } msc_outcome_store;
 
 /* The exclusion reason of a study whose effect size is undefined without
@@ -99,9 +100,13 @@ extern const char MSC_REASON_UNDEFINED[];
 
 /* Step one of an outcome's analysis (select.c): fills o's studies (row,
  * xi, ni, yi, vi, k), exclusions with their reasons, and warnings; sets
- * o->skipped when no study is usable. */
+ * o->skipped when no study is usable. While no record is left out, xi and
+ * ni are the data set's own columns (st->own_counts 0): read them only. */
 int msc_select_studies(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                        const msc_outcome_data *od, const msc_settings *s);
+/* Makes o's xi and ni its own copies (room for K studies) if they are
+ * still the data set's columns, for a caller that rewrites them. */
+int msc_select_own_counts(msc_outcome_result *o, msc_outcome_store *st, size_t K);
 
 /* msc_select_studies on records rows[0..nrows) of d (in that order)
  * rather than all of them; rows NULL means all (an analysis by group). */
@@ -111,12 +116,16 @@ int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_data
 
 /* Frees what an outcome result and its store hold (msc_select_studies,
  * the study intervals, msc_subgroups_fit), for every owner of outcome
- * results (analysis.c, regress.c); the structs themselves stay. */
+ * results (analysis.c, regress.c); the structs themselves stay. xi and ni
+ * are freed only when the store says they are copies (own_counts): else
+ * they are the data set's columns. */
 static inline void msc_outcome_release(msc_outcome_result *o, msc_outcome_store *st)
 {
     free(o->row);
-    free(o->xi);
-    free(o->ni);
+    if (st && st->own_counts) {
+        free(o->xi);
+        free(o->ni);
+    }
     free(o->yi);
     free(o->vi);
     free(o->ci_lo);

@@ -777,6 +777,8 @@ msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
     for (size_t j = 0; j < d->n_outcomes; j++) {
         msc_outcome_result *o = &a->outcome[j];
         st = msc_select_studies(o, &impl->store[j], d, &d->outcome[j], s);
+        if (st == MSC_OK) /* drop_missing rewrites xi and ni: never the data set's own */
+            st = msc_select_own_counts(o, &impl->store[j], d->k);
         if (st == MSC_OK)
             st = drop_missing(o, r);
         for (size_t i = 0; st == MSC_OK && i < impl->mod_warnings.n; i++)
