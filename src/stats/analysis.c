@@ -351,31 +351,8 @@ void msc_analysis_free(msc_analysis *a)
     if (!a)
         return;
     analysis_impl *impl = impl_of(a);
-    for (size_t j = 0; j < a->n_outcomes; j++) {
-        msc_outcome_result *o = &a->outcome[j];
-        free(o->row);
-        if (impl->store && impl->store[j].own_counts) {
-            free(o->xi);
-            free(o->ni);
-        }
-        free(o->yi);
-        free(o->vi);
-        free(o->ci_lo);
-        free(o->ci_hi);
-        free(o->excluded_row);
-        free(o->excluded_reason);
-        for (size_t g = 0; g < o->n_groups; g++) {
-            free(o->group[g].name);
-            msc_warnings_clear(&o->group[g].warnings);
-        }
-        free(o->group);
-        msc_warnings_clear(&o->warnings);
-        if (impl->store) {
-            free(impl->store[j].group_members);
-            free(impl->store[j].reason_missing_events);
-            free(impl->store[j].reason_missing_n);
-        }
-    }
+    for (size_t j = 0; j < a->n_outcomes; j++)
+        msc_outcome_release(&a->outcome[j], impl->store ? &impl->store[j] : NULL);
     free(impl->store);
     free(a->outcome);
     free(impl);
