@@ -49,6 +49,25 @@ static int add_line(msc_io_error *e, size_t keep, long line, const char *fmt, va
     return 1;
 }
 
+/* Drops the last line of e->err, a listed cell problem, which is then
+ * counted among those not shown. Returns 0 when err is empty. */
+static int drop_last_problem(msc_io_error *e)
+{
+    if (e->used == 0 || e->shown == 0)
+        return 0;
+    size_t at = e->used;
+    while (at > 0 && e->err[at - 1] != '\n')
+        at--;
+    e->used = at > 0 ? at - 1 : 0;
+    e->err[e->used] = '\0';
+    e->shown--;
+    return 1;
+}
+
+/* The error that stops the load comes after the cell problems listed so
+ * far, whole, with room left for the "... and N more problems" line when
+ * some are not listed: listed problems give way to it, last first (a
+ * structural error matters more than one more bad cell). */
 void msc_io_fail(msc_io_error *e, long line, const char *fmt, ...)
 {
     if (e->failed)
@@ -56,7 +75,14 @@ void msc_io_fail(msc_io_error *e, long line, const char *fmt, ...)
     e->failed = 1;
     va_list ap;
     va_start(ap, fmt);
-    add_line(e, 0, line, fmt, ap);
+    for (;;) {
+        va_list aq;
+        va_copy(aq, ap);
+        int added = add_line(e, e->problems > e->shown ? 48 : 0, line, fmt, aq);
+        va_end(aq);
+        if (added || !drop_last_problem(e))
+            break;
+    }
     va_end(ap);
 }
 
@@ -76,13 +102,14 @@ void msc_io_problem(msc_io_error *e, long line, const char *fmt, ...)
 
 int msc_io_end(msc_io_error *e)
 {
-    if (e->problems > e->shown && e->used + 1 < e->errlen) {
-        char *p = e->err + e->used;
-        int n =
-            snprintf(p, e->errlen - e->used, "%s... and %zu more problem%s", e->used ? "\n" : "",
-                     e->problems - e->shown, e->problems - e->shown == 1 ? "" : "s");
-        if (n > 0)
-            e->used += (size_t)n < e->errlen - e->used ? (size_t)n : e->errlen - e->used - 1;
+    if (e->problems > e->shown) { /* added whole or not at all */
+        char more[64];
+        int n = snprintf(more, sizeof more, "%s... and %zu more problem%s", e->used ? "\n" : "",
+                         e->problems - e->shown, e->problems - e->shown == 1 ? "" : "s");
+        if (n > 0 && e->used + (size_t)n < e->errlen) {
+            memcpy(e->err + e->used, more, (size_t)n + 1);
+            e->used += (size_t)n;
+        }
         e->shown = e->problems;
     }
     return e->failed || e->problems > 0;
