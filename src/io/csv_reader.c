@@ -56,7 +56,12 @@ void msc_io_fail(msc_io_error *e, long line, const char *fmt, ...)
     e->failed = 1;
     va_list ap;
     va_start(ap, fmt);
-    add_line(e, 0, line, fmt, ap);
+    /* With problems not listed, keep msc_io_problem's room for msc_io_end's
+     * "... and N more problems", which a long error here would otherwise
+     * cut to a stray "." (found by fuzz_load); an error that does not fit
+     * is counted there. */
+    if (!add_line(e, e->problems > e->shown ? 48 : 0, line, fmt, ap))
+        e->problems++; /* not listed: counted in "... and N more problems" */
     va_end(ap);
 }
 
