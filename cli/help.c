@@ -28,7 +28,10 @@ static const char HELP_INPUT[] =
     "  --thousands C      the thousands separator of counts (. , ' or space): 1.000 is\n"
     "                     1000; without it 1.000 in a ';' or tab file is refused\n"
     "  --na LIST          the cells that mean missing, comma-separated, instead of the\n"
-    "                     list above (an empty cell is always missing)\n";
+    "                     list above (an empty cell is always missing)\n"
+    "  --encoding E       the file's text: utf-8, cp1252 (Windows-1252) or latin1\n"
+    "                     (ISO-8859-1). Default auto: UTF-8, or cp1252 when the file\n"
+    "                     is not UTF-8 but reads as cp1252 (with a warning)\n";
 
 static const char HELP_MODEL[] =
     "Model:\n"

@@ -187,6 +187,24 @@ static int set_thousands(msc_cli *c, const msc_cli_option *o, const char *arg)
     return MSC_CLI_GO_ON;
 }
 
+/* The file's encoding (msc_encoding), by its usual names, any case. */
+static int set_encoding(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    static const struct {
+        const char *name;
+        msc_encoding enc;
+    } NAMES[] = {{"auto", MSC_ENCODING_AUTO},           {"utf-8", MSC_ENCODING_UTF8},
+                 {"utf8", MSC_ENCODING_UTF8},           {"cp1252", MSC_ENCODING_CP1252},
+                 {"windows-1252", MSC_ENCODING_CP1252}, {"latin1", MSC_ENCODING_LATIN1},
+                 {"latin-1", MSC_ENCODING_LATIN1},      {"iso-8859-1", MSC_ENCODING_LATIN1}};
+    for (size_t i = 0; i < sizeof NAMES / sizeof *NAMES; i++)
+        if (strcasecmp(arg, NAMES[i].name) == 0) {
+            c->load.encoding = NAMES[i].enc;
+            return MSC_CLI_GO_ON;
+        }
+    return unknown_value(c, o, arg, "utf-8, cp1252, latin1 or auto");
+}
+
 static int set_measure(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_measure_parse(arg);
@@ -599,6 +617,7 @@ static const msc_cli_option OPTIONS[] = {
     {"delimiter", 0, required_argument, MSC_OPTS_INPUT, set_delimiter, 0},
     {"thousands", 0, required_argument, MSC_OPTS_INPUT, set_thousands, 0},
     {"na", 0, required_argument, MSC_OPTS_INPUT, set_text, AT(load.na)},
+    {"encoding", 0, required_argument, MSC_OPTS_INPUT, set_encoding, 0},
     {"measure", 0, required_argument, MSC_OPTS_MODEL, set_measure, 0},
     {"method", 0, required_argument, MSC_OPTS_MODEL, set_method, 0},
     {"test", 0, required_argument, MSC_OPTS_MODEL, set_test, 0},

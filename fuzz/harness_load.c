@@ -62,6 +62,7 @@ static void options(const uint8_t *b, msc_load_options *o, const char **evs)
         o->study_col = name_of(b[3] >> 1);
     if (b[3] & 0x80)
         o->n_col = name_of((b[3] >> 1) & 0x0f);
+    o->encoding = (msc_encoding)((b[2] >> 5) & 3); /* auto, utf-8, cp1252, latin1 */
 }
 
 static int is_count(double v)

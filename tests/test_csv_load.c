@@ -5,6 +5,7 @@
  */
 #include "test_util.h"
 
+#include <iconv.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,16 @@ static int try_load(const char *csv, size_t len, const char *events, msc_dataset
     }
     err[0] = '\0';
     return msc_dataset_load_buffer(csv, len, "studies.csv", &o, d, err, MSC_ERRBUF);
+}
+
+/* Loads text with the default columns and the encoding enc. */
+static int load_enc(const char *csv, size_t len, msc_encoding enc, msc_dataset **d, char *err)
+{
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.encoding = enc;
+    err[0] = '\0';
+    return msc_dataset_load_buffer(csv, len, "e.csv", &o, d, err, MSC_ERRBUF);
 }
 
 static void expect_error(const char *csv, const char *events, const char *message)
@@ -160,7 +171,9 @@ static void test_number_forms(void **state)
     msc_dataset_free(d);
 }
 
-/* Invalid UTF-8 and NUL bytes in labels become U+FFFD, with a warning. */
+/* Invalid UTF-8 and NUL bytes in labels become U+FFFD, with a warning,
+ * when the file is read as UTF-8 (--encoding utf-8: by default, since
+ * 0xFF 0xFE read as Windows-1252, the file would be read so). */
 static void test_invalid_utf8(void **state)
 {
     (void)state;
@@ -168,13 +181,217 @@ static void test_invalid_utf8(void **state)
                        "b,10,2\nC\0D,5,1\n";
     msc_dataset *d = NULL;
     char err[MSC_ERRBUF];
-    assert_int_equal(try_load(csv, sizeof csv - 1, "events", &d, err), MSC_OK);
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_UTF8, &d, err), MSC_OK);
     assert_string_equal(d->label[0], "A\xEF\xBF\xBD\xEF\xBF\xBD"
                                      "b");
     assert_string_equal(d->label[1], "C\xEF\xBF\xBD"
                                      "D");
     assert_int_equal(d->warnings.n, 1);
     msc_dataset_free(d);
+}
+
+/* Windows-1252 and Latin-1 (issue 14). Expected UTF-8 from the code
+ * charts (unicode.org MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT and
+ * ISO8859/8859-1.TXT): C1 -> U+00C1 (C3 81), ED -> U+00ED (C3 AD),
+ * FC -> U+00FC (C3 BC), 93/94 -> U+201C/U+201D (E2 80 9C / E2 80 9D),
+ * 80 -> U+20AC (E2 82 AC); in Latin-1, 80 -> U+0080 (C2 80). */
+#define U_AACUTE "\xc3\x81"
+#define U_IACUTE "\xc3\xad"
+#define U_UUML "\xc3\xbc"
+#define U_LDQUO "\xe2\x80\x9c"
+#define U_RDQUO "\xe2\x80\x9d"
+#define U_EURO "\xe2\x82\xac"
+#define U_FFFD "\xef\xbf\xbd"
+
+/* A Windows-1252 file, by default: every text cell converted, one warning
+ * naming the encoding and the line of the first such cell. */
+static void test_cp1252_detected(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events,grp\n"
+                              "Plain 2018,20,4,A\n"
+                              "\xc1lvaro-Garc\xed"
+                              "a 2019,40,12,\x93S\xfc"
+                              "d\x94\n"
+                              "M\xfcller 2020,50,20,A\n"
+                              "Euro \x80 2021,30,9,A\n";
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.subgroup_col = "grp";
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_dataset_load_buffer(csv, sizeof csv - 1, "w.csv", &o, &d, err, sizeof err),
+                     MSC_OK);
+    assert_string_equal(d->label[0], "Plain 2018");
+    assert_string_equal(d->label[1], U_AACUTE "lvaro-Garc" U_IACUTE "a 2019");
+    assert_string_equal(d->group[1], U_LDQUO "S" U_UUML "d" U_RDQUO);
+    assert_string_equal(d->label[2], "M" U_UUML "ller 2020");
+    assert_string_equal(d->label[3], "Euro " U_EURO " 2021");
+    assert_int_equal(d->warnings.n, 1);
+    assert_string_equal(d->warnings.msg[0], "w.csv:3: not UTF-8; read as Windows-1252 (cp1252): "
+                                            "give --encoding utf-8 to read it as UTF-8 instead");
+    msc_dataset_free(d);
+}
+
+/* A header name in Windows-1252 is converted before it is matched; the
+ * en dash of Windows-1252 (0x96) is a missing cell, as the UTF-8 one is. */
+static void test_cp1252_header_and_dash(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events,regi\xf3n\n"
+                              "A,20,4,Sur\n"
+                              "B,\x96,3,Norte\n"
+                              "C,30,\x96,\x96\n";
+    msc_load_options o;
+    msc_load_options_default(&o);
+    o.subgroup_col = "regi\xc3\xb3n"; /* U+00F3 */
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(msc_dataset_load_buffer(csv, sizeof csv - 1, "h.csv", &o, &d, err, sizeof err),
+                     MSC_OK);
+    assert_string_equal(d->group_col, "regi\xc3\xb3n");
+    assert_true(isnan(d->outcome[0].n[1]));
+    assert_true(isnan(d->outcome[0].events[2]));
+    assert_null(d->group[2]);
+    assert_int_equal(d->warnings.n, 1);
+    assert_non_null(strstr(d->warnings.msg[0], "h.csv:1: not UTF-8; read as Windows-1252"));
+    msc_dataset_free(d);
+}
+
+/* Mixed: UTF-8 labels before a Windows-1252 one stay as they are, and so
+ * do valid UTF-8 labels after it; only the cells that are not UTF-8 are
+ * converted (README, Input). */
+static void test_cp1252_mixed(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events\n"
+                              "Zo\xc3\xab,20,4\n"
+                              "Garc\xed"
+                              "a,30,5\n"
+                              "Nu\xc3\xb1"
+                              "ez,40,6\n";
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_AUTO, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "Zo\xc3\xab");
+    assert_string_equal(d->label[1], "Garc" U_IACUTE "a");
+    assert_string_equal(d->label[2], "Nu\xc3\xb1"
+                                     "ez");
+    assert_int_equal(d->warnings.n, 1);
+    assert_non_null(strstr(d->warnings.msg[0], "e.csv:3: not UTF-8; read as Windows-1252"));
+    msc_dataset_free(d);
+}
+
+/* A byte Windows-1252 leaves undefined (81 8D 8F 90 9D): the file does
+ * not read as Windows-1252, so it stays UTF-8 with U+FFFD; forced
+ * cp1252 maps the byte to U+FFFD with a warning and reads the rest. */
+static void test_cp1252_undefined(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events\n"
+                              "Ma\x81k,20,4\n"
+                              "Garc\xed"
+                              "a,30,5\n";
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_AUTO, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "Ma" U_FFFD "k");
+    assert_string_equal(d->label[1], "Garc" U_FFFD "a");
+    assert_int_equal(d->warnings.n, 1);
+    assert_string_equal(d->warnings.msg[0], "e.csv:2: invalid UTF-8 (or NUL bytes) in a study "
+                                            "label was replaced by U+FFFD; save the file as UTF-8");
+    msc_dataset_free(d);
+
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_CP1252, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "Ma" U_FFFD "k");
+    assert_string_equal(d->label[1], "Garc" U_IACUTE "a");
+    assert_int_equal(d->warnings.n, 1);
+    assert_string_equal(d->warnings.msg[0],
+                        "e.csv:2: a byte Windows-1252 leaves undefined (or a NUL byte) in a study "
+                        "label was replaced by U+FFFD; save the file as UTF-8");
+    msc_dataset_free(d);
+}
+
+/* Forced encodings: latin1 maps 0x80 to the C1 control U+0080 (shown as
+ * '?' by msc_text_display); cp1252 reads every byte as Windows-1252, even
+ * bytes that would be valid UTF-8 (C3 A9 is "Ã©", U+00C3 U+00A9); utf-8
+ * is the old behaviour. None warns when nothing is replaced. */
+static void test_encoding_forced(void **state)
+{
+    (void)state;
+    static const char csv[] = "study,n,events\n"
+                              "Euro \x80,20,4\n"
+                              "Caf\xc3\xa9"
+                              ",30,5\n";
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_LATIN1, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "Euro \xc2\x80");
+    assert_string_equal(d->label[1], "Caf\xc3\x83\xc2\xa9");
+    assert_int_equal(d->warnings.n, 0);
+    msc_dataset_free(d);
+
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_CP1252, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "Euro " U_EURO);
+    assert_string_equal(d->label[1], "Caf\xc3\x83\xc2\xa9");
+    assert_int_equal(d->warnings.n, 0);
+    msc_dataset_free(d);
+
+    assert_int_equal(load_enc(csv, sizeof csv - 1, MSC_ENCODING_UTF8, &d, err), MSC_OK);
+    assert_string_equal(d->label[0], "Euro " U_FFFD);
+    assert_string_equal(d->label[1], "Caf\xc3\xa9");
+    assert_int_equal(d->warnings.n, 1);
+    assert_non_null(strstr(d->warnings.msg[0], "invalid UTF-8"));
+    msc_dataset_free(d);
+
+    d = (msc_dataset *)1;
+    assert_int_equal(load_enc(csv, sizeof csv - 1, (msc_encoding)9, &d, err), MSC_ERR_USAGE);
+    assert_null(d);
+    assert_string_equal(err, "e.csv: unknown encoding 9 in msc_load_options");
+}
+
+/* Every byte 0x80-0xFF, forced cp1252 and latin1, against glibc's iconv
+ * (an independent implementation of both code pages): a byte iconv
+ * refuses (EILSEQ: the five Windows-1252 leaves undefined) must be U+FFFD. */
+static void check_against_iconv(msc_encoding enc, const char *iconv_name)
+{
+    iconv_t cd = iconv_open("UTF-8", iconv_name);
+    if (cd == (iconv_t)-1) {
+        print_message("iconv has no %s: skipped\n", iconv_name);
+        return;
+    }
+    char csv[128 * 16 + 32];
+    size_t len = (size_t)snprintf(csv, sizeof csv, "study,n,events\n");
+    for (int b = 0x80; b <= 0xFF; b++)
+        len += (size_t)snprintf(csv + len, sizeof csv - len, "x%c,10,1\n", b);
+    msc_dataset *d = NULL;
+    char err[MSC_ERRBUF];
+    assert_int_equal(load_enc(csv, len, enc, &d, err), MSC_OK);
+    assert_int_equal(d->k, 128);
+    for (int b = 0x80; b <= 0xFF; b++) {
+        char in[1] = {(char)b}, want[16] = "x";
+        char *ip = in, *op = want + 1;
+        size_t il = 1, ol = sizeof want - 2;
+        iconv(cd, NULL, NULL, NULL, NULL);
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+            strcpy(want + 1, U_FFFD);
+        else
+            *op = '\0';
+        if (strcmp(d->label[b - 0x80], want) != 0) {
+            print_error("%s byte 0x%02X: got %s, want %s\n", iconv_name, b, d->label[b - 0x80],
+                        want);
+            fail();
+        }
+    }
+    msc_dataset_free(d);
+    iconv_close(cd);
+}
+
+static void test_single_byte_vs_iconv(void **state)
+{
+    (void)state;
+    check_against_iconv(MSC_ENCODING_CP1252, "WINDOWS-1252");
+    check_against_iconv(MSC_ENCODING_LATIN1, "ISO-8859-1");
 }
 
 static void test_errors_counts(void **state)
@@ -506,6 +723,12 @@ int main(void)
         cmocka_unit_test(test_outcome_denominator),
         cmocka_unit_test(test_number_forms),
         cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_cp1252_detected),
+        cmocka_unit_test(test_cp1252_header_and_dash),
+        cmocka_unit_test(test_cp1252_mixed),
+        cmocka_unit_test(test_cp1252_undefined),
+        cmocka_unit_test(test_encoding_forced),
+        cmocka_unit_test(test_single_byte_vs_iconv),
         cmocka_unit_test(test_errors_counts),
         cmocka_unit_test(test_all_problems),
         cmocka_unit_test(test_errors_structure),

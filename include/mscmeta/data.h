@@ -48,6 +48,16 @@ typedef struct {
     msc_warnings warnings; /* things the loader fixed up (e.g. invalid UTF-8) */
 } msc_dataset;
 
+/* The character encoding of a CSV file's text cells (msc_load_options).
+ * AUTO reads UTF-8, and reads a file as Windows-1252 when its first text
+ * cell that is not valid UTF-8 decodes as Windows-1252 (README, Input). */
+typedef enum {
+    MSC_ENCODING_AUTO = 0,
+    MSC_ENCODING_UTF8,   /* invalid bytes become U+FFFD, with a warning */
+    MSC_ENCODING_CP1252, /* Windows-1252; its 5 undefined bytes become U+FFFD */
+    MSC_ENCODING_LATIN1  /* ISO-8859-1: byte b is U+00b (0x80-0x9F: C1 controls) */
+} msc_encoding;
+
 typedef struct {
     const char *study_col;          /* default "study" */
     const char *n_col;              /* default "n" */
@@ -73,6 +83,9 @@ typedef struct {
      * the default list: NA, N/A, n/a, NR, ., #N/A, - and an en dash. An
      * empty cell is always missing. Matched exactly, after trimming spaces. */
     const char *na;
+    /* The encoding of the file's text (header names, labels, subgroup and
+     * kept cells), converted to UTF-8; default MSC_ENCODING_AUTO. */
+    msc_encoding encoding;
 } msc_load_options;
 
 /* The default outcomes of `pool`: responders, adverse_events, serious_adverse_events, events. */

@@ -22,6 +22,15 @@ size_t msc_utf8_seq(const unsigned char *s, size_t n);
  * memory. */
 char *msc_utf8_clean(const char *s, size_t len, int *fixed);
 
+/* Whether s[0..len) reads as Windows-1252 text: no NUL and none of the
+ * five bytes the code page leaves undefined (0x81 0x8D 0x8F 0x90 0x9D). */
+int msc_cp1252_decodes(const char *s, size_t len);
+
+/* A NUL-terminated UTF-8 copy of s[0..len) read as Windows-1252 (latin1
+ * 0) or ISO-8859-1 (latin1 1): NULs and bytes undefined in Windows-1252
+ * become U+FFFD; *fixed says whether any did. NULL if out of memory. */
+char *msc_single_byte_decode(const char *s, size_t len, int latin1, int *fixed);
+
 /* Appends sep, then s, to the string in buf (size bytes in all), cutting
  * what does not fit: for lists such as "a, b, c" in messages. */
 void msc_text_append(char *buf, size_t size, const char *sep, const char *s);

@@ -73,6 +73,59 @@ char *msc_utf8_clean(const char *s, size_t len, int *fixed)
     return out;
 }
 
+/* Windows-1252 bytes 0x80-0x9F as Unicode code points, 0 where the code
+ * page leaves the byte undefined; every other byte b is U+00b, as in
+ * ISO-8859-1. From the Unicode Consortium's mapping table
+ * https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT
+ * (the code chart of Microsoft's "Windows 1252" page). */
+static const unsigned short CP1252_80[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, /* 80-87 */
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,      /* 88-8F */
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, /* 90-97 */
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178, /* 98-9F */
+};
+
+int msc_cp1252_decodes(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0 || (c >= 0x80 && c < 0xA0 && CP1252_80[c - 0x80] == 0))
+            return 0;
+    }
+    return 1;
+}
+
+char *msc_single_byte_decode(const char *s, size_t len, int latin1, int *fixed)
+{
+    char *out = malloc(3 * len + 1); /* a byte becomes at most 3 (U+20AC, U+FFFD) */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    int bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c >= 0x80 && c < 0xA0 && !latin1)
+            c = CP1252_80[c - 0x80];
+        if (c == 0) {
+            c = 0xFFFD; /* a NUL, or a byte Windows-1252 leaves undefined */
+            bad = 1;
+        }
+        if (c < 0x80) {
+            out[o++] = (char)c;
+        } else if (c < 0x800) {
+            out[o++] = (char)(0xC0 | (c >> 6));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[o++] = (char)(0xE0 | (c >> 12));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    *fixed = bad;
+    return out;
+}
+
 char *msc_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -49,6 +49,7 @@ typedef struct {
     long *col_of_kept; /* per kept column: its column */
     size_t cap;        /* allocated records */
     int utf8_warned;
+    msc_encoding enc; /* the text's encoding: opt->encoding, or what AUTO chose (AUTO: not yet) */
     char delimiter; /* the file's field separator */
     const char **na; /* the missing-value tokens (na_tokens) */
     size_t n_na;
@@ -106,10 +107,15 @@ static const char *const NA_DEFAULT[] = {"NA", "N/A", "n/a", "NR", ".", "#N/A", 
                                          "\xe2\x80\x93" /* en dash */};
 
 /* Whether the trimmed cell s[0..len) is missing: empty, or one of the
- * builder's missing-value tokens (exactly, case included). */
+ * builder's missing-value tokens (exactly, case included). With the
+ * default tokens, a file that is or may be Windows-1252 writes the en dash
+ * as the one byte 0x96 (CP1252.TXT), which is not UTF-8 on its own. */
 static int is_missing(const builder *B, const char *s, size_t len)
 {
     if (len == 0)
+        return 1;
+    if (len == 1 && (unsigned char)s[0] == 0x96 && !B->opt->na &&
+        (B->enc == MSC_ENCODING_AUTO || B->enc == MSC_ENCODING_CP1252))
         return 1;
     for (size_t i = 0; i < B->n_na; i++)
         if (strlen(B->na[i]) == len && memcmp(B->na[i], s, len) == 0)
@@ -294,18 +300,66 @@ static int parse_count(builder *B, const char *col, const char *s, size_t len, d
     return 1;
 }
 
-/* Invalid UTF-8 in a column name, label or subgroup value was replaced:
- * say so once per file, at the first place it happened. */
+/* Invalid UTF-8 (or, read as Windows-1252, an undefined byte) in a column
+ * name, label or subgroup value was replaced: say so once per file, at the
+ * first place it happened. */
 static void utf8_warning(builder *B, const char *what)
 {
     if (B->utf8_warned)
         return;
     B->utf8_warned = 1;
-    if (msc_warnings_add(&B->d->warnings,
-                         "%s:%ld: invalid UTF-8 (or NUL bytes) in a %s was replaced by U+FFFD; "
-                         "save the file as UTF-8",
-                         B->e->name, B->line, what) != MSC_OK)
+    msc_status st =
+        B->enc == MSC_ENCODING_CP1252
+            ? msc_warnings_add(&B->d->warnings,
+                               "%s:%ld: a byte Windows-1252 leaves undefined (or a NUL byte) "
+                               "in a %s was replaced by U+FFFD; save the file as UTF-8",
+                               B->e->name, B->line, what)
+            : msc_warnings_add(&B->d->warnings,
+                               "%s:%ld: invalid UTF-8 (or NUL bytes) in a %s was replaced by "
+                               "U+FFFD; save the file as UTF-8",
+                               B->e->name, B->line, what);
+    if (st != MSC_OK)
         msc_io_fail_nomem(B->e); /* a data set must not lose its warning */
+}
+
+/* Text cell s[0..len) (a column name, label, subgroup or kept cell: `what`)
+ * as a NUL-terminated UTF-8 copy, NULL out of memory. With
+ * MSC_ENCODING_AUTO the file is UTF-8 until a cell is not: if that first
+ * invalid cell reads as Windows-1252, the file is taken to be Windows-1252
+ * from there on (one warning says so), else it stays UTF-8 with U+FFFD.
+ * Cells before it were valid UTF-8, so nothing read earlier changes. In a
+ * file taken to be Windows-1252, cells that are valid UTF-8 stay as they
+ * are (a file of mixed UTF-8 and Windows-1252 cells reads right) and only
+ * the others are converted. One pass over the bytes of each cell. */
+static char *text_cell(builder *B, const char *s, size_t len, const char *what)
+{
+    int fixed = 0;
+    char *t;
+    if (B->enc == MSC_ENCODING_LATIN1 ||
+        (B->enc == MSC_ENCODING_CP1252 && B->opt->encoding == MSC_ENCODING_CP1252)) {
+        t = msc_single_byte_decode(s, len, B->enc == MSC_ENCODING_LATIN1, &fixed);
+    } else {
+        t = msc_utf8_clean(s, len, &fixed);
+        if (t && fixed && B->enc == MSC_ENCODING_AUTO) {
+            B->enc = msc_cp1252_decodes(s, len) ? MSC_ENCODING_CP1252 : MSC_ENCODING_UTF8;
+            if (B->enc == MSC_ENCODING_CP1252 &&
+                msc_warnings_add(&B->d->warnings,
+                                 "%s:%ld: not UTF-8; read as Windows-1252 (cp1252): give "
+                                 "--encoding utf-8 to read it as UTF-8 instead",
+                                 B->e->name, B->line) != MSC_OK) {
+                free(t);
+                msc_io_fail_nomem(B->e);
+                return NULL;
+            }
+        }
+        if (t && fixed && B->enc == MSC_ENCODING_CP1252) {
+            free(t);
+            t = msc_single_byte_decode(s, len, 0, &fixed);
+        }
+    }
+    if (t && fixed)
+        utf8_warning(B, what);
+    return t;
 }
 
 /* ---------------------------------------------------------------- header */
@@ -470,15 +524,12 @@ static int read_names(builder *B, const msc_csv_record *r)
         return -1;
     }
     for (size_t i = 0; i < r->n; i++) {
-        int fixed = 0;
-        char *name = msc_utf8_clean(r->field[i], r->len[i], &fixed);
+        char *name = text_cell(B, r->field[i], r->len[i], "column name");
         if (!name) {
             msc_io_fail_nomem(B->e);
             return -1;
         }
         B->hdr[B->ncols++] = name;
-        if (fixed)
-            utf8_warning(B, "column name");
         const char *s = name;
         size_t len = strlen(s);
         trim(&s, &len);
@@ -797,11 +848,7 @@ static char *make_label(builder *B, const msc_csv_record *r)
         snprintf(tmp, sizeof tmp, "line %ld", B->line);
         return msc_strdup(tmp);
     }
-    int fixed = 0;
-    char *label = msc_utf8_clean(ls, ll, &fixed);
-    if (fixed)
-        utf8_warning(B, "study label");
-    return label;
+    return text_cell(B, ls, ll, "study label");
 }
 
 /* Record r's subgroup value (NULL when there is none or it is missing).
@@ -815,13 +862,8 @@ static int set_group(builder *B, const msc_csv_record *r, size_t row)
     trim(&gs, &gl);
     if (is_missing(B, gs, gl))
         return 0;
-    int fixed = 0;
-    B->d->group[row] = msc_utf8_clean(gs, gl, &fixed);
-    if (!B->d->group[row])
-        return -1;
-    if (fixed)
-        utf8_warning(B, "subgroup value");
-    return 0;
+    B->d->group[row] = text_cell(B, gs, gl, "subgroup value");
+    return B->d->group[row] ? 0 : -1;
 }
 
 /* Record r's cells of the kept columns. Returns 0, or -1 out of memory. */
@@ -836,11 +878,8 @@ static int set_kept(builder *B, const msc_csv_record *r, size_t row)
         *out = NULL;
         if (is_missing(B, v, len))
             continue;
-        int fixed = 0;
-        if (!(*out = msc_utf8_clean(v, len, &fixed)))
+        if (!(*out = text_cell(B, v, len, "cell")))
             return -1;
-        if (fixed)
-            utf8_warning(B, "cell");
     }
     return 0;
 }
@@ -924,9 +963,15 @@ static int builder_init(builder *B, msc_io_error *e, const char *name, const msc
                         char *err, size_t errlen)
 {
     memset(B, 0, sizeof *B);
+    if ((unsigned)opt->encoding > MSC_ENCODING_LATIN1) { /* the caller may not be our CLI */
+        snprintf(err, errlen, "%s: unknown encoding %d in msc_load_options", name,
+                 (int)opt->encoding);
+        return MSC_ERR_USAGE;
+    }
     *e = (msc_io_error){.name = name, .err = err, .errlen = errlen};
     B->e = e;
     B->opt = opt;
+    B->enc = opt->encoding;
     B->d = calloc(1, sizeof *B->d);
     if (!B->d || !(B->d->source = msc_strdup(name)) || na_tokens(B) < 0) {
         free(B->na_buf);

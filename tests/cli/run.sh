@@ -212,6 +212,22 @@ run sens-estimator 2 -- "$BIN" pool "$DATA" --bias-tests --trim-fill-estimator Q
 expect sens-estimator-msg "$TMP/err" 'choose L0 or R0'
 run sens-not-here 2 -- "$BIN" safety "$DATA" --max-rate 0.1 --influence
 
+# --- encodings (issue 14): a Windows-1252 export reads as such, with ONE warning however many
+# cells (header, labels, subgroup levels) are converted; --encoding forces an encoding
+CP="$HERE/../hostile/cp1252_labels.csv"
+run cp1252-auto 0 -- "$BIN" pool "$CP" --subgroup "región"
+lines cp1252-auto-stderr "$TMP/err" 0
+ok cp1252-one-warning test "$(grep -c 'not UTF-8; read as Windows-1252' "$TMP/out")" = 1
+ok cp1252-no-fffd test "$(grep -c $'\xef\xbf\xbd' "$TMP/out")" = 0
+# U+201C S U+00FC d U+201D: the subgroup level "Süd" in smart quotes (0x93 S 0xFC d 0x94)
+expect cp1252-subgroup "$TMP/out" $'^  \xe2\x80\x9cS\xc3\xbcd\xe2\x80\x9d '
+run cp1252-csv 0 -- "$BIN" pool "$CP" --format csv
+expect cp1252-csv-warning "$TMP/out" 'not UTF-8; read as Windows-1252'
+run cp1252-utf8-forced 0 -- "$BIN" pool "$CP" --encoding UTF-8
+ok cp1252-utf8-forced-warning test "$(grep -c 'invalid UTF-8' "$TMP/out")" = 1
+run encoding-unknown 2 -- "$BIN" pool "$CP" --encoding ebcdic
+expect encoding-unknown-msg "$TMP/err" '--encoding: unknown value "ebcdic"; choose utf-8, cp1252, latin1 or auto'
+
 # --- write errors: exit 4, never silent
 if [ -w /dev/full ]; then
     run dev-full 4 -- sh -c "'$BIN' pool '$DATA' > /dev/full"
