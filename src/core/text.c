@@ -95,21 +95,31 @@ int msc_cp1252_decodes(const char *s, size_t len)
     return 1;
 }
 
+/* The code point of byte c in Windows-1252 (latin1: Latin-1), or U+FFFD
+ * for a NUL or a byte Windows-1252 leaves undefined. */
+static unsigned single_byte_cp(unsigned char c, int latin1)
+{
+    unsigned cp = c >= 0x80 && c < 0xA0 && !latin1 ? CP1252_80[c - 0x80] : c;
+    return cp == 0 ? 0xFFFD : cp;
+}
+
 char *msc_single_byte_decode(const char *s, size_t len, int latin1, int *fixed)
 {
-    char *out = malloc(3 * len + 1); /* a byte becomes at most 3 (U+20AC, U+FFFD) */
+    /* sized exactly (a byte becomes 1 to 3: U+20AC, U+FFFD), so that a
+     * million converted labels take no more than their text */
+    size_t size = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = single_byte_cp((unsigned char)s[i], latin1);
+        size += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+    char *out = malloc(size);
     if (!out)
         return NULL;
     size_t o = 0;
     int bad = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned c = (unsigned char)s[i];
-        if (c >= 0x80 && c < 0xA0 && !latin1)
-            c = CP1252_80[c - 0x80];
-        if (c == 0) {
-            c = 0xFFFD; /* a NUL, or a byte Windows-1252 leaves undefined */
-            bad = 1;
-        }
+        unsigned c = single_byte_cp((unsigned char)s[i], latin1);
+        bad |= c == 0xFFFD;
         if (c < 0x80) {
             out[o++] = (char)c;
         } else if (c < 0x800) {
