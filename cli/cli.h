@@ -18,6 +18,7 @@
  *   cmd_plot.c   `forest`, `funnel`, `baujat`, pool --forest: one picture
  *                per outcome; `bubble`, a meta-regression's bubble plots
  *   cmd_regress.c `regress`: meta-regression on moderators
+ *   cmd_compare.c `compare`: every defensible model side by side
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
  *                only through the table entry it is given
@@ -278,6 +279,10 @@ int msc_cmd_baujat(msc_cli *c);
 int msc_cli_wants_sens(const msc_cli *c);
 int msc_cmd_regress(msc_cli *c);
 int msc_cmd_bubble(msc_cli *c);
+
+/* `compare` (cmd_compare.c) and its check of the parsed options. */
+int msc_cmd_compare(msc_cli *c);
+int msc_cli_compare_check(const msc_cli *c);
 
 /* Loads c's input and fits its meta-regression (c->regress). On failure
  * prints the one-line error and returns its exit code, *d and *r NULL;

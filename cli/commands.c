@@ -221,6 +221,31 @@ static int bubble_check(const msc_cli *c)
 
 static const char PLOT_HELP_END[] = "\nNeeds gnuplot (Debian: apt-get install gnuplot-nox).\n\n";
 
+/* --------------------------------------------------------------- compare */
+
+static const char COMPARE_HELP[] =
+    "Usage: mscmeta compare FILE.csv [options]\n\n"
+    "How much does the method matter? Pools each outcome under every defensible\n"
+    "model and shows the estimates side by side, one row per model: the\n"
+    "binomial-normal GLMM (conditional: the median study's rate; marginal: the mean\n"
+    "rate across studies), the beta-binomial model, the exact pooled proportion\n"
+    "(sum x / sum n, Clopper-Pearson), REML on the logit with continuity\n"
+    "corrections 0.1, 0.5 and 1, REML on the Freeman-Tukey and arcsine scales,\n"
+    "DerSimonian-Laird, and Paule-Mandel with Knapp-Hartung tests. Each row is\n"
+    "exactly what `mscmeta pool` gives with the options in its last column.\n"
+    "When the rows disagree (zero events, a few small studies), the model choice\n"
+    "drives the answer: report the comparison, as Schwarzer et al. (2019) and the\n"
+    "Cochrane Handbook ask.\n\n"
+    "Examples:\n"
+    "  mscmeta compare data/msc_autoimmune.csv\n"
+    "  mscmeta compare studies.csv --events serious_adverse_events --format csv\n"
+    "  mscmeta compare studies.csv --level 0.9 --format json -o compare.json\n\n";
+
+static const char COMPARE_HELP_END[] =
+    "--method, --measure, --test and --cc do not apply (each row sets its own);\n"
+    "--subgroup is refused: compare one subgroup's rows as a file of their own.\n"
+    "--level, --pi, --cc-mode, --nagq and --null apply to every row.\n\n";
+
 /* ----------------------------------------------------------------- table */
 
 const msc_cli_command msc_cli_commands[] = {
@@ -248,6 +273,16 @@ const msc_cli_command msc_cli_commands[] = {
         .defaults = safety_defaults,
         .check = safety_check,
         .run = msc_cmd_safety,
+    },
+    {
+        .name = "compare",
+        .summary = "how much the method matters: each outcome pooled under every\n"
+                   "defensible model, side by side; table, JSON or CSV",
+        .help = COMPARE_HELP,
+        .help_end = COMPARE_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT,
+        .check = msc_cli_compare_check,
+        .run = msc_cmd_compare,
     },
     {
         .name = "regress",

@@ -26,5 +26,6 @@
 #include "mscmeta/report.h"
 #include "mscmeta/sens.h"
 #include "mscmeta/by.h"
+#include "mscmeta/compare.h"
 
 #endif /* MSCMETA_H */

@@ -406,6 +406,15 @@ typedef struct {
 msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                  msc_rep_doc *doc);
 
+/* The compare report's options: the caller's, and the comparison (whose
+ * first row's analysis is the builder's a). msc_rep_build_compare takes &pub. */
+typedef struct {
+    msc_report_options pub;
+    const struct msc_compare *compare;
+} msc_rep_compare_options;
+msc_status msc_rep_build_compare(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                 msc_rep_doc *doc);
+
 /* The sensitivity sections (build_sens.c), for the pool report with
  * o->sens: an outcome's and a subgroup's members (before their warnings,
  * to which the analyses' warnings are added), their table views, and the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "msc_rep.h"
+#include "mscmeta/compare.h"
 
 #define OUT_BUF 65536
 
@@ -116,6 +117,32 @@ msc_status msc_report_regress(FILE *fp, const msc_regression *r, msc_format f,
     if (!fp || !r)
         return MSC_ERR_USAGE;
     msc_status st = msc_report_regress_write(r, o, f, to_file, fp);
+    return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
+}
+
+/* ----------------------------------------------------------- compare */
+
+msc_status msc_report_compare_write(const msc_compare *c, const msc_report_options *o,
+                                    msc_format f, msc_write_fn fn, void *ctx)
+{
+    if (!c || !c->n_rows)
+        return MSC_ERR_USAGE;
+    msc_rep_compare_options co;
+    memset(&co, 0, sizeof co);
+    if (o)
+        co.pub = *o;
+    co.pub.safety = NULL;
+    co.pub.sens = NULL;
+    co.compare = c;
+    return emit(msc_rep_build_compare, c->row[0].a, &co.pub, f, fn, ctx);
+}
+
+msc_status msc_report_compare(FILE *fp, const msc_compare *c, msc_format f,
+                              const msc_report_options *o)
+{
+    if (!fp || !c)
+        return MSC_ERR_USAGE;
+    msc_status st = msc_report_compare_write(c, o, f, to_file, fp);
     return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
 }
 

@@ -1,0 +1,59 @@
+/*
+ * `mscmeta compare`: each outcome pooled under every defensible model
+ * (mscmeta/compare.h), one row per model, written atomically.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The models set measure, method, test and correction themselves; the
+ * input options that change the rows' data are the user's. */
+int msc_cli_compare_check(const msc_cli *c)
+{
+    const char *cmd = c->cmd->name;
+    if (c->method_given || c->settings.measure != MSC_PLO || c->settings.test != MSC_TEST_Z ||
+        !isnan(c->settings.cc))
+        return msc_cli_usage(cmd, "--method, --measure, --test and --cc do not apply: each row "
+                                  "sets its own model (pool gives any one of them)");
+    if (c->load.subgroup_col)
+        return msc_cli_usage(cmd, "--subgroup does not apply: compare the models of one "
+                                  "subgroup with --by COL on pool, or a file of its rows");
+    return MSC_CLI_GO_ON;
+}
+
+int msc_cmd_compare(msc_cli *c)
+{
+    char err[MSC_ERRBUF];
+    msc_dataset *d;
+    int rc = msc_cli_load(c, &d);
+    if (rc != EXIT_OK)
+        return rc;
+    msc_compare *cmp;
+    msc_status st = msc_compare_run(d, &c->settings, MSC_RUN_NO_STUDY_CI, &cmp, err, sizeof err);
+    if (st != MSC_OK) {
+        msc_dataset_free(d);
+        if (st == MSC_ERR_USAGE)
+            return msc_cli_usage(c->cmd->name, "%s", err);
+        msc_cli_error("%s", err);
+        return msc_cli_exit_code(st);
+    }
+    msc_report_options ro = {c->summary_only, NULL, NULL, NULL};
+    msc_out out;
+    rc = msc_out_open(&out, c->output);
+    if (rc == EXIT_OK) {
+        if (msc_report_compare(out.fp, cmp, c->format, &ro) != MSC_OK) {
+            int e = errno; /* the write's error: closing and unlinking may change errno */
+            msc_out_abort(&out);
+            msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",
+                          strerror(e));
+            rc = EXIT_OUTPUT;
+        } else {
+            rc = msc_out_commit(&out);
+        }
+    }
+    msc_compare_free(cmp);
+    msc_dataset_free(d);
+    return rc;
+}
