@@ -303,5 +303,8 @@ int msc_cli_by(msc_cli *c);
 
 /* Draws the forest plots of an analysis to c->forest (pool --forest). */
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a);
+/* Draws the comparison's forest plots to c->forest (compare --forest). */
+struct msc_compare;
+int msc_cli_compare_forest(const msc_cli *c, const struct msc_compare *cmp);
 
 #endif

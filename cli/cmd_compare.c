@@ -17,6 +17,9 @@ int msc_cli_compare_check(const msc_cli *c)
         !isnan(c->settings.cc))
         return msc_cli_usage(cmd, "--method, --measure, --test and --cc do not apply: each row "
                                   "sets its own model (pool gives any one of them)");
+    if (c->plot.sort != MSC_PLOT_SORT_FILE)
+        return msc_cli_usage(cmd, "--sort does not apply: the rows are the models, in a fixed "
+                                  "order");
     if (c->load.subgroup_col)
         return msc_cli_usage(cmd, "--subgroup does not apply: compare the models of one "
                                   "subgroup with --by COL on pool, or a file of its rows");
@@ -53,6 +56,8 @@ int msc_cmd_compare(msc_cli *c)
             rc = msc_out_commit(&out);
         }
     }
+    if (rc == EXIT_OK && c->forest)
+        rc = msc_cli_compare_forest(c, cmp);
     msc_compare_free(cmp);
     msc_dataset_free(d);
     return rc;

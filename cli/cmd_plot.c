@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mscmeta/compare.h"
 #include "mscmeta/plot.h"
 
 typedef msc_status (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
@@ -26,6 +27,7 @@ typedef struct {
     const msc_analysis *a;
     draw_fn draw;            /* r == NULL */
     const msc_regression *r; /* bubble; NULL otherwise */
+    const msc_compare *cmp;  /* compare --forest (a: its first row's); NULL otherwise */
 } plot_src;
 
 /* Draws outcome j of s into path. */
@@ -34,6 +36,8 @@ static msc_status draw(const plot_src *s, size_t j, const char *path, const msc_
 {
     if (s->r)
         return msc_plot_bubble(s->r, j, path, po, err, errlen);
+    if (s->cmp)
+        return msc_plot_compare_forest(s->cmp, j, path, po, err, errlen);
     return s->draw(s->a, j, path, po, err, errlen);
 }
 
@@ -276,7 +280,13 @@ out:
 
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
 {
-    plot_src s = {a, msc_plot_forest, NULL};
+    plot_src s = {a, msc_plot_forest, NULL, NULL};
+    return draw_all(c, &s, c->forest, 0);
+}
+
+int msc_cli_compare_forest(const msc_cli *c, const msc_compare *cmp)
+{
+    plot_src s = {cmp->row[0].a, NULL, NULL, cmp};
     return draw_all(c, &s, c->forest, 0);
 }
 
@@ -324,7 +334,7 @@ static int plot_command(msc_cli *c, int kind)
                   kind == PLOT_FUNNEL   ? msc_plot_funnel
                   : kind == PLOT_BAUJAT ? msc_plot_baujat
                                         : msc_plot_forest,
-                  NULL};
+                  NULL, NULL};
     /* The default folder is made when needed; a folder the user names must exist. */
     if (rc != EXIT_OK) {
         /* said */
@@ -360,7 +370,7 @@ int msc_cmd_bubble(msc_cli *c)
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
         rc = EXIT_OUTPUT;
     } else {
-        plot_src s = {r->a, NULL, r};
+        plot_src s = {r->a, NULL, r, NULL};
         rc = draw_all(c, &s, path, 1);
     }
     msc_regression_free(r);

@@ -239,12 +239,17 @@ static const char COMPARE_HELP[] =
     "Examples:\n"
     "  mscmeta compare data/msc_autoimmune.csv\n"
     "  mscmeta compare studies.csv --events serious_adverse_events --format csv\n"
-    "  mscmeta compare studies.csv --level 0.9 --format json -o compare.json\n\n";
+    "  mscmeta compare studies.csv --level 0.9 --format json -o compare.json\n"
+    "  mscmeta compare studies.csv --forest plots/compare.svg\n\n";
 
 static const char COMPARE_HELP_END[] =
     "--method, --measure, --test and --cc do not apply (each row sets its own);\n"
     "--subgroup is refused: compare one subgroup's rows as a file of their own.\n"
-    "--level, --pi, --cc-mode, --nagq and --null apply to every row.\n\n";
+    "--level, --pi, --cc-mode, --nagq and --null apply to every row.\n\n"
+    "  --forest PATH      also draw a forest plot per outcome (PNG, SVG or PDF by\n"
+    "                     extension): a row per model, the exact Clopper-Pearson\n"
+    "                     interval as a shaded band; --title, --width, --height,\n"
+    "                     --scale, --ref, --xlim, --log and --dpi as for forest\n\n";
 
 /* ----------------------------------------------------------------- table */
 
@@ -280,7 +285,8 @@ const msc_cli_command msc_cli_commands[] = {
                    "defensible model, side by side; table, JSON or CSV",
         .help = COMPARE_HELP,
         .help_end = COMPARE_HELP_END,
-        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT,
+        .options =
+            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT | MSC_OPTS_FOREST,
         .check = msc_cli_compare_check,
         .run = msc_cmd_compare,
     },

@@ -112,6 +112,17 @@ MSC_API int msc_plot_format_from_path(const char *path);
 MSC_API msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);
 
+struct msc_compare;
+/* Draws the comparison's forest plot of outcome `outcome` (mscmeta
+ * compare, mscmeta/compare.h): a row per model with its estimate and
+ * interval (a diamond; the exact pooled proportion grey), proportion
+ * [CI] and I^2 columns, and the exact pooled proportion's Clopper-Pearson
+ * interval as a shaded band across the rows, its estimate dashed. Needs
+ * no per-study intervals. Returns as msc_plot_forest. */
+MSC_API msc_status msc_plot_compare_forest(const struct msc_compare *c, size_t outcome,
+                                           const char *path, const msc_plot_options *o, char *err,
+                                           size_t errlen);
+
 /* Draws the funnel plot of outcome `outcome`: each study's effect on the
  * model scale against its standard error (axis inverted), the pooled
  * estimate and the pseudo-confidence region at the analysis' level. Needs

@@ -18,6 +18,7 @@
 #define C_SQUARE "#3B5B8C"
 #define C_COMMON "#9A9A9A" /* common-effect diamond */
 #define C_PI "#B22222"
+#define C_BAND "#DCE6F2" /* compare: the exact interval's band */
 
 typedef msc_forest_rows rows;
 typedef msc_forest_row row;
@@ -197,6 +198,21 @@ static void vline(ctx *c, double v, double bottom, int dt, const char *rgb)
         msc_plot_line(c->g, MSC_AT_DATA, x, 0.0, x, -bottom, 1, dt, 0.8, rgb);
 }
 
+/* The band (rs->band) from the page's top to `bottom` rows down, clipped
+ * to the axis, behind everything; its estimate dashed. */
+static void emit_band(ctx *c, const rows *rs, double bottom)
+{
+    const layout *L = c->L;
+    double x0 = fmax(ax_x(L, rs->band_lo), L->ax.from), x1 = fmin(ax_x(L, rs->band_hi), L->ax.to);
+    if (x1 > x0) {
+        msc_gp_cmd(c->g, "set object %d rect from %.10g,%.10g to %.10g,%.10g back fc rgb ",
+                   msc_gp_tag(c->g), x0, 0.0, x1, -bottom);
+        msc_gp_str(c->g, C_BAND);
+        msc_gp_cmd(c->g, " fs solid 1.0 noborder\n");
+    }
+    vline(c, rs->band_est, bottom, 2, C_SQUARE);
+}
+
 /* Diamonds, prediction bars and the vertical lines, as objects. */
 static void emit_shapes(ctx *c, const rows *rs)
 {
@@ -212,6 +228,8 @@ static void emit_shapes(ctx *c, const rows *rs)
         if (r->kind == MSC_FOREST_POOLED || r->kind == MSC_FOREST_PI)
             last_y = L->y[i] - c->off + 0.5 * L->h[i];
     }
+    if (rs->band)
+        emit_band(c, rs, last_y);
     /* The pooled estimate as a dotted line through the studies, the
      * reference line dashed. */
     if (isfinite(rs->est_line))

@@ -243,6 +243,12 @@ static void axis_range(layout *L, const rows *rs, const msc_plot_options *opt)
         lo = fmin(lo, rs->ref);
         hi = fmax(hi, rs->ref);
     }
+    const double band[2] = {rs->band ? rs->band_lo : NAN, rs->band ? rs->band_hi : NAN};
+    for (int j = 0; j < 2; j++)
+        if (isfinite(band[j]) && (!L->logx || band[j] > 0)) {
+            lo = fmin(lo, band[j]);
+            hi = fmax(hi, band[j]);
+        }
     if (L->logx) {
         if (have_lim)
             lo = opt->xlim_lo, hi = opt->xlim_hi;

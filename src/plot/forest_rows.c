@@ -15,6 +15,8 @@
 
 #include "msc_core.h"
 #include "msc_forest.h"
+#include "msc_stats.h"
+#include "mscmeta/compare.h"
 #include "mscmeta/sens.h"
 
 typedef msc_forest_rows rows;
@@ -559,6 +561,93 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
     }
     if (isfinite(rs->ref))
         add_note(rs, "Dashed line: reference at %g%s", rs->ref,
+                 scale == 1.0     ? ""
+                 : scale == 100.0 ? " per 100"
+                                  : " per 1000");
+    return MSC_OK;
+}
+
+/* ------------------------------------------------------ compare rows */
+
+/* What compare row cr shows of outcome j: the estimate and interval its
+ * report row shows (build_compare.c), and I^2 where the model has it. */
+static void compare_values(const msc_compare_row *cr, size_t j, double *v, double *I2)
+{
+    const msc_outcome_result *o = &cr->a->outcome[j];
+    const msc_fit *f = &o->fit;
+    msc_heterogeneity h = {.tau2 = NAN, .I2 = NAN, .rho = NAN};
+    v[0] = v[1] = v[2] = NAN;
+    if (!o->skipped) {
+        switch (cr->block) {
+        case MSC_COMPARE_RANDOM:
+            v[0] = f->random.est, v[1] = f->random.ci_lo, v[2] = f->random.ci_hi;
+            msc_fit_het_shown(f, &h);
+            break;
+        case MSC_COMPARE_MARGINAL:
+            v[0] = f->random.marg_est, v[1] = f->random.marg_lo, v[2] = f->random.marg_hi;
+            msc_fit_het_shown(f, &h);
+            break;
+        case MSC_COMPARE_EXACT:
+            v[0] = o->exact_est, v[1] = o->exact_lo, v[2] = o->exact_hi;
+            break;
+        }
+    }
+    *I2 = h.I2;
+}
+
+msc_status msc_forest_rows_compare(msc_forest_rows *rs, const msc_compare *c, size_t j,
+                                   const msc_plot_options *opt, char *err, size_t errlen)
+{
+    memset(rs, 0, sizeof *rs);
+    const msc_analysis *a0 = c->row[0].a;
+    const msc_outcome_result *o = &a0->outcome[j];
+    double scale = opt->scale;
+    make_heads(rs, a0, o, opt);
+    rs->title = opt->title && opt->title[0] ? opt->title : NULL;
+    rs->ref = isnan(opt->ref) ? NAN : opt->ref * scale;
+    rs->est_line = NAN;
+    rs->study_head = "Model";
+    rs->w_head = "I\xC2\xB2";
+    rs->weights = 1;
+    const msc_outcome_result *ox = NULL; /* the exact row's outcome: the band */
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const msc_compare_row *cr = &c->row[i];
+        double v[3], I2;
+        compare_values(cr, j, v, &I2);
+        int exact = cr->block == MSC_COMPARE_EXACT;
+        row *r = add_pooled(rs, cr->label, !exact, v[0], v[1], v[2], scale);
+        if (!r) {
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
+        if (!isfinite(v[0]))
+            snprintf(r->text[MSC_FOREST_COL_EST], sizeof r->text[0], "not estimable");
+        if (isfinite(I2))
+            snprintf(r->text[MSC_FOREST_COL_W1], sizeof r->text[0], "%.1f%%", I2);
+        if (exact) {
+            ox = &cr->a->outcome[j];
+            snprintf(r->text[MSC_FOREST_COL_EVENTS], sizeof r->text[0], "%.0f", ox->events_total);
+            snprintf(r->text[MSC_FOREST_COL_N], sizeof r->text[0], "%.0f", ox->n_total);
+            if (isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2])) {
+                rs->band = 1;
+                rs->band_est = v[0] * scale;
+                rs->band_lo = v[1] * scale;
+                rs->band_hi = v[2] * scale;
+            }
+        }
+    }
+    if (rs->band)
+        add_note(rs,
+                 "Shaded band: the exact pooled proportion (sum of events / sum of patients, "
+                 "dashed line) with its Clopper-Pearson %.4g%% interval.",
+                 100.0 * a0->settings.level);
+    add_note(rs, "Each row: mscmeta pool with that model (the report's same_as column); "
+                 "I\xC2\xB2 where the model has it.");
+    if (o->n_excluded)
+        add_note(rs, "Not counted: %zu stud%s without usable counts.", o->n_excluded,
+                 o->n_excluded == 1 ? "y" : "ies");
+    if (isfinite(rs->ref))
+        add_note(rs, "Dashed grey line: reference at %g%s", rs->ref,
                  scale == 1.0     ? ""
                  : scale == 100.0 ? " per 100"
                                   : " per 1000");

@@ -71,6 +71,10 @@ typedef struct {
     const char *title;      /* NULL: none */
     double est_line;        /* the pooled estimate's dotted line (display units); NAN: none */
     double ref;             /* the reference line (display units); NAN: none */
+    /* A shaded vertical band across the rows (compare: the exact pooled
+     * proportion's interval) with its estimate dashed; band 0: none. */
+    int band;
+    double band_lo, band_hi, band_est; /* display units */
 } msc_forest_rows;
 
 /* The rows of outcome o of analysis a (which has per-study intervals) as
@@ -80,6 +84,13 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
                                  const msc_outcome_result *o, const msc_plot_options *opt,
                                  char *err, size_t errlen);
 void msc_forest_rows_free(msc_forest_rows *rs);
+
+struct msc_compare;
+/* The rows of outcome j of a comparison (mscmeta compare): one model row
+ * per compare row, with the exact pooled proportion's interval as the
+ * band. Returns as msc_forest_rows_build. */
+msc_status msc_forest_rows_compare(msc_forest_rows *rs, const struct msc_compare *c, size_t j,
+                                   const msc_plot_options *opt, char *err, size_t errlen);
 
 /* The largest study square, in rows. */
 #define MSC_FOREST_SQUARE 0.78

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "msc_forest.h"
+#include "mscmeta/compare.h"
 
 msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
                            const msc_plot_options *opt, char *err, size_t errlen)
@@ -39,6 +40,31 @@ msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *pa
                  o->k, rs.n, MSC_PLOT_MAX_ROWS);
         rc = MSC_ERR_USAGE;
     }
+    if (rc == MSC_OK) {
+        msc_forest_layout L;
+        rc = msc_forest_layout_make(&L, &rs, opt, err, errlen);
+        if (rc == MSC_OK)
+            rc = msc_forest_draw(&rs, &L, opt->format, path, err, errlen);
+        msc_forest_layout_free(&L);
+    }
+    msc_forest_rows_free(&rs);
+    return rc;
+}
+
+/* The comparison's forest (mscmeta compare --forest): the same layout and
+ * drawing, rows from msc_forest_rows_compare. */
+msc_status msc_plot_compare_forest(const msc_compare *c, size_t outcome, const char *path,
+                                   const msc_plot_options *opt, char *err, size_t errlen)
+{
+    if (!c || c->n_rows == 0) {
+        snprintf(err, errlen, "compare forest plot: no comparison");
+        return MSC_ERR_USAGE;
+    }
+    int rc = msc_plot_check(c->row[0].a, outcome, opt, err, errlen);
+    if (rc != MSC_OK)
+        return rc;
+    msc_forest_rows rs;
+    rc = msc_forest_rows_compare(&rs, c, outcome, opt, err, errlen);
     if (rc == MSC_OK) {
         msc_forest_layout L;
         rc = msc_forest_layout_make(&L, &rs, opt, err, errlen);
