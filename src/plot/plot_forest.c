@@ -19,6 +19,22 @@
 #include "msc_forest.h"
 #include "mscmeta/compare.h"
 
+/* The last two steps for rows built with status rc (MSC_OK: lay them out
+ * and draw them), then the rows freed whatever happened. */
+static msc_status finish(msc_forest_rows *rs, int rc, const msc_plot_options *opt,
+                         const char *path, char *err, size_t errlen)
+{
+    if (rc == MSC_OK) {
+        msc_forest_layout L;
+        rc = msc_forest_layout_make(&L, rs, opt, err, errlen);
+        if (rc == MSC_OK)
+            rc = msc_forest_draw(rs, &L, opt->format, path, err, errlen);
+        msc_forest_layout_free(&L);
+    }
+    msc_forest_rows_free(rs);
+    return rc;
+}
+
 msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *path,
                            const msc_plot_options *opt, char *err, size_t errlen)
 {
@@ -40,15 +56,7 @@ msc_status msc_plot_forest(const msc_analysis *a, size_t outcome, const char *pa
                  o->k, rs.n, MSC_PLOT_MAX_ROWS);
         rc = MSC_ERR_USAGE;
     }
-    if (rc == MSC_OK) {
-        msc_forest_layout L;
-        rc = msc_forest_layout_make(&L, &rs, opt, err, errlen);
-        if (rc == MSC_OK)
-            rc = msc_forest_draw(&rs, &L, opt->format, path, err, errlen);
-        msc_forest_layout_free(&L);
-    }
-    msc_forest_rows_free(&rs);
-    return rc;
+    return finish(&rs, rc, opt, path, err, errlen);
 }
 
 /* The comparison's forest (mscmeta compare --forest): the same layout and
@@ -65,13 +73,5 @@ msc_status msc_plot_compare_forest(const msc_compare *c, size_t outcome, const c
         return rc;
     msc_forest_rows rs;
     rc = msc_forest_rows_compare(&rs, c, outcome, opt, err, errlen);
-    if (rc == MSC_OK) {
-        msc_forest_layout L;
-        rc = msc_forest_layout_make(&L, &rs, opt, err, errlen);
-        if (rc == MSC_OK)
-            rc = msc_forest_draw(&rs, &L, opt->format, path, err, errlen);
-        msc_forest_layout_free(&L);
-    }
-    msc_forest_rows_free(&rs);
-    return rc;
+    return finish(&rs, rc, opt, path, err, errlen);
 }
