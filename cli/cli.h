@@ -222,9 +222,13 @@ int msc_out_open(msc_out *o, const char *path);
 int msc_out_commit(msc_out *o); /* returns an exit code; prints the error */
 void msc_out_abort(msc_out *o);
 
-/* Writes a report with `report` to `output` (NULL: standard output) through
- * msc_out: on failure nothing is left behind and the one-line error is
- * printed. Returns an exit code. */
+/* Writes what emit(fp, ctx) writes to `output` (NULL: standard output)
+ * through msc_out: on failure nothing is left behind and the one-line error
+ * is printed. Returns an exit code. */
+typedef msc_status (*msc_cli_emit_fn)(FILE *fp, const void *ctx);
+int msc_cli_emit(const char *output, msc_cli_emit_fn emit, const void *ctx);
+
+/* msc_cli_emit of an analysis's report written by `report`. */
 int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
                   const msc_report_options *opt);
 

@@ -2,9 +2,7 @@
  * `mscmeta compare`: each outcome pooled under every defensible model
  * (mscmeta/compare.h), one row per model, written atomically.
  */
-#include <errno.h>
 #include <math.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -26,6 +24,18 @@ int msc_cli_compare_check(const msc_cli *c)
     return MSC_CLI_GO_ON;
 }
 
+typedef struct {
+    const msc_compare *cmp;
+    const msc_cli *c;
+} compare_report;
+
+static msc_status emit_compare(FILE *fp, const void *ctx)
+{
+    const compare_report *x = ctx;
+    msc_report_options ro = {x->c->summary_only, NULL, NULL, NULL};
+    return msc_report_compare(fp, x->cmp, x->c->format, &ro);
+}
+
 int msc_cmd_compare(msc_cli *c)
 {
     char err[MSC_ERRBUF];
@@ -42,20 +52,7 @@ int msc_cmd_compare(msc_cli *c)
         msc_cli_error("%s", err);
         return msc_cli_exit_code(st);
     }
-    msc_report_options ro = {c->summary_only, NULL, NULL, NULL};
-    msc_out out;
-    rc = msc_out_open(&out, c->output);
-    if (rc == EXIT_OK) {
-        if (msc_report_compare(out.fp, cmp, c->format, &ro) != MSC_OK) {
-            int e = errno; /* the write's error: closing and unlinking may change errno */
-            msc_out_abort(&out);
-            msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",
-                          strerror(e));
-            rc = EXIT_OUTPUT;
-        } else {
-            rc = msc_out_commit(&out);
-        }
-    }
+    rc = msc_cli_emit(c->output, emit_compare, &(compare_report){cmp, c});
     if (rc == EXIT_OK && c->forest)
         rc = msc_cli_compare_forest(c, cmp);
     msc_compare_free(cmp);

@@ -2,8 +2,6 @@
  * `mscmeta regress`: load the data with the moderators' columns, fit the
  * meta-regression of every outcome, write its report atomically.
  */
-#include <errno.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -25,6 +23,18 @@ int msc_cli_regress(const msc_cli *c, msc_dataset **d, msc_regression **r)
     return msc_cli_exit_code(st);
 }
 
+typedef struct {
+    const msc_regression *r;
+    const msc_cli *c;
+} regress_report;
+
+static msc_status emit_regress(FILE *fp, const void *ctx)
+{
+    const regress_report *x = ctx;
+    msc_report_options ro = {x->c->summary_only, NULL, NULL, NULL};
+    return msc_report_regress(fp, x->r, x->c->format, &ro);
+}
+
 int msc_cmd_regress(msc_cli *c)
 {
     msc_dataset *d;
@@ -32,20 +42,7 @@ int msc_cmd_regress(msc_cli *c)
     int rc = msc_cli_regress(c, &d, &r);
     if (rc != EXIT_OK)
         return rc;
-    msc_report_options ro = {c->summary_only, NULL, NULL, NULL};
-    msc_out out;
-    rc = msc_out_open(&out, c->output);
-    if (rc == EXIT_OK) {
-        if (msc_report_regress(out.fp, r, c->format, &ro) != MSC_OK) {
-            int e = errno; /* the write's error: closing and unlinking may change errno */
-            msc_out_abort(&out);
-            msc_cli_error("writing to %s failed: %s", c->output ? c->output : "standard output",
-                          strerror(e));
-            rc = EXIT_OUTPUT;
-        } else {
-            rc = msc_out_commit(&out);
-        }
-    }
+    rc = msc_cli_emit(c->output, emit_regress, &(regress_report){r, c});
     msc_regression_free(r);
     msc_dataset_free(d);
     return rc;

@@ -491,14 +491,13 @@ int msc_out_commit(msc_out *o)
     return EXIT_OK;
 }
 
-int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
-                  const msc_report_options *opt)
+int msc_cli_emit(const char *output, msc_cli_emit_fn emit, const void *ctx)
 {
     msc_out out;
     int rc = msc_out_open(&out, output);
     if (rc != EXIT_OK)
         return rc;
-    if (report(out.fp, a, opt) != MSC_OK) {
+    if (emit(out.fp, ctx) != MSC_OK) {
         int e = errno; /* the write's error: closing and unlinking may change errno */
         msc_out_abort(&out);
         msc_cli_error("writing to %s failed: %s", output ? output : "standard output",
@@ -506,4 +505,23 @@ int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *
         return EXIT_OUTPUT;
     }
     return msc_out_commit(&out);
+}
+
+typedef struct {
+    msc_report_fn report;
+    const msc_analysis *a;
+    const msc_report_options *opt;
+} analysis_report;
+
+static msc_status emit_analysis(FILE *fp, const void *ctx)
+{
+    const analysis_report *r = ctx;
+    return r->report(fp, r->a, r->opt);
+}
+
+int msc_cli_write(const char *output, msc_report_fn report, const msc_analysis *a,
+                  const msc_report_options *opt)
+{
+    analysis_report r = {report, a, opt};
+    return msc_cli_emit(output, emit_analysis, &r);
 }
