@@ -4,11 +4,16 @@
  * that gives the three rates when a continuity correction was added; the
  * Freeman-Tukey back-transformation at the smallest, harmonic-mean and
  * largest n; and null / NA for heterogeneity where it cannot be estimated,
- * the same in table, JSON and CSV. Expected values are hand formulas on
- * the fit's own estimate and SE (which test_pool and test_glmm hold to
- * metafor), or a separate fit of the same model.
+ * the same in table, JSON and CSV; the test for subgroup differences when
+ * a GLMM subgroup falls back to the exact proportion. Expected values are
+ * hand formulas on the fit's own estimate and SE (which test_pool and
+ * test_glmm hold to metafor), a separate fit of the same model, R
+ * (tests/reference/subgroup_test.R: fisher.test, lme4, integrate/optim),
+ * or a brute-force enumeration.
  */
 #include "test_util.h"
+
+#include "msc_stats.h"
 
 #include <math.h>
 #include <string.h>
@@ -195,6 +200,143 @@ static void test_formats_agree_on_null(void **state)
     }
 }
 
+/* Fisher's exact test (Freeman-Halton) by brute force over every 2 x 3
+ * table with the observed margins, against the network algorithm. */
+static double lchoose3(double n, double x)
+{
+    return lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1);
+}
+
+static double fisher_brute(const double *x, const double *n)
+{
+    double X = x[0] + x[1] + x[2], N = n[0] + n[1] + n[2];
+    double obs = lchoose3(n[0], x[0]) + lchoose3(n[1], x[1]) + lchoose3(n[2], x[2]);
+    double p = 0;
+    for (double a = 0; a <= n[0]; a++)
+        for (double b = 0; b <= n[1]; b++) {
+            double c = X - a - b;
+            if (c < 0 || c > n[2])
+                continue;
+            double s = lchoose3(n[0], a) + lchoose3(n[1], b) + lchoose3(n[2], c);
+            if (s <= obs + 1e-7)
+                p += exp(s - lchoose3(N, X));
+        }
+    return p;
+}
+
+static void test_fisher_exact(void **state)
+{
+    (void)state;
+    uint64_t seed = 20261201;
+    for (int rep = 0; rep < 300; rep++) {
+        double x[3], n[3];
+        for (int g = 0; g < 3; g++) {
+            n[g] = 1 + (double)(xorshift64(&seed) % 40);
+            x[g] = (double)(xorshift64(&seed) % ((uint64_t)n[g] + 1));
+            if (rep % 3 == 0 && g == 0)
+                x[g] = 0; /* a group with no events, as in safety data */
+        }
+        double p;
+        assert_int_equal(msc_subgroup_fisher(x, n, 3, 1e8, &p), MSC_OK);
+        assert_close(p, fisher_brute(x, n), 1e-9);
+    }
+    /* R: fisher.test(rbind(c(0, 3, 1), c(105, 37, 95)))$p.value, the
+     * example's serious adverse events by disease */
+    double xs[] = {0, 3, 1}, ns[] = {105, 40, 96}, p;
+    assert_int_equal(msc_subgroup_fisher(xs, ns, 3, 1e8, &p), MSC_OK);
+    assert_close(p, 0.00758555127809922, 1e-9);
+    /* 2 x 2: R fisher.test(rbind(c(2, 9), c(18, 6)))$p.value */
+    double x2[] = {2, 9}, n2[] = {20, 15};
+    assert_int_equal(msc_subgroup_fisher(x2, n2, 2, 1e8, &p), MSC_OK);
+    assert_close(p, 0.00282900701993812, 1e-9);
+    /* no events at all: every table is the observed one */
+    double x0[] = {0, 0}, n0[] = {5, 7};
+    assert_int_equal(msc_subgroup_fisher(x0, n0, 2, 1e8, &p), MSC_OK);
+    assert_close(p, 1.0, 0);
+    /* more work than allowed: no p value, not a wrong one */
+    double xb[] = {200, 300, 250, 100}, nb[] = {1000, 1000, 1000, 1000};
+    assert_int_equal(msc_subgroup_fisher(xb, nb, 4, 1e4, &p), MSC_OK);
+    assert_true(isnan(p));
+}
+
+/* The test for subgroup differences under the GLMM when a subgroup's
+ * estimate is an exact fallback, against tests/reference/subgroup_test.json
+ * (R): Fisher's exact test (fisher.test) where a subgroup has no events or
+ * only events, else the likelihood-ratio test: lme4's glmer (nAGQ = 7, the
+ * same rule as mscmeta's) full against null model where lme4 fits both,
+ * and in every case the marginal likelihood maximised with integrate() and
+ * optim() (no quadrature rule: 1e-3, the issue's tolerance for the LRT). */
+static void test_subgroup_test_fallback(void **state)
+{
+    (void)state;
+    json_t *ref = ref_load("subgroup_test.json");
+    size_t i;
+    json_t *r;
+    json_array_foreach(ref, i, r)
+    {
+        const char *file = json_string_value(json_object_get(r, "file"));
+        char path[256];
+        if (strncmp(file, "data/", 5) == 0)
+            snprintf(path, sizeof path, "../%s", file);
+        else
+            snprintf(path, sizeof path, "%s", file + strlen("tests/"));
+        const char *name = json_string_value(json_object_get(r, "name"));
+        msc_dataset *d = load_file(path, json_string_value(json_object_get(r, "events")),
+                                   json_string_value(json_object_get(r, "group")));
+        msc_settings s;
+        msc_settings_default(&s);
+        s.method = MSC_METHOD_GLMM;
+        msc_analysis *a = run_analysis(d, &s);
+        const msc_outcome_result *o = &a->outcome[0];
+        size_t G = json_array_size(json_object_get(r, "levels"));
+        assert_int_equal(o->n_groups, G);
+        int fallback = 0;
+        for (size_t g = 0; g < G; g++)
+            fallback |= o->group[g].fit.exact_fallback;
+        assert_true(fallback); /* each set was chosen for one */
+        if (json_array_size(json_object_get(r, "separated")) > 0 ||
+            json_is_string(json_object_get(r, "separated"))) {
+            assert_int_equal(o->sg_test, MSC_SGTEST_FISHER);
+            assert_close_msg(o->Q_between_p, ref_get(r, "fisher_p"), 1e-9, name);
+            assert_true(isnan(o->Q_between) && isnan(o->Q_between_df));
+            assert_has_warning(o, "Fisher's exact test");
+        } else {
+            assert_int_equal(o->sg_test, MSC_SGTEST_LRT);
+            double lrt = o->Q_between;
+            if (json_is_number(json_object_get(r, "lrt_glmer"))) {
+                assert_true(fabs(lrt - ref_get(r, "lrt_glmer")) < 1e-3);
+                double t2 = ref_get(r, "tau2_full_glmer");
+                assert_true(fabs(o->sg_tau2 - t2) <= 1e-3 * fmax(t2, 1e-3));
+            }
+            assert_true(fabs(lrt - ref_get(r, "lrt_exact")) < 1e-3 * fmax(1.0, lrt));
+            double t2 = ref_get(r, "tau2_full");
+            assert_true(fabs(o->sg_tau2 - t2) <= 5e-3 * fmax(t2, 1e-3));
+            assert_close(o->Q_between_df, (double)G - 1, 0);
+            assert_close(o->Q_between_p, gsl_cdf_chisq_Q(lrt, (double)G - 1), 1e-12);
+            assert_has_warning(o, "likelihood-ratio test");
+        }
+        free_analysis_and_data(a);
+    }
+    json_decref(ref);
+}
+
+/* Without a fallback, or under an inverse-variance method, the test stays
+ * Cochran's Q between the subgroups' estimates. */
+static void test_subgroup_test_q_stays(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", "responders", "disease");
+    msc_analysis *a = run_method(d, MSC_METHOD_REML);
+    assert_int_equal(a->outcome[0].sg_test, MSC_SGTEST_Q);
+    free_analysis_and_data(a);
+    d = load_ref_set("debruin2009", "ethnicity");
+    a = run_method(d, MSC_METHOD_GLMM);
+    for (size_t g = 0; g < a->outcome[0].n_groups; g++)
+        assert_false(a->outcome[0].group[g].fit.exact_fallback);
+    assert_int_equal(a->outcome[0].sg_test, MSC_SGTEST_Q);
+    free_analysis_and_data(a);
+}
+
 int main(void)
 {
     msc_init();
@@ -203,6 +345,9 @@ int main(void)
         cmocka_unit_test(test_correction_warning),
         cmocka_unit_test(test_pft_warning),
         cmocka_unit_test(test_formats_agree_on_null),
+        cmocka_unit_test(test_fisher_exact),
+        cmocka_unit_test(test_subgroup_test_fallback),
+        cmocka_unit_test(test_subgroup_test_q_stays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,14 @@ typedef struct {
     msc_warnings warnings;
 } msc_group_result;
 
+/* Which test for subgroup differences an outcome result holds. */
+typedef enum {
+    MSC_SGTEST_NONE = 0, /* none could be made (fewer than 2 subgroups, ...) */
+    MSC_SGTEST_Q,        /* Cochran's Q between the subgroups' estimates */
+    MSC_SGTEST_LRT,      /* likelihood-ratio test, binomial-normal or logistic model */
+    MSC_SGTEST_FISHER    /* Fisher's exact test on the pooled 2 x G table */
+} msc_sgtest;
+
 typedef struct {
     const msc_outcome_data *data;
     size_t k;              /* studies in the analysis */
@@ -41,7 +49,16 @@ typedef struct {
     size_t n_groups;
     msc_group_result *group;
     size_t n_group_missing; /* studies with no subgroup value */
+    /* The test for subgroup differences: Cochran's Q between the subgroups'
+     * estimates; or, under the GLMM when a subgroup's estimate is an exact
+     * fallback (no standard error), the likelihood-ratio test of the
+     * binomial model with the subgroup as a fixed effect, or Fisher's exact
+     * test on the events by subgroup when a subgroup has no events or only
+     * events (see sg_test; the warnings say why). Q_between holds the Q or
+     * LRT statistic, NAN for Fisher's test (as is its df). */
+    msc_sgtest sg_test;
     double Q_between, Q_between_df, Q_between_p;
+    double sg_tau2; /* LRT: the common tau^2 of the model with subgroups (0: logistic) */
     msc_warnings warnings;
 } msc_outcome_result;
 

@@ -388,7 +388,18 @@ static void add_footer(rows *rs, const msc_analysis *a, const msc_outcome_result
     if (o->n_groups) {
         char p[32];
         msc_pvalue_text(p, sizeof p, o->Q_between_p, 3, MSC_P_PROSE);
-        if (isfinite(o->Q_between))
+        if (o->sg_test == MSC_SGTEST_LRT)
+            add_note(rs,
+                     "Test for subgroup differences (likelihood ratio, %s): LRT = %.2f, "
+                     "df = %g, %s",
+                     o->sg_tau2 > 0 ? "binomial-normal model" : "logistic model", o->Q_between,
+                     o->Q_between_df, p);
+        else if (o->sg_test == MSC_SGTEST_FISHER)
+            add_note(rs,
+                     "Test for subgroup differences (Fisher's exact test on the pooled "
+                     "events): %s",
+                     p);
+        else if (isfinite(o->Q_between))
             add_note(rs, "Test for subgroup differences (%s): Q = %.2f, df = %g, %s",
                      f->has_random ? "random effects" : "common effect", o->Q_between,
                      o->Q_between_df, p);
@@ -435,8 +446,7 @@ static int sens_kind(const msc_plot_options *opt)
  * and patients of the studies fitted, the estimate with its interval, and
  * I^2 in the weight column; every number from the fits. */
 static int add_sens_fits(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
-                         const msc_sens_block *b, int kind, double events, double n,
-                         double scale)
+                         const msc_sens_block *b, int kind, double events, double n, double scale)
 {
     const msc_sens_fit *f = kind == 1 ? b->loo : b->cumul;
     if (!f)
@@ -490,15 +500,16 @@ static int add_sens_body(rows *rs, const msc_analysis *a, const msc_outcome_resu
 }
 
 /* The footer of a sensitivity plot: what a row is, the model, the order. */
-static void add_sens_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
-                            int kind, const char *col)
+static void add_sens_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o, int kind,
+                            const char *col)
 {
     if (kind == 1)
         add_note(rs, "Each row: the model refitted without the study named (\xCF\x84\xC2\xB2 "
                      "re-estimated); events and N of the studies kept.");
     else
-        add_note(rs, "Each row: the model fitted to the studies up to the one named, added in %s; "
-                     "events and N so far.",
+        add_note(rs,
+                 "Each row: the model fitted to the studies up to the one named, added in %s; "
+                 "events and N so far.",
                  col ? "ascending order of the order column (ties in file order)" : "file order");
     char line[256];
     msc_plot_method_line(a, o, line, sizeof line);

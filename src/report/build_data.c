@@ -334,11 +334,22 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
         /* a file may have as many levels as studies: one per line, streamed */
         msc_rep_flag(msc_rep_generator(b, out, "subgroups", o->n_groups, f->subgroup, c),
                      MSC_REP_NL_ITEMS);
+        /* which test (subgroups.c): Q, or the LRT or Fisher's exact test
+         * where a GLMM subgroup fell back to the exact proportion */
+        static const char *const test_name[] = {[MSC_SGTEST_NONE] = NULL,
+                                                [MSC_SGTEST_Q] = "Q",
+                                                [MSC_SGTEST_LRT] = "LRT",
+                                                [MSC_SGTEST_FISHER] = "Fisher"};
+        int q = o->sg_test == MSC_SGTEST_Q || o->sg_test == MSC_SGTEST_NONE;
         msc_rep_node *t = msc_rep_object(b, out, "subgroup_test");
-        msc_rep_number(b, t, "Q", o->Q_between, MSC_REP_SIG4);
+        msc_rep_text(b, t, "test", test_name[o->sg_test]);
+        msc_rep_number(b, t, "Q", q ? o->Q_between : NAN, MSC_REP_SIG4);
+        msc_rep_number(b, t, "LRT", o->sg_test == MSC_SGTEST_LRT ? o->Q_between : NAN,
+                       MSC_REP_SIG4);
         msc_rep_number(b, t, "df", o->Q_between_df, "%g");
         msc_rep_pvalue(b, t, "p", o->Q_between_p);
-        msc_rep_text(b, t, "estimates", o->fit.has_random ? "random" : "common");
+        msc_rep_text(b, t, "estimates", !q ? NULL : o->fit.has_random ? "random" : "common");
+        msc_rep_number(b, t, "tau2", o->sg_tau2, MSC_REP_SIG4);
         msc_rep_int(b, out, "subgroup_missing", (long long)o->n_group_missing);
     }
     if (c->sf)

@@ -21,7 +21,8 @@ static const char *const COLUMNS =
     "tau2,I2,Q,Q_df,Q_p,"
     "k,exact,pi_df,tau2_ci_lower,tau2_ci_upper,tau,I2_ci_lower,I2_ci_upper,H2,H2_ci_lower,"
     "H2_ci_upper,Q_lrt,Q_lrt_p,reason,message,setting,value,"
-    "lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,rho_ci_upper,null_proportion,null_statistic,null_p";
+    "lrt_tau2,lrt_tau2_p,rho,rho_ci_lower,rho_ci_upper,null_proportion,null_statistic,null_p,"
+    "test,LRT";
 
 /* An interval as the table shows it: "[0.2228, 0.9567]", or NA. */
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
@@ -370,12 +371,25 @@ static void subgroups(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
     msc_rep_line(b, out, "");
     msc_rep_line(b, out, "Subgroups by \"{subgroup:.40}\"");
     msc_rep_grid(b, out, "subgroups", cols, 8, 1);
-    msc_rep_line(b, out,
-                 c->o->fit.has_random
-                     ? "Test for subgroup differences (random-effects estimates): "
-                       "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}"
-                     : "Test for subgroup differences (common-effect estimates): "
-                       "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}");
+    const char *line;
+    if (c->o->sg_test == MSC_SGTEST_LRT && c->o->sg_tau2 > 0)
+        line = "Test for subgroup differences (likelihood ratio, binomial-normal model with the "
+               "subgroup as a fixed effect, common tau^2 = {subgroup_test.tau2}): "
+               "LRT = {subgroup_test.LRT}, df = {subgroup_test.df}, {subgroup_test.p:prose}";
+    else if (c->o->sg_test == MSC_SGTEST_LRT)
+        line = "Test for subgroup differences (likelihood ratio, logistic model with the "
+               "subgroup as a fixed effect; tau^2 = 0): "
+               "LRT = {subgroup_test.LRT}, df = {subgroup_test.df}, {subgroup_test.p:prose}";
+    else if (c->o->sg_test == MSC_SGTEST_FISHER)
+        line = "Test for subgroup differences (Fisher's exact test on the pooled events by "
+               "subgroup): {subgroup_test.p:prose}";
+    else if (c->o->fit.has_random)
+        line = "Test for subgroup differences (random-effects estimates): "
+               "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}";
+    else
+        line = "Test for subgroup differences (common-effect estimates): "
+               "Q = {subgroup_test.Q}, df = {subgroup_test.df}, {subgroup_test.p:prose}";
+    msc_rep_line(b, out, line);
     msc_rep_data_group_warnings(b, out, c); /* the subgroups' warnings, grouped */
     msc_rep_each(b, out, "group_warnings", "  ! {groups}: {message}");
 }

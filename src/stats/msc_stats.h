@@ -150,6 +150,29 @@ static inline void msc_outcome_release(msc_outcome_result *o, msc_outcome_store 
 int msc_subgroups_fit(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                       const msc_settings *s);
 
+/* The likelihood-ratio test of subgroup differences in the binomial-normal
+ * model (subgroup_test.c): the G subgroups' intercepts with one common
+ * tau^2 against one intercept, both by maximum likelihood (AGQ with nagq
+ * nodes; tau^2 = 0, the logistic model, where that is the maximum);
+ * threads as msc_glmm_model_init (the result does not depend on them);
+ * tau_start: where the search over tau begins (the outcome's own tau). */
+typedef struct {
+    double lrt, df, p;       /* 2 (ll_full - ll_null), G - 1, P(chi^2_df > lrt) */
+    double tau2, tau2_null;  /* the two models' tau^2 at their maxima */
+    int failed;              /* a model has no finite maximum: the rest NAN */
+} msc_subgroup_lrt_result;
+/* For subgroups whose studies (xi, ni at grp[g].study) each have events
+ * and non-events in total. MSC_OK (r->failed says whether it was found)
+ * or MSC_ERR_NOMEM. */
+msc_status msc_subgroup_lrt(const double *xi, const double *ni, const msc_group_result *grp,
+                            size_t G, int nagq, int threads, double tau_start,
+                            msc_subgroup_lrt_result *r);
+/* Fisher's exact test (Freeman-Halton) on the 2 x G table of xg events of
+ * ng patients: *p, or NAN when the enumeration would take more than about
+ * max_work steps. MSC_OK or MSC_ERR_NOMEM. */
+msc_status msc_subgroup_fisher(const double *xg, const double *ng, size_t G, double max_work,
+                               double *p);
+
 /* An estimate block with every value NAN, not exact (pool.c). */
 void msc_estimate_clear(msc_estimate *e);
 /* The exact pooled proportion under homogeneity, sx / sn with its
