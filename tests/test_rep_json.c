@@ -95,6 +95,7 @@ static msc_status to_buf(void *ctx, const char *buf, size_t len)
 }
 
 static char outbuf[4096];
+static char *jansson_string(const char *s);
 
 static msc_rep_out out_to(sink *s)
 {
@@ -104,9 +105,49 @@ static msc_rep_out out_to(sink *s)
     return o;
 }
 
-/* mscmeta's JSON text for a string before this emitter: jansson's, after
- * repairing invalid UTF-8 (U+FFFD) with msc_utf8_clean. */
+/* mscmeta's JSON text for a string: jansson's, after repairing invalid
+ * UTF-8 (U+FFFD) with msc_utf8_clean, with the C1 controls U+0080-U+009F
+ * escaped as jansson escapes C0 (\u0080 ...), since terminals act on them. */
 static char *old_string(const char *s)
+{
+    char *t = jansson_string(s);
+    size_t n = strlen(t), c1 = 0;
+    for (size_t i = 0; i < n; i++)
+        c1 += (unsigned char)t[i] == 0xC2 && (unsigned char)t[i + 1] >= 0x80 &&
+              (unsigned char)t[i + 1] <= 0x9F;
+    char *e = malloc(n + 4 * c1 + 1), *w = e;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)t[i + 1];
+        if ((unsigned char)t[i] == 0xC2 && b >= 0x80 && b <= 0x9F) {
+            w += sprintf(w, "\\u00%c%c", "89"[b >= 0x90], "0123456789abcdef"[b & 15]);
+            i++;
+        } else {
+            *w++ = t[i];
+        }
+    }
+    *w = 0;
+    free(t);
+    return e;
+}
+
+static void test_c1_escaped(void **state)
+{
+    (void)state;
+    sink k;
+    msc_rep_out o = out_to(&k);
+    /* U+009B (CSI), U+0085 (NEL), U+0080, U+009F; U+00A0 and U+00E9 stay */
+    msc_rep_json_string(&o, "a\xC2\x9B[2Jb\xC2\x85\xC2\x80\xC2\x9F\xC2\xA0\xC3\xA9");
+    msc_rep_flush(&o);
+    assert_string_equal(k.got.s, "\"a\\u009b[2Jb\\u0085\\u0080\\u009f\xC2\xA0\xC3\xA9\"");
+    json_t *j = json_loads(k.got.s, JSON_DECODE_ANY, NULL); /* and reads back the same */
+    assert_non_null(j);
+    assert_string_equal(json_string_value(j),
+                        "a\xC2\x9B[2Jb\xC2\x85\xC2\x80\xC2\x9F\xC2\xA0\xC3\xA9");
+    json_decref(j);
+    msc_rep_buf_free(&k.got);
+}
+
+static char *jansson_string(const char *s)
 {
     json_t *j = json_string(s);
     if (!j) {
@@ -404,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_reals),
         cmocka_unit_test(test_reference_numbers_round_trip),
         cmocka_unit_test(test_strings_as_jansson),
+        cmocka_unit_test(test_c1_escaped),
         cmocka_unit_test(test_document),
         cmocka_unit_test(test_streams_in_constant_memory),
     };

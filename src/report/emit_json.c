@@ -54,6 +54,27 @@ static int plain(const char *s, size_t n)
     return 1;
 }
 
+/* jansson's encoding of a string, with the C1 control characters U+0080
+ * to U+009F (a Latin-1 file's bytes 0x80-0x9F) as \u0080 ... \u009f:
+ * jansson escapes only C0, and a terminal may act on C1 (U+009B is CSI).
+ * In UTF-8 they are C2 80 ... C2 9F, and C2 only ever starts a sequence. */
+static void put_c1_escaped(msc_rep_out *o, const char *buf, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned char c = (unsigned char)buf[i], d = (unsigned char)buf[i + 1];
+        if (c == 0xC2 && d >= 0x80 && d < 0xA0) {
+            char esc[8];
+            msc_rep_put(o, buf + run, i - run);
+            snprintf(esc, sizeof esc, "\\u%04x", d);
+            msc_rep_put(o, esc, 6);
+            run = i + 2;
+            i++;
+        }
+    }
+    msc_rep_put(o, buf + run, n - run);
+}
+
 /* s (valid UTF-8) as a JSON string, encoded by jansson. */
 static void encoded(msc_rep_out *o, const char *s, size_t n)
 {
@@ -66,7 +87,7 @@ static void encoded(msc_rep_out *o, const char *s, size_t n)
             need = json_dumpb(j, buf, need, JSON_ENCODE_ANY);
     }
     if (j && buf && need > 0)
-        msc_rep_put(o, buf, need);
+        put_c1_escaped(o, buf, need);
     else
         msc_rep_puts(o, "null"); /* out of memory, as jansson's writer did */
     if (buf != stack)
