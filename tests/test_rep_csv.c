@@ -120,6 +120,10 @@ static void test_encodings(void **state)
     msc_rep_putc(&out, '|');
     msc_rep_csv_text(&out, " =1"); /* not first */
     msc_rep_putc(&out, '|');
+    /* control characters as the table shows them: ESC, BEL, DEL, U+009B
+     * (CSI) and U+0085; tab, LF, CR, U+00A0 and U+00E9 kept */
+    msc_rep_csv_text(&out, "x\x1b[2J\x07\x7f\xC2\x9B\xC2\x85\"y\tz\n\r\xC2\xA0\xC3\xA9");
+    msc_rep_putc(&out, '|');
     msc_rep_csv_number(&out, NAN);
     msc_rep_putc(&out, '|');
     msc_rep_csv_number(&out, -INFINITY);
@@ -134,7 +138,8 @@ static void test_encodings(void **state)
                                  "\"'\t=1\"|\"'\r@x\"|\"'\xEF\xBC\x9D" "1+1\"|"
                                  "\"'\xEF\xBC\x8B\xEF\xBC\x8D\xEF\xBC\xA0\"|"
                                  "\"'\xEF\xBC\x8D\"|\"'\xEF\xBC\xA0" "x\"|"
-                                 "\"\xEF\xBC\xA1" "x\"|\" =1\"||"
+                                 "\"\xEF\xBC\xA1" "x\"|\" =1\"|"
+                                 "\"x?[2J????\"\"y\tz\n\r\xC2\xA0\xC3\xA9\"||"
                                  "|0.1|-0|1e21");
     msc_rep_buf_free(&k.got);
 }

@@ -4,7 +4,8 @@
  * and the MSC_REP_INHERIT values of the objects around it (the outcome's
  * name, a subgroup's), each under the column its name (node->csv, else its
  * key) gives; columns without a value stay empty. Text is quoted per RFC
- * 4180, and text a spreadsheet would run as a formula (=, +, -, @, tab,
+ * 4180, control characters but tab, LF and CR become '?' (as in the
+ * table), and text a spreadsheet would run as a formula (=, +, -, @, tab,
  * CR or a full-width =, +, -, @ first) gets an apostrophe in front;
  * numbers are the shortest decimal that reads back as the same double
  * (emit_number.c).
@@ -31,17 +32,37 @@ static int formula_like(const char *s)
            (u[2] == 0x9D || u[2] == 0x8B || u[2] == 0x8D || u[2] == 0xA0);
 }
 
+/* The bytes of a control character at s other than tab, line feed and
+ * carriage return (which a quoted field may hold): C0, DEL, and C1
+ * (U+0080-U+009F, C2 80 ... C2 9F in UTF-8); 0 for anything else. */
+static size_t control_len(const unsigned char *s)
+{
+    if ((*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r') || *s == 0x7f)
+        return 1;
+    return s[0] == 0xC2 && s[1] >= 0x80 && s[1] < 0xA0 ? 2 : 0;
+}
+
 void msc_rep_csv_text(msc_rep_out *o, const char *s)
 {
     msc_rep_putc(o, '"');
     if (formula_like(s))
         msc_rep_putc(o, '\''); /* CSV injection guard */
     for (const char *run = s;; s++) {
-        if (*s == '"' || !*s) {
-            msc_rep_put(o, run, (size_t)(s - run + (*s == '"'))); /* the quote, doubled */
+        size_t c = *s ? control_len((const unsigned char *)s) : 0;
+        if (*s == '"' || !*s || c) {
+            /* the text so far; a quote doubled; a control character as the
+             * table shows it, '?': a CSV printed to a terminal must not
+             * move its cursor or retitle it */
+            msc_rep_put(o, run, (size_t)(s - run + (*s == '"')));
             if (!*s)
                 break;
-            run = s;
+            if (c) {
+                msc_rep_putc(o, '?');
+                s += c - 1;
+                run = s + 1;
+            } else {
+                run = s;
+            }
         }
     }
     msc_rep_putc(o, '"');
