@@ -300,6 +300,10 @@ msc_status msc_subgroup_fisher(const double *xg, const double *ng, size_t G, dou
             for (size_t q = 0; q < ncur[s]; q++) {
                 path_class pc = cur[s][q];
                 for (size_t x = 0; x <= top && s + x <= R; x++) {
+                    if (++work > max_work) {
+                        rc = MSC_OK; /* too large: *p stays NAN */
+                        goto out;
+                    }
                     size_t s2 = s + x, r2 = R - s2;
                     double sc = pc.s + lc[x];
                     double h = hi[(j + 1) * W + r2], l = lo[(j + 1) * W + r2];
@@ -320,10 +324,6 @@ msc_status msc_subgroup_fisher(const double *xg, const double *ng, size_t G, dou
                         cap[s2] = nc;
                     }
                     nxt[s2][nnxt[s2]++] = (path_class){sc, pc.c};
-                    if (++work > max_work) {
-                        rc = MSC_OK; /* too large: *p stays NAN */
-                        goto out;
-                    }
                 }
             }
         }
