@@ -417,7 +417,8 @@ static double qe_wald(const double *xi, const double *ni, size_t k, const double
             continue;
         y[kk] = log(x / (n - x));
         v[kk] = 1.0 / x + 1.0 / (n - x);
-        memcpy(X + kk * m, mods + i * m, m * sizeof *X);
+        if (m)
+            memcpy(X + kk * m, mods + i * m, m * sizeof *X);
         kk++;
     }
     double qe = NAN;
