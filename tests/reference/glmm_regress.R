@@ -37,7 +37,24 @@ out <- lapply(fits, function(f) {
   g1 <- suppressMessages(lme4::glmer(y ~ -1 + X + (1 | study), family = binomial, nAGQ = 7))
   g0 <- suppressMessages(lme4::glmer(y ~ 1 + (1 | study), family = binomial, nAGQ = 7))
   lrt <- 2 * (c(logLik(g1)) - c(logLik(g0)))
-  list(set = f$set, mods = f$mods, coef_names = rownames(res$beta), k = res$k,
+  # an independent check of the SEs: lme4's vcov inverts a finite-difference
+  # Hessian good to ~3e-4; central differences (step 1e-3) of lme4's own
+  # deviance function at its optimum, over (theta, beta) with X unscaled
+  se_fd <- NULL
+  if (identical(f$mods, "alloc")) {
+    Xr <- model.matrix(f$form, data = d)
+    gr <- suppressMessages(lme4::glmer(y ~ -1 + Xr + (1 | study), family = binomial, nAGQ = 7))
+    dev <- suppressMessages(lme4::glmer(y ~ -1 + Xr + (1 | study), family = binomial, nAGQ = 7,
+                                        devFunOnly = TRUE))
+    th <- c(lme4::getME(gr, "theta"), lme4::fixef(gr)); h <- 1e-3; q <- length(th)
+    H <- matrix(0, q, q)
+    for (a in 1:q) for (b in 1:q) {
+      ea <- eb <- rep(0, q); ea[a] <- h; eb[b] <- h
+      H[a, b] <- (dev(th + ea + eb) - dev(th + ea - eb) - dev(th - ea + eb) + dev(th - ea - eb)) / (4 * h^2)
+    }
+    se_fd <- sqrt(diag(2 * solve(H)))[-1]
+  }
+  list(set = f$set, mods = f$mods, se_fd = se_fd, coef_names = rownames(res$beta), k = res$k,
        b = c(res$beta), se = res$se, zval = res$zval, pval = res$pval,
        ci_lb = res$ci.lb, ci_ub = res$ci.ub, tau2 = res$tau2, I2 = res$I2, H2 = res$H2,
        QM = res$QM, QMdf = res$QMdf[1], QMp = res$QMp,
