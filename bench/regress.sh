@@ -3,7 +3,8 @@
 # REML meta-regression on 3 moderators for k studies, whole command
 # (reading the CSV, the fit with R^2, summary JSON). Two designs: three
 # numeric moderators (year, dose, follow-up), and two numeric plus a
-# 3-level factor (route); `pool` on the same file for comparison.
+# 3-level factor (route); the binomial-normal GLMM with the three numeric
+# moderators (issue 12 section 3); `pool` on the same file for comparison.
 # Usage: bench/regress.sh [BUILD_DIR] [K...]   (default build, 1e3 .. 1e6)
 # Needs hyperfine and GNU time. The moderators are made from the study's
 # number, so the same k gives the same file.
@@ -22,12 +23,13 @@ for k in $KS; do
           printf "%s,%d,%.1f,%.1f,%s\n", $0, 1990 + (i * 7919) % 31, 5 + ((i * 104729) % 1000) / 10.0,
                  3 + ((i * 65537) % 600) / 10.0, (i % 3 == 0 ? "oral" : (i % 3 == 1 ? "iv" : "it")) }' \
         > "$TMP/d.csv"
-    for spec in "REML, 3 numeric moderators|regress --mod year --mod dose --mod followup" \
-                "REML, 2 numeric + a 3-level factor|regress --mod year --mod dose --mod route" \
-                "pool (no moderators), REML|pool"; do
+    for spec in "REML, 3 numeric moderators|regress --mod year --mod dose --mod followup --method REML" \
+                "REML, 2 numeric + a 3-level factor|regress --mod year --mod dose --mod route --method REML" \
+                "GLMM, 3 numeric moderators|regress --mod year --mod dose --mod followup --method GLMM" \
+                "pool (no moderators), REML|pool --method REML"; do
         label=${spec%%|*}
         read -r -a cmd <<< "${spec#*|}"
-        args=("${cmd[@]}" "$TMP/d.csv" --events events --method REML --format json --summary-only)
+        args=("${cmd[@]}" "$TMP/d.csv" --events events --format json --summary-only)
         runs=5; [ "$k" -ge 1000000 ] && runs=3
         hyperfine -N --warmup 1 --runs "$runs" --export-json "$TMP/h.json" \
             "$BIN ${args[*]}" > /dev/null 2>&1

@@ -23,9 +23,13 @@
 /* Why msc_regress_fit refused a design (msc_regress_model.failure). */
 typedef enum {
     MSC_REGRESS_FIT_OK = 0,
-    MSC_REGRESS_TOO_FEW,   /* k < p (FE) or k < p + 1 (tau^2 estimators), as metafor */
-    MSC_REGRESS_RANK,      /* column `dependent` is a linear combination of those before it */
-    MSC_REGRESS_NOT_FINITE /* a y, v or moderator value is not finite, or a v is not > 0 */
+    MSC_REGRESS_TOO_FEW,    /* k < p (FE) or k < p + 1 (tau^2 estimators), as metafor */
+    MSC_REGRESS_RANK,       /* column `dependent` is a linear combination of those before it */
+    MSC_REGRESS_NOT_FINITE, /* a y, v or moderator value is not finite, or a v is not > 0 */
+    /* the GLMM (msc_regress_fit_glmm) */
+    MSC_REGRESS_NO_VARIATION, /* every study has 0 events, or every one n */
+    MSC_REGRESS_SEPARATION,   /* coefficient `dependent` runs off to infinity */
+    MSC_REGRESS_NOT_CONVERGED /* the random-effects fit failed (`dependent`: the largest) */
 } msc_regress_failure;
 
 /* Flags for msc_regress_fit. */
@@ -56,6 +60,12 @@ typedef struct {
     size_t dependent; /* with MSC_REGRESS_RANK: the 1-based moderator column (0: the intercept) */
     double *priv;     /* the centred fit, for predictions (msc_regress_predict) */
     size_t m;         /* moderator columns (p - 1) */
+    /* The GLMM only (msc_regress_fit_glmm), NAN otherwise. QE and QE_p hold
+     * the Wald test of residual heterogeneity, as rma.glmm's QE.Wld. */
+    double loglik;             /* maximised log-likelihood (lme4's logLik less a constant) */
+    double QE_lrt, QE_lrt_p;   /* likelihood-ratio test of residual heterogeneity (QE.LRT) */
+    double LRT, LRT_df, LRT_p; /* the moderators against the intercept-only GLMM */
+    double tau2_null;          /* tau^2 of that intercept-only GLMM */
 } msc_regress_model;
 
 /* Fits the meta-regression of yi on the m moderator columns of `mods`
@@ -79,6 +89,27 @@ MSC_API msc_status msc_regress_fit(const double *yi, const double *vi, size_t k,
                                    size_t m, const msc_settings *s, const size_t *btt, size_t n_btt,
                                    unsigned flags, msc_regress_model *r, msc_warnings *w);
 MSC_API void msc_regress_model_free(msc_regress_model *r);
+
+/* The binomial-normal GLMM with moderators, logit(p_i) = x_i' beta + u_i,
+ * u_i ~ N(0, tau^2), fitted by maximum likelihood with s->nagq-point
+ * adaptive Gauss-Hermite quadrature, as rma.glmm(measure = "PLO", xi, ni,
+ * mods = mods, method = "ML") through lme4's glmer (glmm_regress.c): the
+ * coefficients with Wald z tests and lme4's SEs (the inverse Hessian over
+ * (tau, beta)), QM on btt as msc_regress_fit, tau^2, I^2 and H^2 with
+ * metafor's typical variance from vi (the inverse-variance variances
+ * escalc gives), QE: rma.glmm's Wald and likelihood-ratio tests of
+ * residual heterogeneity, and the likelihood-ratio test of the moderators
+ * against the intercept-only GLMM (LRT). No continuity correction is used
+ * (yi and vi serve I^2 only). R^2 is NAN (rma.glmm has none). When tau^2
+ * is at its boundary of 0 the fit is the logistic regression with its
+ * Fisher-information SEs, with a warning. s->test must be z. Returns as
+ * msc_regress_fit; a design the counts cannot identify (every study at 0
+ * or at n events; separation: a coefficient runs off) is MSC_ERR_INPUT
+ * with r->failure and r->dependent (the coefficient) set. */
+MSC_API msc_status msc_regress_fit_glmm(const double *xi, const double *ni, const double *yi,
+                                        const double *vi, size_t k, const double *mods, size_t m,
+                                        const msc_settings *s, const size_t *btt, size_t n_btt,
+                                        msc_regress_model *r, msc_warnings *w);
 
 /* The predicted value at moderator values x0[0..m) (original scale), as
  * metafor's predict(newmods = x0): yi, se, the confidence interval and the

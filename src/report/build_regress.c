@@ -20,6 +20,15 @@ static const char *const COLUMNS =
     "ci_yi_lower,ci_yi_upper,pi_yi_lower,pi_yi_upper,pi_lower,pi_upper,"
     "k,n_coefficients,QM_tests,QM,QM_df,QM_df2,QM_p,QM_p_permutation,QE,QE_df,QE_p,tau2,I2,H2,R2";
 
+/* The GLMM's: its likelihood-ratio tests added (residual heterogeneity,
+ * the moderators against the intercept-only GLMM). */
+static const char *const COLUMNS_GLMM =
+    "outcome,type,name,study,row,events,n,proportion,yi,vi,weight,moderators,reason,"
+    "estimate,se,statistic,p,df,ci_lower,ci_upper,p_permutation,"
+    "ci_yi_lower,ci_yi_upper,pi_yi_lower,pi_yi_upper,pi_lower,pi_upper,"
+    "k,n_coefficients,QM_tests,QM,QM_df,QM_df2,QM_p,QM_p_permutation,QE,QE_df,QE_p,"
+    "QE_lrt,QE_lrt_p,tau2,I2,H2,R2,LRT,LRT_df,LRT_p,tau2_null,loglik";
+
 #define INTERVAL(lo, hi) "{?[{" lo "}, {" hi "}]|NA}"
 
 typedef struct {
@@ -211,11 +220,23 @@ static msc_rep_node *regression(msc_rep *b, msc_rep_node *out, const out_ctx *c)
     msc_rep_number(b, reg, "QE", f->QE, "%.4f");
     msc_rep_number(b, reg, "QE_df", f->QE_df, "%g");
     msc_rep_pvalue(b, reg, "QE_p", f->QE_p);
+    int glmm = r->a->settings.method == MSC_METHOD_GLMM;
+    if (glmm) { /* QE above is the Wald test; the likelihood-ratio one */
+        msc_rep_number(b, reg, "QE_lrt", f->QE_lrt, "%.4f");
+        msc_rep_pvalue(b, reg, "QE_lrt_p", f->QE_lrt_p);
+    }
     msc_rep_number(b, reg, "tau2", f->tau2, "%.4f");
     msc_rep_number(b, reg, "tau", sqrt(f->tau2), "%.4f");
     msc_rep_percent(b, reg, "I2", f->I2, "%.2f");
     msc_rep_number(b, reg, "H2", f->H2, "%.2f");
     msc_rep_percent(b, reg, "R2", f->R2, "%.2f");
+    if (glmm) { /* the moderators against the intercept-only GLMM */
+        msc_rep_number(b, reg, "LRT", f->LRT, "%.4f");
+        msc_rep_number(b, reg, "LRT_df", f->LRT_df, "%g");
+        msc_rep_pvalue(b, reg, "LRT_p", f->LRT_p);
+        msc_rep_number(b, reg, "tau2_null", f->tau2_null, "%.4f");
+        msc_rep_number(b, reg, "loglik", f->loglik, "%.4f");
+    }
     msc_rep_int(b, reg, "tau2_iterations", f->iterations);
     msc_rep_bool(b, reg, "converged", f->converged);
     if (pm->iter) {
@@ -286,8 +307,20 @@ static void regression_view(msc_rep *b, msc_rep_node *out, msc_rep_node *reg, co
         msc_rep_line(b, reg,
                      "Test of moderators ({QM_tests:.120}): QM = {QM}, df = {QM_df}, "
                      "{QM_p:prose}{?, permutation p = {QM_p_permutation}}");
-    msc_rep_line(b, reg, "Residual heterogeneity: QE = {QE}, df = {QE_df}, {QE_p:prose}");
-    if (s->method == MSC_METHOD_FE)
+    if (s->method == MSC_METHOD_GLMM) {
+        msc_rep_line(b, reg,
+                     "Likelihood-ratio test of moderators (against the intercept-only GLMM, "
+                     "tau^2 = {tau2_null}): LRT = {LRT}, df = {LRT_df}, {LRT_p:prose}");
+        msc_rep_line(b, reg,
+                     "Residual heterogeneity: Wald QE = {QE}, df = {QE_df}, {QE_p:prose}; "
+                     "likelihood ratio QE = {QE_lrt}, {QE_lrt_p:prose}");
+        msc_rep_line(b, reg, "  tau^2 = {tau2}   tau = {tau}   I^2 = {I2}%   H^2 = {H2}");
+    } else {
+        msc_rep_line(b, reg, "Residual heterogeneity: QE = {QE}, df = {QE_df}, {QE_p:prose}");
+    }
+    if (s->method == MSC_METHOD_GLMM)
+        ;
+    else if (s->method == MSC_METHOD_FE)
         msc_rep_line(b, reg,
                      "  I^2 = {I2}%   H^2 = {H2}   R^2 = {R2|NA}% (adjusted, weighted "
                      "least squares)");
@@ -412,7 +445,8 @@ static void settings_view(msc_rep *b, msc_rep_node *st, const msc_regression *r)
                      "Model:    residual heterogeneity tau^2 by {method_long}; {scale} scale "
                      "({measure}); {test_long} tests; {level_pct}% level");
     msc_rep_line(b, st,
-                 mode == MSC_CC_NONE
+                 s->method == MSC_METHOD_GLMM ? "Correction: none (the GLMM fits the counts)"
+                 : mode == MSC_CC_NONE
                      ? "Correction: none"
                      : "Correction: {cc} added to events and non-events {cc_where}");
 }
@@ -463,6 +497,7 @@ msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_re
     msc_rep_each(b, root, "moderator_lines", "Moderator: {name:.40}, {desc:.200}");
     msc_rep_each(b, root, "warnings", "! {.}");
     msc_rep_nested(b, root, "outcomes");
-    *doc = (msc_rep_doc){root, COLUMNS, "%.4f", 1.0};
+    *doc = (msc_rep_doc){root, a->settings.method == MSC_METHOD_GLMM ? COLUMNS_GLMM : COLUMNS,
+                         "%.4f", 1.0};
     return b->err;
 }

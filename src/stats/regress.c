@@ -608,8 +608,31 @@ static void explain_failure(const msc_regression *r, const msc_regress_outcome *
                  "outcome \"%s\": %zu coefficients need at least %zu studies with %s, and only "
                  "%zu stud%s the counts and every moderator",
                  shown(o->data->name, a, sizeof a), p, p + (fe ? 0 : 1),
-                 fe ? "the common-effect model" : "a tau^2 estimator", o->k,
-                 o->k == 1 ? "y has" : "ies have");
+                 fe                             ? "the common-effect model"
+                 : s->method == MSC_METHOD_GLMM ? "the GLMM"
+                                                : "a tau^2 estimator",
+                 o->k, o->k == 1 ? "y has" : "ies have");
+        return;
+    }
+    if (f->failure == MSC_REGRESS_NO_VARIATION) {
+        snprintf(buf, len, "outcome \"%s\": every study has %s, so the GLMM has no finite estimate",
+                 shown(o->data->name, a, sizeof a), o->xi[0] == 0 ? "0 events" : "n events");
+        return;
+    }
+    if ((f->failure == MSC_REGRESS_SEPARATION || f->failure == MSC_REGRESS_NOT_CONVERGED) &&
+        f->dependent < p) {
+        if (f->failure == MSC_REGRESS_SEPARATION)
+            snprintf(buf, len,
+                     "outcome \"%s\": the coefficient of %s runs off to infinity (separation: "
+                     "%s predicts the studies with 0 or n events exactly), so the GLMM has no "
+                     "finite estimate; combine levels or drop the moderator",
+                     shown(o->data->name, a, sizeof a), r->coef_name[f->dependent],
+                     f->dependent ? r->mod[r->coef_mod[f->dependent]].name : "the intercept");
+        else
+            snprintf(buf, len,
+                     "outcome \"%s\": the GLMM did not converge (tau^2 or the coefficient of "
+                     "%s grows without bound); consider another --method",
+                     shown(o->data->name, a, sizeof a), r->coef_name[f->dependent]);
         return;
     }
     if (f->failure == MSC_REGRESS_RANK && f->dependent >= 1 && f->dependent < p) {
@@ -674,8 +697,11 @@ static msc_status fit_outcome(msc_regression *r, msc_regress_outcome *ro, msc_ou
     for (size_t i = 0; i < o->k; i++)
         sinv += 1.0 / o->ni[i];
     ro->nhm = o->k ? (double)o->k / sinv : NAN;
-    msc_status st = msc_regress_fit(o->yi, o->vi, o->k, ro->X, r->m, s, r->btt, r->n_btt, 0,
-                                    &ro->fit, &o->warnings);
+    msc_status st = s->method == MSC_METHOD_GLMM
+                        ? msc_regress_fit_glmm(o->xi, o->ni, o->yi, o->vi, o->k, ro->X, r->m, s,
+                                               r->btt, r->n_btt, &ro->fit, &o->warnings)
+                        : msc_regress_fit(o->yi, o->vi, o->k, ro->X, r->m, s, r->btt, r->n_btt, 0,
+                                          &ro->fit, &o->warnings);
     if (st == MSC_ERR_INPUT) {
         explain_failure(r, ro, s, why, whylen);
         msc_warnings_add(&o->warnings, "not fitted: %s", why);
@@ -720,8 +746,10 @@ msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
     msc_status st = msc_settings_check(s, err, errlen);
     if (st != MSC_OK)
         return st;
-    if (s->method == MSC_METHOD_GLMM) {
-        snprintf(err, errlen, "meta-regression with the GLMM is not available yet");
+    if (s->method == MSC_METHOD_GLMM && opt->permutations) {
+        snprintf(err, errlen,
+                 "--permutations: the permutation test refits inverse-variance models; it is "
+                 "not available with --method GLMM");
         return MSC_ERR_USAGE;
     }
     regression_impl *impl = calloc(1, sizeof *impl);

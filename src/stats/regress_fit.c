@@ -640,6 +640,7 @@ static void model_clear(msc_regress_model *r, const msc_settings *s, size_t k, s
     r->df = r->QM = r->QM_df = r->QM_df2 = r->QM_p = NAN;
     r->QE = r->QE_df = r->QE_p = r->tau2 = r->I2 = r->H2 = r->vt = r->R2 = NAN;
     r->tau2_intercept = r->s2w = NAN;
+    r->loglik = r->QE_lrt = r->QE_lrt_p = r->LRT = r->LRT_df = r->LRT_p = r->tau2_null = NAN;
     r->converged = 1;
 }
 

@@ -102,6 +102,28 @@ one_line pool-mod-msg '--mod is not an option of this command'
 run pool-ref-level 2 -- "$BIN" pool "$BCG" --ref alloc=x
 run forest-ref 2 -- "$BIN" forest "$BCG" --ref alloc=x -o "$TMP/f.svg"
 
+# --- the GLMM (issue 12 section 3): rma.glmm(measure = "PLO", mods = ~ ablat,
+# method = "ML"): b = 0.0690807 (SE 0.0250338), QM 7.6148, tau^2 1.53905,
+# QE.Wld 1880.2278, QE.LRT 1748.7862; the LRT against the intercept-only
+# glmer fit 5.9319 (tests/reference/glmm_regress.json)
+run glmm 0 -- "$BIN" regress "$BCG" --mod ablat --method GLMM
+expect glmm-head "$TMP/out" '^Mixed-effects meta-regression \(k = 13, 2 coefficients; tau\^2 by GLMM\)'
+expect glmm-ablat "$TMP/out" '^ablat +0\.0691 +0\.0250 +2\.759 +0\.0058'
+expect glmm-qm "$TMP/out" 'QM = 7\.61[45][0-9], df = 1'
+expect glmm-lrt "$TMP/out" 'LRT = 5\.93[12][0-9], df = 1'
+expect glmm-qe "$TMP/out" 'Wald QE = 1880\.2278, df = 11, p < 0\.0001; likelihood ratio QE = 1748\.7862'
+expect glmm-cc "$TMP/out" '^Correction: none'
+run glmm-json 0 -- "$BIN" regress "$BCG" --mod ablat --method GLMM --format json
+ok glmm-json-fields grep -q '"LRT_df":1' "$TMP/out"
+ok glmm-json-r2 grep -q '"R2":null' "$TMP/out"
+run glmm-csv 0 -- "$BIN" regress "$BCG" --mod ablat --method GLMM --format csv
+expect glmm-csv-head "$TMP/out" '^outcome,.*,QE_lrt,QE_lrt_p,tau2,I2,H2,R2,LRT,LRT_df,LRT_p,tau2_null,loglik$'
+printf 'study,events,n,site\nA,2,10,a\nB,0,12,b\nC,4,15,a\nD,0,20,b\nE,3,9,a\nF,0,11,b\n' > "$TMP/sep.csv"
+run glmm-separation 1 -- "$BIN" regress "$TMP/sep.csv" --mod site --method GLMM
+one_line glmm-separation-msg 'site=b runs off to infinity'
+run glmm-knha 2 -- "$BIN" regress "$BCG" --mod ablat --method GLMM --test knha
+one_line glmm-knha-msg 'not --method GLMM'
+
 # --- bubble plots (need gnuplot)
 if command -v gnuplot > /dev/null 2>&1; then
     run bubble-png 0 -- "$BIN" bubble "$BCG" --mod ablat -o "$TMP/b.png"
@@ -117,6 +139,9 @@ if command -v gnuplot > /dev/null 2>&1; then
         "q'\`\$mod" "$TMP" "$TMP" > "$TMP/hostile.csv"
     run bubble-hostile 0 -- "$BIN" bubble "$TMP/hostile.csv" --mod "q'\`\$mod" --method DL -o "$TMP/h.svg"
     ok bubble-hostile-inert sh -c "! test -e '$TMP/pwn' && ! test -e '$TMP/pwn2'"
+    # the GLMM: bubbles by n, its QM (rma.glmm 7.6148)
+    run bubble-glmm 0 -- "$BIN" bubble "$BCG" --mod ablat --method GLMM -o "$TMP/g.svg"
+    expect bubble-glmm-test "$TMP/g.svg" 'QM = 7\.61, df = 1'
     run bubble-two-mods 2 -- "$BIN" bubble "$BCG" --mod ablat --mod year -o "$TMP/x.png"
     one_line bubble-two-mods-msg 'give --mod once'
 else
