@@ -275,10 +275,11 @@ static const char REPORT_HELP[] =
     "  mscmeta report studies.csv --format md -o out/report.md\n\n";
 
 static const char REPORT_HELP_END[] =
-    "  --format F         html (default; also from -o *.html) or md (from -o *.md)\n"
-    "  --title T          the report's title (default: \"Meta-analysis of FILE\")\n"
+    "\n  --title T          the report's title, also drawn on its plots (default:\n"
+    "                     \"Meta-analysis of FILE\", the plots untitled)\n"
     "  --mod COL          add the meta-regression on COL (repeatable; --factor and\n"
     "                     --ref COL=LEVEL as for regress)\n\n"
+    "Plot options (--width, --scale, --xlim, --log, --sort ...) apply to every plot.\n"
     "Needs gnuplot for the plots; a plot that cannot be drawn is a note in the\n"
     "report.\n\n";
 
