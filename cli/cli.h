@@ -19,6 +19,7 @@
  *                per outcome; `bubble`, a meta-regression's bubble plots
  *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_compare.c `compare`: every defensible model side by side
+ *   cmd_report.c `report`: the whole analysis as one HTML (or Markdown) file
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
  *                only through the table entry it is given
@@ -89,6 +90,10 @@ typedef struct msc_cli_command msc_cli_command;
 /* A command line, parsed: the command and every option's value. */
 typedef struct {
     const msc_cli_command *cmd;
+    /* the command's words as given (argv[0] its name; main.c sets them, as
+     * getopt reorders argv), for `report`'s record; NULL: not known */
+    int argc;
+    char **argv;
     const char *input;  /* path, or "-" for standard input */
     const char *output; /* -o, or NULL for standard output */
     msc_format format;
@@ -137,6 +142,7 @@ struct msc_cli_command {
     const char *help_end;
     unsigned options; /* the option groups it takes (MSC_OPTS_*) */
     int draws;        /* -o is a picture, whose extension gives the format */
+    int page;         /* writes a page: --format html (default) or md, not a report's */
     /* 1: without --method the model is REML for every measure (the GLMM
      * takes no moderators yet), not msc_method_default's GLMM for PLO. */
     int reml_default;
@@ -259,6 +265,11 @@ int msc_cli_usage(const char *cmd, const char *fmt, ...)
 /* The exit code for a library status (msc_status). */
 int msc_cli_exit_code(int status);
 
+/* A one-line progress indicator on stderr, only when stderr is a terminal:
+ * "what done/total" (total 0: "what" alone), each call overwriting the
+ * last; what NULL clears the line. */
+void msc_cli_progress(const char *what, size_t done, size_t total);
+
 /* ------------------------------------------------------------- tmpfiles.c */
 
 /* Temporary files to remove if SIGINT, SIGTERM or SIGHUP arrives: the
@@ -283,6 +294,8 @@ int msc_cmd_baujat(msc_cli *c);
 int msc_cli_wants_sens(const msc_cli *c);
 int msc_cmd_regress(msc_cli *c);
 int msc_cmd_bubble(msc_cli *c);
+/* `report` (cmd_report.c): the whole analysis as one HTML or Markdown file. */
+int msc_cmd_report(msc_cli *c);
 
 /* `compare` (cmd_compare.c) and its check of the parsed options. */
 int msc_cmd_compare(msc_cli *c);

@@ -30,6 +30,26 @@ static char *dir_of(const char *path)
     return d;
 }
 
+/* Files of more than PROGRESS_FROM records show "250,000 records read"
+ * on a terminal while they are read (msc_cli_progress). */
+#define PROGRESS_FROM 100000
+
+static void read_progress(void *ctx, size_t records)
+{
+    (void)ctx;
+    if (records <= PROGRESS_FROM)
+        return;
+    char digits[32], buf[64];
+    size_t n = (size_t)snprintf(digits, sizeof digits, "%zu", records), o = 0;
+    for (size_t i = 0; i < n; i++) { /* 1234567 -> 1,234,567 */
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    snprintf(buf + o, sizeof buf - o, " records read");
+    msc_cli_progress(buf, 0, 0);
+}
+
 /* path's folder resolved (links, "..") and its last part: "./p.png",
  * "sub/../p.png" and "/abs/p.png" all read alike. NULL when the folder
  * does not exist or memory ran out. */
@@ -102,7 +122,10 @@ static int load(const msc_cli *c, msc_dataset **d)
             return EXIT_OUTPUT;
         }
     }
-    int rc = msc_dataset_load(fp, name, &c->load, d, err, sizeof err);
+    msc_load_options lo = c->load;
+    lo.progress = read_progress;
+    lo.progress_ctx = NULL;
+    int rc = msc_dataset_load(fp, name, &lo, d, err, sizeof err);
     if (fp != stdin)
         fclose(fp);
     if (rc != MSC_OK) {
@@ -133,7 +156,14 @@ int msc_cli_analyse(const msc_cli *c, unsigned flags, msc_dataset **d, msc_analy
     int rc = load(c, d);
     if (rc != EXIT_OK)
         return rc;
+    if ((*d)->k > PROGRESS_FROM) {
+        char what[64];
+        snprintf(what, sizeof what, "pooling %zu studies", (*d)->k);
+        msc_cli_progress(what, 0, 0);
+    }
     int st = msc_analysis_run(*d, &c->settings, flags, a, err, sizeof err);
+    if ((*d)->k > PROGRESS_FROM)
+        msc_cli_progress(NULL, 0, 0);
     if (st != MSC_OK) {
         msc_cli_error("%s", err);
         msc_dataset_free(*d);

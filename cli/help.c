@@ -70,6 +70,16 @@ static const char HELP_OUTPUT[] =
     "                     (table) sets the format\n"
     "  --summary-only     leave out the per-study rows\n";
 
+/* A page's (report): its formats are its own. */
+static const char HELP_PAGE[] =
+    "Output:\n"
+    "  --format F         html (default) or md: Markdown, the plots as SVG files\n"
+    "                     beside it (needs -o)\n"
+    "  -o, --output FILE  write to FILE (atomically: nothing is left on error) instead\n"
+    "                     of standard output; FILE ending in .html or .md sets the\n"
+    "                     format\n"
+    "  --summary-only     leave out the per-study rows\n";
+
 static const char HELP_PLOT[] =
     "Plot:\n"
     "  -o, --output FILE  the picture: .png, .svg or .pdf (default plots/%s.png);\n"
@@ -163,7 +173,7 @@ void msc_cli_help(const msc_cli_command *cmd)
     printf(HELP_INPUT, ev);
     printf("\n%s", HELP_MODEL);
     if (cmd->options & MSC_OPTS_REPORT)
-        printf("\n%s", HELP_OUTPUT);
+        printf("\n%s", cmd->page ? HELP_PAGE : HELP_OUTPUT);
     if (cmd->options & MSC_OPTS_BY)
         printf("\n%s", HELP_BY);
     fputs(cmd->help_end, stdout);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,14 +56,24 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     }
     static msc_cli c; /* large (option lists); keep it off the stack */
+    /* the words as given, for report's record: getopt reorders argv */
+    char **words = malloc((size_t)argc * sizeof *words);
+    if (!words) {
+        msc_cli_error("out of memory");
+        return EXIT_OUTPUT;
+    }
+    memcpy(words, argv + 1, (size_t)(argc - 1) * sizeof *words);
     int rc = msc_cli_parse(cmd, argc - 1, argv + 1, &c);
+    c.argc = argc - 1;
+    c.argv = words;
     if (rc == MSC_CLI_HELP) {
         msc_cli_help(cmd);
-        return EXIT_OK;
-    }
-    if (rc != MSC_CLI_GO_ON)
-        return rc; /* a usage error, printed */
-    return cmd->run(&c);
+        rc = EXIT_OK;
+    } else if (rc == MSC_CLI_GO_ON) {
+        rc = cmd->run(&c);
+    } /* else a usage error, printed */
+    free(words);
+    return rc;
 }
 
 int main(int argc, char **argv)

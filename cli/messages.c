@@ -8,14 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 
 /* Prints prefix, the formatted message and suffix as one line on stderr,
  * the message shown as labels are (msc_text_display): file names and
  * option values come from the user, and an ESC or CR in them must not
  * drive the terminal. */
+/* A progress line is on the terminal (msc_cli_progress): an error
+ * clears it first, so that the message starts a line of its own. */
+static int progress_shown;
+
 static void print_line(const char *prefix, const char *suffix, const char *fmt, va_list ap)
 {
+    if (progress_shown) {
+        fputs("\r\033[K", stderr);
+        progress_shown = 0;
+    }
     char small[1024], shown_small[sizeof small + 16];
     va_list again;
     va_copy(again, ap);
@@ -71,4 +81,23 @@ int msc_cli_exit_code(int status)
     default:
         return EXIT_OUTPUT; /* write errors, out of memory */
     }
+}
+
+/* The indicator is shown only when stderr is a terminal: a log file or
+ * a pipe gets nothing. */
+void msc_cli_progress(const char *what, size_t done, size_t total)
+{
+    static int tty = -1;
+    if (tty < 0)
+        tty = isatty(STDERR_FILENO);
+    if (!tty || (!what && !progress_shown))
+        return;
+    if (!what) /* the end: clear the line */
+        fputs("\r\033[K", stderr);
+    else if (total)
+        fprintf(stderr, "\r\033[K%s %zu/%zu", what, done, total);
+    else
+        fprintf(stderr, "\r\033[K%s", what);
+    progress_shown = what != NULL;
+    fflush(stderr);
 }

@@ -308,7 +308,7 @@ static int set_format(msc_cli *c, const msc_cli_option *o, const char *arg)
 {
     int v = msc_format_parse(arg);
     if (v < 0)
-        return unknown_value(c, o, arg, "table, json, csv or jsonl");
+        return unknown_value(c, o, arg, "table, json, csv, jsonl, html or md");
     c->format = (msc_format)v;
     c->format_given = 1;
     return MSC_CLI_GO_ON;
@@ -807,7 +807,8 @@ static int check_model(const msc_cli *c)
 }
 
 /* The report format -o's extension names: .json, .csv, .txt or .md (a
- * table), in any case; -1 for another extension. */
+ * table; `report`'s Markdown), .html, in any case; -1 for another
+ * extension. */
 static int format_of_path(const char *path)
 {
     static const struct {
@@ -817,7 +818,9 @@ static int format_of_path(const char *path)
                {".csv", MSC_FORMAT_CSV},
                {".txt", MSC_FORMAT_TABLE},
                {".md", MSC_FORMAT_TABLE},
-               {".jsonl", MSC_FORMAT_JSONL}};
+               {".jsonl", MSC_FORMAT_JSONL},
+               {".html", MSC_FORMAT_HTML},
+               {".htm", MSC_FORMAT_HTML}};
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/'))
         return -1;
@@ -837,14 +840,42 @@ static int format_from_output(msc_cli *c)
     int f = format_of_path(c->output);
     if (f < 0)
         return MSC_CLI_GO_ON;
+    if (c->cmd->page && f == MSC_FORMAT_TABLE)
+        f = strcasecmp(strrchr(c->output, '.'), ".md") == 0 ? MSC_FORMAT_MD : -1;
+    if (f < 0) /* report -o r.txt: --format decides */
+        return MSC_CLI_GO_ON;
     if (c->format_given && f == MSC_FORMAT_TABLE)
         return MSC_CLI_GO_ON; /* a .txt or .md file holds any text: --format decides */
     if (c->format_given && (int)c->format != f) {
-        static const char *const name[] = {"table", "json", "csv", "jsonl"};
+        static const char *const name[] = {"table", "json", "csv", "jsonl", "html", "md"};
         return usage(c, "-o \"%.60s\" names %s output but --format is %s; drop one of them",
                      c->output, name[f], name[c->format]);
     }
     c->format = (msc_format)f;
+    return MSC_CLI_GO_ON;
+}
+
+/* A page (report) is HTML or Markdown, and no other command writes one:
+ * pool -o r.html is refused, pointing to report, rather than written as
+ * a text table or as an HTML fragment without the report's plots. */
+static int check_page(const msc_cli *c)
+{
+    static const char *const name[] = {"table", "json", "csv", "jsonl", "html", "md"};
+    int page = c->format == MSC_FORMAT_HTML || c->format == MSC_FORMAT_MD;
+    if (c->cmd->page && !page)
+        return usage(c, "--format %s: report writes html or md; `mscmeta pool` writes %s",
+                     name[c->format], name[c->format]);
+    if (!c->cmd->page && page && c->output)
+        return usage(c, "-o \"%.60s\": an %s report (tables, plots, Methods, Reproducibility) "
+                        "is written by `mscmeta report FILE [options] -o %.60s`",
+                     c->output, name[c->format], c->output);
+    if (!c->cmd->page && page)
+        return usage(c, "--format %s: an %s report is written by `mscmeta report FILE "
+                        "[options] -o report.%s`",
+                     name[c->format], name[c->format], name[c->format]);
+    if (c->cmd->page && c->format == MSC_FORMAT_MD && (!c->output || !strcmp(c->output, "-")))
+        return usage(c, "--format md writes the plots as SVG files beside the report: give -o "
+                        "FILE.md");
     return MSC_CLI_GO_ON;
 }
 
@@ -936,6 +967,8 @@ int msc_cli_parse(const msc_cli_command *cmd, int argc, char **argv, msc_cli *c)
         rc = format_from_output(c);
     if (rc == MSC_CLI_GO_ON) /* after -o's extension has set the format */
         rc = check_by(c);
+    if (rc == MSC_CLI_GO_ON)
+        rc = check_page(c);
     c->load.events_cols = c->events;
     c->load.n_events_cols = c->n_events;
     keep_columns(c);

@@ -7,12 +7,15 @@
 # Liberation Sans, which tests/cli/plot_text.sh draws with), and tests (cmocka, clang with libFuzzer for the
 # fuzzers and sanitizers, valgrind; python3 and groff for the install test,
 # which runs the Python example and renders the man page; poppler-utils,
-# whose pdftotext -bbox gives the word boxes the plot tests check).
+# whose pdftotext -bbox gives the word boxes the plot tests check;
+# chromium, ONLY for tests/cli/report.sh, which opens `mscmeta report`'s
+# HTML in a headless browser: mscmeta itself never needs a browser).
 # Uses sudo when not run as root.
 set -eu
 PKGS="build-essential cmake pkg-config libgsl-dev libcsv-dev libjansson-dev gnuplot-nox
       fonts-liberation2 fonts-dejavu-core fontconfig
-      libcmocka-dev clang libclang-rt-dev valgrind python3 groff-base poppler-utils"
+      libcmocka-dev clang libclang-rt-dev valgrind python3 groff-base poppler-utils
+      chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -12,6 +12,7 @@
 #define MSCMETA_CORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mscmeta/version.h"
 
@@ -51,6 +52,19 @@ MSC_API const char *msc_strerror(msc_status s);
 
 /* Releases memory the library allocated for the caller (report strings). */
 MSC_API void msc_free(void *p);
+
+/* SHA-256 (FIPS 180-4) of a byte stream, as sha256sum prints it: init,
+ * update with the bytes in any pieces, then hex writes the 64 lowercase
+ * hex digits and a NUL to out (the state is used up). */
+typedef struct {
+    uint32_t h[8];
+    uint64_t len;
+    unsigned char buf[64];
+    size_t n;
+} msc_sha256;
+MSC_API void msc_sha256_init(msc_sha256 *c);
+MSC_API void msc_sha256_update(msc_sha256 *c, const void *data, size_t len);
+MSC_API void msc_sha256_hex(msc_sha256 *c, char out[65]);
 
 /* ---------------------------------------------------------------------------
  * Warnings: messages attached to a result, for the report to show.

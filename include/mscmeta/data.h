@@ -86,7 +86,15 @@ typedef struct {
     /* The encoding of the file's text (header names, labels, subgroup and
      * kept cells), converted to UTF-8; default MSC_ENCODING_AUTO. */
     msc_encoding encoding;
+    /* Progress: called with the records read so far after every
+     * MSC_LOAD_PROGRESS_EVERY of them, and progress_ctx (the library never
+     * prints: a program shows it as it likes). NULL (default): not called.
+     * It must not call the loader. */
+    void (*progress)(void *ctx, size_t records);
+    void *progress_ctx;
 } msc_load_options;
+
+#define MSC_LOAD_PROGRESS_EVERY 50000
 
 /* The default outcomes of `pool`: responders, adverse_events, serious_adverse_events, events. */
 MSC_API extern const char *const msc_default_events[];

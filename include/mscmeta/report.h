@@ -18,7 +18,9 @@ typedef enum {
     MSC_FORMAT_TABLE,
     MSC_FORMAT_JSON,
     MSC_FORMAT_CSV,
-    MSC_FORMAT_JSONL /* JSON Lines: the report by group alone (mscmeta/by.h) */
+    MSC_FORMAT_JSONL, /* JSON Lines: the report by group alone (mscmeta/by.h) */
+    MSC_FORMAT_HTML,  /* an HTML fragment: the table's sections as <table>s (msc_page_* for a page) */
+    MSC_FORMAT_MD     /* the same as Markdown */
 } msc_format;
 MSC_API int msc_format_parse(const char *s);
 
@@ -78,5 +80,51 @@ MSC_API msc_status msc_report_regress(FILE *fp, const msc_regression *r, msc_for
                                       const msc_report_options *o);
 MSC_API msc_status msc_report_regress_write(const msc_regression *r, const msc_report_options *o,
                                             msc_format f, msc_write_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------
+ * A report page (mscmeta report): one self-contained HTML file, or
+ * Markdown, composed of these pieces in order: msc_page_begin, headings,
+ * notes, the reports above written with f (MSC_FORMAT_HTML or
+ * MSC_FORMAT_MD: their sections as tables), pictures, the Methods
+ * paragraph, the Reproducibility block, msc_page_end. The HTML runs no
+ * script and fetches nothing (a Content-Security-Policy forbids both);
+ * every string given, and every label of the data, is escaped. Each
+ * returns MSC_OK, the first status fn returned, or MSC_ERR_USAGE (f not
+ * HTML or Markdown, an argument NULL).
+ * ------------------------------------------------------------------------- */
+MSC_API msc_status msc_page_begin(msc_format f, const char *title, msc_write_fn fn, void *ctx);
+/* A heading of level 2 to 4 (the title is level 1). */
+MSC_API msc_status msc_page_heading(msc_format f, int level, const char *text, msc_write_fn fn,
+                                    void *ctx);
+/* A paragraph of text. */
+MSC_API msc_status msc_page_note(msc_format f, const char *text, msc_write_fn fn, void *ctx);
+/* A picture with its caption: HTML inlines svg[0..len) (from its <svg>
+ * element on), refusing with MSC_ERR_INPUT one without <svg> or with
+ * anything that could run or fetch (script, foreignObject, image,
+ * javascript:, an http link, an entity); Markdown links to `file`, a
+ * relative path the caller wrote the picture to. */
+MSC_API msc_status msc_page_svg(msc_format f, const char *svg, size_t len, const char *caption,
+                                const char *file, msc_write_fn fn, void *ctx);
+/* The parts of a report the Methods paragraph describes besides the
+ * model. */
+enum { MSC_PAGE_SENS = 1, MSC_PAGE_COMPARE = 2, MSC_PAGE_REGRESS = 4 };
+/* A Methods paragraph from a's settings, ready to paste into a
+ * manuscript, and its references. */
+MSC_API msc_status msc_page_methods(msc_format f, const msc_analysis *a, unsigned parts,
+                                    msc_write_fn fn, void *ctx);
+/* What the Reproducibility block names; NULL members (and input_size -1)
+ * are left out. */
+typedef struct {
+    const char *command_line;
+    const char *input_name;
+    long long input_size; /* bytes */
+    const char *sha256;   /* the input's, 64 hex digits (msc_sha256_hex) */
+    const char *date;
+} msc_page_info;
+/* The Reproducibility block: the version, info's members, and every
+ * setting of a (as the JSON report's "settings"). */
+MSC_API msc_status msc_page_repro(msc_format f, const msc_analysis *a, const msc_page_info *info,
+                                  msc_write_fn fn, void *ctx);
+MSC_API msc_status msc_page_end(msc_format f, msc_write_fn fn, void *ctx);
 
 #endif /* MSCMETA_REPORT_H */

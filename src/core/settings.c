@@ -162,7 +162,7 @@ int msc_cc_mode_parse(const char *s) { return lookup(cc_names, N_OF(cc_names), s
 
 int msc_format_parse(const char *s)
 {
-    static const char *const names[] = {"table", "json", "csv", "jsonl"};
+    static const char *const names[] = {"table", "json", "csv", "jsonl", "html", "md"};
     return lookup(names, N_OF(names), s, 1);
 }
 

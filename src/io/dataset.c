@@ -955,6 +955,9 @@ static void on_record(void *ctx, const msc_csv_record *r)
         return;
     }
     set_counts(B, r, row);
+    /* the caller's progress indicator (msc_load_options.progress) */
+    if (B->opt->progress && d->k % MSC_LOAD_PROGRESS_EVERY == 0)
+        B->opt->progress(B->opt->progress_ctx, d->k);
 }
 
 /* ------------------------------------------------------------------- API */

@@ -254,6 +254,7 @@ typedef struct {
     char *s;
     size_t len, cap;
     int nomem;
+    int whole; /* templates: text not cut by {path:.N} (HTML and Markdown, whose cells wrap) */
 } msc_rep_buf;
 void msc_rep_buf_put(msc_rep_buf *s, const char *p, size_t n);
 void msc_rep_buf_free(msc_rep_buf *s);
@@ -294,6 +295,17 @@ void msc_rep_safe_text(msc_rep_buf *out, const char *s, size_t cut);
 msc_status msc_rep_emit_json(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 msc_status msc_rep_emit_csv(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
 msc_status msc_rep_emit_table(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
+/* HTML (a fragment: the view's lines as paragraphs, its grids as
+ * <table>s) and Markdown (pipe tables), emit_html.c. */
+msc_status msc_rep_emit_html(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
+msc_status msc_rep_emit_md(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);
+/* Text s[0..n) as HTML text, the one escaping function of every string
+ * in an HTML or Markdown report: & < > " ' as entities; control
+ * characters as '?' (as the table shows them); bidirectional formatting
+ * characters (U+202E ...) as visible "[U+202E]", so that none reorders
+ * what follows; with md also Markdown's \ ` * _ [ ] | # ~ escaped by a
+ * backslash. Safe in element content and in quoted attribute values. */
+void msc_rep_html_text(msc_rep_out *o, const char *s, size_t n, int md);
 /* The CSV rows alone, without the header line (a report by group writes
  * the header once, then each group's rows). */
 msc_status msc_rep_emit_csv_rows(msc_rep *b, const msc_rep_doc *d, msc_rep_out *out);

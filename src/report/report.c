@@ -17,6 +17,9 @@ static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out
     [MSC_FORMAT_TABLE] = msc_rep_emit_table,
     [MSC_FORMAT_JSON] = msc_rep_emit_json,
     [MSC_FORMAT_CSV] = msc_rep_emit_csv,
+    [MSC_FORMAT_JSONL] = NULL,
+    [MSC_FORMAT_HTML] = msc_rep_emit_html,
+    [MSC_FORMAT_MD] = msc_rep_emit_md,
 };
 
 /* Builds a report of a with `build` and writes it in format f to fn. */
@@ -24,7 +27,7 @@ static msc_status emit(msc_rep_build_fn build, const msc_analysis *a, const msc_
                        msc_format f, msc_write_fn fn, void *ctx)
 {
     static const msc_report_options none = {0, NULL, NULL, NULL};
-    if (!a || !fn || (unsigned)f >= sizeof emitter / sizeof *emitter)
+    if (!a || !fn || (unsigned)f >= sizeof emitter / sizeof *emitter || !emitter[f])
         return MSC_ERR_USAGE;
     if (!o)
         o = &none;

@@ -92,7 +92,9 @@ static void value(msc_rep_buf *out, const msc_rep_node *n, const char *spec, siz
     int prose = speclen == 5 && memcmp(spec, "prose", 5) == 0;
     switch (n->type) {
     case MSC_REP_TEXT: {
-        size_t cut = speclen > 1 && spec[0] == '.' ? strtoul(spec + 1, NULL, 10) : 0;
+        size_t cut = speclen > 1 && spec[0] == '.' && !out->whole
+                         ? strtoul(spec + 1, NULL, 10)
+                         : 0;
         msc_rep_safe_text(out, n->v.text, cut);
         return;
     }

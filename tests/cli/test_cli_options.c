@@ -73,7 +73,8 @@ static void every_command_is_complete(void **state)
     assert_null(msc_cli_command_find("frobnicate"));
     char names[256];
     msc_cli_command_names(names, sizeof names);
-    assert_string_equal(names, "pool, safety, compare, regress, forest, funnel, baujat and bubble");
+    assert_string_equal(names,
+                        "pool, safety, compare, report, regress, forest, funnel, baujat and bubble");
 }
 
 /* Which command takes which option (README's option table): an option
