@@ -40,9 +40,14 @@ typedef struct {
  * HS and FE each row costs O(1) after O(m) set-up, for ML, REML, EB and PM
  * a few O(1) Newton steps from the full fit's tau^2 (sums expanded in
  * powers of the change in tau^2); a row the expansion cannot give to full
- * precision, SJ, and the GLMM are refitted (the GLMM on s->threads threads).
+ * precision, and SJ are refitted (on s->threads threads). The GLMM's rows
+ * come from an interpolant of the full fit's likelihood (O(1) Newton steps,
+ * then O(m) for Q), or are refitted where it cannot give them (weak
+ * heterogeneity, tau^2 at 0, fewer than 100 studies without MSC_SENS_FAST).
  * Every row equals msc_fit_studies on its subset (MSC_SENS_PLAIN) to about
- * 1e-12. Warnings of the refits go to w, once per message with a count.
+ * 1e-12 (GLMM: to the separate fit's convergence, about 1e-10; refitted
+ * rows exactly). Warnings of the refits go to w, once per message with a
+ * count.
  * Returns MSC_OK, MSC_ERR_INPUT (m < 2), MSC_ERR_USAGE, MSC_ERR_NOMEM. */
 MSC_API msc_status msc_sens_leave_one_out(const msc_studies *st, const size_t *idx, size_t m,
                                           const msc_settings *s, const msc_fit *full,

@@ -29,6 +29,13 @@ static void null_test(msc_estimate *e, const msc_settings *s, double nhm)
 msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
                            const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
+    return msc_fit_studies_loo(st, idx, m, s, flags, NULL, 0, f, w);
+}
+
+msc_status msc_fit_studies_loo(const msc_studies *st, const size_t *idx, size_t m,
+                               const msc_settings *s, unsigned flags, const msc_glmm_loo *L,
+                               size_t out, msc_fit *f, msc_warnings *w)
+{
     if (msc_stats_settings_ok(s, w) != MSC_OK)
         return MSC_ERR_USAGE;
     const double *x = st->xi, *n = st->ni, *y = st->yi, *v = st->vi;
@@ -58,9 +65,11 @@ msc_status msc_fit_studies(const msc_studies *st, const size_t *idx, size_t m,
         z.pi = MSC_PI_Z;
         s = &z;
     }
-    msc_status rc = s->method == MSC_METHOD_GLMM ? msc_glmm_fit_flags(x, n, v, m, s, flags, f, w)
-                    : s->method == MSC_METHOD_BB ? msc_bb_fit(x, n, v, m, s, f, w)
-                                                 : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
+    msc_status rc = s->method == MSC_METHOD_GLMM && L
+                        ? msc_glmm_fit_loo(x, n, v, m, s, flags, L, st->xi[out], st->ni[out], f, w)
+                    : s->method == MSC_METHOD_GLMM ? msc_glmm_fit_flags(x, n, v, m, s, flags, f, w)
+                    : s->method == MSC_METHOD_BB   ? msc_bb_fit(x, n, v, m, s, f, w)
+                                                   : msc_pool_fit_flags(y, v, n, m, s, flags, f, w);
     free(buf);
     if (rc == MSC_OK && (flags & MSC_FIT_NO_PI)) {
         msc_estimate *e[2] = {&f->common, &f->random};

@@ -113,8 +113,11 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     return MSC_OK;
 }
 
-msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
-                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
+/* The fit, with its maximum from L (leave-one-out, the study (xo, no) left
+ * out) when L is not NULL and can give it. */
+static msc_status fit_glmm(const double *xi, const double *ni, const double *vi, size_t k,
+                           const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
+                           double no, msc_fit *f, msc_warnings *w)
 {
     int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
     msc_fit_counts_init(f, MSC_METHOD_GLMM, k);
@@ -177,8 +180,13 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
 
     double mu = mu0, tau = 0.0, v = NAN;
     int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
-    if (!separated &&
-        fit_random(xi, ni, k, s->nagq, s->threads, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
+    /* a leave-one-out row from the interpolant: a row shows no profile
+     * interval, LRT or marginal proportion, so the extras are skipped */
+    int row = !separated && msc_glmm_loo_solve(L, xo, no, sx, sn, &mu, &tau, &v);
+    if (row)
+        rc = 1;
+    else if (!separated &&
+             fit_random(xi, ni, k, s->nagq, s->threads, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
         return MSC_ERR_NOMEM;
     f->iterations = iters;
     if (rc == 1) {
@@ -193,7 +201,7 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
         if (!only)
             msc_pool_prediction_interval(e, h->tau2, k, s, w);
         msc_estimate_backtransform(e, MSC_PLO, NAN);
-        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
+        return only || row ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
     }
     msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
@@ -234,6 +242,19 @@ msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *
                          sx, sn);
     }
     return MSC_OK;
+}
+
+msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
+                              const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
+{
+    return fit_glmm(xi, ni, vi, k, s, flags, NULL, 0.0, 0.0, f, w);
+}
+
+msc_status msc_glmm_fit_loo(const double *xi, const double *ni, const double *vi, size_t k,
+                            const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
+                            double no, msc_fit *f, msc_warnings *w)
+{
+    return fit_glmm(xi, ni, vi, k, s, flags, L, xo, no, f, w);
 }
 
 msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,

@@ -98,4 +98,22 @@ double msc_glmm_marginal(double mu, double tau2);
 msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
                            unsigned flags, msc_fit *f, msc_warnings *w);
 
+/* ---------------------------------------- glmm_loo.c: leave-one-out */
+
+/* The interpolant of the k studies' objective around their fit (mu_hat,
+ * tau_hat > 0), for leave-one-out rows without refitting. *out is NULL
+ * (and MSC_OK returned) when it cannot be built to its check: every row is
+ * then refitted. MSC_OK or MSC_ERR_NOMEM. */
+msc_status msc_glmm_loo_build(const double *xi, const double *ni, size_t k, const msc_settings *s,
+                              double mu_hat, double tau_hat, msc_glmm_loo **out);
+void msc_glmm_loo_free(msc_glmm_loo *L);
+
+/* The fit without one study (x events of n), whose remaining studies have
+ * sx events of sn: 1 with its interior maximum *mu, *tau and lme4's
+ * variance *var of mu, when glmm.c's policy would keep that maximum (no
+ * boundary, no finer-rule check, a profile bound to be found); 0 when the
+ * row must be refitted. */
+int msc_glmm_loo_solve(const msc_glmm_loo *L, double x, double n, double sx, double sn, double *mu,
+                       double *tau, double *var);
+
 #endif

@@ -48,6 +48,13 @@ msc_status msc_sens_refit(const msc_studies *st, const size_t *idx, size_t m,
                           const msc_settings *s, int cumulative, const size_t *todo, size_t ntodo,
                           msc_sens_fit *rows, msc_sens_wlog *l);
 
+/* msc_sens_refit, with a GLMM's leave-one-out rows taken from its
+ * interpolant loo (glmm_loo.c) where it can give them (NULL: none). */
+msc_status msc_sens_refit_loo(const msc_studies *st, const size_t *idx, size_t m,
+                              const msc_settings *s, int cumulative, const size_t *todo,
+                              size_t ntodo, const msc_glmm_loo *loo, msc_sens_fit *rows,
+                              msc_sens_wlog *l);
+
 /* -------------------------------------------------------- bias_rank.c */
 
 /* Kendall's tau-b of (x_i, y_i), i < n, as R's cor(method = "kendall"),

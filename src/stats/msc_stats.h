@@ -85,6 +85,24 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
 msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
 
+/* The GLMM's leave-one-out interpolant of the full fit (glmm_loo.c). */
+typedef struct msc_glmm_loo msc_glmm_loo;
+
+/* msc_glmm_fit_flags on the studies without one whose counts are (xo, no),
+ * with the maximum taken from L when it can give it (glmm.c). */
+msc_status msc_glmm_fit_loo(const double *xi, const double *ni, const double *vi, size_t k,
+                            const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
+                            double no, msc_fit *f, msc_warnings *w);
+
+/* msc_fit_studies for leave-one-out row `out` (the study left out of idx):
+ * a GLMM fit takes its maximum and variance from L when L can give them
+ * (msc_glmm_loo_solve) and then skips what a row does not show (profile
+ * search, LRT, marginal proportion); else, and for other methods, it is
+ * msc_fit_studies. L may be NULL. */
+msc_status msc_fit_studies_loo(const msc_studies *st, const size_t *idx, size_t m,
+                               const msc_settings *s, unsigned flags, const msc_glmm_loo *L,
+                               size_t out, msc_fit *f, msc_warnings *w);
+
 /* The storage behind an outcome result's pointers that callers need not
  * see (analysis.c owns it, per outcome). */
 typedef struct {

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msc_glmm.h"
 #include "msc_sens.h"
 
 #define P_MAX 64        /* moments sum u^p r^b kept, p = 1..P_MAX */
@@ -458,6 +459,34 @@ static int fast_method(const msc_settings *s)
     }
 }
 
+/* The GLMM's interpolant around the full fit of the m studies all[] (fitted
+ * here when full is NULL), or *L = NULL when the full fit has no interior
+ * maximum to start from (every row is then refitted). */
+static msc_status glmm_interpolant(const msc_studies *st, const size_t *all, size_t m,
+                                   const msc_settings *s, const msc_fit *full, double *buf,
+                                   msc_glmm_loo **L)
+{
+    *L = NULL;
+    msc_fit own;
+    if (!full) {
+        msc_warnings ignore = {0};
+        msc_status rc =
+            msc_fit_studies(st, all, m, s, MSC_FIT_NO_TAU2_CI | MSC_FIT_NO_PI, &own, &ignore);
+        msc_warnings_clear(&ignore);
+        if (rc != MSC_OK)
+            return rc == MSC_ERR_NOMEM ? rc : MSC_OK;
+        full = &own;
+    }
+    if (full->random.exact || !(full->het.tau > 0.0) || !isfinite(full->random.yi))
+        return MSC_OK;
+    double *x = buf, *n = buf + m;
+    for (size_t j = 0; j < m; j++) {
+        x[j] = st->xi[all[j]];
+        n[j] = st->ni[all[j]];
+    }
+    return msc_glmm_loo_build(x, n, m, s, full->random.yi, full->het.tau, L);
+}
+
 /* ------------------------------------------------------------ entry */
 
 msc_status msc_sens_leave_one_out(const msc_studies *st, const size_t *idx, size_t m,
@@ -474,6 +503,7 @@ msc_status msc_sens_leave_one_out(const msc_studies *st, const size_t *idx, size
     double *buf = malloc(3 * m * sizeof *buf);
     msc_status rc = MSC_ERR_NOMEM;
     msc_sens_wlog log;
+    msc_glmm_loo *gl = NULL;
     memset(&log, 0, sizeof log);
     if (!all || !todo || !buf)
         goto out;
@@ -518,11 +548,18 @@ msc_status msc_sens_leave_one_out(const msc_studies *st, const size_t *idx, size
         for (size_t j = 0; j < m; j++)
             todo[ntodo++] = j;
     }
-    rc = msc_sens_refit(st, all, m, s, 0, todo, ntodo, rows, &log);
+    if (s->method == MSC_METHOD_GLMM && !(flags & MSC_SENS_PLAIN) && m >= 3 &&
+        (m >= FAST_MIN_K || (flags & MSC_SENS_FAST))) {
+        rc = glmm_interpolant(st, all, m, s, full, buf, &gl);
+        if (rc != MSC_OK)
+            goto out;
+    }
+    rc = msc_sens_refit_loo(st, all, m, s, 0, todo, ntodo, gl, rows, &log);
     msc_status rc2 = msc_sens_wlog_flush(&log, "leave-one-out", m, w);
     if (rc == MSC_OK)
         rc = rc2;
 out:
+    msc_glmm_loo_free(gl);
     free(all);
     free(todo);
     free(buf);

@@ -104,7 +104,8 @@ typedef struct {
     const size_t *todo;
     size_t ntodo;
     msc_sens_fit *rows;
-    msc_warnings *warn; /* per row of todo */
+    const msc_glmm_loo *loo; /* leave-one-out GLMM rows from it where it can */
+    msc_warnings *warn;      /* per row of todo */
     size_t first, step;
     msc_status rc;
 } job;
@@ -128,8 +129,9 @@ static void *run_job(void *p)
             k = j->m - 1;
         }
         msc_fit f;
-        msc_status rc = msc_fit_studies(j->st, use, k, &j->s, MSC_FIT_NO_TAU2_CI | MSC_FIT_NO_PI,
-                                        &f, &j->warn[t]);
+        msc_status rc =
+            msc_fit_studies_loo(j->st, use, k, &j->s, MSC_FIT_NO_TAU2_CI | MSC_FIT_NO_PI,
+                                j->cumulative ? NULL : j->loo, j->idx[r], &f, &j->warn[t]);
         if (rc == MSC_OK)
             msc_sens_row_from_fit(&j->rows[r], &f, j->idx[r], k);
         else if (rc == MSC_ERR_NOMEM)
@@ -145,6 +147,14 @@ msc_status msc_sens_refit(const msc_studies *st, const size_t *idx, size_t m,
                           const msc_settings *s, int cumulative, const size_t *todo, size_t ntodo,
                           msc_sens_fit *rows, msc_sens_wlog *l)
 {
+    return msc_sens_refit_loo(st, idx, m, s, cumulative, todo, ntodo, NULL, rows, l);
+}
+
+msc_status msc_sens_refit_loo(const msc_studies *st, const size_t *idx, size_t m,
+                              const msc_settings *s, int cumulative, const size_t *todo,
+                              size_t ntodo, const msc_glmm_loo *loo, msc_sens_fit *rows,
+                              msc_sens_wlog *l)
+{
     if (!todo)
         ntodo = m;
     if (ntodo == 0)
@@ -153,10 +163,11 @@ msc_status msc_sens_refit(const msc_studies *st, const size_t *idx, size_t m,
     if (!warn)
         return MSC_ERR_NOMEM;
     /* Threads across the fits, each fit on one; but a GLMM so large that
-     * it parallelises its own sums keeps the threads for itself. */
+     * it parallelises its own sums keeps the threads for itself, unless
+     * its rows come from the interpolant (each O(k), no sums to share). */
     int T = s->threads > 0 ? s->threads : 1;
     msc_settings fs = *s;
-    if (s->method == MSC_METHOD_GLMM && m >= GLMM_OWN_THREADS)
+    if (s->method == MSC_METHOD_GLMM && m >= GLMM_OWN_THREADS && !loo)
         T = 1;
     else
         fs.threads = 1;
@@ -168,8 +179,8 @@ msc_status msc_sens_refit(const msc_studies *st, const size_t *idx, size_t m,
     pthread_t th[MAX_THREADS];
     int started[MAX_THREADS] = {0};
     for (int t = 0; t < T; t++)
-        jobs[t] = (job){st,   idx,  m,         fs,    cumulative, todo, ntodo,
-                        rows, warn, (size_t)t, (size_t)T, MSC_OK};
+        jobs[t] = (job){st,   idx, m,    fs,        cumulative, todo,  ntodo,
+                        rows, loo, warn, (size_t)t, (size_t)T,  MSC_OK};
     for (int t = 1; t < T; t++)
         started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
     run_job(&jobs[0]);
