@@ -321,6 +321,7 @@ static const char REFERENCES[] =
     "DerSimonian R, Laird N (1986) Control Clin Trials 7:177-188.\n"
     "Duval S, Tweedie R (2000) Biometrics 56:455-463.\n"
     "Egger M, Davey Smith G, Schneider M, Minder C (1997) BMJ 315:629-634.\n"
+    "Freeman GH, Halton JH (1951) Biometrika 38:141-149.\n"
     "Freeman MF, Tukey JW (1950) Ann Math Stat 21:607-611.\n"
     "Hartung J, Knapp G (2001) Stat Med 20:3875-3889.\n"
     "Hedges LV (1983) Psychol Bull 93:388-395.\n"
@@ -339,6 +340,7 @@ static const char REFERENCES[] =
     "Schwarzer G, Chemaitelly H, Abu-Raddad LJ, Rucker G (2019) Res Synth Methods 10:476-483.\n"
     "Sidik K, Jonkman JN (2005) J Biopharm Stat 15:823-838.\n"
     "Stijnen T, Hamza TH, Ozdemir P (2010) Stat Med 29:3046-3067.\n"
+    "Turner RM, Omar RZ, Yang M, Goldstein H, Thompson SG (2000) Stat Med 19:3417-3432.\n"
     "Viechtbauer W (2005) J Educ Behav Stat 30:261-293.\n"
     "Viechtbauer W (2007) Stat Med 26:37-52.\n"
     "Viechtbauer W (2010) J Stat Softw 36(3).\n"
@@ -401,11 +403,26 @@ msc_status msc_page_methods(msc_format f, const msc_analysis *a, unsigned parts,
             glmm ? "profile-likelihood" : "Q-profile (Viechtbauer 2007)");
     say(&p, "The exact pooled proportion (all events over all patients, with its "
             "Clopper-Pearson interval) is shown beside the model's estimate.");
-    if (a->data->group_col)
+    if (a->data->group_col) {
+        /* name only the tests the outcomes used (subgroups.c picks one per outcome) */
+        int used[MSC_SGTEST_FISHER + 1] = {0};
+        for (size_t i = 0; i < a->n_outcomes; i++)
+            used[a->outcome[i].sg_test] = 1;
         say(&p,
-            "Subgroups were defined by \"%.100s\" and compared with a test for subgroup "
-            "differences.",
+            "Subgroups were defined by \"%.100s\", each pooled with its own tau^2, and "
+            "compared with a test for subgroup differences.",
             a->data->group_col);
+        if (used[MSC_SGTEST_Q])
+            say(&p, "The test was Cochran's Q between the subgroups' estimates.");
+        if (used[MSC_SGTEST_LRT])
+            say(&p, "Where a subgroup's GLMM estimate fell back to the exact proportion, it was "
+                    "the likelihood-ratio test of the binomial model with the subgroup as a "
+                    "fixed effect (Turner et al. 2000).");
+        if (used[MSC_SGTEST_FISHER])
+            say(&p, "Where a subgroup had no events or only events, it was Fisher's exact test "
+                    "on the pooled events by subgroup (Freeman and Halton 1951), which ignores "
+                    "heterogeneity between studies.");
+    }
     if (parts & MSC_PAGE_SENS)
         say(&p, "Sensitivity analyses: each study left out in turn; influence diagnostics "
                 "(Viechtbauer and Cheung 2010) and Baujat plots (Baujat et al. 2002); "
