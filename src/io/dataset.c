@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1017,20 +1018,65 @@ static int folded_equal(const char *a, const char *b)
     return tolower((unsigned char)*a) == tolower((unsigned char)*b);
 }
 
-/* Sorts the n values of v (NULL ones left out) by cmp_fold; returns
- * how many there are, or (size_t)-1 out of memory. */
-static size_t sorted_values(char *const *v, const long *line, size_t n, labelled **out)
+/* Whether s holds an ASCII letter: only such values can differ from
+ * another in case alone. */
+static int has_letter(const char *s)
 {
-    labelled *a = malloc((n ? n : 1) * sizeof *a);
-    if (!a)
-        return (size_t)-1;
+    for (; *s; s++)
+        if (isalpha((unsigned char)*s) && (unsigned char)*s < 0x80)
+            return 1;
+    return 0;
+}
+
+/* Sorts the n values of v (NULL ones left out, and with letters_only
+ * those without an ASCII letter) by cmp_fold; returns how many there are,
+ * or (size_t)-1 out of memory. */
+static size_t sorted_values(char *const *v, const long *line, size_t n, int letters_only,
+                            labelled **out)
+{
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (v[i])
+        m += v[i] && (!letters_only || has_letter(v[i]));
+    labelled *a = malloc((m ? m : 1) * sizeof *a);
+    if (!a)
+        return (size_t)-1;
+    m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] && (!letters_only || has_letter(v[i])))
             a[m++] = (labelled){v[i], line[i]};
     qsort(a, m, sizeof *a, cmp_fold);
     *out = a;
     return m;
+}
+
+/* Whether any two of the n labels are the same string: a hash set of
+ * them, O(n), so that the sort that lists duplicates (O(n log n) by a
+ * case-folding compare) runs only when there is one to list. 1, 0, or -1
+ * out of memory. */
+static int any_duplicate(char *const *v, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    const char **t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    int dup = 0;
+    for (size_t i = 0; i < n && !dup; i++) {
+        if (!v[i])
+            continue;
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
+        for (const unsigned char *c = (const unsigned char *)v[i]; *c; c++)
+            h = (h ^ *c) * 1099511628211ull;
+        size_t j = (size_t)h & (cap - 1);
+        while (t[j] && strcmp(t[j], v[i]) != 0)
+            j = (j + 1) & (cap - 1);
+        if (t[j])
+            dup = 1;
+        t[j] = v[i];
+    }
+    free(t);
+    return dup;
 }
 
 /* Warns of study labels used more than once, naming the lines. O(k log k).
@@ -1038,8 +1084,11 @@ static size_t sorted_values(char *const *v, const long *line, size_t n, labelled
 static int warn_duplicate_labels(builder *B)
 {
     msc_dataset *d = B->d;
+    int any = any_duplicate(d->label, d->k);
+    if (any <= 0)
+        return any;
     labelled *a;
-    size_t m = sorted_values(d->label, d->line, d->k, &a), more = 0, listed = 0;
+    size_t m = sorted_values(d->label, d->line, d->k, 0, &a), more = 0, listed = 0;
     if (m == (size_t)-1)
         return -1;
     int rc = 0;
@@ -1075,7 +1124,7 @@ static int warn_case_variants(builder *B, const char *col, char *const *v)
 {
     msc_dataset *d = B->d;
     labelled *a;
-    size_t m = sorted_values(v, d->line, d->k, &a), listed = 0, more = 0;
+    size_t m = sorted_values(v, d->line, d->k, 1, &a), listed = 0, more = 0;
     if (m == (size_t)-1)
         return -1;
     int rc = 0;
