@@ -187,8 +187,9 @@ static void grid_head(hw *w, const msc_rep_item *it)
     }
 }
 
-static void grid_row(hw *w, const msc_rep_item *it, const msc_rep_node *row)
+static void grid_row(void *ctx, const msc_rep_item *it, const msc_rep_node *row)
 {
+    hw *w = ctx;
     msc_rep_puts(w->out, w->md ? "|" : "<tr>");
     for (size_t j = 0; j < it->ncols; j++) {
         const msc_rep_col *c = &it->cols[j];
@@ -205,38 +206,16 @@ static void grid_row(hw *w, const msc_rep_item *it, const msc_rep_node *row)
     msc_rep_puts(w->out, w->md ? "\n" : "</tr>\n");
 }
 
-/* fn for the node at each comma-separated path of `paths`: each element
- * of an array, an object itself (as emit_table.c walks them). */
-static void each(hw *w, const msc_rep_node *obj, const char *paths,
-                 void (*fn)(hw *, const msc_rep_item *, const msc_rep_node *),
-                 const msc_rep_item *it)
+static void each_line(void *ctx, const msc_rep_item *it, const msc_rep_node *e)
 {
-    for (const char *p = paths; *p && !w->out->err;) {
-        size_t len = strcspn(p, ",");
-        msc_rep_node *n = msc_rep_find(obj, p, len, MSC_REP_TABLE);
-        if (n && n->type == MSC_REP_ARRAY) {
-            msc_rep_iter iter;
-            msc_rep_node *e;
-            msc_rep_iter_begin(&iter, w->b, n);
-            while ((e = msc_rep_iter_next(&iter)) && !w->out->err)
-                if (e->show & MSC_REP_TABLE)
-                    fn(w, it, e);
-        } else if (n && n->type == MSC_REP_OBJECT) {
-            fn(w, it, n);
-        }
-        p += len + (p[len] == ',');
-    }
-}
-
-static void each_line(hw *w, const msc_rep_item *it, const msc_rep_node *e)
-{
+    hw *w = ctx;
     line(w, it->tmpl, e);
 }
 
-static void each_view(hw *w, const msc_rep_item *it, const msc_rep_node *e)
+static void each_view(void *ctx, const msc_rep_item *it, const msc_rep_node *e)
 {
     (void)it;
-    view(w, e);
+    view(ctx, e);
 }
 
 static void view(hw *w, const msc_rep_node *obj)
@@ -250,14 +229,14 @@ static void view(hw *w, const msc_rep_node *obj)
             break;
         case MSC_REP_GRID:
             grid_head(w, it);
-            each(w, obj, it->source, grid_row, it);
+            msc_rep_each_source(w->b, obj, it->source, it, &w->out->err, grid_row, w);
             msc_rep_puts(w->out, w->md ? "\n" : "</tbody>\n</table>\n");
             break;
         case MSC_REP_EACH:
-            each(w, obj, it->source, each_line, it);
+            msc_rep_each_source(w->b, obj, it->source, it, &w->out->err, each_line, w);
             break;
         case MSC_REP_NESTED:
-            each(w, obj, it->source, each_view, it);
+            msc_rep_each_source(w->b, obj, it->source, it, &w->out->err, each_view, w);
             break;
         }
     }

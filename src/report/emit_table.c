@@ -67,8 +67,9 @@ static void grid_header(tw *w, const msc_rep_item *it)
     msc_rep_putc(w->out, '\n');
 }
 
-static void grid_row(tw *w, const msc_rep_item *it, const msc_rep_node *row)
+static void grid_row(void *ctx, const msc_rep_item *it, const msc_rep_node *row)
 {
+    tw *w = ctx;
     for (size_t j = 0; j < it->ncols; j++) {
         const msc_rep_col *c = &it->cols[j];
         if (render(w, c->cell, row) && (c->flags & MSC_REP_OPTIONAL))
@@ -79,38 +80,16 @@ static void grid_row(tw *w, const msc_rep_item *it, const msc_rep_node *row)
     msc_rep_putc(w->out, '\n');
 }
 
-/* Calls fn for the node at each comma-separated path of `paths`: for each
- * element when it is an array, for itself when it is an object. */
-static void each(tw *w, const msc_rep_node *obj, const char *paths,
-                 void (*fn)(tw *, const msc_rep_item *, const msc_rep_node *),
-                 const msc_rep_item *it)
+static void each_line(void *ctx, const msc_rep_item *it, const msc_rep_node *e)
 {
-    for (const char *p = paths; *p && !w->out->err;) {
-        size_t len = strcspn(p, ",");
-        msc_rep_node *n = msc_rep_find(obj, p, len, MSC_REP_TABLE);
-        if (n && n->type == MSC_REP_ARRAY) {
-            msc_rep_iter iter;
-            msc_rep_node *e;
-            msc_rep_iter_begin(&iter, w->b, n);
-            while ((e = msc_rep_iter_next(&iter)) && !w->out->err)
-                if (e->show & MSC_REP_TABLE)
-                    fn(w, it, e);
-        } else if (n && n->type == MSC_REP_OBJECT) {
-            fn(w, it, n);
-        }
-        p += len + (p[len] == ',');
-    }
-}
-
-static void each_line(tw *w, const msc_rep_item *it, const msc_rep_node *e)
-{
+    tw *w = ctx;
     line(w, it->tmpl, e);
 }
 
-static void each_view(tw *w, const msc_rep_item *it, const msc_rep_node *e)
+static void each_view(void *ctx, const msc_rep_item *it, const msc_rep_node *e)
 {
     (void)it;
-    view(w, e);
+    view(ctx, e);
 }
 
 static void view(tw *w, const msc_rep_node *obj)
@@ -125,13 +104,13 @@ static void view(tw *w, const msc_rep_node *obj)
         case MSC_REP_GRID:
             if (it->header)
                 grid_header(w, it);
-            each(w, obj, it->source, grid_row, it);
+            msc_rep_each_source(w->b, obj, it->source, it, &w->out->err, grid_row, w);
             break;
         case MSC_REP_EACH:
-            each(w, obj, it->source, each_line, it);
+            msc_rep_each_source(w->b, obj, it->source, it, &w->out->err, each_line, w);
             break;
         case MSC_REP_NESTED:
-            each(w, obj, it->source, each_view, it);
+            msc_rep_each_source(w->b, obj, it->source, it, &w->out->err, each_view, w);
             break;
         }
     }

@@ -348,6 +348,28 @@ msc_rep_node *msc_rep_find(const msc_rep_node *ctx, const char *path, size_t len
     return n;
 }
 
+void msc_rep_each_source(msc_rep *b, const msc_rep_node *obj, const char *paths,
+                         const msc_rep_item *it, const msc_status *err,
+                         void (*fn)(void *ctx, const msc_rep_item *it, const msc_rep_node *n),
+                         void *ctx)
+{
+    for (const char *p = paths; *p && !*err;) {
+        size_t len = strcspn(p, ",");
+        msc_rep_node *n = msc_rep_find(obj, p, len, MSC_REP_TABLE);
+        if (n && n->type == MSC_REP_ARRAY) {
+            msc_rep_iter iter;
+            msc_rep_node *e;
+            msc_rep_iter_begin(&iter, b, n);
+            while ((e = msc_rep_iter_next(&iter)) && !*err)
+                if (e->show & MSC_REP_TABLE)
+                    fn(ctx, it, e);
+        } else if (n && n->type == MSC_REP_OBJECT) {
+            fn(ctx, it, n);
+        }
+        p += len + (p[len] == ',');
+    }
+}
+
 /* ------------------------------------------------------------- views */
 
 static msc_rep_item *item(msc_rep *b, msc_rep_node *obj, msc_rep_item_kind kind)

@@ -182,6 +182,14 @@ msc_rep_node *msc_rep_get(const msc_rep_node *o, const char *key, unsigned forma
  * nearest first; each further ".name" in the member found. References are
  * followed. NULL when nothing of `formats` matches. */
 msc_rep_node *msc_rep_find(const msc_rep_node *ctx, const char *path, size_t len, unsigned formats);
+/* Calls fn(ctx, it, node) for the node at each comma-separated path of
+ * `paths` under obj: for each element shown in the table when the node is
+ * an array, for the node itself when it is an object; stops once *err is
+ * set. The walk of a view's sources by the table and HTML emitters. */
+void msc_rep_each_source(msc_rep *b, const msc_rep_node *obj, const char *paths,
+                         const msc_rep_item *it, const msc_status *err,
+                         void (*fn)(void *ctx, const msc_rep_item *it, const msc_rep_node *n),
+                         void *ctx);
 
 /* ---------------------------------------------------------------------------
  * The table's view of an object (model.c, rendered by emit_table.c).
