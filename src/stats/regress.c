@@ -25,7 +25,10 @@ typedef struct {
     msc_outcome_store *store;
     char **reason_missing;       /* per moderator: "missing COL" */
     const msc_kept_column **col; /* per moderator: its column */
-    uint32_t **level_of;         /* per factor moderator: each record's level (NO_LEVEL: missing) */
+    const size_t *rows;          /* the records analysed (NULL: every record of the data set) */
+    size_t nrows;                /* their number */
+    uint32_t **level_of;         /* per factor moderator: the level of each record analysed, by
+                                  * its position in rows (NO_LEVEL: missing) */
     msc_warnings mod_warnings;   /* about the moderators, given to every outcome */
 } regression_impl;
 
@@ -161,20 +164,28 @@ static const char *shown(const char *s, char *buf, size_t len)
     return buf;
 }
 
-/* The levels of a factor column: its distinct values in byte order, with
- * the reference (ref, or the first) moved to the front, and each record's
- * level in *level_of (NO_LEVEL where missing). O(K) with a hash set. */
-static msc_status factor_levels(msc_moderator *md, const msc_kept_column *col, size_t K,
-                                const char *ref, uint32_t **level_of, char *err, size_t errlen)
+/* The record at position i of the records analysed. */
+#define ROW(impl, i) ((impl)->rows ? (impl)->rows[i] : (i))
+
+/* The levels of a factor column among the records analysed: its distinct
+ * values in byte order, with the reference (ref, or the first) moved to
+ * the front, and each record's level in *level_of, by position (NO_LEVEL
+ * where missing). O(K) with a hash set. */
+static msc_status factor_levels(msc_moderator *md, const msc_kept_column *col,
+                                const regression_impl *impl, const char *ref, uint32_t **level_of,
+                                char *err, size_t errlen)
 {
+    size_t K = impl->nrows;
     str_set t = {calloc(16, sizeof *t.key), NULL, 16, 0};
     const char **v = NULL;
     msc_status st = MSC_ERR_NOMEM;
     if (!t.key)
         return MSC_ERR_NOMEM;
-    for (size_t i = 0; i < K; i++)
-        if (col->value[i] && set_add(&t, col->value[i]) != 0)
+    for (size_t i = 0; i < K; i++) {
+        const char *v = col->value[ROW(impl, i)];
+        if (v && set_add(&t, v) != 0)
             goto out;
+    }
     size_t u = 0;
     v = malloc((t.n ? t.n : 1) * sizeof *v);
     t.level = malloc(t.cap * sizeof *t.level);
@@ -210,8 +221,10 @@ static msc_status factor_levels(msc_moderator *md, const msc_kept_column *col, s
         if (!(md->level[lv] = msc_strdup(v[i])))
             goto out;
     }
-    for (size_t i = 0; i < K; i++)
-        (*level_of)[i] = col->value[i] ? t.level[set_slot(&t, col->value[i])] : NO_LEVEL;
+    for (size_t i = 0; i < K; i++) {
+        const char *v = col->value[ROW(impl, i)];
+        (*level_of)[i] = v ? t.level[set_slot(&t, v)] : NO_LEVEL;
+    }
     st = MSC_OK;
 out:
     free(t.key);
@@ -279,9 +292,10 @@ static msc_status setup_moderators(msc_regression *r, const msc_dataset *d,
         msc_moderator *md = &r->mod[j];
         const msc_kept_column *col = impl->col[j];
         int numeric = !name_in(md->name, o->factors, o->n_factors);
-        for (size_t i = 0; i < d->k && numeric; i++) {
+        for (size_t i = 0; i < impl->nrows && numeric; i++) {
+            const char *s = col->value[ROW(impl, i)];
             double v;
-            if (col->value[i] && !parse_number(col->value[i], &v))
+            if (s && !parse_number(s, &v))
                 numeric = 0;
         }
         const char *ref = ref_for(r, o, j);
@@ -295,7 +309,7 @@ static msc_status setup_moderators(msc_regression *r, const msc_dataset *d,
         md->factor = !numeric;
         md->first = coef;
         if (md->factor) {
-            msc_status st = factor_levels(md, col, d->k, ref, &impl->level_of[j], err, errlen);
+            msc_status st = factor_levels(md, col, impl, ref, &impl->level_of[j], err, errlen);
             if (st != MSC_OK)
                 return st;
             md->n_coef = md->n_levels > 1 ? md->n_levels - 1 : 0;
@@ -572,14 +586,25 @@ static msc_status drop_missing(msc_outcome_result *o, msc_regression *r)
     return MSC_OK;
 }
 
-/* The design's moderator columns for o's studies (k x m). */
+/* The design's moderator columns for o's studies (k x m). o's records are
+ * some of the records analysed, in their order, so one walk along both
+ * finds each study's position (for its factor levels). */
 static double *design_of(msc_regression *r, const msc_outcome_result *o)
 {
     size_t m = r->m;
     const regression_impl *impl = impl_of(r);
     double *X = calloc((o->k ? o->k : 1) * (m ? m : 1), sizeof *X);
-    if (!X)
+    size_t *pos = malloc((o->k ? o->k : 1) * sizeof *pos);
+    if (!X || !pos) {
+        free(X);
+        free(pos);
         return NULL;
+    }
+    for (size_t i = 0, q = 0; i < o->k; i++) {
+        while (ROW(impl, q) != o->row[i])
+            q++;
+        pos[i] = q;
+    }
     for (size_t j = 0; j < r->n_mods; j++) {
         const msc_moderator *md = &r->mod[j];
         const msc_kept_column *col = impl->col[j];
@@ -587,10 +612,11 @@ static double *design_of(msc_regression *r, const msc_outcome_result *o)
         for (size_t i = 0; i < o->k; i++) {
             if (!md->factor)
                 parse_number(col->value[o->row[i]], &X[i * m + md->first - 1]);
-            else if (lv[o->row[i]] > 0) /* the reference level has no column */
-                X[i * m + md->first - 1 + lv[o->row[i]] - 1] = 1.0;
+            else if (lv[pos[i]] > 0) /* the reference level has no column */
+                X[i * m + md->first - 1 + lv[pos[i]] - 1] = 1.0;
         }
     }
+    free(pos);
     return X;
 }
 
@@ -737,9 +763,9 @@ void msc_regress_options_default(msc_regress_options *o)
     o->seed = 1;
 }
 
-msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
-                           const msc_regress_options *opt, msc_regression **out, char *err,
-                           size_t errlen)
+static msc_status regress_run(const msc_dataset *d, const size_t *rows, size_t nrows,
+                              const msc_settings *s, const msc_regress_options *opt,
+                              unsigned flags, msc_regression **out, char *err, size_t errlen)
 {
     *out = NULL;
     err[0] = '\0';
@@ -759,6 +785,8 @@ msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
     }
     msc_regression *r = &impl->pub;
     msc_analysis *a = &impl->analysis;
+    impl->rows = rows;
+    impl->nrows = rows ? nrows : d->k;
     a->data = d;
     a->settings = *s;
     r->a = a;
@@ -804,9 +832,9 @@ msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
     char first_why[MSC_ERRBUF] = "", why[MSC_ERRBUF];
     for (size_t j = 0; j < d->n_outcomes; j++) {
         msc_outcome_result *o = &a->outcome[j];
-        st = msc_select_studies(o, &impl->store[j], d, &d->outcome[j], s);
+        st = msc_select_rows(o, &impl->store[j], d, &d->outcome[j], s, rows, nrows);
         if (st == MSC_OK) /* drop_missing rewrites xi and ni: never the data set's own */
-            st = msc_select_own_counts(o, &impl->store[j], d->k);
+            st = msc_select_own_counts(o, &impl->store[j], impl->nrows);
         if (st == MSC_OK)
             st = drop_missing(o, r);
         for (size_t i = 0; st == MSC_OK && i < impl->mod_warnings.n; i++)
@@ -835,7 +863,7 @@ msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
         st = MSC_ERR_NOMEM;
         goto fail;
     }
-    if (fitted == 0) {
+    if (fitted == 0 && !(flags & MSC_REGRESS_RUN_ANY)) {
         if (first_why[0])
             snprintf(err, errlen, "%s", first_why);
         else
@@ -852,6 +880,29 @@ fail:
         snprintf(err, errlen, "%s: out of memory", d->source);
     msc_regression_free(r);
     return st;
+}
+
+msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
+                           const msc_regress_options *opt, msc_regression **out, char *err,
+                           size_t errlen)
+{
+    return regress_run(d, NULL, 0, s, opt, 0, out, err, errlen);
+}
+
+msc_status msc_regress_run_rows(const msc_dataset *d, const size_t *rows, size_t nrows,
+                                const msc_settings *s, const msc_regress_options *opt,
+                                unsigned flags, msc_regression **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    for (size_t i = 0; i < nrows; i++)
+        if (!rows || rows[i] >= d->k || (i && rows[i] <= rows[i - 1])) {
+            snprintf(err, errlen,
+                     "msc_regress_run_rows: the rows must be records of %s, ascending",
+                     d->source);
+            return MSC_ERR_USAGE;
+        }
+    static const size_t none[1] = {0};
+    return regress_run(d, rows ? rows : none, nrows, s, opt, flags, out, err, errlen);
 }
 
 void msc_regression_free(msc_regression *r)
