@@ -425,7 +425,7 @@ static double qe_wald(const double *xi, const double *ni, size_t k, const double
     msc_settings fe = *s;
     fe.method = MSC_METHOD_FE;
     fe.test = MSC_TEST_Z;
-    msc_regress_model r;
+    msc_regress_model r = {0}; /* freed below whether or not it was fitted */
     msc_warnings w = {0};
     if (kk > m && msc_regress_fit(y, v, kk, m ? X : NULL, m, &fe, NULL, m, MSC_REGRESS_NO_R2, &r,
                                   &w) == MSC_OK)

@@ -121,6 +121,11 @@ expect glmm-csv-head "$TMP/out" '^outcome,.*,QE_lrt,QE_lrt_p,tau2,I2,H2,R2,LRT,L
 printf 'study,events,n,site\nA,2,10,a\nB,0,12,b\nC,4,15,a\nD,0,20,b\nE,3,9,a\nF,0,11,b\n' > "$TMP/sep.csv"
 run glmm-separation 1 -- "$BIN" regress "$TMP/sep.csv" --mod site --method GLMM
 one_line glmm-separation-msg 'site=b runs off to infinity'
+# fewer studies with 0 < x < n than moderator columns + 1: the Wald QE has no
+# common-effect fit to use and is NA (this freed an unset model before)
+printf 'study,n,events,dose\na,10,0,1\nb,12,0,2\nc,15,3,3\nd,20,0,5\n' > "$TMP/qe.csv"
+run glmm-qe-wald-none 0 -- "$BIN" regress "$TMP/qe.csv" --mod dose --method GLMM
+expect glmm-qe-wald-na "$TMP/out" 'Wald QE = NA, df = 2, p = NA; likelihood ratio QE = '
 run glmm-knha 2 -- "$BIN" regress "$BCG" --mod ablat --method GLMM --test knha
 one_line glmm-knha-msg 'not --method GLMM'
 
