@@ -1,5 +1,5 @@
 /*
- * pool --by COL, safety --by COL: one meta-analysis per value of a column,
+ * pool, safety, regress --by COL: one meta-analysis per value of a column,
  * in one pass (mscmeta/by.h). Loads the file keeping COL (options.c),
  * groups its rows, and writes every group's records through the library,
  * which computes --threads groups at a time and writes them in the order
@@ -86,6 +86,7 @@ int msc_cli_by(msc_cli *c)
     msc_by *g = NULL;
     double *t = NULL;
     int safety = (c->cmd->options & MSC_OPTS_SAFETY) != 0;
+    int regress = (c->cmd->options & MSC_OPTS_REGRESS) != 0;
     int rc = msc_cli_load(c, &d);
     if (rc != EXIT_OK)
         return rc;
@@ -105,9 +106,27 @@ int msc_cli_by(msc_cli *c)
     }
     if (safety && (rc = msc_cli_thresholds(c, d, &t)) != EXIT_OK)
         goto out;
+    if (regress) {
+        /* options the whole file's design cannot take (a moderator named twice,
+         * a level no row has) are the user's to fix, before any group runs */
+        msc_regression *r0 = NULL;
+        st = msc_regress_run_rows(d, NULL, 0, &c->settings, &c->regress, MSC_REGRESS_RUN_DESIGN,
+                                  &r0, err, sizeof err);
+        msc_regression_free(r0);
+        if (st == MSC_ERR_USAGE || st == MSC_ERR_INPUT) {
+            rc = msc_cli_usage(c->cmd->name, "%s", err);
+            goto out;
+        }
+        if (st != MSC_OK) {
+            msc_cli_error("%s", err);
+            rc = msc_cli_exit_code(st);
+            goto out;
+        }
+    }
     notes(c, d, g);
-    msc_by_options bo = {safety ? MSC_BY_SAFETY : MSC_BY_POOL, c->summary_only, NULL, t,
-                         c->settings.threads};
+    msc_by_options bo = {safety ? MSC_BY_SAFETY : regress ? MSC_BY_REGRESS : MSC_BY_POOL,
+                         c->summary_only, NULL, t, c->settings.threads,
+                         regress ? &c->regress : NULL};
     msc_by_summary sum;
     msc_out out;
     if ((rc = msc_out_open(&out, c->output)) != EXIT_OK)

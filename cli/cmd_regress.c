@@ -39,6 +39,8 @@ int msc_cmd_regress(msc_cli *c)
 {
     msc_dataset *d;
     msc_regression *r;
+    if (c->by)
+        return msc_cli_by(c);
     int rc = msc_cli_regress(c, &d, &r);
     if (rc != EXIT_OK)
         return rc;

@@ -343,7 +343,8 @@ const msc_cli_command msc_cli_commands[] = {
         .help = REGRESS_HELP,
         .help_end = REGRESS_HELP_END,
         .options =
-            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_MODS | MSC_OPTS_REGRESS,
+            MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_MODS | MSC_OPTS_REGRESS |
+            MSC_OPTS_BY,
         .defaults = regress_defaults,
         .check = regress_check,
         .reml_default = 1,

@@ -103,7 +103,9 @@ static const char HELP_BY[] =
     "                     value and outcome in the table, a row in CSV, a JSON object\n"
     "                     per line with --format jsonl (\"by\": the value, then the\n"
     "                     outcome's members as in the JSON of one analysis). A group\n"
-    "                     that cannot be pooled says so in its own record.\n";
+    "                     that cannot be pooled (or fitted) says so in its own record.\n"
+    "                     regress: each group's moderators, levels and reference come\n"
+    "                     from its own rows; CSV columns coefK_* per coefficient.\n";
 
 static const char HELP_EXIT[] =
     "Exit status: 0 success; 1 bad or unreadable input (the message names file and line);\n"

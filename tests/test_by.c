@@ -173,7 +173,7 @@ static void test_report_threads(void **state)
             int threads[] = {1, 2, 5};
             for (size_t t = 0; t < 3; t++) {
                 msc_by_options bo = {kind ? MSC_BY_SAFETY : MSC_BY_POOL, 1, NULL, &limit,
-                                     threads[t]};
+                                     threads[t], NULL};
                 sink k = {0};
                 msc_by_summary sum;
                 assert_int_equal(msc_report_by(d, g, &s, &bo, fmts[f], to_sink, &k, &sum), MSC_OK);
@@ -200,14 +200,14 @@ static void test_report_threads(void **state)
             free(first.s);
         }
     /* not a format of this report; bad threads */
-    msc_by_options bo = {MSC_BY_POOL, 1, NULL, NULL, 1};
+    msc_by_options bo = {MSC_BY_POOL, 1, NULL, NULL, 1, NULL};
     sink k = {0};
     assert_int_equal(msc_report_by(d, g, &s, &bo, MSC_FORMAT_JSON, to_sink, &k, NULL),
                      MSC_ERR_USAGE);
     bo.threads = 0;
     assert_int_equal(msc_report_by(d, g, &s, &bo, MSC_FORMAT_CSV, to_sink, &k, NULL),
                      MSC_ERR_USAGE);
-    bo = (msc_by_options){MSC_BY_SAFETY, 1, NULL, NULL, 1}; /* no limits */
+    bo = (msc_by_options){MSC_BY_SAFETY, 1, NULL, NULL, 1, NULL}; /* no limits */
     assert_int_equal(msc_report_by(d, g, &s, &bo, MSC_FORMAT_CSV, to_sink, &k, NULL),
                      MSC_ERR_USAGE);
     free(k.s);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "mscmeta/analysis.h"
+#include "mscmeta/regress.h"
 #include "mscmeta/report.h"
 
 /* ---------------------------------------------------------------------------
@@ -47,7 +48,8 @@ MSC_API size_t msc_by_missing(const msc_by *g);
 /* The analysis each group gets. */
 typedef enum {
     MSC_BY_POOL,  /* msc_analysis_run_rows: pooled estimates, heterogeneity */
-    MSC_BY_SAFETY /* and msc_safety_evaluate against thresholds */
+    MSC_BY_SAFETY, /* and msc_safety_evaluate against thresholds */
+    MSC_BY_REGRESS /* msc_regress_run_rows on the moderators of msc_by_options.regress */
 } msc_by_kind;
 
 typedef struct {
@@ -56,6 +58,8 @@ typedef struct {
     const char *input_name;   /* shown in the table's title; NULL: the data set's source */
     const double *thresholds; /* MSC_BY_SAFETY: the limit of each outcome (NAN: none) */
     int threads;              /* groups computed at once, 1 to MSC_THREADS_MAX */
+    const msc_regress_options *regress; /* MSC_BY_REGRESS: the moderators (keep_cols must
+                                         * have kept them) */
 } msc_by_options;
 
 /* What the groups came to, for the caller's exit status. */
@@ -71,11 +75,17 @@ typedef struct {
  * in format f (table: one line per group and outcome, with its warnings
  * below it; CSV: one row per group and outcome; JSON Lines: one object
  * per group and outcome, the members of that outcome in the pool (or
- * safety) JSON after "by", the group's value) to fn(ctx, ...), in group
- * order, o->threads groups at a time. A group's failure (no usable study,
- * a fit that falls back) is in its own record and warnings; only running
- * out of memory or a failed write stops the report. MSC_FORMAT_JSON is
- * not a format of this report (MSC_ERR_USAGE). sum may be NULL. */
+ * safety, or regress) JSON after "by", the group's value) to fn(ctx, ...),
+ * in group order, o->threads groups at a time. A group's failure (no
+ * usable study, a fit that falls back, a design its rows cannot fit) is in
+ * its own record and warnings; only running out of memory or a failed
+ * write stops the report. MSC_FORMAT_JSON is not a format of this report
+ * (MSC_ERR_USAGE). Regress: the CSV row has the model's summary and, for
+ * each coefficient slot up to the most the whole file's design could
+ * have, coefK_name, coefK_estimate ... (a group with fewer coefficients
+ * leaves the rest empty); options the whole file's design cannot take
+ * (msc_regress_run_rows with MSC_REGRESS_RUN_DESIGN) are MSC_ERR_USAGE.
+ * sum may be NULL. */
 MSC_API msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settings *s,
                                  const msc_by_options *o, msc_format f, msc_write_fn fn, void *ctx,
                                  msc_by_summary *sum);

@@ -234,15 +234,17 @@ MSC_API msc_status msc_regress_run(const msc_dataset *d, const msc_settings *s,
                                    size_t errlen);
 
 /* Flags for msc_regress_run_rows. */
-#define MSC_REGRESS_RUN_ANY 1u /* a result even when no outcome can be fitted (each outcome's
-                                * warnings say why), as an analysis by group needs */
+#define MSC_REGRESS_RUN_ANY 1u    /* a result even when no outcome can be fitted (each outcome's
+                                   * warnings say why), as an analysis by group needs */
+#define MSC_REGRESS_RUN_DESIGN 2u /* the moderators, coefficients and points only: no outcome
+                                   * is selected or fitted (n_outcomes 0) */
 
 /* msc_regress_run on records rows[0..nrows) of d (ascending) as if they
  * were the whole file: which columns are numeric, the factors' levels and
  * each outcome's studies come from these records alone, so the result is
  * that of msc_regress_run on a file of these rows (an analysis by group,
- * mscmeta/by.h). MSC_ERR_USAGE also for rows out of range or not
- * ascending. */
+ * mscmeta/by.h). rows NULL: every record. MSC_ERR_USAGE also for rows out
+ * of range or not ascending. */
 MSC_API msc_status msc_regress_run_rows(const msc_dataset *d, const size_t *rows, size_t nrows,
                                         const msc_settings *s, const msc_regress_options *o,
                                         unsigned flags, msc_regression **out, char *err,

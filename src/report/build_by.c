@@ -12,9 +12,10 @@
  * same bytes for any number of threads, and memory is one batch of output
  * beyond the data set.
  *
- * A further analysis by group (regress) is one more `by_kind` entry: a
- * function that analyses a group and adds its records, its CSV columns
- * and its table columns. The driver does not change.
+ * Each analysis by group is one `by_kind` entry: a function that adds a
+ * record's CSV cells and table view, its CSV columns and its table
+ * columns; one_group runs the group's analysis (msc_analysis_run_rows,
+ * or msc_regress_run_rows for regress).
  */
 #include <assert.h>
 #include <math.h>
@@ -37,6 +38,9 @@ typedef struct {
     const msc_analysis *a;
     const msc_safety *sf; /* per outcome, or NULL */
     const msc_report_options *ropt;
+    const msc_regression *r;   /* regress: the group's regression, or NULL (not fitted) */
+    const msc_warnings *why;   /* regress with no r: why its design could not be set up */
+    size_t coef_slots, at_slots; /* regress: the CSV's coefficient and prediction slots */
 } by_group;
 
 /* What a group's records came to (msc_by_summary, per group). */
@@ -279,10 +283,175 @@ static void safety_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size
     n->not_below += isfinite(sf->threshold) && strcmp(verdict, "below") != 0;
 }
 
+/* -------------------------------------------------------------- regress */
+
+/* Its CSV columns depend on the design (regress_columns). */
+static const msc_rep_col REGRESS_COLS[] = {
+    {"", "By", "{by:.20}", 20, 0},
+    {"  ", "Outcome", "{outcome:.24}", 24, 0},
+    {" ", "k", "{k}", 6, MSC_REP_RIGHT},
+    {" ", "QM", "{regression.QM}", 9, MSC_REP_RIGHT},
+    {" ", "p(QM)", "{regression.QM_p}", 8, MSC_REP_RIGHT},
+    {" ", "tau^2", "{regression.tau2}", 9, MSC_REP_RIGHT},
+    {" ", "I^2", "{regression.I2}%", 7, MSC_REP_RIGHT},
+    {" ", "R^2", "{?{regression.R2}%|NA}", 7, MSC_REP_RIGHT},
+    {"  ", NULL, "{note}", 0, MSC_REP_OPTIONAL},
+};
+#define REGRESS_NCOLS (sizeof REGRESS_COLS / sizeof *REGRESS_COLS)
+
+static const char *const COEF_FIELDS[] = {"name",      "estimate", "se", "statistic", "p",
+                                          "ci_lower",  "ci_upper", "p_permutation"};
+static const char *const AT_FIELDS[] = {"name",     "estimate", "ci_lower", "ci_upper",
+                                        "pi_lower", "pi_upper", "yi",       "se"};
+
+/* The CSV header of regress by group: the model's summary, then each
+ * coefficient slot's and each prediction's fields, then the warnings. */
+static char *regress_columns(size_t coef_slots, size_t at_slots, int glmm, int perm)
+{
+    msc_rep_buf t = {0};
+    const char *head =
+        "by,outcome,k,skipped,fitted,n_excluded,n_coefficients,QM_tests,QM,QM_df,QM_df2,QM_p,";
+    msc_rep_buf_put(&t, head, strlen(head));
+    if (perm)
+        msc_rep_buf_put(&t, "QM_p_permutation,", 17);
+    const char *mid = glmm ? "QE,QE_df,QE_p,QE_lrt,QE_lrt_p,tau2,I2,H2,R2,LRT,LRT_df,LRT_p,"
+                             "tau2_null,loglik,tau2_iterations,converged"
+                           : "QE,QE_df,QE_p,tau2,I2,H2,R2,tau2_iterations,converged";
+    msc_rep_buf_put(&t, mid, strlen(mid));
+    char cell[64];
+    for (size_t c = 1; c <= coef_slots; c++)
+        for (size_t f = 0; f < 7 + (perm != 0); f++) {
+            int len = snprintf(cell, sizeof cell, ",coef%zu_%s", c, COEF_FIELDS[f]);
+            msc_rep_buf_put(&t, cell, (size_t)len);
+        }
+    for (size_t i = 1; i <= at_slots; i++)
+        for (size_t f = 0; f < sizeof AT_FIELDS / sizeof *AT_FIELDS; f++) {
+            int len = snprintf(cell, sizeof cell, ",at%zu_%s", i, AT_FIELDS[f]);
+            msc_rep_buf_put(&t, cell, (size_t)len);
+        }
+    msc_rep_buf_put(&t, ",warnings", 9);
+    msc_rep_buf_put(&t, "", 1);
+    if (t.nomem) {
+        msc_rep_buf_free(&t);
+        return NULL;
+    }
+    return t.s;
+}
+
+/* A CSV-only cell of the record. */
+#define CSV(n) msc_rep_only((n), MSC_REP_CSV)
+
+static void regress_cells(msc_rep *b, msc_rep_node *rec, const by_group *g,
+                          const msc_regress_outcome *ro)
+{
+    const msc_regression *r = g->r;
+    const msc_regress_model *f = &ro->fit;
+    int glmm = r->a->settings.method == MSC_METHOD_GLMM, perm = ro->perm.iter > 0;
+    CSV(msc_rep_int(b, rec, "n_coefficients", (long long)f->p));
+    msc_rep_buf names = {0};
+    for (size_t j = 0; j < f->m_btt; j++) {
+        if (j)
+            msc_rep_buf_put(&names, ", ", 2);
+        msc_rep_buf_put(&names, r->coef_name[f->btt[j]], strlen(r->coef_name[f->btt[j]]));
+    }
+    CSV(msc_rep_text(b, rec, "QM_tests",
+                     names.nomem ? NULL : msc_rep_printf(b, "%s", names.s ? names.s : "")));
+    msc_rep_buf_free(&names);
+    CSV(msc_rep_number(b, rec, "QM", f->QM, NULL));
+    CSV(msc_rep_number(b, rec, "QM_df", f->QM_df, NULL));
+    CSV(msc_rep_number(b, rec, "QM_df2", f->QM_df2, NULL));
+    CSV(msc_rep_pvalue(b, rec, "QM_p", f->QM_p));
+    if (perm)
+        CSV(msc_rep_pvalue(b, rec, "QM_p_permutation", ro->perm.QM_p));
+    CSV(msc_rep_number(b, rec, "QE", f->QE, NULL));
+    CSV(msc_rep_number(b, rec, "QE_df", f->QE_df, NULL));
+    CSV(msc_rep_pvalue(b, rec, "QE_p", f->QE_p));
+    CSV(msc_rep_number(b, rec, "tau2", f->tau2, NULL));
+    CSV(msc_rep_percent(b, rec, "I2", f->I2, NULL));
+    CSV(msc_rep_number(b, rec, "H2", f->H2, NULL));
+    CSV(msc_rep_percent(b, rec, "R2", f->R2, NULL));
+    if (glmm) {
+        CSV(msc_rep_number(b, rec, "QE_lrt", f->QE_lrt, NULL));
+        CSV(msc_rep_pvalue(b, rec, "QE_lrt_p", f->QE_lrt_p));
+        CSV(msc_rep_number(b, rec, "LRT", f->LRT, NULL));
+        CSV(msc_rep_number(b, rec, "LRT_df", f->LRT_df, NULL));
+        CSV(msc_rep_pvalue(b, rec, "LRT_p", f->LRT_p));
+        CSV(msc_rep_number(b, rec, "tau2_null", f->tau2_null, NULL));
+        CSV(msc_rep_number(b, rec, "loglik", f->loglik, NULL));
+    }
+    CSV(msc_rep_int(b, rec, "tau2_iterations", f->iterations));
+    CSV(msc_rep_bool(b, rec, "converged", f->converged));
+    for (size_t c = 0; c < f->p && c < g->coef_slots; c++) {
+        const char *pre = msc_rep_printf(b, "coef%zu_", c + 1);
+#define KEY(field) msc_rep_printf(b, "%s%s", pre, field)
+        CSV(msc_rep_text(b, rec, KEY("name"), r->coef_name[c]));
+        CSV(msc_rep_number(b, rec, KEY("estimate"), f->beta[c], NULL));
+        CSV(msc_rep_number(b, rec, KEY("se"), f->se[c], NULL));
+        CSV(msc_rep_number(b, rec, KEY("statistic"), f->stat[c], NULL));
+        CSV(msc_rep_pvalue(b, rec, KEY("p"), f->pval[c]));
+        CSV(msc_rep_number(b, rec, KEY("ci_lower"), f->ci_lo[c], NULL));
+        CSV(msc_rep_number(b, rec, KEY("ci_upper"), f->ci_hi[c], NULL));
+        if (perm)
+            CSV(msc_rep_pvalue(b, rec, KEY("p_permutation"), ro->perm.pval[c]));
+#undef KEY
+    }
+    for (size_t i = 0; ro->pred && i < r->n_at && i < g->at_slots; i++) {
+        const msc_estimate *e = &ro->pred[i];
+        const char *pre = msc_rep_printf(b, "at%zu_", i + 1);
+#define KEY(field) msc_rep_printf(b, "%s%s", pre, field)
+        CSV(msc_rep_text(b, rec, KEY("name"), r->at[i].label));
+        CSV(msc_rep_proportion(b, rec, KEY("estimate"), e->est));
+        CSV(msc_rep_proportion(b, rec, KEY("ci_lower"), e->ci_lo));
+        CSV(msc_rep_proportion(b, rec, KEY("ci_upper"), e->ci_hi));
+        CSV(msc_rep_proportion(b, rec, KEY("pi_lower"), e->pi_lo));
+        CSV(msc_rep_proportion(b, rec, KEY("pi_upper"), e->pi_hi));
+        CSV(msc_rep_number(b, rec, KEY("yi"), e->yi, NULL));
+        CSV(msc_rep_number(b, rec, KEY("se"), e->se, NULL));
+#undef KEY
+    }
+}
+
+static void regress_record(msc_rep *b, msc_rep_node *rec, const by_group *g, size_t j,
+                           by_counts *n)
+{
+    const msc_regress_outcome *ro = g->r ? &g->r->outcome[j] : NULL;
+    const msc_outcome_result *o = ro ? ro->o : NULL;
+    const msc_warnings *w = o ? &o->warnings : g->why;
+    int skipped = o && o->skipped, fitted = ro && ro->fitted;
+    /* the regress JSON's studies, exclusions and regression have rows of
+     * their own in its CSV: here the record is one row, of the cells below */
+    for (msc_rep_node *m = rec->v.c.first; m; m = m->next)
+        if (m->type == MSC_REP_OBJECT || m->type == MSC_REP_ARRAY)
+            m->show &= (unsigned char)~MSC_REP_CSV;
+    CSV(msc_rep_int(b, rec, "n_excluded", o ? (long long)o->n_excluded : 0));
+    if (fitted)
+        regress_cells(b, rec, g, ro);
+    const char *note = skipped   ? "no usable study"
+                       : !fitted ? msc_rep_printf(b, "not fitted; %zu warning%s", w->n,
+                                                  w->n == 1 ? "" : "s")
+                       : w->n    ? msc_rep_printf(b, "%zu warning%s", w->n, w->n == 1 ? "" : "s")
+                                 : NULL;
+    msc_rep_only(msc_rep_text(b, rec, "note", note), MSC_REP_TABLE);
+    msc_rep_col cols[REGRESS_NCOLS];
+    columns(b, REGRESS_COLS, REGRESS_NCOLS, &g->a->settings, cols);
+    if (!fitted) { /* by, outcome, k, and the note */
+        cols[3] = cols[REGRESS_NCOLS - 1];
+        msc_rep_grid(b, rec, ".", cols, 4, 0);
+    } else {
+        msc_rep_grid(b, rec, ".", cols, REGRESS_NCOLS, 0);
+    }
+    warnings_cell(b, rec, w);
+    n->with_warnings += w->n > 0;
+    n->skipped += skipped;
+}
+#undef CSV
+
 static const by_kind KINDS[] = {
     [MSC_BY_POOL] = {"pool", POOL_COLUMNS, "%.4f", 1.0, pool_record, POOL_COLS, POOL_NCOLS},
     [MSC_BY_SAFETY] = {"safety", SAFETY_COLUMNS, "%.2f%%", 100.0, safety_record, SAFETY_COLS,
                        SAFETY_NCOLS},
+    [MSC_BY_REGRESS] = {"regress", NULL, "%.4f", 1.0, regress_record, REGRESS_COLS,
+                        REGRESS_NCOLS},
 };
 
 /* --------------------------------------------------------------- driver */
@@ -300,6 +469,8 @@ typedef struct {
     const msc_by_options *o;
     msc_format f;
     const by_kind *kind;
+    const char *csv_columns; /* the kind's, or regress's for this design */
+    size_t coef_slots, at_slots;
     unsigned flags;
     msc_report_options ropt;
     size_t base, count; /* the batch: groups base .. base + count - 1 */
@@ -315,12 +486,32 @@ static msc_status (*const emitter[])(msc_rep *, const msc_rep_doc *, msc_rep_out
 };
 
 /* JSON Lines: one record per line, so none of its arrays (studies,
- * exclusions, subgroups) starts its elements on new lines. */
+ * exclusions, subgroups, a regression's coefficients) starts its elements
+ * on new lines. */
 static void one_line(msc_rep_node *rec)
 {
-    for (msc_rep_node *m = rec->v.c.first; m; m = m->next)
+    for (msc_rep_node *m = rec->v.c.first; m; m = m->next) {
         if (m->type == MSC_REP_ARRAY)
             m->flags &= (unsigned short)~(MSC_REP_NL_ITEMS | MSC_REP_NL_CLOSE);
+        if (m->type == MSC_REP_OBJECT || m->type == MSC_REP_ARRAY)
+            one_line(m);
+    }
+}
+
+/* A regress record for outcome j of a group whose design could not be
+ * set up (g->why says why): its name, not fitted, the reason. */
+static msc_rep_node *unfitted_outcome(msc_rep *b, const msc_dataset *d, const by_group *g,
+                                      size_t j)
+{
+    msc_rep_node *out = msc_rep_object(b, NULL, NULL);
+    msc_rep_text(b, out, "outcome", d->outcome[j].name);
+    msc_rep_text(b, out, "denominator", d->outcome[j].denom);
+    msc_rep_null(b, out, "k");
+    msc_rep_bool(b, out, "skipped", 0);
+    msc_rep_bool(b, out, "fitted", 0);
+    msc_rep_null(b, out, "regression");
+    msc_rep_data_warnings(b, out, g->why);
+    return out;
 }
 
 /* Analyses group i and renders its records into sl. */
@@ -331,12 +522,27 @@ static msc_status one_group(job *J, msc_rep *b, char *obuf, size_t i, slot *sl)
     char err[MSC_ERRBUF];
     msc_analysis *a = NULL;
     msc_safety *sf = NULL;
-    msc_status st = msc_analysis_run_rows(J->d, rows, nrows, &J->s, J->flags, &a, err, sizeof err);
-    if (st == MSC_OK && J->o->kind == MSC_BY_SAFETY)
-        st = msc_safety_evaluate(a, J->o->thresholds, &sf);
-    by_group grp = {msc_by_value(J->g, i), a, sf, &J->ropt};
+    msc_regression *r = NULL;
+    msc_warnings why = {0};
+    msc_analysis head = {J->d, J->s, 0, NULL}; /* a group with no regression: the settings */
+    msc_status st;
+    size_t n_out;
+    if (J->o->kind == MSC_BY_REGRESS) {
+        st = msc_regress_run_rows(J->d, rows, nrows, &J->s, J->o->regress, MSC_REGRESS_RUN_ANY,
+                                  &r, err, sizeof err);
+        if (st == MSC_ERR_USAGE || st == MSC_ERR_INPUT) /* this group's rows cannot take it */
+            st = msc_warnings_add(&why, "not fitted: %s", err);
+        n_out = J->d->n_outcomes;
+    } else {
+        st = msc_analysis_run_rows(J->d, rows, nrows, &J->s, J->flags, &a, err, sizeof err);
+        if (st == MSC_OK && J->o->kind == MSC_BY_SAFETY)
+            st = msc_safety_evaluate(a, J->o->thresholds, &sf);
+        n_out = a ? a->n_outcomes : 0;
+    }
+    by_group grp = {msc_by_value(J->g, i), a ? a : r ? r->a : &head, sf, &J->ropt, r, &why,
+                    J->coef_slots, J->at_slots};
     msc_rep_out out = {msc_rep_buf_write, &sl->text, obuf, 0, OUT_BUF, MSC_OK};
-    for (size_t j = 0; st == MSC_OK && j < a->n_outcomes; j++) {
+    for (size_t j = 0; st == MSC_OK && j < n_out; j++) {
         msc_rep_mark mark = msc_rep_here(b);
         msc_rep_octx *c = msc_rep_alloc(b, sizeof *c);
         if (!c) {
@@ -344,14 +550,20 @@ static msc_status one_group(job *J, msc_rep *b, char *obuf, size_t i, slot *sl)
             break;
         }
         static const msc_rep_fills fills = {fill_study, fill_excluded, fill_subgroup};
-        *c = (msc_rep_octx){a, &J->ropt, &a->outcome[j], sf ? &sf[j] : NULL};
-        msc_rep_node *rec = msc_rep_data_outcome(b, c, &fills);
+        msc_rep_node *rec;
+        if (J->o->kind == MSC_BY_REGRESS)
+            rec = r ? msc_rep_regress_outcome(b, r, &J->ropt, j)
+                    : unfitted_outcome(b, J->d, &grp, j);
+        else {
+            *c = (msc_rep_octx){a, &J->ropt, &a->outcome[j], sf ? &sf[j] : NULL};
+            rec = msc_rep_data_outcome(b, c, &fills);
+        }
         msc_rep_insert(b, rec, rec->v.c.first, msc_rep_text(b, NULL, "by", grp.value));
         if (rec != &b->scratch)
             one_line(rec);
         msc_rep_flag(rec, MSC_REP_ROW);
         J->kind->record(b, rec, &grp, j, &sl->n);
-        msc_rep_doc doc = {rec, J->kind->csv_columns, J->kind->prop_fmt, J->kind->prop_scale};
+        msc_rep_doc doc = {rec, J->csv_columns, J->kind->prop_fmt, J->kind->prop_scale};
         if (b->err)
             st = b->err;
         else
@@ -362,6 +574,8 @@ static msc_status one_group(job *J, msc_rep *b, char *obuf, size_t i, slot *sl)
         st = msc_rep_flush(&out);
     msc_safety_free(sf, a ? a->n_outcomes : 0);
     msc_analysis_free(a);
+    msc_regression_free(r);
+    msc_warnings_clear(&why);
     return st;
 }
 
@@ -451,7 +665,8 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
     if (!d || !g || !s || !o || !fn ||
         !(f == MSC_FORMAT_TABLE || f == MSC_FORMAT_CSV || f == MSC_FORMAT_JSONL) ||
         (unsigned)o->kind >= sizeof KINDS / sizeof *KINDS ||
-        (o->kind == MSC_BY_SAFETY && !o->thresholds) || o->threads < 1 ||
+        (o->kind == MSC_BY_SAFETY && !o->thresholds) ||
+        (o->kind == MSC_BY_REGRESS && !o->regress) || o->threads < 1 ||
         o->threads > MSC_THREADS_MAX)
         return MSC_ERR_USAGE;
     char err[MSC_ERRBUF];
@@ -465,6 +680,31 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
     msc_rep_out out = {fn, ctx, malloc(OUT_BUF), 0, OUT_BUF, MSC_OK};
     msc_status st = J && slots && out.buf ? MSC_OK : MSC_ERR_NOMEM;
     msc_by_summary total = {G, 0, 0, 0};
+    char *regress_csv = NULL;
+    if (st == MSC_OK) {
+        J->csv_columns = KINDS[o->kind].csv_columns;
+        if (o->kind == MSC_BY_REGRESS) {
+            /* the whole file's design has the most coefficients any group's can
+             * have: a group's levels are some of the file's, and a column that
+             * is numeric in the file is numeric in every group */
+            msc_regression *r0 = NULL;
+            st = msc_regress_run_rows(d, NULL, 0, s, o->regress, MSC_REGRESS_RUN_DESIGN, &r0, err,
+                                      sizeof err);
+            if (st == MSC_ERR_INPUT)
+                st = MSC_ERR_USAGE;
+            if (st == MSC_OK) {
+                J->coef_slots = r0->m + 1;
+                J->at_slots = r0->n_at;
+                regress_csv = regress_columns(J->coef_slots, J->at_slots,
+                                              s->method == MSC_METHOD_GLMM,
+                                              o->regress->permutations > 0);
+                J->csv_columns = regress_csv;
+                if (!regress_csv)
+                    st = MSC_ERR_NOMEM;
+            }
+            msc_regression_free(r0);
+        }
+    }
     if (st == MSC_OK) {
         J->d = d;
         J->g = g;
@@ -483,7 +723,7 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
         if (f == MSC_FORMAT_TABLE)
             st = table_head(d, g, s, o, J->kind, &out);
         else if (f == MSC_FORMAT_CSV) {
-            msc_rep_puts(&out, J->kind->csv_columns);
+            msc_rep_puts(&out, J->csv_columns);
             msc_rep_putc(&out, '\n');
         }
     }
@@ -516,5 +756,6 @@ msc_status msc_report_by(const msc_dataset *d, const msc_by *g, const msc_settin
     free(out.buf);
     free(slots);
     free(J);
+    free(regress_csv);
     return st;
 }

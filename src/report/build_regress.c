@@ -359,9 +359,9 @@ static void regression_view(msc_rep *b, msc_rep_node *out, msc_rep_node *reg, co
     }
 }
 
-static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
+/* Outcome j's object; with `view`, its lines in the table too. */
+static msc_rep_node *outcome_node(msc_rep *b, const doc_ctx *d, size_t j, int view)
 {
-    const doc_ctx *d = ctx;
     const msc_regression *r = d->r;
     out_ctx *c = msc_rep_alloc(b, sizeof *c);
     if (!c)
@@ -391,6 +391,8 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
     else
         msc_rep_null(b, out, "regression");
     msc_rep_data_warnings(b, out, &o->warnings);
+    if (!view)
+        return out;
 
     /* the table */
     msc_rep_only(msc_rep_text(b, out, "k_noun", o->k == 1 ? "study" : "studies"), MSC_REP_TABLE);
@@ -418,6 +420,21 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
         msc_rep_each(b, out, "warnings", "  ! {.}");
     }
     return out;
+}
+
+static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
+{
+    return outcome_node(b, ctx, j, 1);
+}
+
+msc_rep_node *msc_rep_regress_outcome(msc_rep *b, const msc_regression *r,
+                                      const msc_report_options *o, size_t j)
+{
+    doc_ctx *d = msc_rep_alloc(b, sizeof *d);
+    if (!d)
+        return msc_rep_null(b, NULL, NULL);
+    *d = (doc_ctx){r, o};
+    return outcome_node(b, d, j, 0);
 }
 
 /* The settings and moderator lines under the title. */

@@ -425,6 +425,11 @@ typedef struct {
 } msc_rep_regress_options;
 msc_status msc_rep_build_regress(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                  msc_rep_doc *doc);
+/* Outcome j of regression r as the regress JSON has it (its studies
+ * unless o->summary_only, the regression, the warnings), with no table
+ * lines: a record of the report by group (build_by.c). */
+msc_rep_node *msc_rep_regress_outcome(msc_rep *b, const msc_regression *r,
+                                      const msc_report_options *o, size_t j);
 
 /* The compare report's options: the caller's, and the comparison (whose
  * first row's analysis is the builder's a). msc_rep_build_compare takes &pub. */

@@ -806,6 +806,10 @@ static msc_status regress_run(const msc_dataset *d, const size_t *rows, size_t n
             if ((st = parse_at(r, opt->at[i], &r->at[i], err, errlen)) != MSC_OK)
                 goto fail;
     }
+    if (flags & MSC_REGRESS_RUN_DESIGN) {
+        *out = r;
+        return MSC_OK;
+    }
     impl->reason_missing = calloc(r->n_mods, sizeof *impl->reason_missing);
     if (!impl->reason_missing) {
         st = MSC_ERR_NOMEM;
@@ -894,15 +898,16 @@ msc_status msc_regress_run_rows(const msc_dataset *d, const size_t *rows, size_t
                                 unsigned flags, msc_regression **out, char *err, size_t errlen)
 {
     *out = NULL;
+    if (!rows)
+        return regress_run(d, NULL, 0, s, opt, flags, out, err, errlen);
     for (size_t i = 0; i < nrows; i++)
-        if (!rows || rows[i] >= d->k || (i && rows[i] <= rows[i - 1])) {
+        if (rows[i] >= d->k || (i && rows[i] <= rows[i - 1])) {
             snprintf(err, errlen,
                      "msc_regress_run_rows: the rows must be records of %s, ascending",
                      d->source);
             return MSC_ERR_USAGE;
         }
-    static const size_t none[1] = {0};
-    return regress_run(d, rows ? rows : none, nrows, s, opt, flags, out, err, errlen);
+    return regress_run(d, rows, nrows, s, opt, flags, out, err, errlen);
 }
 
 void msc_regression_free(msc_regression *r)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Many meta-analyses in one pass (issue 16): pool --by and safety --by.
+# Many meta-analyses in one pass (issue 16): pool, safety and regress --by.
 #  - on 1,000 meta-analyses (rows shuffled), every JSON Lines record equals
 #    pool run alone on that group's rows, every member, for REML, DL, GLMM
 #    and knha (by_compare.py);
@@ -7,6 +7,10 @@
 #    their own warnings and leave the others as they are;
 #  - the output is the same bytes for --threads 1 and 2, in every format;
 #  - safety --by exits 3 when a group is not shown below its limit;
+#  - regress --by: every record equals regress alone on the group's rows
+#    (REML, DL with knha, GLMM; a numeric moderator and a factor whose
+#    levels differ between groups); a group regress alone refuses carries
+#    the reason; one CSV row per group; the same bytes for any threads;
 #  - the README's composition over split files (xargs -P) and over
 #    standard input gives the records of one run.
 # Usage: by.sh PATH/TO/mscmeta
@@ -32,6 +36,37 @@ for args in "${methods[@]}"; do
     python3 "$HERE/by_compare.py" check "$BIN" "$D" "$TMP/sep" $args || fail "by_compare $args"
     rm -rf "$TMP/sep"
 done
+
+# --- regress --by: equal to separate regress runs, method by method
+R=$TMP/byr.csv
+python3 "$HERE/by_compare.py" gen "$R" mods
+rmethods=("--method REML" "--method DL --test knha" "--method GLMM")
+[ -n "${MSC_BY_QUICK-}" ] && rmethods=("--method DL")
+for args in "${rmethods[@]}"; do
+    count=$((count + 1))
+    mkdir -p "$TMP/sep"
+    # shellcheck disable=SC2086
+    python3 "$HERE/by_compare.py" check "$BIN" "$R" "$TMP/sep" --command regress --mod dose \
+        --mod arm $args || fail "by_compare regress $args"
+    rm -rf "$TMP/sep"
+done
+run "regress csv" 0 -- "$BIN" regress "$R" --by ma --mod dose --mod arm --at dose=5,arm=b \
+    --format csv &&
+    ok "regress csv: header + 1003 rows" test "$(wc -l < "$TMP/out")" = 1004 &&
+    expect "regress csv: header" "$TMP/out" '^by,outcome,k,skipped,fitted,n_excluded,n_coefficients,QM_tests,QM,.*,coef1_name,coef1_estimate,.*,coef4_ci_upper,at1_name,.*,at1_se,warnings$' &&
+    expect "regress csv: a group whose rows lack the --at level" "$TMP/out" '^"one","events",,false,false,0,.*"not fitted: prediction ""dose=5,arm=b"": ""b"" is not a level of ""arm"""$' &&
+    expect "regress csv: the skipped group" "$TMP/out" '^"miss","events",0,true,false,3,'
+run "regress table" 0 -- "$BIN" regress "$R" --by ma --mod dose --mod arm &&
+    expect "regress table: title" "$TMP/out" '^mscmeta .* regress: 1003 meta-analyses by "ma" of ' &&
+    expect "regress table: a fitted line" "$TMP/out" '^m[0-9]+ +events +[0-9]+ +[0-9.]+ +[0-9.<]+ +[0-9.]+ +[0-9.]+% +'
+for f in csv jsonl table; do
+    "$BIN" regress "$R" --by ma --mod dose --mod arm --format $f --threads 1 > "$TMP/r1" 2> /dev/null
+    "$BIN" regress "$R" --by ma --mod dose --mod arm --format $f --threads 2 > "$TMP/r2" 2> /dev/null
+    ok "regress threads 1: some output: $f" test -s "$TMP/r1"
+    ok "regress threads 1 = 2: $f" cmp -s "$TMP/r1" "$TMP/r2"
+done
+run "regress: a level no row has" 2 -- "$BIN" regress "$R" --by ma --mod arm --ref arm=zz &&
+    expect "regress: names the levels" "$TMP/err" 'reference level "zz" of "arm": no such level'
 
 # --- the bad groups: their own records, the others untouched
 run "jsonl" 0 -- "$BIN" pool "$D" --by ma --format jsonl --summary-only --method GLMM &&

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """pool --by against separate runs (issue 16), used by tests/cli/by.sh.
 
-  by_compare.py gen FILE            writes the test data: 1,000 meta-analyses
+  by_compare.py gen FILE [mods]     writes the test data: 1,000 meta-analyses
                                     (column "ma"), rows shuffled, plus a group
                                     of one study, one with no events at all and
-                                    one whose counts are all missing
-  by_compare.py check MSCMETA FILE DIR ARGS...
+                                    one whose counts are all missing; with
+                                    "mods", moderator columns dose (numeric)
+                                    and arm (a factor of levels a, b, c)
+  by_compare.py check MSCMETA FILE DIR [--command regress] ARGS...
                                     runs `pool FILE --by ma --format jsonl ARGS`
                                     once and `pool GROUP.csv --format json ARGS`
-                                    for every group, and compares every member
-                                    of each record (but "by") with the separate
-                                    run's outcome; line numbers ("row") are
-                                    compared through the study labels
+                                    for every group (or regress), and compares
+                                    every member of each record (but "by") with
+                                    the separate run's outcome; line numbers
+                                    ("row") are compared through the study
+                                    labels. A group whose separate run fails
+                                    must carry that run's reason in its record.
 
 The expected values are mscmeta's own pool on each group's rows alone: this
 checks that --by is exactly the separate analyses, not the numbers (which
@@ -23,8 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 HEADER = "ma,study,n,events"
 
 
-def gen(path):
+def gen(path, mods=False):
     rnd = random.Random(16)
+    mrnd = random.Random(3)
     rows = []
     for g in range(1000):
         k = rnd.randint(2, 12)
@@ -39,8 +44,13 @@ def gen(path):
     rows += [f"miss,miss_s{i},{10 + i}," for i in range(3)]   # every count missing
     rows.append("m3,m3_late,50,")                           # a missing count in a good group
     rnd.shuffle(rows)
+    header = HEADER
+    if mods:  # the factor's levels: some groups lack one, or have one level only
+        header += ",dose,arm"
+        rows = [r + f",{mrnd.randint(1, 20)},{mrnd.choice('abc' if r[1] != '1' else 'bc')}"
+                for r in rows]
     with open(path, "w") as f:
-        f.write(HEADER + "\n" + "\n".join(rows) + "\n")
+        f.write(header + "\n" + "\n".join(rows) + "\n")
 
 
 def groups_of(path):
@@ -67,8 +77,13 @@ def relabel(rec, line_of, sep_run):
 
 
 def check(mscmeta, path, tmp, args):
+    command = "pool"
+    if args[:1] == ["--command"]:
+        command, args = args[1], args[2:]
+    with open(path) as f:
+        header = f.readline().rstrip("\n")
     groups, line_of = groups_of(path)
-    out = subprocess.run([mscmeta, "pool", path, "--by", "ma", "--format", "jsonl", *args],
+    out = subprocess.run([mscmeta, command, path, "--by", "ma", "--format", "jsonl", *args],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"pool --by exited {out.returncode}: {out.stderr}")
@@ -80,8 +95,8 @@ def check(mscmeta, path, tmp, args):
     def separate(g):
         f = os.path.join(tmp, f"g_{g}.csv")
         with open(f, "w") as fh:
-            fh.write(HEADER + "\n" + "".join(groups[g]))
-        r = subprocess.run([mscmeta, "pool", f, "--format", "json", *args],
+            fh.write(header + "\n" + "".join(groups[g]))
+        r = subprocess.run([mscmeta, command, f, "--format", "json", *args],
                            capture_output=True, text=True)
         return g, r.returncode, r.stdout, r.stderr
 
@@ -98,6 +113,17 @@ def check(mscmeta, path, tmp, args):
         if g not in results:
             continue
         rc, o, e = results[g]
+        if rc != 0 and command == "regress":  # regress alone refuses it: --by says why
+            why = e.strip().split(": ", 2)[-1]  # "mscmeta: error: FILE: why"
+            ok = rc == 1 and not rec["fitted"] and (
+                any(why in w for w in rec["warnings"]) or  # alone it says so as an error
+                rec["skipped"] and "no outcome has a study" in why and
+                any("no study has usable" in w for w in rec["warnings"]))
+            if not ok:
+                print(f"FAIL group {g}: regress alone exited {rc} ({e.strip()}); --by: {rec}")
+                fails += 1
+            compared += 1
+            continue
         if g == "miss":  # pool alone refuses it; --by reports it skipped
             ok = rc == 1 and rec["skipped"] and rec["k"] == 0 and any(
                 "no study has usable" in w for w in rec["warnings"]) and len(rec["excluded"]) == 3
@@ -127,8 +153,8 @@ def check(mscmeta, path, tmp, args):
         print(f"FAIL only {compared} of {len(chosen) - 1} groups were compared")
         fails += 1
     # the group of one study carries its own warning (and was compared above)
-    one = [r for r in recs if "one_s1" in [s["study"] for s in r["studies"]]]
-    if len(one) != 1 or not any("k = 1" in w for w in one[0]["warnings"]):
+    one = [r for r in recs if "one_s1" in [s["study"] for s in r["studies"] or []]]
+    if command == "pool" and (len(one) != 1 or not any("k = 1" in w for w in one[0]["warnings"])):
         print("FAIL group one: no k = 1 warning")
         fails += 1
     print(f"by_compare {' '.join(args)}: {compared} groups equal to separate runs, {fails} failures")
@@ -137,6 +163,6 @@ def check(mscmeta, path, tmp, args):
 
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
-        gen(sys.argv[2])
+        gen(sys.argv[2], sys.argv[3:] == ["mods"])
     else:
         sys.exit(1 if check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]) else 0)
