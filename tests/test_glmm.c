@@ -15,6 +15,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "msc_glmm.h"
+
 
 static msc_analysis *glmm(const msc_dataset *d, int nagq)
 {
@@ -433,6 +435,57 @@ static void test_threads(void **state)
     free(v);
 }
 
+/* The conditional mode of one study, h'(z) = tau (x - n expit(mu + tau z))
+ * - z = 0, found from any start in its bracket [tau (x - n), tau x]. From
+ * the left end, x = 8 of n = 82 at mu = -1, tau = 0.689 once cycled between
+ * the two flat arms of h' (Newton from each lands just inside the other
+ * end) and stopped after 200 steps at -10.10; the root, by bisection here,
+ * is -1.406. A grid of (mu, tau) and three starts each, every one against
+ * bisection. */
+static double mode_bisect(double x, double n, double mu, double tau)
+{
+    double lo = tau * (x - n), hi = tau * x;
+    for (int it = 0; it < 200 && hi - lo > 1e-14 * (1.0 + fabs(lo)); it++) {
+        double z = 0.5 * (lo + hi), h1 = tau * (x - n / (1.0 + exp(-(mu + tau * z)))) - z;
+        if (h1 > 0.0)
+            lo = z;
+        else
+            hi = z;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static void test_mode_from_any_start(void **state)
+{
+    (void)state;
+    const double pairs[][2] = {{8, 82}, {0, 40}, {40, 40}, {1, 1000}, {500, 1000}, {3, 5}};
+    size_t bad = 0, tried = 0;
+    for (size_t q = 0; q < sizeof pairs / sizeof *pairs; q++)
+        for (double mu = -6.0; mu <= 3.0; mu += 0.25)
+            for (double tau = 0.05; tau <= 6.0; tau *= 1.3)
+                for (int from = 0; from < 3; from++) {
+                    double x = pairs[q][0], n = pairs[q][1];
+                    double start = from == 0 ? tau * (x - n) : from == 1 ? 0.0 : tau * x;
+                    msc_glmm_model M;
+                    assert_int_equal(msc_glmm_model_init(&M, &x, &n, 1, 7, 1), MSC_OK);
+                    M.u[0].zhat = start;
+                    msc_glmm_eval ev;
+                    msc_glmm_evaluate(&M, mu, tau, &ev);
+                    double want = mode_bisect(x, n, mu, tau);
+                    if (!(fabs(M.u[0].zhat - want) <= 1e-9 * (1.0 + fabs(want)))) {
+                        if (bad < 5)
+                            print_message("mode of %g/%g at mu %g tau %g from %g: %.10g, "
+                                          "bisection %.10g\n",
+                                          x, n, mu, tau, start, M.u[0].zhat, want);
+                        bad++;
+                    }
+                    tried++;
+                    msc_glmm_model_free(&M);
+                }
+    assert_true(tried > 1000);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     msc_init();
@@ -444,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_small),          cmocka_unit_test(test_nagq),
         cmocka_unit_test(test_false_divergence), cmocka_unit_test(test_flat),
         cmocka_unit_test(test_lme4_tolerance), cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_mode_from_any_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -528,22 +528,21 @@ static void glmm_rows_are_separate_fits(void **state)
 }
 
 /* From 100 studies on (or with MSC_SENS_FAST), a GLMM's leave-one-out rows
- * come from glmm_loo.c's interpolant of the full fit where it can give
- * them: each row then agrees with the separate fit of its subset (what
- * `pool --method GLMM` on the remaining studies gives) to the convergence
- * of that fit, checked here to 1e-8 relative; the interval and test follow
- * from yi and se by the same code, and Q and its p value, computed as in
- * the separate fit, are the same bits. Rows the interpolant declines (weak
- * heterogeneity: sens_rare's gain over tau^2 = 0 is below the finer-rule
- * check) are refitted and equal the separate fits bit for bit. Either way
- * the rows do not depend on the number of threads. */
-static void glmm_interpolant_rows(void **state)
+ * skip the profile search behind the warning of a tau^2 upper bound not
+ * found where glmm_loo.c's interpolant certifies that the search would find
+ * the bound at once. The rows are still the separate fits of their subsets
+ * bit for bit, with one thread or two; every certified row's separate fit
+ * gives no such warning. sens_k150 and sens_k60 certify every row;
+ * sens_rare none: with 25 studies, few events and weak heterogeneity, one
+ * study moves the fit too far for the interpolant's box, which is then not
+ * built, and every row searches. */
+static void glmm_certified_rows(void **state)
 {
     (void)state;
     static const struct {
         const char *file;
         unsigned flags;
-        int solved; /* rows the interpolant must give: 1 all, 0 none */
+        int all; /* every row certified (1) or none (0) */
     } sets[] = {
         {"reference/sens_k150.csv", 0, 1},
         {"reference/sens_k60.csv", MSC_SENS_FAST, 1},
@@ -567,21 +566,11 @@ static void glmm_interpolant_rows(void **state)
         s.threads = 2;
         assert_int_equal(msc_sens_leave_one_out(&st, NULL, 0, &s, NULL, sets[q].flags, r2, &w),
                          MSC_OK);
-        /* which rows the interpolant gives */
+        msc_warnings_clear(&w);
         msc_glmm_loo *L = NULL;
         assert_int_equal(
             msc_glmm_loo_build(st.xi, st.ni, k, &s, o->fit.random.yi, o->fit.het.tau, &L), MSC_OK);
-        double sx = 0, sn = 0;
-        for (size_t i = 0; i < k; i++)
-            sx += st.xi[i], sn += st.ni[i];
-        size_t solved = 0;
-        for (size_t i = 0; i < k; i++) {
-            double mu, tau, var;
-            solved += msc_glmm_loo_solve(L, st.xi[i], st.ni[i], sx - st.xi[i], sn - st.ni[i], &mu,
-                                         &tau, &var);
-        }
-        msc_glmm_loo_free(L);
-        assert_int_equal(solved, sets[q].solved ? k : 0);
+        size_t certified = 0;
         for (size_t i = 0; i < k; i++) {
             size_t m = 0;
             for (size_t j = 0; j < k; j++)
@@ -591,29 +580,21 @@ static void glmm_interpolant_rows(void **state)
             assert_int_equal(msc_fit_studies(&st, idx, m, &s, 0, &f, &w), MSC_OK);
             const msc_estimate *e = &f.random, *g = &r1[i].e;
             assert_true(memcmp(&r1[i].e, &r2[i].e, offsetof(msc_estimate, pi_lo_yi)) == 0);
-            assert_true(r1[i].tau2 == r2[i].tau2 && r1[i].Q == r2[i].Q);
+            assert_true(g->yi == e->yi && g->se == e->se && g->stat == e->stat && g->p == e->p);
+            assert_true(g->est == e->est && g->ci_lo == e->ci_lo && g->ci_hi == e->ci_hi);
+            assert_true(g->ci_lo_yi == e->ci_lo_yi && g->ci_hi_yi == e->ci_hi_yi);
+            assert_true(r1[i].tau2 == f.het.tau2 && r1[i].I2 == f.het.I2 && r1[i].H2 == f.het.H2);
             assert_true(r1[i].Q == f.het.Q && r1[i].Q_p == f.het.Q_p);
-            if (!sets[q].solved) {
-                assert_true(g->yi == e->yi && g->se == e->se && g->p == e->p);
-                assert_true(r1[i].tau2 == f.het.tau2 && r1[i].I2 == f.het.I2);
-                continue;
+            if (!e->exact &&
+                msc_glmm_loo_profile_clear(L, st.xi[i], st.ni[i], e->yi, f.het.tau)) {
+                certified++;
+                for (size_t j = 0; j < w.n; j++)
+                    assert_null(strstr(w.msg[j], "upper bound for tau^2"));
             }
-            assert_false(e->exact || g->exact);
-            double tol = 1e-8;
-            assert_close(g->yi, e->yi, tol);
-            assert_close(g->se, e->se, tol);
-            assert_close(g->stat, e->stat, tol);
-            assert_close(g->p, e->p, tol);
-            assert_close(g->est, e->est, tol);
-            assert_close(g->ci_lo, e->ci_lo, tol);
-            assert_close(g->ci_hi, e->ci_hi, tol);
-            assert_close(g->ci_lo_yi, e->ci_lo_yi, tol);
-            assert_close(g->ci_hi_yi, e->ci_hi_yi, tol);
-            assert_close(r1[i].tau2, f.het.tau2, tol);
-            assert_close(r1[i].I2, f.het.I2, tol);
-            assert_close(r1[i].H2, f.het.H2, tol);
+            msc_warnings_clear(&w);
         }
-        msc_warnings_clear(&w);
+        msc_glmm_loo_free(L);
+        assert_int_equal(certified, sets[q].all ? k : 0);
         free(idx);
         free(r1);
         free(r2);
@@ -733,7 +714,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches_metafor),           cmocka_unit_test(begg_matches_cor_test),
         cmocka_unit_test(updating_equals_refitting), cmocka_unit_test(glmm_rows_are_separate_fits),
-        cmocka_unit_test(glmm_interpolant_rows),     cmocka_unit_test(kendall_counts_pairs),
+        cmocka_unit_test(glmm_certified_rows),     cmocka_unit_test(kendall_counts_pairs),
         cmocka_unit_test(run_orders_and_warns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,8 +113,8 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     return MSC_OK;
 }
 
-/* The fit, with its maximum from L (leave-one-out, the study (xo, no) left
- * out) when L is not NULL and can give it. */
+/* The fit; for a leave-one-out row (MSC_FIT_ROW, the study (xo, no) left
+ * out), without the extras when L certifies that they would not warn. */
 static msc_status fit_glmm(const double *xi, const double *ni, const double *vi, size_t k,
                            const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
                            double no, msc_fit *f, msc_warnings *w)
@@ -180,13 +180,8 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
 
     double mu = mu0, tau = 0.0, v = NAN;
     int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
-    /* a leave-one-out row from the interpolant: a row shows no profile
-     * interval, LRT or marginal proportion, so the extras are skipped */
-    int row = !separated && msc_glmm_loo_solve(L, xo, no, sx, sn, &mu, &tau, &v);
-    if (row)
-        rc = 1;
-    else if (!separated &&
-             fit_random(xi, ni, k, s->nagq, s->threads, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
+    if (!separated &&
+        fit_random(xi, ni, k, s->nagq, s->threads, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
         return MSC_ERR_NOMEM;
     f->iterations = iters;
     if (rc == 1) {
@@ -201,7 +196,12 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
         if (!only)
             msc_pool_prediction_interval(e, h->tau2, k, s, w);
         msc_estimate_backtransform(e, MSC_PLO, NAN);
-        return only || row ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
+        /* a row shows no profile interval, LRT or marginal proportion: the
+         * extras matter to it only through the warning of an upper bound
+         * not found, which L can rule out */
+        if (only || ((flags & MSC_FIT_ROW) && msc_glmm_loo_profile_clear(L, xo, no, mu, tau)))
+            return MSC_OK;
+        return msc_glmm_extras(xi, ni, k, s, flags, f, w);
     }
     msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;

@@ -1,27 +1,29 @@
 /*
- * The GLMM's leave-one-out refits without refitting (issue 11, section 6).
+ * A certificate for the GLMM's leave-one-out rows (issue 11, section 6).
+ *
+ * Each row is refitted exactly as `pool --method GLMM` fits its subset
+ * (glmm.c), so that it prints the same bits. What a row does not show is
+ * skipped, except what can still change it: the profile search for tau^2's
+ * upper bound, whose only trace in a row is the warning when the bound is
+ * not found. That search starts at 1.5 tau^ and is over at once when the
+ * profile there has already fallen past its cut-off, as it has for almost
+ * every row; this file shows that cheaply, so the row need not search.
  *
  * The AGQ log-likelihood is a sum over studies, so without study i it is
  * F(mu, tau) - f_i(mu, tau): the full data's objective less one study's
  * term. Every leave-one-out maximum lies within O(1/k) of the full fit's
- * (mu^, tau^), so F and its gradient are needed only in a small box there,
- * where they are analytic: a tensor Chebyshev interpolant of N x N nodes
- * (Trefethen, Approximation Theory and Approximation Practice, ch. 8)
- * represents them to about the rounding of the sums themselves, from N^2
- * evaluations of all k studies made once. Each row is then Newton's method
- * on the interpolant less study i's exact term (one study: O(1)), and
- * lme4's variance of mu is glmm_quad.c's central differences of that
- * gradient, with the same steps. A second box around (mu, 1.5 tau^) gives
- * the first step of the profile search for tau^2's upper bound, whose
- * only trace in a leave-one-out row is the warning when it is not found.
- *
- * The interpolant is checked against exact evaluations at points off its
- * nodes; a row is declined (refitted from scratch) when its maximum leaves
- * the box, when its likelihood comes near a threshold of the fit's policy
- * (tau^2 = 0 against the interior; the finer rule's check), or when the
- * profile step is not clearly past its cut-off. The rows then agree with
- * separate fits to the convergence of those fits (about 1e-10 relative),
- * not bit for bit.
+ * (mu^, tau^), so F is needed only in a small box there, where it is
+ * analytic: a tensor Chebyshev interpolant of N x N nodes (Trefethen,
+ * Approximation Theory and Approximation Practice, ch. 8) represents it to
+ * about the rounding of the sums themselves, from N^2 evaluations of all k
+ * studies made once, and is checked against exact evaluations between its
+ * nodes. A second box around (mu, 1.5 tau^) holds the profile's first
+ * step. For row i, the row's own maximum (from its exact fit) and the
+ * profile at 1.5 tau are then the interpolant less study i's exact term
+ * (one study: O(1)), and the row is certified only when the fall exceeds
+ * the cut-off by a whole unit of deviance, some eight orders of magnitude
+ * beyond the interpolant's error: the exact search would stop at its
+ * first step without a warning. Any other row searches exactly.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -29,9 +31,8 @@
 
 #include "msc_glmm.h"
 
-#define NC 10          /* Chebyshev nodes per axis */
-#define TAU_MIN 1e-5   /* glmm_quad.c's boundary */
-#define FLAT_GAIN 10.5 /* glmm.c checks a finer rule below a gain of 10; margin */
+#define NC 10     /* Chebyshev nodes per axis */
+#define CLEAR 1.0 /* deviance past the cut-off that certifies a row */
 #define PI 3.14159265358979323846
 
 /* F's log-likelihood and gradient over one box, as Chebyshev coefficients. */
@@ -177,43 +178,27 @@ static int term_out(const msc_glmm_loo *L, const cheb *C, double x, double n, do
     return isfinite(out[0]) && isfinite(out[1]) && isfinite(out[2]);
 }
 
-/* Newton's method for the maximum of the objective without (x, n) over
- * (mu, tau) (both free, or mu alone when `mu_only`), from *mu, *tau, with
- * the Hessian by central differences of the gradient. 1 when it converged
- * inside the box; *ll its value. */
-static int newton(const msc_glmm_loo *L, const cheb *C, double x, double n, int mu_only, double *mu,
-                  double *tau, double *ll)
+/* Newton's method for the maximum over mu of the objective without (x, n)
+ * at fixed tau, from *mu, with the curvature by central differences of the
+ * gradient. 1 when it converged inside the box; *ll its value. */
+static int newton_mu(const msc_glmm_loo *L, const cheb *C, double x, double n, double *mu,
+                     double tau, double *ll)
 {
-    double m = *mu, t = *tau, z = 0.0, g[3], a[3], b[3]; /* z: where the fits start */
+    double m = *mu, z = 0.0, g[3], a[3], b[3]; /* z: where the fits start */
     for (int it = 0; it < 50; it++) {
-        if (!term_out(L, C, x, n, &z, m, t, g))
+        double hm = 1e-5 * fmax(1.0, fabs(m));
+        if (!term_out(L, C, x, n, &z, m, tau, g) || !term_out(L, C, x, n, &z, m + hm, tau, a) ||
+            !term_out(L, C, x, n, &z, m - hm, tau, b))
             return 0;
-        double hm = 1e-5 * fmax(1.0, fabs(m)), ht = 1e-5 * fmax(1.0, t);
-        if (!term_out(L, C, x, n, &z, m + hm, t, a) || !term_out(L, C, x, n, &z, m - hm, t, b))
+        double H00 = (a[1] - b[1]) / (2 * hm);
+        if (!(H00 < 0.0))
             return 0;
-        double H00 = (a[1] - b[1]) / (2 * hm), H10 = (a[2] - b[2]) / (2 * hm);
-        double d0, d1 = 0.0;
-        if (mu_only) {
-            if (!(H00 < 0.0))
-                return 0;
-            d0 = -g[1] / H00;
-        } else {
-            if (!term_out(L, C, x, n, &z, m, t + ht, a) || !term_out(L, C, x, n, &z, m, t - ht, b))
-                return 0;
-            double H01 = (a[1] - b[1]) / (2 * ht), H11 = (a[2] - b[2]) / (2 * ht);
-            double off = 0.5 * (H01 + H10), det = H00 * H11 - off * off;
-            if (!(H00 < 0.0 && det > 0.0))
-                return 0;
-            d0 = -(H11 * g[1] - off * g[2]) / det;
-            d1 = -(H00 * g[2] - off * g[1]) / det;
-        }
+        double d0 = -g[1] / H00;
         m += d0;
-        t += d1;
-        if (fabs(d0) <= 1e-14 * (1.0 + fabs(m)) && fabs(d1) <= 1e-14 * (1.0 + t)) {
-            if (!term_out(L, C, x, n, &z, m, t, g))
+        if (fabs(d0) <= 1e-14 * (1.0 + fabs(m))) {
+            if (!term_out(L, C, x, n, &z, m, tau, g))
                 return 0;
             *mu = m;
-            *tau = t;
             *ll = g[0];
             return 1;
         }
@@ -221,46 +206,17 @@ static int newton(const msc_glmm_loo *L, const cheb *C, double x, double n, int 
     return 0;
 }
 
-int msc_glmm_loo_solve(const msc_glmm_loo *L, double x, double n, double sx, double sn, double *mu,
-                       double *tau, double *var)
+int msc_glmm_loo_profile_clear(const msc_glmm_loo *L, double x, double n, double mu, double tau)
 {
-    if (!L)
+    if (!L || !(tau > 0.0))
         return 0;
-    double m = L->fit.mu_c, t = L->fit.tau_c, ll;
-    if (!newton(L, &L->fit, x, n, 0, &m, &t, &ll) || !(t > TAU_MIN) || !(fabs(m) < 50.0))
+    double z = 0.0, at[3];
+    if (!term_out(L, &L->fit, x, n, &z, mu, tau, at))
+        return 0; /* the row's maximum is outside the box */
+    double mp = L->prof.mu_c, llp;
+    if (!newton_mu(L, &L->prof, x, n, &mp, 1.5 * tau, &llp))
         return 0;
-    /* glmm.c's policy: tau = 0 wins when its likelihood is higher, and a
-     * gain below 10 is checked against a finer rule. Leave both to it. */
-    double mu0 = log(sx / (sn - sx)), e = exp(-fabs(mu0));
-    double l1pe = (mu0 > 0 ? mu0 : 0.0) + log1p(e);
-    double ll0 = sx * mu0 - sn * l1pe;
-    if (!(ll - ll0 > FLAT_GAIN))
-        return 0;
-    /* lme4's variance of mu: msc_glmm_var_mu's differences, on this gradient */
-    double hm = 1e-5 * fmax(1.0, fabs(m)), ht = 1e-5 * fmax(1.0, t), z = 0.0, p[3], q[3];
-    if (!term_out(L, &L->fit, x, n, &z, m + hm, t, p) ||
-        !term_out(L, &L->fit, x, n, &z, m - hm, t, q))
-        return 0;
-    double H00 = (p[1] - q[1]) / (2 * hm), H10 = (p[2] - q[2]) / (2 * hm);
-    if (!term_out(L, &L->fit, x, n, &z, m, t + ht, p) ||
-        !term_out(L, &L->fit, x, n, &z, m, t - ht, q))
-        return 0;
-    double H01 = (p[1] - q[1]) / (2 * ht), H11 = (p[2] - q[2]) / (2 * ht);
-    double off = 0.5 * (H01 + H10), det = H00 * H11 - off * off;
-    if (!(H00 < 0 && det > 0))
-        return 0;
-    double v = -H11 / det;
-    if (!(v > 0.0) || !isfinite(v))
-        return 0;
-    /* the first step of the profile search for tau^2's upper bound (at
-     * 1.5 tau): clearly past its cut-off, so no warning to give */
-    double mp = L->prof.mu_c, tp = 1.5 * t, llp;
-    if (!newton(L, &L->prof, x, n, 1, &mp, &tp, &llp) || !(2.0 * (ll - llp) - L->crit > 1.0))
-        return 0;
-    *mu = m;
-    *tau = t;
-    *var = v;
-    return 1;
+    return 2.0 * (at[0] - llp) - L->crit > CLEAR;
 }
 
 /* ------------------------------------------------------------- set-up */

@@ -137,7 +137,7 @@ static double root(profile_ctx *c, double a, double b, double fa)
 }
 
 int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
-                             double level, int bounds, double *lo, double *hi)
+                             double level, int bounds, double *lo, double *hi, int *close)
 {
     profile_ctx c = {M, ll_max, msc_qchisq(1.0 - level, 1.0, 1), mu_hat};
     *lo = *hi = NAN;
@@ -159,7 +159,17 @@ int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, d
      * enough, then close in */
     c.mu = mu_hat;
     double a = tau_hat, b = tau_hat > 0.0 ? 1.5 * tau_hat : 0.1, fb = -c.crit;
-    while (b <= TAU_LIMIT && (fb = phi(&c, b, NULL)) <= 0.0) {
+    /* a step whose phi is this near 0 could fall either way with the
+     * model's warm starts (they differ in the last bits with the path) */
+    double zone = 1e-9 * (1.0 + fabs(ll_max));
+    if (close)
+        *close = 0;
+    while (b <= TAU_LIMIT) {
+        fb = phi(&c, b, NULL);
+        if (close && !(fabs(fb) > zone))
+            *close = 1;
+        if (fb > 0.0)
+            break;
         a = b;
         b *= 2.0;
     }
@@ -220,6 +230,7 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
     msc_heterogeneity *h = &f->het;
     int interior = !f->random.exact && h->tau2 > 0.0;
     int boundary = f->random.exact && h->tau2 == 0.0;
+    int row = (flags & MSC_FIT_ROW) != 0;
     if (k < 2 || !(interior || boundary))
         return MSC_OK;
     msc_glmm_model M;
@@ -234,9 +245,21 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
     double lrt = 2.0 * (ll_max - ll0);
     h->lrt_tau2 = lrt > 0.0 ? lrt : 0.0;
     h->lrt_tau2_p = h->lrt_tau2 > 0.0 ? 0.5 * msc_pchisq(h->lrt_tau2, 1.0, 1) : 1.0;
-    int bounds = !(flags & MSC_FIT_NO_TAU2_CI);
+    int bounds = !(flags & MSC_FIT_NO_TAU2_CI), close = 0;
     int hi_found = msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, ll_max, s->level, bounds,
-                                            &h->tau2_lo, &h->tau2_hi);
+                                            &h->tau2_lo, &h->tau2_hi, row ? &close : NULL);
+    if (close && !bounds) {
+        /* A row's decision that hangs on the last bits: made again as the
+         * whole fit makes it, from fresh warm starts with the lower bound
+         * searched first, so the row warns exactly when `pool` would. */
+        for (size_t i = 0; i < M.nu; i++)
+            M.u[i].zhat = 0.0;
+        if (interior)
+            ll_max = msc_glmm_loglik(&M, mu_hat, tau_hat);
+        double lo, hi;
+        hi_found =
+            msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, ll_max, s->level, 1, &lo, &hi, NULL);
+    }
     msc_glmm_model_free(&M);
     h->tau2_ci_profile = bounds;
     if (!hi_found)
@@ -250,7 +273,7 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
         h->H2_lo = h->tau2_lo / h->vt + 1.0;
         h->H2_hi = h->tau2_hi / h->vt + 1.0;
     }
-    if (interior) {
+    if (interior && !row) {
         msc_estimate *e = &f->random;
         e->marg_est = msc_glmm_marginal(e->yi, h->tau2);
         e->marg_lo = msc_glmm_marginal(e->ci_lo_yi, h->tau2);

@@ -61,7 +61,15 @@ static double expit(double eta)
  * plus a line, and Newton from a warm start can cycle between its two
  * flat arms and return a wrong mode (the likelihood then jumps and the fit
  * stalls). So Newton steps are kept inside a shrinking bracket and
- * replaced by bisection when they would leave it. */
+ * replaced by bisection when they would leave it. That alone still lets
+ * the cycle go on from a start far from the mode: each step lands just
+ * inside the other end, the bracket shrinks by a percent or so per step,
+ * and the 200 steps run out far from the root (8/82 at mu = -1, tau =
+ * 0.689 from the left end: -10.10 for -1.406). A search that has not
+ * converged by then is finished by mode_safe(), within its bracket; every
+ * search that converged before is left as it was, to the bit. */
+static double mode_safe(double x, double n, double mu, double tau, double lo, double hi);
+
 static double find_mode(double x, double n, double mu, double tau, double z)
 {
     if (tau == 0.0)
@@ -75,7 +83,7 @@ static double find_mode(double x, double n, double mu, double tau, double z)
         double p = expit(mu + tau * z);
         double h1 = tau * (x - n * p) - z;
         if (h1 == 0.0)
-            break;
+            return z;
         if (h1 > 0.0)
             lo = z;
         else
@@ -87,6 +95,36 @@ static double find_mode(double x, double n, double mu, double tau, double z)
         double step = next - z;
         z = next;
         if (fabs(step) <= 1e-13 * (1.0 + fabs(z)) || hi - lo <= 1e-15 * (1.0 + fabs(z)))
+            return z;
+    }
+    return mode_safe(x, n, mu, tau, lo, hi);
+}
+
+/* The root of h' in [lo, hi] (h'(lo) >= 0 >= h'(hi)) by Newton's method
+ * safeguarded as rtsafe (Press et al., Numerical Recipes, 3rd ed., 9.4):
+ * a bisection whenever the Newton step would leave the bracket or would
+ * not halve the step before last, so the bracket at least halves every
+ * two steps and no cycle can last. */
+static double mode_safe(double x, double n, double mu, double tau, double lo, double hi)
+{
+    double z = 0.5 * (lo + hi), dxold = hi - lo, dx = dxold;
+    for (int it = 0; it < 400; it++) {
+        double p = expit(mu + tau * z);
+        double h1 = tau * (x - n * p) - z;
+        if (h1 == 0.0)
+            break;
+        if (h1 > 0.0)
+            lo = z;
+        else
+            hi = z;
+        double h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
+        double next = z - h1 / h2;
+        if (!(next > lo && next < hi) || fabs(2.0 * h1) > fabs(dxold * h2))
+            next = 0.5 * (lo + hi);
+        dxold = dx;
+        dx = next - z;
+        z = next;
+        if (fabs(dx) <= 1e-13 * (1.0 + fabs(z)) || hi - lo <= 1e-15 * (1.0 + fabs(z)))
             break;
     }
     return z;

@@ -79,9 +79,11 @@ double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_
  * has not fallen that far. A bound not found is NAN. Without `bounds`,
  * only the search that brackets the upper bound is made and both stay
  * NAN. Returns 0 when the upper bound lies beyond tau = 1e3 (not found),
- * else 1. */
+ * else 1. *close (when not NULL) is set to 1 when a step of that search
+ * came so near the cut-off that the answer could change with the model's
+ * warm starts (M's modes, which carry the path of earlier evaluations). */
 int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
-                             double level, int bounds, double *lo, double *hi);
+                             double level, int bounds, double *lo, double *hi, int *close);
 
 /* The marginal (population-averaged) proportion: the integral of
  * expit(mu + tau z) phi(z) over z, as metafor's transf.ilogit.int
@@ -93,7 +95,9 @@ double msc_glmm_marginal(double mu, double tau2);
  * proportion with its interval, the profile-likelihood interval for tau^2
  * (with I^2 and H^2 from it) and the likelihood-ratio test of tau^2 = 0.
  * With MSC_FIT_NO_TAU2_CI in flags the interval is not computed (NAN), but
- * its warning of an upper bound not found is given as with it. Only for a
+ * its warning of an upper bound not found is given as with it; with
+ * MSC_FIT_ROW too, no marginal proportion, and that warning exactly as the
+ * fit with the interval would give it (see the function). Only for a
  * fit at an interior maximum or at tau^2 = 0; MSC_OK or MSC_ERR_NOMEM. */
 msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
                            unsigned flags, msc_fit *f, msc_warnings *w);
@@ -101,19 +105,18 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
 /* ---------------------------------------- glmm_loo.c: leave-one-out */
 
 /* The interpolant of the k studies' objective around their fit (mu_hat,
- * tau_hat > 0), for leave-one-out rows without refitting. *out is NULL
- * (and MSC_OK returned) when it cannot be built to its check: every row is
- * then refitted. MSC_OK or MSC_ERR_NOMEM. */
+ * tau_hat > 0), to certify leave-one-out rows. *out is NULL (and MSC_OK
+ * returned) when it cannot be built to its check: no row is then
+ * certified. MSC_OK or MSC_ERR_NOMEM. */
 msc_status msc_glmm_loo_build(const double *xi, const double *ni, size_t k, const msc_settings *s,
                               double mu_hat, double tau_hat, msc_glmm_loo **out);
 void msc_glmm_loo_free(msc_glmm_loo *L);
 
-/* The fit without one study (x events of n), whose remaining studies have
- * sx events of sn: 1 with its interior maximum *mu, *tau and lme4's
- * variance *var of mu, when glmm.c's policy would keep that maximum (no
- * boundary, no finer-rule check, a profile bound to be found); 0 when the
- * row must be refitted. */
-int msc_glmm_loo_solve(const msc_glmm_loo *L, double x, double n, double sx, double sn, double *mu,
-                       double *tau, double *var);
+/* 1 when the fit without one study (x events of n), whose exact maximum is
+ * (mu, tau > 0), has a profile log-likelihood at 1.5 tau that has fallen
+ * past the cut-off of the profile interval for tau^2 by a clear margin:
+ * msc_glmm_tau2_profile_ci's search for the upper bound would find it at
+ * its first step. 0 when that is not certain (L may be NULL). */
+int msc_glmm_loo_profile_clear(const msc_glmm_loo *L, double x, double n, double mu, double tau);
 
 #endif

@@ -80,25 +80,32 @@ msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *
  * tau^2, LRT or marginal proportion. The estimates are the same bits. */
 #define MSC_FIT_ESTIMATE_ONLY 0x100u
 
+/* A private flag of msc_fit_studies: a sensitivity row (leave-one-out,
+ * cumulative), which shows the estimate, its interval and test, tau^2, I^2,
+ * H^2, Q and the fit's warnings. Those are the same bits as without it;
+ * what a row does not show may be skipped (a GLMM's marginal proportion). */
+#define MSC_FIT_ROW 0x200u
+
 /* msc_glmm_fit with msc_fit_studies' flags (MSC_FIT_NO_TAU2_CI: no profile
  * interval of tau^2) and MSC_FIT_ESTIMATE_ONLY. */
 msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
 
-/* The GLMM's leave-one-out interpolant of the full fit (glmm_loo.c). */
+/* The GLMM's leave-one-out certificate from the full fit (glmm_loo.c). */
 typedef struct msc_glmm_loo msc_glmm_loo;
 
-/* msc_glmm_fit_flags on the studies without one whose counts are (xo, no),
- * with the maximum taken from L when it can give it (glmm.c). */
+/* msc_glmm_fit_flags on the studies without one whose counts are (xo, no):
+ * with MSC_FIT_ROW, the profile search behind the warning of a tau^2 upper
+ * bound not found is skipped where L certifies it would find the bound at
+ * once (glmm.c). */
 msc_status msc_glmm_fit_loo(const double *xi, const double *ni, const double *vi, size_t k,
                             const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
                             double no, msc_fit *f, msc_warnings *w);
 
 /* msc_fit_studies for leave-one-out row `out` (the study left out of idx):
- * a GLMM fit takes its maximum and variance from L when L can give them
- * (msc_glmm_loo_solve) and then skips what a row does not show (profile
- * search, LRT, marginal proportion); else, and for other methods, it is
- * msc_fit_studies. L may be NULL. */
+ * a GLMM row (MSC_FIT_ROW) skips the profile search for tau^2's upper
+ * bound where L certifies its answer (msc_glmm_loo_profile_clear); the
+ * fit is otherwise msc_fit_studies', the same bits. L may be NULL. */
 msc_status msc_fit_studies_loo(const msc_studies *st, const size_t *idx, size_t m,
                                const msc_settings *s, unsigned flags, const msc_glmm_loo *L,
                                size_t out, msc_fit *f, msc_warnings *w);

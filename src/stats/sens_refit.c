@@ -104,7 +104,7 @@ typedef struct {
     const size_t *todo;
     size_t ntodo;
     msc_sens_fit *rows;
-    const msc_glmm_loo *loo; /* leave-one-out GLMM rows from it where it can */
+    const msc_glmm_loo *loo; /* leave-one-out GLMM rows: certifies their profile search */
     msc_warnings *warn;      /* per row of todo */
     size_t first, step;
     msc_status rc;
@@ -129,9 +129,9 @@ static void *run_job(void *p)
             k = j->m - 1;
         }
         msc_fit f;
-        msc_status rc =
-            msc_fit_studies_loo(j->st, use, k, &j->s, MSC_FIT_NO_TAU2_CI | MSC_FIT_NO_PI,
-                                j->cumulative ? NULL : j->loo, j->idx[r], &f, &j->warn[t]);
+        msc_status rc = msc_fit_studies_loo(
+            j->st, use, k, &j->s, MSC_FIT_NO_TAU2_CI | MSC_FIT_NO_PI | MSC_FIT_ROW,
+            j->cumulative ? NULL : j->loo, j->idx[r], &f, &j->warn[t]);
         if (rc == MSC_OK)
             msc_sens_row_from_fit(&j->rows[r], &f, j->idx[r], k);
         else if (rc == MSC_ERR_NOMEM)
@@ -163,11 +163,11 @@ msc_status msc_sens_refit_loo(const msc_studies *st, const size_t *idx, size_t m
     if (!warn)
         return MSC_ERR_NOMEM;
     /* Threads across the fits, each fit on one; but a GLMM so large that
-     * it parallelises its own sums keeps the threads for itself, unless
-     * its rows come from the interpolant (each O(k), no sums to share). */
+     * it parallelises its own sums keeps the threads for itself. Either
+     * way every fit is the same bits as on one thread. */
     int T = s->threads > 0 ? s->threads : 1;
     msc_settings fs = *s;
-    if (s->method == MSC_METHOD_GLMM && m >= GLMM_OWN_THREADS && !loo)
+    if (s->method == MSC_METHOD_GLMM && m >= GLMM_OWN_THREADS)
         T = 1;
     else
         fs.threads = 1;
