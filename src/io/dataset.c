@@ -39,6 +39,7 @@ typedef struct {
     const msc_load_options *opt;
     msc_io_error *e;
     msc_dataset *d;
+    msc_io_arena *text; /* where d's strings live (msc_io_dataset) */
     long line; /* line on which the header or record being built starts */
 
     /* the header, while it is mapped: trimmed names, valid UTF-8 */
@@ -324,7 +325,8 @@ static void utf8_warning(builder *B, const char *what)
 }
 
 /* Text cell s[0..len) (a column name, label, subgroup or kept cell: `what`)
- * as a NUL-terminated UTF-8 copy, NULL out of memory. With
+ * as a NUL-terminated UTF-8 copy in the data set's arena, NULL out of
+ * memory. With
  * MSC_ENCODING_AUTO the file is UTF-8 until a cell is not: if that first
  * invalid cell reads as Windows-1252, the file is taken to be Windows-1252
  * from there on (one warning says so), else it stays UTF-8 with U+FFFD.
@@ -334,6 +336,12 @@ static void utf8_warning(builder *B, const char *what)
  * the others are converted. One pass over the bytes of each cell. */
 static char *text_cell(builder *B, const char *s, size_t len, const char *what)
 {
+    /* ASCII without NULs reads the same in every encoding: copied as is */
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] - 1u < 0x7fu)
+        i++;
+    if (i == len)
+        return msc_io_arena_copy(B->text, s, len);
     int fixed = 0;
     char *t;
     if (B->enc == MSC_ENCODING_LATIN1 ||
@@ -360,7 +368,11 @@ static char *text_cell(builder *B, const char *s, size_t len, const char *what)
     }
     if (t && fixed)
         utf8_warning(B, what);
-    return t;
+    if (!t)
+        return NULL;
+    char *kept = msc_io_arena_copy(B->text, t, strlen(t));
+    free(t);
+    return kept;
 }
 
 /* ---------------------------------------------------------------- header */
@@ -846,8 +858,8 @@ static char *make_label(builder *B, const msc_csv_record *r)
     trim(&ls, &ll);
     if (ll == 0) {
         char tmp[48];
-        snprintf(tmp, sizeof tmp, "line %ld", B->line);
-        return msc_strdup(tmp);
+        int n = snprintf(tmp, sizeof tmp, "line %ld", B->line);
+        return msc_io_arena_copy(B->text, tmp, (size_t)n);
     }
     return text_cell(B, ls, ll, "study label");
 }
@@ -976,7 +988,9 @@ static int builder_init(builder *B, msc_io_error *e, const char *name, const msc
     B->e = e;
     B->opt = opt;
     B->enc = opt->encoding;
-    B->d = calloc(1, sizeof *B->d);
+    msc_io_dataset *x = calloc(1, sizeof *x);
+    B->d = x ? &x->d : NULL;
+    B->text = x ? &x->text : NULL;
     if (!B->d || !(B->d->source = msc_strdup(name)) || na_tokens(B) < 0) {
         free(B->na_buf);
         free(B->na_own);
@@ -1181,9 +1195,7 @@ static void reviewer_warnings(builder *B)
  * error. */
 static msc_status builder_finish(builder *B, msc_dataset **out)
 {
-    for (size_t i = 0; i < B->ncols; i++)
-        free(B->hdr[i]);
-    free(B->hdr);
+    free(B->hdr); /* the names are in the data set's arena */
     free(B->col_of_slot);
     free(B->col_of_kept);
     free(B->na_buf);
@@ -1246,10 +1258,8 @@ void msc_dataset_free(msc_dataset *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->k; i++) {
-        free(d->label[i]);
-        free(d->group[i]);
-    }
+    /* the labels, subgroup values and kept cells live in the arena */
+    msc_io_arena_free(&((msc_io_dataset *)d)->text);
     free(d->label);
     free(d->line);
     free(d->group);
@@ -1261,8 +1271,6 @@ void msc_dataset_free(msc_dataset *d)
     }
     free(d->outcome);
     for (size_t j = 0; j < d->n_kept; j++) {
-        for (size_t i = 0; d->kept[j].value && i < d->k; i++)
-            free(d->kept[j].value[i]);
         free(d->kept[j].value);
         free(d->kept[j].name);
     }
