@@ -57,6 +57,7 @@ typedef struct {
     size_t n_na;
     char *na_buf;        /* opt->na, split */
     const char **na_own; /* ... and its tokens */
+    int plain_counts;    /* counts of plain digits take parse_count's strict path */
     int quiet;           /* match_col: an ambiguous name is -1, unreported */
     long col_n;          /* the n column, for empty n_<outcome> cells; -1 */
     size_t *fb_count;    /* per outcome: studies whose n_<outcome> fell back to n */
@@ -157,6 +158,24 @@ static int na_tokens(builder *B)
     }
     B->na = B->na_own;
     return 0;
+}
+
+/* Whether a count of plain digits can skip the full grammar of
+ * parse_count: no missing-value token is all digits, and the thousands
+ * separator is not a digit. */
+static int plain_counts(const builder *B)
+{
+    char sep = B->opt->thousands;
+    if (sep >= '0' && sep <= '9')
+        return 0;
+    for (size_t i = 0; i < B->n_na; i++) {
+        const char *t = B->na[i];
+        while (*t >= '0' && *t <= '9')
+            t++;
+        if (*t == '\0')
+            return 0;
+    }
+    return 1;
 }
 
 /* Whether s[0..len) is a number: optional sign, ASCII digits, an optional
@@ -265,6 +284,18 @@ static int bad_count(builder *B, const char *col, const char *s, size_t len, con
 static int parse_count(builder *B, const char *col, const char *s, size_t len, double *v)
 {
     trim(&s, &len);
+    if (B->plain_counts && len - 1 < 15) {
+        /* The strict path: 1 to 15 ASCII digits are a count below 1e15,
+         * summed exactly (below 2^53) as strtod would round it. */
+        double x = 0.0;
+        size_t i = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            x = 10.0 * x + (s[i] - '0');
+        if (i == len) {
+            *v = x;
+            return 1;
+        }
+    }
     *v = NAN;
     if (is_missing(B, s, len))
         return 0;
@@ -1000,6 +1031,7 @@ static int builder_init(builder *B, msc_io_error *e, const char *name, const msc
         free(B->d);
         return MSC_ERR_NOMEM;
     }
+    B->plain_counts = plain_counts(B);
     return MSC_OK;
 }
 
