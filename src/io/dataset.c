@@ -121,7 +121,7 @@ static int is_missing(const builder *B, const char *s, size_t len)
         (B->enc == MSC_ENCODING_AUTO || B->enc == MSC_ENCODING_CP1252))
         return 1;
     for (size_t i = 0; i < B->n_na; i++)
-        if (strlen(B->na[i]) == len && memcmp(B->na[i], s, len) == 0)
+        if (B->na[i][0] == s[0] && strlen(B->na[i]) == len && memcmp(B->na[i], s, len) == 0)
             return 1;
     return 0;
 }
@@ -1086,12 +1086,14 @@ static size_t sorted_values(char *const *v, const long *line, size_t n, int lett
     labelled *a = malloc((m ? m : 1) * sizeof *a);
     if (!a)
         return (size_t)-1;
+    *out = a;
+    if (m == 0)
+        return 0; /* a numeric column: nothing to list, no second scan */
     m = 0;
     for (size_t i = 0; i < n; i++)
         if (v[i] && (!letters_only || has_letter(v[i])))
             a[m++] = (labelled){v[i], line[i]};
     qsort(a, m, sizeof *a, cmp_fold);
-    *out = a;
     return m;
 }
 
@@ -1101,10 +1103,12 @@ static size_t sorted_values(char *const *v, const long *line, size_t n, int lett
  * out of memory. */
 static int any_duplicate(char *const *v, size_t n)
 {
+    if (n >= UINT32_MAX)
+        return 1; /* too many for the table's row numbers: let the sort decide */
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    const char **t = calloc(cap, sizeof *t);
+    uint32_t *t = calloc(cap, sizeof *t); /* row + 1; 0: empty */
     if (!t)
         return -1;
     int dup = 0;
@@ -1115,11 +1119,11 @@ static int any_duplicate(char *const *v, size_t n)
         for (const unsigned char *c = (const unsigned char *)v[i]; *c; c++)
             h = (h ^ *c) * 1099511628211ull;
         size_t j = (size_t)h & (cap - 1);
-        while (t[j] && strcmp(t[j], v[i]) != 0)
+        while (t[j] && strcmp(v[t[j] - 1], v[i]) != 0)
             j = (j + 1) & (cap - 1);
         if (t[j])
             dup = 1;
-        t[j] = v[i];
+        t[j] = (uint32_t)i + 1;
     }
     free(t);
     return dup;
