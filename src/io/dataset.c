@@ -1108,22 +1108,39 @@ static int any_duplicate(char *const *v, size_t n)
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    uint32_t *t = calloc(cap, sizeof *t); /* row + 1; 0: empty */
+    /* a slot: the hash's high 32 bits, then row + 1 (0: empty), so that
+     * only labels of the same hash are compared as strings */
+    uint64_t *t = calloc(cap, sizeof *t);
     if (!t)
         return -1;
     int dup = 0;
+    enum { BATCH = 32 };
+    uint64_t hb[BATCH];
     for (size_t i = 0; i < n && !dup; i++) {
+        if (i % BATCH == 0) {
+            /* hash a batch ahead and ask for its slots: the table is far
+             * larger than the caches, and the misses then overlap */
+            for (size_t b = 0; b < BATCH && i + b < n; b++) {
+                uint64_t h = 1469598103934665603ull; /* FNV-1a */
+                for (const unsigned char *c = (const unsigned char *)v[i + b]; c && *c; c++)
+                    h = (h ^ *c) * 1099511628211ull;
+                hb[b] = h;
+#if defined(__GNUC__)
+                __builtin_prefetch(&t[(size_t)h & (cap - 1)], 1);
+#endif
+            }
+        }
         if (!v[i])
             continue;
-        uint64_t h = 1469598103934665603ull; /* FNV-1a */
-        for (const unsigned char *c = (const unsigned char *)v[i]; *c; c++)
-            h = (h ^ *c) * 1099511628211ull;
+        uint64_t h = hb[i % BATCH];
+        uint64_t tag = h & 0xffffffff00000000ull;
         size_t j = (size_t)h & (cap - 1);
-        while (t[j] && strcmp(v[t[j] - 1], v[i]) != 0)
+        while (t[j] && ((t[j] & 0xffffffff00000000ull) != tag ||
+                        strcmp(v[(t[j] & 0xffffffffu) - 1], v[i]) != 0))
             j = (j + 1) & (cap - 1);
         if (t[j])
             dup = 1;
-        t[j] = (uint32_t)i + 1;
+        t[j] = tag | ((uint64_t)i + 1);
     }
     free(t);
     return dup;
