@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "msc_core.h"
+#include "msc_io.h"
 
 /* A count as the loader accepts it: a whole number from 0 to
  * MSC_MAX_COUNT, or NAN for a missing one. */
@@ -41,7 +42,8 @@ msc_status msc_dataset_from_counts(const char *const *labels, const double *even
             return MSC_ERR_INPUT;
         }
     }
-    msc_dataset *d = calloc(1, sizeof *d);
+    msc_io_dataset *x = calloc(1, sizeof *x); /* msc_dataset_free finds the arena */
+    msc_dataset *d = x ? &x->d : NULL;
     if (!d)
         goto nomem;
     d->source = msc_strdup("<memory>");
@@ -68,7 +70,9 @@ msc_status msc_dataset_from_counts(const char *const *labels, const double *even
             lab = tmp;
         }
         int fixed;
-        d->label[i] = msc_utf8_clean(lab, strlen(lab), &fixed);
+        char *clean = msc_utf8_clean(lab, strlen(lab), &fixed);
+        d->label[i] = clean ? msc_io_arena_copy(&x->text, clean, strlen(clean)) : NULL;
+        free(clean);
         if (!d->label[i])
             goto nomem;
         d->line[i] = (long)i + 1;

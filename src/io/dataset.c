@@ -39,6 +39,7 @@ typedef struct {
     const msc_load_options *opt;
     msc_io_error *e;
     msc_dataset *d;
+    msc_io_arena *text; /* where d's strings live (msc_io_dataset) */
     long line; /* line on which the header or record being built starts */
 
     /* the header, while it is mapped: trimmed names, valid UTF-8 */
@@ -56,6 +57,7 @@ typedef struct {
     size_t n_na;
     char *na_buf;        /* opt->na, split */
     const char **na_own; /* ... and its tokens */
+    int plain_counts;    /* counts of plain digits take parse_count's strict path */
     int quiet;           /* match_col: an ambiguous name is -1, unreported */
     long col_n;          /* the n column, for empty n_<outcome> cells; -1 */
     size_t *fb_count;    /* per outcome: studies whose n_<outcome> fell back to n */
@@ -119,7 +121,7 @@ static int is_missing(const builder *B, const char *s, size_t len)
         (B->enc == MSC_ENCODING_AUTO || B->enc == MSC_ENCODING_CP1252))
         return 1;
     for (size_t i = 0; i < B->n_na; i++)
-        if (strlen(B->na[i]) == len && memcmp(B->na[i], s, len) == 0)
+        if (B->na[i][0] == s[0] && strlen(B->na[i]) == len && memcmp(B->na[i], s, len) == 0)
             return 1;
     return 0;
 }
@@ -156,6 +158,24 @@ static int na_tokens(builder *B)
     }
     B->na = B->na_own;
     return 0;
+}
+
+/* Whether a count of plain digits can skip the full grammar of
+ * parse_count: no missing-value token is all digits, and the thousands
+ * separator is not a digit. */
+static int plain_counts(const builder *B)
+{
+    char sep = B->opt->thousands;
+    if (sep >= '0' && sep <= '9')
+        return 0;
+    for (size_t i = 0; i < B->n_na; i++) {
+        const char *t = B->na[i];
+        while (*t >= '0' && *t <= '9')
+            t++;
+        if (*t == '\0')
+            return 0;
+    }
+    return 1;
 }
 
 /* Whether s[0..len) is a number: optional sign, ASCII digits, an optional
@@ -264,6 +284,18 @@ static int bad_count(builder *B, const char *col, const char *s, size_t len, con
 static int parse_count(builder *B, const char *col, const char *s, size_t len, double *v)
 {
     trim(&s, &len);
+    if (B->plain_counts && len - 1 < 15) {
+        /* The strict path: 1 to 15 ASCII digits are a count below 1e15,
+         * summed exactly (below 2^53) as strtod would round it. */
+        double x = 0.0;
+        size_t i = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            x = 10.0 * x + (s[i] - '0');
+        if (i == len) {
+            *v = x;
+            return 1;
+        }
+    }
     *v = NAN;
     if (is_missing(B, s, len))
         return 0;
@@ -324,7 +356,8 @@ static void utf8_warning(builder *B, const char *what)
 }
 
 /* Text cell s[0..len) (a column name, label, subgroup or kept cell: `what`)
- * as a NUL-terminated UTF-8 copy, NULL out of memory. With
+ * as a NUL-terminated UTF-8 copy in the data set's arena, NULL out of
+ * memory. With
  * MSC_ENCODING_AUTO the file is UTF-8 until a cell is not: if that first
  * invalid cell reads as Windows-1252, the file is taken to be Windows-1252
  * from there on (one warning says so), else it stays UTF-8 with U+FFFD.
@@ -334,6 +367,12 @@ static void utf8_warning(builder *B, const char *what)
  * the others are converted. One pass over the bytes of each cell. */
 static char *text_cell(builder *B, const char *s, size_t len, const char *what)
 {
+    /* ASCII without NULs reads the same in every encoding: copied as is */
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] - 1u < 0x7fu)
+        i++;
+    if (i == len)
+        return msc_io_arena_copy(B->text, s, len);
     int fixed = 0;
     char *t;
     if (B->enc == MSC_ENCODING_LATIN1 ||
@@ -360,7 +399,11 @@ static char *text_cell(builder *B, const char *s, size_t len, const char *what)
     }
     if (t && fixed)
         utf8_warning(B, what);
-    return t;
+    if (!t)
+        return NULL;
+    char *kept = msc_io_arena_copy(B->text, t, strlen(t));
+    free(t);
+    return kept;
 }
 
 /* ---------------------------------------------------------------- header */
@@ -846,8 +889,8 @@ static char *make_label(builder *B, const msc_csv_record *r)
     trim(&ls, &ll);
     if (ll == 0) {
         char tmp[48];
-        snprintf(tmp, sizeof tmp, "line %ld", B->line);
-        return msc_strdup(tmp);
+        int n = snprintf(tmp, sizeof tmp, "line %ld", B->line);
+        return msc_io_arena_copy(B->text, tmp, (size_t)n);
     }
     return text_cell(B, ls, ll, "study label");
 }
@@ -976,7 +1019,9 @@ static int builder_init(builder *B, msc_io_error *e, const char *name, const msc
     B->e = e;
     B->opt = opt;
     B->enc = opt->encoding;
-    B->d = calloc(1, sizeof *B->d);
+    msc_io_dataset *x = calloc(1, sizeof *x);
+    B->d = x ? &x->d : NULL;
+    B->text = x ? &x->text : NULL;
     if (!B->d || !(B->d->source = msc_strdup(name)) || na_tokens(B) < 0) {
         free(B->na_buf);
         free(B->na_own);
@@ -986,6 +1031,7 @@ static int builder_init(builder *B, msc_io_error *e, const char *name, const msc
         free(B->d);
         return MSC_ERR_NOMEM;
     }
+    B->plain_counts = plain_counts(B);
     return MSC_OK;
 }
 
@@ -1040,12 +1086,14 @@ static size_t sorted_values(char *const *v, const long *line, size_t n, int lett
     labelled *a = malloc((m ? m : 1) * sizeof *a);
     if (!a)
         return (size_t)-1;
+    *out = a;
+    if (m == 0)
+        return 0; /* a numeric column: nothing to list, no second scan */
     m = 0;
     for (size_t i = 0; i < n; i++)
         if (v[i] && (!letters_only || has_letter(v[i])))
             a[m++] = (labelled){v[i], line[i]};
     qsort(a, m, sizeof *a, cmp_fold);
-    *out = a;
     return m;
 }
 
@@ -1055,25 +1103,44 @@ static size_t sorted_values(char *const *v, const long *line, size_t n, int lett
  * out of memory. */
 static int any_duplicate(char *const *v, size_t n)
 {
+    if (n >= UINT32_MAX)
+        return 1; /* too many for the table's row numbers: let the sort decide */
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    const char **t = calloc(cap, sizeof *t);
+    /* a slot: the hash's high 32 bits, then row + 1 (0: empty), so that
+     * only labels of the same hash are compared as strings */
+    uint64_t *t = calloc(cap, sizeof *t);
     if (!t)
         return -1;
     int dup = 0;
+    enum { BATCH = 32 };
+    uint64_t hb[BATCH];
     for (size_t i = 0; i < n && !dup; i++) {
+        if (i % BATCH == 0) {
+            /* hash a batch ahead and ask for its slots: the table is far
+             * larger than the caches, and the misses then overlap */
+            for (size_t b = 0; b < BATCH && i + b < n; b++) {
+                uint64_t h = 1469598103934665603ull; /* FNV-1a */
+                for (const unsigned char *c = (const unsigned char *)v[i + b]; c && *c; c++)
+                    h = (h ^ *c) * 1099511628211ull;
+                hb[b] = h;
+#if defined(__GNUC__)
+                __builtin_prefetch(&t[(size_t)h & (cap - 1)], 1);
+#endif
+            }
+        }
         if (!v[i])
             continue;
-        uint64_t h = 1469598103934665603ull; /* FNV-1a */
-        for (const unsigned char *c = (const unsigned char *)v[i]; *c; c++)
-            h = (h ^ *c) * 1099511628211ull;
+        uint64_t h = hb[i % BATCH];
+        uint64_t tag = h & 0xffffffff00000000ull;
         size_t j = (size_t)h & (cap - 1);
-        while (t[j] && strcmp(t[j], v[i]) != 0)
+        while (t[j] && ((t[j] & 0xffffffff00000000ull) != tag ||
+                        strcmp(v[(t[j] & 0xffffffffu) - 1], v[i]) != 0))
             j = (j + 1) & (cap - 1);
         if (t[j])
             dup = 1;
-        t[j] = v[i];
+        t[j] = tag | ((uint64_t)i + 1);
     }
     free(t);
     return dup;
@@ -1181,9 +1248,7 @@ static void reviewer_warnings(builder *B)
  * error. */
 static msc_status builder_finish(builder *B, msc_dataset **out)
 {
-    for (size_t i = 0; i < B->ncols; i++)
-        free(B->hdr[i]);
-    free(B->hdr);
+    free(B->hdr); /* the names are in the data set's arena */
     free(B->col_of_slot);
     free(B->col_of_kept);
     free(B->na_buf);
@@ -1246,10 +1311,8 @@ void msc_dataset_free(msc_dataset *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->k; i++) {
-        free(d->label[i]);
-        free(d->group[i]);
-    }
+    /* the labels, subgroup values and kept cells live in the arena */
+    msc_io_arena_free(&((msc_io_dataset *)d)->text);
     free(d->label);
     free(d->line);
     free(d->group);
@@ -1261,8 +1324,6 @@ void msc_dataset_free(msc_dataset *d)
     }
     free(d->outcome);
     for (size_t j = 0; j < d->n_kept; j++) {
-        for (size_t i = 0; d->kept[j].value && i < d->k; i++)
-            free(d->kept[j].value[i]);
         free(d->kept[j].value);
         free(d->kept[j].name);
     }

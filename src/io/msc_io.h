@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mscmeta/data.h"
+
 /* Where a load's errors go, as lines "name:line: message" joined by '\n'
  * in err: the cell problems (msc_io_problem, at most MSC_IO_MAX_PROBLEMS
  * shown), then the error that stopped the load (msc_io_fail), if any. */
@@ -88,5 +90,25 @@ typedef struct {
 int msc_csv_read_buffer(const char *buf, size_t len, char delimiter, const msc_csv_sink *sink,
                         msc_io_error *e);
 int msc_csv_read_file(FILE *fp, char delimiter, const msc_csv_sink *sink, msc_io_error *e);
+
+/* An arena of NUL-terminated strings (arena.c): the text of a data set's
+ * labels, subgroup values and kept cells, freed all at once. Zeroed to
+ * start. */
+typedef struct msc_io_block msc_io_block;
+typedef struct {
+    msc_io_block *head;
+} msc_io_arena;
+
+/* A NUL-terminated copy of s[0..len) in the arena (s may hold NULs), or
+ * NULL out of memory. The copy lives until msc_io_arena_free. */
+char *msc_io_arena_copy(msc_io_arena *a, const char *s, size_t len);
+void msc_io_arena_free(msc_io_arena *a);
+
+/* Every msc_dataset the io layer makes is the first member of this, so
+ * that msc_dataset_free finds the arena its strings live in. */
+typedef struct {
+    msc_dataset d;
+    msc_io_arena text;
+} msc_io_dataset;
 
 #endif

@@ -180,6 +180,41 @@ static double loglik(const double *yi, const double *vi, size_t k, double tau2, 
     return -0.5 * sl - 0.5 * s.q - (reml ? 0.5 * log(s.sw) : 0.0);
 }
 
+/* msc_wsums_compute and msc_wsums_trp (returned) at one tau2, in two
+ * passes over the data instead of four: every sum takes the same terms in
+ * the same order as there, so the results are bit for bit theirs. */
+static double wsums_and_trp(const double *yi, const double *vi, size_t k, double tau2,
+                            msc_wsums *s)
+{
+    double sw = 0, sw2 = 0, sw3 = 0, swy = 0, swt = 0;
+    for (size_t i = 0; i < k; i++) {
+        double w = 1.0 / (vi[i] + tau2);
+        sw += w;
+        sw2 += w * w;
+        sw3 += w * w * w;
+        swy += w * yi[i];
+        if (isfinite(vi[i]) && vi[i] > 0)
+            swt += w;
+    }
+    double mean = swy / sw, q = 0, q2 = 0, pre = 0, cross = 0;
+    for (size_t i = 0; i < k; i++) {
+        double w = 1.0 / (vi[i] + tau2), r = yi[i] - mean;
+        q += w * r * r;
+        q2 += w * w * r * r;
+        if (isfinite(vi[i]) && vi[i] > 0) {
+            cross += w * (pre / swt);
+            pre += w;
+        }
+    }
+    s->sw = sw;
+    s->sw2 = sw2;
+    s->sw3 = sw3;
+    s->mean = mean;
+    s->q = q;
+    s->q2 = q2;
+    return 2.0 * cross;
+}
+
 /* The step metafor's Fisher scoring takes from tau2 (rma.uni):
  *   ML   (Y'PPY - tr W) / tr W^2
  *   REML (Y'PPY - tr P) / tr PP
@@ -190,16 +225,17 @@ static double loglik(const double *yi, const double *vi, size_t k, double tau2, 
 static double fisher_step(msc_method m, const double *yi, const double *vi, size_t k, double tau2)
 {
     msc_wsums s;
+    if (m == MSC_METHOD_REML) {
+        double trp = wsums_and_trp(yi, vi, k, tau2, &s);
+        double r = s.sw2 / s.sw;
+        double trpp = s.sw2 - 2.0 * s.sw3 / s.sw + r * r;
+        return (s.q2 - trp) / trpp;
+    }
     msc_wsums_compute(yi, vi, k, tau2, &s);
     double kk = (double)k;
     switch (m) {
     case MSC_METHOD_ML:
         return (s.q2 - s.sw) / s.sw2;
-    case MSC_METHOD_REML: {
-        double r = s.sw2 / s.sw;
-        double trpp = s.sw2 - 2.0 * s.sw3 / s.sw + r * r;
-        return (s.q2 - msc_wsums_trp(vi, k, tau2)) / trpp;
-    }
     default: /* EB */
         return (s.q * kk / (kk - 1.0) - kk) / s.sw;
     }
@@ -217,13 +253,15 @@ static double score(double tau2, void *p)
 {
     const sctx *c = p;
     msc_wsums s;
+    if (c->m == MSC_METHOD_REML) {
+        double trp = wsums_and_trp(c->yi, c->vi, c->k, tau2, &s);
+        return s.q2 - trp;
+    }
     msc_wsums_compute(c->yi, c->vi, c->k, tau2, &s);
     double kk = (double)c->k;
     switch (c->m) {
     case MSC_METHOD_ML:
         return s.q2 - s.sw;
-    case MSC_METHOD_REML:
-        return s.q2 - msc_wsums_trp(c->vi, c->k, tau2);
     default:
         return s.q * kk / (kk - 1.0) - kk;
     }
