@@ -90,6 +90,30 @@ static void outcome_view(msc_rep *b, msc_rep_node *out, const msc_simulate_outco
     }
 }
 
+/* The truth's members into o: in the JSON and table (csv 0), or as the
+ * CSV's inherited cells (csv 1). */
+static void truth(msc_rep *b, msc_rep_node *o, const msc_simulate_outcome *so, int csv)
+{
+    unsigned show = csv ? MSC_REP_CSV : MSC_REP_JSON | MSC_REP_TABLE;
+    unsigned fl = csv ? MSC_REP_INHERIT : 0;
+    msc_rep_flag(msc_rep_only(msc_rep_proportion(b, o, "mu", so->target), show), fl);
+    msc_rep_flag(msc_rep_only(msc_rep_number(b, o, "mu_logit", so->mu, "%.4f"), show), fl);
+    msc_rep_flag(msc_rep_only(msc_rep_number(b, o, "tau2", so->tau2, "%.4f"), show), fl);
+    msc_rep_flag(msc_rep_only(msc_rep_text(b, o, "mu_from", so->mu_given ? "given" : "glmm"), show),
+                 fl | MSC_REP_BARE);
+    msc_rep_flag(
+        msc_rep_only(msc_rep_text(b, o, "tau2_from", so->tau2_given ? "given" : "glmm"), show),
+        fl | MSC_REP_BARE);
+    if (csv)
+        return;
+    msc_rep_only(
+        msc_rep_text(b, o, "mu_from_text", so->mu_given ? "given" : "the GLMM's fit of the data"),
+        MSC_REP_TABLE);
+    msc_rep_only(msc_rep_text(b, o, "tau2_from_text",
+                              so->tau2_given ? "given" : "the GLMM's fit of the data"),
+                 MSC_REP_TABLE);
+}
+
 typedef struct {
     const msc_simulation *s;
 } doc_ctx;
@@ -113,19 +137,10 @@ static msc_rep_node *outcome(msc_rep *b, const void *ctx, size_t j)
         msc_rep_flag(msc_rep_count(b, out, "n_max", so->n_max), MSC_REP_INHERIT);
         msc_rep_count(b, out, "n_total", so->n_total);
         msc_rep_node *t = msc_rep_object(b, out, "truth");
-        msc_rep_flag(msc_rep_proportion(b, t, "mu", so->target), MSC_REP_INHERIT);
-        msc_rep_flag(msc_rep_number(b, t, "mu_logit", so->mu, "%.4f"), MSC_REP_INHERIT);
-        msc_rep_flag(msc_rep_number(b, t, "tau2", so->tau2, "%.4f"), MSC_REP_INHERIT);
-        msc_rep_flag(msc_rep_text(b, t, "mu_from", so->mu_given ? "given" : "glmm"),
-                     MSC_REP_INHERIT | MSC_REP_BARE);
-        msc_rep_flag(msc_rep_text(b, t, "tau2_from", so->tau2_given ? "given" : "glmm"),
-                     MSC_REP_INHERIT | MSC_REP_BARE);
-        msc_rep_only(msc_rep_text(b, t, "mu_from_text",
-                                  so->mu_given ? "given" : "the GLMM's fit of the data"),
-                     MSC_REP_TABLE);
-        msc_rep_only(msc_rep_text(b, t, "tau2_from_text",
-                                  so->tau2_given ? "given" : "the GLMM's fit of the data"),
-                     MSC_REP_TABLE);
+        truth(b, t, so, 0);
+        /* the CSV's model rows carry the truth: the same cells at the
+         * outcome's level, which its rows inherit */
+        truth(b, out, so, 1);
     }
     msc_rep_node *models = msc_rep_flag(msc_rep_array(b, out, "models"), MSC_REP_NL_ITEMS);
     for (size_t i = 0; !so->skipped && i < so->n_methods; i++)
