@@ -426,7 +426,8 @@ static int outcome_model(msc_simulate_outcome *so, const msc_outcome_result *o,
     }
     so->mu = so->mu_given ? log(opt->mu / (1.0 - opt->mu)) : f->random.yi;
     so->tau2 = so->tau2_given ? opt->tau2 : f->het.tau2;
-    so->target = expit(so->mu);
+    /* the caller's proportion itself, not expit(logit(p)) a rounding away */
+    so->target = so->mu_given ? opt->mu : expit(so->mu);
     return 1;
 }
 

@@ -112,7 +112,7 @@ run "all zero, --mu and --tau2" 0 -- "$BIN" simulate tests/reference/all_zero.cs
     ok "all zero simulated with the given truth" python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1]))["outcomes"][0]
-assert o["truth"]["mu_from"] == "given" and abs(o["truth"]["mu"] - 0.02) < 1e-15, o["truth"]
+assert o["truth"]["mu_from"] == "given" and o["truth"]["mu"] == 0.02, o["truth"]
 ' "$TMP/out"
 run "help" 0 -- "$BIN" simulate --help && expect "help: --mu" "$TMP/out" 'not its'
 
