@@ -19,6 +19,8 @@
  *                per outcome; `bubble`, a meta-regression's bubble plots
  *   cmd_regress.c `regress`: meta-regression on moderators
  *   cmd_compare.c `compare`: every defensible model side by side
+ *   cmd_simulate.c `simulate`: every model of compare on simulated data
+ *                sets of the outcome's own design
  *   cmd_report.c `report`: the whole analysis as one HTML (or Markdown) file
  *   options.c    the option table and the parser that reads a command's
  *                argv through it into an msc_cli; it knows the command
@@ -75,7 +77,8 @@ enum {
     MSC_OPTS_TF_PLOT = 1u << 13,   /* --trim-fill (funnel) */
     MSC_OPTS_MODS = 1u << 6,   /* --mod, --factor, --ref COL=LEVEL: moderators */
     MSC_OPTS_REGRESS = 1u << 7, /* --at, --btt, --permutations, --seed */
-    MSC_OPTS_BY = 1u << 14      /* --by: a meta-analysis per value of a column */
+    MSC_OPTS_BY = 1u << 14,     /* --by: a meta-analysis per value of a column */
+    MSC_OPTS_SIM = 1u << 15     /* --reps, --mu, --tau2 (simulate; --seed too) */
 };
 
 #define MAX_LIST 256
@@ -129,6 +132,8 @@ typedef struct {
     /* the columns the loader keeps (load.keep_cols) and the option naming
      * each: --cumulative, --sort, every --mod, --by (options.c) */
     const char *keep[MAX_LIST + 3], *keep_why[MAX_LIST + 3];
+    /* simulate: replicates, seed (--seed sets it and regress.seed), truth */
+    msc_simulate_options sim;
 } msc_cli;
 
 /* A command: one entry of the command table. */
@@ -300,6 +305,11 @@ int msc_cmd_report(msc_cli *c);
 /* `compare` (cmd_compare.c) and its check of the parsed options. */
 int msc_cmd_compare(msc_cli *c);
 int msc_cli_compare_check(const msc_cli *c);
+
+/* `simulate` (cmd_simulate.c), its defaults and its check. */
+int msc_cmd_simulate(msc_cli *c);
+void msc_cli_simulate_defaults(msc_cli *c);
+int msc_cli_simulate_check(const msc_cli *c);
 
 /* Loads c's input and fits its meta-regression (c->regress). On failure
  * prints the one-line error and returns its exit code, *d and *r NULL;

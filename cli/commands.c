@@ -251,6 +251,43 @@ static const char COMPARE_HELP_END[] =
     "                     interval as a shaded band; --title, --width, --height,\n"
     "                     --scale, --ref, --xlim, --log and --dpi as for forest\n\n";
 
+/* -------------------------------------------------------------- simulate */
+
+static const char SIMULATE_HELP[] =
+    "Usage: mscmeta simulate FILE.csv [options]\n\n"
+    "Which interval keeps its promise for these studies? For each outcome, draws\n"
+    "--reps data sets with the outcome's own design (its k and each study's n) from\n"
+    "the binomial-normal model: true study logits theta_i ~ N(mu, tau^2), events\n"
+    "x_i ~ Binomial(n_i, expit(theta_i)), with mu and tau^2 the GLMM's fit of the\n"
+    "data (as pool --method GLMM) unless --mu and --tau2 give them. Each data set\n"
+    "is analysed with every model of `mscmeta compare`, exactly as pool would.\n"
+    "Per model: how often its CI covers the true rate expit(mu) (the median of the\n"
+    "true study rates; every model is judged against it, also those whose estimate\n"
+    "targets the mean rate: the GLMM's marginal row, beta-binomial, PFT, PAS,\n"
+    "exact), with its Monte Carlo SE sqrt(c (1 - c) / R); bias and RMSE of the\n"
+    "pooled proportion; the median CI width; how often the prediction interval\n"
+    "covers a new study's true rate; fallbacks (counted in) and failures (left\n"
+    "out, counted). A 95% CI that covers 0.90 of the time on your design is a 90%\n"
+    "CI: with few small studies DerSimonian-Laird under-covers and Knapp-Hartung\n"
+    "(HKSJ) keeps near the nominal level (IntHout et al. 2014).\n\n"
+    "Examples:\n"
+    "  mscmeta simulate data/msc_autoimmune.csv --reps 2000\n"
+    "  mscmeta simulate studies.csv --mu 0.2 --tau2 0.1 --seed 7 --format csv\n"
+    "  mscmeta simulate studies.csv --threads 1 --format json -o sim.json\n\n";
+
+static const char SIMULATE_HELP_END[] =
+    "\nSimulation:\n"
+    "  --reps N           data sets per outcome (default 10000; 1 to 1000000)\n"
+    "  --seed S           random seed (default 1; 0 to 2^53 - 1): the same seed gives\n"
+    "                     the same output for any --threads\n"
+    "  --mu P             the true pooled proportion, a rate in (0, 1), not its\n"
+    "                     logit (default: the GLMM's estimate, back-transformed)\n"
+    "  --tau2 T           the true between-study variance on the logit scale\n"
+    "                     (default: the GLMM's estimate)\n\n"
+    "--method, --measure, --test and --cc do not apply (each model sets its own);\n"
+    "--level, --pi, --cc-mode and --nagq apply to every model. An outcome whose\n"
+    "GLMM falls back (all 0 or all n events) needs --mu and --tau2.\n\n";
+
 /* ---------------------------------------------------------------- report */
 
 static const char REPORT_HELP[] =
@@ -323,6 +360,17 @@ const msc_cli_command msc_cli_commands[] = {
             MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_PLOT | MSC_OPTS_FOREST,
         .check = msc_cli_compare_check,
         .run = msc_cmd_compare,
+    },
+    {
+        .name = "simulate",
+        .summary = "which interval keeps its promise: every model of compare on data\n"
+                   "sets simulated with each outcome's design; coverage, bias, RMSE",
+        .help = SIMULATE_HELP,
+        .help_end = SIMULATE_HELP_END,
+        .options = MSC_OPTS_INPUT | MSC_OPTS_MODEL | MSC_OPTS_REPORT | MSC_OPTS_SIM,
+        .defaults = msc_cli_simulate_defaults,
+        .check = msc_cli_simulate_check,
+        .run = msc_cmd_simulate,
     },
     {
         .name = "report",

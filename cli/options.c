@@ -600,6 +600,45 @@ static int set_seed(msc_cli *c, const msc_cli_option *o, const char *arg)
     if (parse_count(arg, 0, 9007199254740991ull, &v) < 0)
         return usage(c, "--seed: \"%.40s\" is not a whole number from 0 to 2^53 - 1", arg);
     c->regress.seed = v;
+    c->sim.seed = v;
+    return MSC_CLI_GO_ON;
+}
+
+/* simulate --reps N: data sets per outcome. */
+static int set_reps(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    unsigned long long v;
+    if (parse_count(arg, 1, MSC_SIMULATE_REPS_MAX, &v) < 0)
+        return usage(c, "--reps: \"%.40s\" is not a number of data sets from 1 to %llu", arg,
+                     (unsigned long long)MSC_SIMULATE_REPS_MAX);
+    c->sim.reps = (size_t)v;
+    return MSC_CLI_GO_ON;
+}
+
+/* simulate --mu P: the true pooled proportion (not its logit). */
+static int set_sim_mu(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || !(d > 0.0 && d < 1.0))
+        return usage(c, "--mu: \"%.40s\" is not a proportion strictly between 0 and 1 (it is "
+                        "the pooled rate, not its logit)",
+                     arg);
+    c->sim.mu = d;
+    return MSC_CLI_GO_ON;
+}
+
+/* simulate --tau2 T: the true tau^2 on the logit scale. */
+static int set_sim_tau2(msc_cli *c, const msc_cli_option *o, const char *arg)
+{
+    (void)o;
+    double d;
+    if (parse_double(arg, &d) < 0 || !(d >= 0.0 && d <= 100.0))
+        return usage(c, "--tau2: \"%.40s\" is not a between-study variance from 0 to 100 on "
+                        "the logit scale",
+                     arg);
+    c->sim.tau2 = d;
     return MSC_CLI_GO_ON;
 }
 
@@ -653,9 +692,12 @@ static const msc_cli_option OPTIONS[] = {
     {"at", 0, required_argument, MSC_OPTS_REGRESS, add_at, 0},
     {"btt", 0, required_argument, MSC_OPTS_REGRESS, add_btt, 0},
     {"permutations", 0, required_argument, MSC_OPTS_REGRESS, set_permutations, 0},
-    {"seed", 0, required_argument, MSC_OPTS_REGRESS, set_seed, 0},
+    {"seed", 0, required_argument, MSC_OPTS_REGRESS | MSC_OPTS_SIM, set_seed, 0},
     {"by", 0, required_argument, MSC_OPTS_BY, set_by, 0},
     {"threads", 0, required_argument, MSC_OPTS_MODEL, set_threads, 0},
+    {"reps", 0, required_argument, MSC_OPTS_SIM, set_reps, 0},
+    {"mu", 0, required_argument, MSC_OPTS_SIM, set_sim_mu, 0},
+    {"tau2", 0, required_argument, MSC_OPTS_SIM, set_sim_tau2, 0},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 

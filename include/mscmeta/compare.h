@@ -52,6 +52,16 @@ MSC_API msc_status msc_compare_run(const msc_dataset *d, const msc_settings *bas
                                    msc_compare **out, char *err, size_t errlen);
 MSC_API void msc_compare_free(msc_compare *c);
 
+/* Row r (< MSC_COMPARE_ROWS) of a comparison, without running it: its id,
+ * label, same_as and block into *row (row->a NULL), the index of its
+ * analysis (< MSC_COMPARE_MODELS; rows that show one analysis share it)
+ * into *model, and that analysis's settings into *s: base with the
+ * model's measure, method, test and cc, as msc_compare_run runs it. Any
+ * pointer may be NULL. For callers that fit the models themselves
+ * (mscmeta/simulate.h). */
+MSC_API void msc_compare_row_model(size_t r, const msc_settings *base, msc_compare_row *row,
+                                   size_t *model, msc_settings *s);
+
 /* The comparison's report in format f (table, JSON or CSV): per outcome a
  * row per model with the pooled proportion, its interval, tau^2 and I^2
  * where the model has them (rho for the beta-binomial), the model scale's

@@ -27,5 +27,6 @@
 #include "mscmeta/sens.h"
 #include "mscmeta/by.h"
 #include "mscmeta/compare.h"
+#include "mscmeta/simulate.h"
 
 #endif /* MSCMETA_H */

@@ -440,6 +440,16 @@ typedef struct {
 msc_status msc_rep_build_compare(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
                                  msc_rep_doc *doc);
 
+/* The simulate report's options: the caller's, and the simulation (whose
+ * data set is the builder's a->data; a carries no outcomes).
+ * msc_rep_build_simulate takes &pub. */
+typedef struct {
+    msc_report_options pub;
+    const struct msc_simulation *simulation;
+} msc_rep_simulate_options;
+msc_status msc_rep_build_simulate(msc_rep *b, const msc_analysis *a, const msc_report_options *o,
+                                  msc_rep_doc *doc);
+
 /* The sensitivity sections (build_sens.c), for the pool report with
  * o->sens: an outcome's and a subgroup's members (before their warnings,
  * to which the analyses' warnings are added), their table views, and the

@@ -9,6 +9,7 @@
 
 #include "msc_rep.h"
 #include "mscmeta/compare.h"
+#include "mscmeta/simulate.h"
 
 #define OUT_BUF 65536
 
@@ -146,6 +147,34 @@ msc_status msc_report_compare(FILE *fp, const msc_compare *c, msc_format f,
     if (!fp || !c)
         return MSC_ERR_USAGE;
     msc_status st = msc_report_compare_write(c, o, f, to_file, fp);
+    return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
+}
+
+/* ---------------------------------------------------------- simulate */
+
+msc_status msc_report_simulate_write(const msc_simulation *s, const msc_report_options *o,
+                                     msc_format f, msc_write_fn fn, void *ctx)
+{
+    if (!s || !s->data)
+        return MSC_ERR_USAGE;
+    msc_rep_simulate_options so;
+    memset(&so, 0, sizeof so);
+    if (o)
+        so.pub = *o;
+    so.pub.safety = NULL;
+    so.pub.sens = NULL;
+    so.simulation = s;
+    /* the builders take an analysis: this one only names the data set */
+    msc_analysis a = {s->data, s->base, 0, NULL};
+    return emit(msc_rep_build_simulate, &a, &so.pub, f, fn, ctx);
+}
+
+msc_status msc_report_simulate(FILE *fp, const msc_simulation *s, msc_format f,
+                               const msc_report_options *o)
+{
+    if (!fp || !s)
+        return MSC_ERR_USAGE;
+    msc_status st = msc_report_simulate_write(s, o, f, to_file, fp);
     return st == MSC_OK && ferror(fp) ? MSC_ERR_IO : st;
 }
 

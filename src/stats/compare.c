@@ -6,6 +6,7 @@
  * row's options (issue 10 section 4; Schwarzer et al. 2019 ask reviewers
  * for this sensitivity analysis).
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,30 @@ static const struct {
      M_PMKH},
 };
 
+/* Model m's settings: base with the model's measure, method, test and cc. */
+static void model_settings(size_t m, const msc_settings *base, msc_settings *s)
+{
+    *s = *base;
+    s->measure = MODELS[m].measure;
+    s->method = MODELS[m].method;
+    s->test = MODELS[m].test;
+    s->cc = MODELS[m].cc;
+    s->method_default = 0; /* each model is named, as on pool's command line */
+}
+
+void msc_compare_row_model(size_t r, const msc_settings *base, msc_compare_row *row,
+                           size_t *model, msc_settings *s)
+{
+    assert(r < MSC_COMPARE_ROWS); /* callers loop to MSC_COMPARE_ROWS */
+    size_t m = (size_t)ROWS[r].model;
+    if (row)
+        *row = (msc_compare_row){ROWS[r].id, ROWS[r].label, ROWS[r].same_as, ROWS[r].block, NULL};
+    if (model)
+        *model = m;
+    if (s && base)
+        model_settings(m, base, s);
+}
+
 msc_status msc_compare_run(const msc_dataset *d, const msc_settings *base, unsigned flags,
                            msc_compare **out, char *err, size_t errlen)
 {
@@ -84,12 +109,8 @@ msc_status msc_compare_run(const msc_dataset *d, const msc_settings *base, unsig
     c->data = d;
     c->base = *base;
     for (size_t m = 0; m < MSC_COMPARE_MODELS; m++) {
-        msc_settings s = *base;
-        s.measure = MODELS[m].measure;
-        s.method = MODELS[m].method;
-        s.test = MODELS[m].test;
-        s.cc = MODELS[m].cc;
-        s.method_default = 0; /* each model is named, as on pool's command line */
+        msc_settings s;
+        model_settings(m, base, &s);
         st = msc_analysis_run(d, &s, flags, &c->analysis[m], err, errlen);
         if (st != MSC_OK) {
             msc_compare_free(c);
@@ -97,9 +118,11 @@ msc_status msc_compare_run(const msc_dataset *d, const msc_settings *base, unsig
         }
     }
     c->n_rows = MSC_COMPARE_ROWS;
-    for (size_t r = 0; r < MSC_COMPARE_ROWS; r++)
-        c->row[r] = (msc_compare_row){ROWS[r].id, ROWS[r].label, ROWS[r].same_as, ROWS[r].block,
-                                      c->analysis[ROWS[r].model]};
+    for (size_t r = 0; r < MSC_COMPARE_ROWS; r++) {
+        size_t m;
+        msc_compare_row_model(r, base, &c->row[r], &m, NULL);
+        c->row[r].a = c->analysis[m];
+    }
     *out = c;
     return MSC_OK;
 }

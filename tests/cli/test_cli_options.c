@@ -74,7 +74,8 @@ static void every_command_is_complete(void **state)
     char names[256];
     msc_cli_command_names(names, sizeof names);
     assert_string_equal(names,
-                        "pool, safety, compare, report, regress, forest, funnel, baujat and bubble");
+                        "pool, safety, compare, simulate, report, regress, forest, funnel, baujat and "
+                        "bubble");
 }
 
 /* Which command takes which option (README's option table): an option
