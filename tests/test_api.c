@@ -193,6 +193,54 @@ static void settings_are_checked(void **state)
     msc_dataset_free(d);
 }
 
+/* msc_group_fit gives exactly the fit msc_fit_studies makes of a
+ * subgroup's studies, and its warnings, whether the analysis kept the fit
+ * (MS: 8 studies) or makes it again (RA: 2, SLE: 3). */
+static void group_fit_is_the_subgroup_fit(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_file("../data/msc_autoimmune.csv", NULL, "disease");
+    const msc_method methods[] = {MSC_METHOD_DL, MSC_METHOD_REML, MSC_METHOD_GLMM, MSC_METHOD_BB};
+    for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+        msc_settings s;
+        msc_settings_default(&s);
+        s.method = methods[m];
+        char err[MSC_ERRBUF];
+        msc_analysis *a = NULL;
+        assert_int_equal(msc_analysis_run(d, &s, 0, &a, err, sizeof err), MSC_OK);
+        for (size_t j = 0; j < a->n_outcomes; j++) {
+            const msc_outcome_result *o = &a->outcome[j];
+            if (o->skipped)
+                continue;
+            assert_true(o->n_groups >= 2);
+            msc_studies st;
+            msc_outcome_studies(o, &st);
+            for (size_t g = 0; g < o->n_groups; g++) {
+                msc_fit got, want;
+                msc_warnings wg = {0}, ww = {0};
+                memset(&got, 0, sizeof got);
+                memset(&want, 0, sizeof want);
+                assert_int_equal(msc_group_fit(a, o, g, &got, &wg), MSC_OK);
+                assert_int_equal(msc_fit_studies(&st, o->group[g].study, o->group[g].k, &s, 0,
+                                                 &want, &ww),
+                                 MSC_OK);
+                assert_memory_equal(&got, &want, sizeof got);
+                assert_int_equal(wg.n, ww.n);
+                for (size_t i = 0; i < wg.n; i++)
+                    assert_string_equal(wg.msg[i], ww.msg[i]);
+                msc_warnings_clear(&wg);
+                msc_warnings_clear(&ww);
+            }
+            msc_fit f;
+            msc_warnings w = {0};
+            assert_int_equal(msc_group_fit(a, o, o->n_groups, &f, &w), MSC_ERR_USAGE);
+            assert_int_equal(msc_group_fit(NULL, o, 0, &f, &w), MSC_ERR_USAGE);
+        }
+        msc_analysis_free(a);
+    }
+    msc_dataset_free(d);
+}
+
 int main(void)
 {
     msc_init();
@@ -202,6 +250,7 @@ int main(void)
         cmocka_unit_test(counts_are_checked),
         cmocka_unit_test(report_to_string),
         cmocka_unit_test(settings_are_checked),
+        cmocka_unit_test(group_fit_is_the_subgroup_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

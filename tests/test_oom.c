@@ -28,14 +28,21 @@ void *__wrap_malloc(size_t n) { return fail_now() ? NULL : __real_malloc(n); }
 void *__wrap_calloc(size_t n, size_t m) { return fail_now() ? NULL : __real_calloc(n, m); }
 void *__wrap_realloc(void *p, size_t n) { return fail_now() ? NULL : __real_realloc(p, n); }
 
-/* Every warning of an analysis, outcome and subgroup ones included. */
+/* Every warning of an analysis, outcome and subgroup ones included (a
+ * subgroup's through msc_group_fit, which fails only for memory). */
 static size_t warnings_of(const msc_analysis *a)
 {
     size_t n = 0;
     for (size_t j = 0; j < a->n_outcomes; j++) {
         n += a->outcome[j].warnings.n;
-        for (size_t g = 0; g < a->outcome[j].n_groups; g++)
-            n += a->outcome[j].group[g].warnings.n;
+        for (size_t g = 0; g < a->outcome[j].n_groups; g++) {
+            msc_fit f;
+            msc_warnings w = {0};
+            if (msc_group_fit(a, &a->outcome[j], g, &f, &w) != MSC_OK)
+                n += 1000000; /* counts as a mismatch */
+            n += w.n;
+            msc_warnings_clear(&w);
+        }
     }
     return n;
 }

@@ -564,9 +564,12 @@ static void check_csv_has_table(const msc_analysis *a, const char *csv_text, con
             assert_non_null(strstr(table, o->warnings.msg[i]));
             compared[1]++;
         }
-        for (size_t g = 0; g < o->n_groups; g++)
-            for (size_t i = 0; i < o->group[g].warnings.n; i++) {
-                const char *msg = o->group[g].warnings.msg[i];
+        for (size_t g = 0; g < o->n_groups; g++) {
+            msc_fit gf;
+            msc_warnings gw = {0};
+            assert_int_equal(msc_group_fit(a, o, g, &gf, &gw), MSC_OK);
+            for (size_t i = 0; i < gw.n; i++) {
+                const char *msg = gw.msg[i];
                 const char *v[] = {"warning", name, o->group[g].name, msg};
                 if (!csv_has(&c, wcols, v, 4))
                     fail_msg("%s, %s: no CSV row for the warning \"%s\"", name, o->group[g].name,
@@ -574,6 +577,8 @@ static void check_csv_has_table(const msc_analysis *a, const char *csv_text, con
                 assert_non_null(strstr(table, msg));
                 compared[2]++;
             }
+            msc_warnings_clear(&gw);
+        }
         for (size_t i = 0; i < o->n_excluded; i++) {
             size_t r = o->excluded_row[i];
             char line[32];

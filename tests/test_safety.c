@@ -193,7 +193,11 @@ static void test_prob_new_above(void **state)
         assert_close(s[0].prob_new_above, want, 1e-9);
         assert_int_equal(s[0].n_groups, a->outcome[0].n_groups);
         for (size_t k = 0; k < s[0].n_groups; k++) {
-            const msc_fit *gf = &a->outcome[0].group[k].fit;
+            msc_fit gfit;
+            msc_warnings gw = {0};
+            assert_int_equal(msc_group_fit(a, &a->outcome[0], k, &gfit, &gw), MSC_OK);
+            msc_warnings_clear(&gw);
+            const msc_fit *gf = &gfit;
             if (gf->k < 2 || gf->random.exact) {
                 assert_true(isnan(s[0].group[k].prob_new_above) || gf->het.tau2 == 0.0);
                 continue;

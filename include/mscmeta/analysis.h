@@ -15,13 +15,16 @@
  * Whole analysis: data set + settings -> per-outcome results (analysis.c)
  * ------------------------------------------------------------------------- */
 
+/* A subgroup of an outcome, kept compact (48 bytes, no fit) so that a
+ * million subgroups of one study fit in memory. msc_group_fit gives the
+ * group's full fit and its warnings. */
+typedef struct msc_group_kept msc_group_kept;
 typedef struct {
-    char *name; /* subgroup level */
+    const char *name; /* subgroup level: the data set's string */
     size_t k;
     size_t *study; /* indices into the outcome's studies */
-    msc_fit fit;
     double events_total, n_total;
-    msc_warnings warnings;
+    msc_group_kept *kept; /* private: the fit of a group of many studies, kept */
 } msc_group_result;
 
 /* Which test for subgroup differences an outcome result holds. */
@@ -100,6 +103,14 @@ MSC_API const msc_estimate *msc_fit_main_block(const msc_fit *f);
  * study, a singular fit) is shown as such. One study (k < 2) is for the
  * caller to check first. */
 MSC_API int msc_fit_het_estimable(const msc_fit *f);
+
+/* Subgroup g of outcome o of analysis a: its fit and warnings, exactly as
+ * the analysis made them (the fit is kept for groups of many studies and
+ * made again for small ones, which is cheap). The warnings are appended to
+ * w, which the caller clears. MSC_ERR_USAGE for g out of range,
+ * MSC_ERR_NOMEM. */
+MSC_API msc_status msc_group_fit(const msc_analysis *a, const msc_outcome_result *o, size_t g,
+                                 msc_fit *fit, msc_warnings *w);
 
 /* The studies of an analysed outcome, for msc_fit_studies: views into o,
  * valid while the analysis lives. */

@@ -293,6 +293,15 @@ static msc_status study_order(const msc_analysis *a, const msc_outcome_result *o
     return MSC_OK;
 }
 
+/* Subgroup g's fit (msc_group_fit, its warnings dropped): 0, or -1. */
+static int group_fit(const msc_analysis *a, const msc_outcome_result *o, size_t g, msc_fit *f)
+{
+    msc_warnings w = {0};
+    msc_status rc = msc_group_fit(a, o, g, f, &w);
+    msc_warnings_clear(&w);
+    return rc == MSC_OK ? 0 : -1;
+}
+
 /* A subgroup: heading, studies, diamond with totals, heterogeneity line. */
 static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *o,
                      const msc_group_result *gr, const size_t *order, const size_t *group_of,
@@ -306,12 +315,14 @@ static int add_group(rows *rs, const msc_analysis *a, const msc_outcome_result *
         if (group_of[i] == g && !add_study(rs, o, i, d->label[o->row[i]], scale))
             return -1;
     }
-    if (add_fit_rows(rs, &gr->fit, 1, gr->events_total, gr->n_total, scale) < 0)
+    msc_fit f;
+    if (group_fit(a, o, g, &f) < 0 ||
+        add_fit_rows(rs, &f, 1, gr->events_total, gr->n_total, scale) < 0)
         return -1;
     row *nt = add_row(rs, MSC_FOREST_NOTE, NULL, 1.0);
     if (!nt)
         return -1;
-    het_text(&gr->fit, gr->k, 0, nt->text[MSC_FOREST_COL_NOTE], sizeof nt->text[0]);
+    het_text(&f, gr->k, 0, nt->text[MSC_FOREST_COL_NOTE], sizeof nt->text[0]);
     return add_row(rs, MSC_FOREST_BLANK, NULL, 0.6) ? 0 : -1;
 }
 
@@ -352,7 +363,7 @@ static int add_body(rows *rs, const msc_analysis *a, const msc_outcome_result *o
 
 /* The footnotes under the heterogeneity lines: no prediction interval,
  * no weights, exact pooled proportions, studies not shown. */
-static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_result *o)
+static int add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_result *o)
 {
     const msc_fit *f = &o->fit;
     if (f->has_random && !f->random.exact && !isfinite(f->random.pi_lo)) {
@@ -366,8 +377,12 @@ static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_res
                  "sized by the number of patients.",
                  f->method == MSC_METHOD_BB ? "beta-binomial model" : "GLMM");
     int exact = f->exact_fallback;
-    for (size_t g = 0; g < o->n_groups; g++)
-        exact |= o->group[g].fit.exact_fallback;
+    for (size_t g = 0; g < o->n_groups && !exact; g++) {
+        msc_fit gf;
+        if (group_fit(a, o, g, &gf) < 0)
+            return -1;
+        exact |= gf.exact_fallback;
+    }
     if (exact)
         add_note(rs,
                  "Exact pooled proportion: where the %s could not be fitted (see the report), "
@@ -376,10 +391,12 @@ static void add_footnotes(rows *rs, const msc_analysis *a, const msc_outcome_res
     if (o->n_excluded)
         add_note(rs, "Not shown: %zu stud%s without usable counts.", o->n_excluded,
                  o->n_excluded == 1 ? "y" : "ies");
+    return 0;
 }
 
-/* Footer: heterogeneity, the subgroup test, the model, footnotes. */
-static void add_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o)
+/* Footer: heterogeneity, the subgroup test, the model, footnotes: 0, or
+ * -1 (out of memory). */
+static int add_footer(rows *rs, const msc_analysis *a, const msc_outcome_result *o)
 {
     const msc_fit *f = &o->fit;
     char line[256];
@@ -409,7 +426,7 @@ static void add_footer(rows *rs, const msc_analysis *a, const msc_outcome_result
     }
     msc_plot_method_line(a, o, line, sizeof line);
     add_note(rs, "%s", line);
-    add_footnotes(rs, a, o);
+    return add_footnotes(rs, a, o);
 }
 
 /* The column headings, the missing-subgroup heading and the axis title. */
@@ -485,9 +502,10 @@ static int add_sens_body(rows *rs, const msc_analysis *a, const msc_outcome_resu
     for (size_t g = 0; g < o->n_groups && g < so->n_groups; g++) {
         const msc_group_result *gr = &o->group[g];
         double ev = gr->events_total, n = gr->n_total;
+        msc_fit f;
         if (!add_row(rs, MSC_FOREST_HEADING, gr->name, 1.0) ||
             add_sens_fits(rs, a, o, &so->group[g], kind, ev, n, scale) < 0 ||
-            add_fit_rows(rs, &gr->fit, 1, ev, n, scale) < 0 ||
+            group_fit(a, o, g, &f) < 0 || add_fit_rows(rs, &f, 1, ev, n, scale) < 0 ||
             !add_row(rs, MSC_FOREST_BLANK, NULL, 0.6))
             return -1;
     }
@@ -568,7 +586,10 @@ msc_status msc_forest_rows_build(msc_forest_rows *rs, const msc_analysis *a,
         free(order);
         if (rc != MSC_OK)
             return rc;
-        add_footer(rs, a, o);
+        if (add_footer(rs, a, o) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return MSC_ERR_NOMEM;
+        }
     }
     if (isfinite(rs->ref))
         add_note(rs, "Dashed line: reference at %g%s", rs->ref,

@@ -76,7 +76,9 @@ static msc_rep_node *fill_excluded(msc_rep *b, const void *ctx, size_t i)
 }
 static msc_rep_node *fill_subgroup(msc_rep *b, const void *ctx, size_t g)
 {
-    return msc_rep_data_subgroup(b, ctx, g);
+    msc_rep_group gf;
+    msc_rep_group_fit(b, ctx, g, &gf);
+    return msc_rep_data_subgroup(b, ctx, g, &gf);
 }
 
 /* The record's warnings as one CSV cell, " | " between them. */

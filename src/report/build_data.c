@@ -262,7 +262,44 @@ msc_rep_node *msc_rep_data_excluded(msc_rep *b, const msc_rep_octx *c, size_t i)
     return e;
 }
 
-msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
+static const msc_warnings no_warnings;
+
+/* A copy of w in b's arena, messages and all (a generator keeps a pointer
+ * to the struct); w is cleared. */
+static const msc_warnings *arena_warnings(msc_rep *b, msc_warnings *w)
+{
+    msc_warnings *out = msc_rep_alloc(b, sizeof *out);
+    char **msg = w->n ? msc_rep_alloc(b, w->n * sizeof *msg) : NULL;
+    if (!out || (w->n && !msg)) {
+        b->err = MSC_ERR_NOMEM;
+        msc_warnings_clear(w);
+        return &no_warnings;
+    }
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < w->n; i++)
+        msg[i] = (char *)msc_rep_printf(b, "%s", w->msg[i]);
+    out->msg = msg;
+    out->n = out->cap = w->n;
+    msc_warnings_clear(w);
+    return out;
+}
+
+void msc_rep_group_fit(msc_rep *b, const msc_rep_octx *c, size_t g, msc_rep_group *gf)
+{
+    msc_warnings w = {0};
+    msc_status rc = msc_group_fit(c->a, c->o, g, &gf->fit, &w);
+    if (rc != MSC_OK) {
+        msc_warnings_clear(&w);
+        memset(&gf->fit, 0, sizeof gf->fit);
+        gf->warnings = &no_warnings;
+        b->err = rc;
+        return;
+    }
+    gf->warnings = arena_warnings(b, &w);
+}
+
+msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g,
+                                    const msc_rep_group *gf)
 {
     const msc_group_result *gr = &c->o->group[g];
     msc_rep_node *s = msc_rep_object(b, NULL, NULL);
@@ -270,8 +307,8 @@ msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g)
     msc_rep_int(b, s, "k", (long long)gr->k);
     msc_rep_number(b, s, "events_total", gr->events_total, "%.0f");
     msc_rep_number(b, s, "n_total", gr->n_total, "%.0f");
-    fit_members(b, s, &gr->fit);
-    msc_rep_data_warnings(b, s, &gr->warnings);
+    fit_members(b, s, &gf->fit);
+    msc_rep_data_warnings(b, s, gf->warnings);
     return s;
 }
 
@@ -529,20 +566,36 @@ void msc_rep_data_group_warnings(msc_rep *b, msc_rep_node *out, const msc_rep_oc
     size_t nl = 0;
     msc_rep_node *arr = msc_rep_only(msc_rep_array(b, out, "group_warnings"), MSC_REP_TABLE);
     msc_rep_buf t = {0};
-    for (size_t g = 0; g < o->n_groups; g++) {
-        /* the subgroup's own warnings, then its sensitivity analyses' */
+    for (size_t g = 0; g < o->n_groups && !b->err; g++) {
+        /* the subgroup's own warnings (made again: msc_group_fit), then its
+         * sensitivity analyses' */
         const char *name = o->group[g].name;
-        const msc_warnings *lists[2] = {&o->group[g].warnings,
+        msc_fit f;
+        msc_warnings own = {0};
+        msc_status rc = msc_group_fit(c->a, o, g, &f, &own);
+        if (rc != MSC_OK)
+            b->err = rc;
+        const msc_warnings *lists[2] = {&own,
                                         c->opt->sens ? msc_rep_sens_group_warnings(c, g) : NULL};
-        for (int l = 0; l < 2; l++) {
+        for (int l = 0; l < 2 && !b->err; l++) {
             const msc_warnings *w = lists[l];
             for (size_t i = 0; w && i < w->n; i++) {
-                if (group_add(lines, &nl, w->msg[i], g, name) == 0)
+                /* a message of its own is copied into the arena to be kept */
+                const char *text = w->msg[i];
+                size_t j = 0;
+                while (l == 0 && j < nl && strcmp(lines[j].text, text) != 0)
+                    j++;
+                if (l == 0 && j == nl)
+                    text = msc_rep_printf(b, "%s", text);
+                if (!text)
+                    break;
+                if (group_add(lines, &nl, text, g, name) == 0)
                     continue;
                 put_name(&t, name); /* beyond GROUP_MAX messages: one a line */
-                group_entry(b, arr, "groups", &t, "message", w->msg[i]);
+                group_entry(b, arr, "groups", &t, "message", text);
             }
         }
+        msc_warnings_clear(&own);
     }
     for (size_t j = 0; j < nl; j++) {
         put_names(&t, &lines[j]);

@@ -109,21 +109,22 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
 {
     const msc_rep_octx *c = ctx;
     const msc_group_result *gr = &c->o->group[g];
-    msc_rep_node *s = msc_rep_data_subgroup(b, c, g);
+    msc_rep_group gf;
+    msc_rep_group_fit(b, c, g, &gf);
+    const msc_fit *f = &gf.fit;
+    msc_rep_node *s = msc_rep_data_subgroup(b, c, g, &gf);
     msc_rep_flag(msc_rep_get(s, "group", MSC_REP_ALL), MSC_REP_INHERIT);
-    fit_rows(b, s, &gr->fit);
+    fit_rows(b, s, f);
     if (c->opt->sens) {
-        msc_rep_sens_subgroup(b, s, c, g);
+        msc_rep_sens_subgroup(b, s, c, g, gf.warnings);
         msc_rep_sens_subgroup_view(b, s, c);
     }
-    msc_rep_data_warning_rows(b, s, &gr->warnings);
+    msc_rep_data_warning_rows(b, s, gf.warnings);
     /* the table's row: the block the tests use; p(Q) only from 2 studies */
-    msc_rep_ref(b, s, "main",
-                msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
-    msc_rep_only(
-        msc_rep_pvalue(b, s, "p_Q",
-                       gr->k > 1 && msc_fit_het_estimable(&gr->fit) ? gr->fit.het.Q_p : NAN),
-        MSC_REP_TABLE);
+    msc_rep_ref(b, s, "main", msc_rep_get(s, f->has_random ? "random" : "common", MSC_REP_ALL));
+    msc_rep_only(msc_rep_pvalue(b, s, "p_Q",
+                                gr->k > 1 && msc_fit_het_estimable(f) ? f->het.Q_p : NAN),
+                 MSC_REP_TABLE);
     return s;
 }
 

@@ -121,9 +121,11 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     const msc_rep_octx *c = ctx;
     const msc_group_result *gr = &c->o->group[g];
     const msc_safety_group *sg = &c->sf->group[g];
-    msc_rep_node *s = msc_rep_data_subgroup(b, c, g);
+    msc_rep_group gf;
+    msc_rep_group_fit(b, c, g, &gf);
+    msc_rep_node *s = msc_rep_data_subgroup(b, c, g, &gf);
     msc_rep_flag(msc_rep_get(s, "group", MSC_REP_ALL), MSC_REP_INHERIT);
-    const msc_estimate *e = msc_fit_main_block(&gr->fit);
+    const msc_estimate *e = msc_fit_main_block(&gf.fit);
     msc_rep_node *o = msc_rep_object(b, s, "safety");
     msc_rep_proportion(b, o, "upper_bound", sg->upper_bound);
     msc_rep_proportion(b, o, "lower_bound", sg->lower_bound);
@@ -138,7 +140,7 @@ static msc_rep_node *subgroup(msc_rep *b, const void *ctx, size_t g)
     /* the table's line */
     msc_rep_only(msc_rep_text(b, s, "estimate_t", ""), MSC_REP_TABLE);
     msc_rep_ref(b, s, "main",
-                msc_rep_get(s, gr->fit.has_random ? "random" : "common", MSC_REP_ALL));
+                msc_rep_get(s, gf.fit.has_random ? "random" : "common", MSC_REP_ALL));
     rate_vs_limit(b, s, "upper", sg->upper_bound, c->sf->threshold);
     msc_rep_only(msc_rep_text(b, s, "verdict_t",
                               sg->verdict == MSC_VERDICT_BELOW          ? "below"

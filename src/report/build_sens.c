@@ -273,11 +273,12 @@ void msc_rep_sens_outcome(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c)
         sections(b, out, c, blk, &c->o->warnings);
 }
 
-void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g)
+void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g,
+                           const msc_warnings *own)
 {
     const msc_sens_block *blk = block_of(c, (long)g);
     if (blk)
-        sections(b, s, c, blk, &c->o->group[g].warnings);
+        sections(b, s, c, blk, own);
 }
 
 const msc_warnings *msc_rep_sens_group_warnings(const msc_rep_octx *c, size_t g)

@@ -375,7 +375,17 @@ msc_rep_node *msc_rep_data_outcome(msc_rep *b, const msc_rep_octx *c, const msc_
 /* Element i of an outcome's studies, exclusions, subgroups (detached). */
 msc_rep_node *msc_rep_data_study(msc_rep *b, const msc_rep_octx *c, size_t i);
 msc_rep_node *msc_rep_data_excluded(msc_rep *b, const msc_rep_octx *c, size_t i);
-msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g);
+/* Subgroup g of c's outcome: its fit (msc_group_fit) and its warnings,
+ * copied into b's arena so that nodes may point at them. On failure b->err
+ * is set and gf holds an empty fit. */
+typedef struct {
+    msc_fit fit;
+    const msc_warnings *warnings; /* in b's arena (generators keep it): never cleared */
+} msc_rep_group;
+void msc_rep_group_fit(msc_rep *b, const msc_rep_octx *c, size_t g, msc_rep_group *gf);
+/* Subgroup g's element with its fit gf (msc_rep_group_fit). */
+msc_rep_node *msc_rep_data_subgroup(msc_rep *b, const msc_rep_octx *c, size_t g,
+                                    const msc_rep_group *gf);
 /* The values of estimate e as members of o: estimate, ci_lower, ci_upper
  * (proportions), yi, se, statistic, p, df (when with_df), ci_yi_lower,
  * ci_yi_upper, with the table's formats. */
@@ -455,7 +465,8 @@ msc_status msc_rep_build_simulate(msc_rep *b, const msc_analysis *a, const msc_r
  * to which the analyses' warnings are added), their table views, and the
  * CSV columns they add (",k,H2,..."). */
 void msc_rep_sens_outcome(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
-void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g);
+void msc_rep_sens_subgroup(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c, size_t g,
+                           const msc_warnings *own);
 void msc_rep_sens_view(msc_rep *b, msc_rep_node *out, const msc_rep_octx *c);
 void msc_rep_sens_subgroup_view(msc_rep *b, msc_rep_node *s, const msc_rep_octx *c);
 /* The sensitivity analyses' warnings of subgroup g of c's outcome, or NULL

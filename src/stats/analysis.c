@@ -233,15 +233,9 @@ void msc_outcome_studies(const msc_outcome_result *o, msc_studies *st)
     st->vi = o->vi;
 }
 
-/* Whether a warning of o (or of one of its groups) could not be stored:
- * the result would then be incomplete. */
-static int warnings_lost(const msc_outcome_result *o)
-{
-    int lost = o->warnings.lost;
-    for (size_t g = 0; g < o->n_groups; g++)
-        lost |= o->group[g].warnings.lost;
-    return lost;
-}
+/* Whether a warning of o could not be stored: the result would then be
+ * incomplete (msc_subgroups_fit checks its groups' own). */
+static int warnings_lost(const msc_outcome_result *o) { return o->warnings.lost; }
 
 static int run_outcome(msc_outcome_result *o, msc_outcome_store *st, const msc_dataset *d,
                        const msc_outcome_data *od, const msc_settings *s, unsigned flags,

@@ -110,6 +110,15 @@ msc_status msc_fit_studies_loo(const msc_studies *st, const size_t *idx, size_t 
                                const msc_settings *s, unsigned flags, const msc_glmm_loo *L,
                                size_t out, msc_fit *f, msc_warnings *w);
 
+/* The fit of a subgroup of at least MSC_GROUP_KEEP_K studies, kept with its
+ * warnings (msc_group_result.kept); smaller groups are fitted again when
+ * asked for (msc_group_fit): at most 600 / 8 bytes a study. */
+#define MSC_GROUP_KEEP_K 8
+struct msc_group_kept {
+    msc_fit fit;
+    msc_warnings warnings;
+};
+
 /* The storage behind an outcome result's pointers that callers need not
  * see (analysis.c owns it, per outcome). */
 typedef struct {
@@ -157,10 +166,11 @@ static inline void msc_outcome_release(msc_outcome_result *o, msc_outcome_store 
     free(o->ci_hi);
     free(o->excluded_row);
     free(o->excluded_reason);
-    for (size_t g = 0; g < o->n_groups; g++) {
-        free(o->group[g].name);
-        msc_warnings_clear(&o->group[g].warnings);
-    }
+    for (size_t g = 0; g < o->n_groups; g++)
+        if (o->group[g].kept) {
+            msc_warnings_clear(&o->group[g].kept->warnings);
+            free(o->group[g].kept);
+        }
     free(o->group);
     msc_warnings_clear(&o->warnings);
     if (st) {

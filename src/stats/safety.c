@@ -146,10 +146,18 @@ msc_status msc_safety_evaluate(const msc_analysis *a, const double *thresholds, 
             for (size_t g = 0; g < o->n_groups; g++) {
                 const msc_group_result *gr = &o->group[g];
                 msc_safety_group *sg = &s->group[g];
-                pooled_bounds(&a->settings, &gr->fit, gr->events_total, gr->n_total,
-                              &sg->lower_bound, &sg->upper_bound, &sg->exact);
+                msc_fit gf;
+                msc_warnings gw = {0};
+                msc_status rc = msc_group_fit(a, o, g, &gf, &gw);
+                msc_warnings_clear(&gw);
+                if (rc != MSC_OK) {
+                    msc_safety_free(r, a->n_outcomes);
+                    return rc;
+                }
+                pooled_bounds(&a->settings, &gf, gr->events_total, gr->n_total, &sg->lower_bound,
+                              &sg->upper_bound, &sg->exact);
                 sg->verdict = verdict(sg->lower_bound, sg->upper_bound, s->threshold);
-                sg->prob_new_above = prob_new_above(&a->settings, &gr->fit, s->threshold);
+                sg->prob_new_above = prob_new_above(&a->settings, &gf, s->threshold);
             }
         }
         s->study_upper = malloc(o->k * sizeof *s->study_upper);

@@ -195,7 +195,12 @@ static msc_status run_outcome(const msc_analysis *a, const msc_outcome_result *o
         memset(member, 0, k);
         for (size_t j = 0; j < gr->k; j++)
             member[gr->study[j]] = 1;
-        rc = run_block(a, o, gr->study, gr->k, &gr->fit, opt, order, member, &so->group[g]);
+        msc_fit gf;
+        msc_warnings gw = {0};
+        rc = msc_group_fit(a, o, g, &gf, &gw);
+        msc_warnings_clear(&gw); /* the report shows the group's own warnings */
+        if (rc == MSC_OK)
+            rc = run_block(a, o, gr->study, gr->k, &gf, opt, order, member, &so->group[g]);
     }
 out:
     free(order);
