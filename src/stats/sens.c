@@ -167,7 +167,7 @@ static msc_status run_outcome(const msc_analysis *a, const msc_outcome_result *o
     if (o->skipped)
         return MSC_OK;
     size_t k = o->k, missing = 0;
-    size_t *order = malloc(k * sizeof *order);
+    size_t *order = calloc(k ? k : 1, sizeof *order); /* filled by cumulative_order */
     unsigned char *member = calloc(k, 1);
     msc_status rc = MSC_ERR_NOMEM;
     if (!order || !member)
