@@ -2,11 +2,11 @@
  * The beta distribution for any shape parameters a, b >= 1/2 up to 1e15.
  *
  * Exact (Clopper-Pearson) and Jeffreys intervals are beta quantiles with
- * a + b = n + 1. GSL's gsl_cdf_beta_Pinv is accurate (1e-14 against R's
- * qbeta) for moderate n, but beyond a + b of about 1e6 it returns NaN,
- * loses accuracy or does not return at all; the pooled exact interval
- * (sum x of sum n) reaches such sizes on large data sets. So above
- * GSL_MAX_AB this file computes the regularised incomplete beta itself:
+ * a + b = n + 1. GSL's CDF gsl_cdf_beta_P is accurate for moderate n, but
+ * beyond a + b of about 1e6 its functions return NaN, lose accuracy or do
+ * not return at all; the pooled exact interval (sum x of sum n) reaches
+ * such sizes on large data sets. So above GSL_MAX_AB this file computes
+ * the regularised incomplete beta itself:
  *
  *  - the factor x^a (1-x)^b / B(a,b) in log form around the mean
  *    x0 = a/(a+b), with Stirling's series for the log-gammas, so that
