@@ -204,23 +204,18 @@ static void texts(msc_gp *g, const simplot *p, const char *title)
     for (size_t i = 0; i < p->n; i++)
         failed += o->method[i].n_failed;
     char lines[FOOT_LINES][400];
-    snprintf(lines[0], sizeof lines[0],
-             "%s: k = %zu studies, n %.0f to %.0f; true proportion %.4g, tau^2 %.4g (logit "
-             "scale; %s)",
-             name, o->k, o->n_min, o->n_max, o->target, o->tau2,
+    snprintf(lines[0], sizeof lines[0], "%s: k = %zu studies, n %.0f to %.0f", name, o->k, o->n_min,
+             o->n_max);
+    snprintf(lines[1], sizeof lines[1],
+             "True proportion %.4g, tau^2 %.4g on the logit scale (%s); %zu replicates, seed %llu",
+             o->target, o->tau2,
              o->mu_given && o->tau2_given   ? "given"
              : o->mu_given || o->tau2_given ? "given and the GLMM's fit"
-                                            : "the GLMM's fit");
-    snprintf(lines[1], sizeof lines[1],
-             "%zu replicates, seed %llu. Bars: coverage +- 1.96 Monte Carlo SE; dashed: the "
-             "nominal %g%%",
-             p->s->opt.reps, p->s->opt.seed, 100.0 * p->level);
-    if (failed)
-        snprintf(lines[2], sizeof lines[2],
-                 "Replicates where a model failed or gave no interval are left out of its "
-                 "coverage");
-    else
-        lines[2][0] = '\0';
+                                            : "the GLMM's fit",
+             p->s->opt.reps, p->s->opt.seed);
+    snprintf(lines[2], sizeof lines[2],
+             "Bars: coverage +- 1.96 Monte Carlo SE; dashed: the nominal %g%%%s", 100.0 * p->level,
+             failed ? "; failed replicates left out" : "");
     for (int i = 0; i < FOOT_LINES; i++) {
         char t[512];
         msc_plot_text_fit(lines[i], fr->W - 2 * F, 0.9 * F, 0, t, sizeof t);
