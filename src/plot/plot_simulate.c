@@ -54,7 +54,7 @@ static int has_interval(const msc_simulate_method *m)
 }
 
 /* The x range: every bar and the nominal level, up to 1 (coverage cannot
- * pass it). */
+ * pass it); xlo and xhi add the axis' pad. */
 static void x_range(simplot *p)
 {
     double lo = p->level, hi = 1.0;
@@ -67,8 +67,10 @@ static void x_range(simplot *p)
     msc_plot_ticks(lo, hi, &p->xa);
     if (p->xa.from < 0.0 || p->xa.to > 1.0)
         msc_plot_ticks_exact(fmax(p->xa.from, 0.0), fmin(p->xa.to, 1.0), &p->xa);
-    p->xlo = p->xa.from;
-    p->xhi = p->xa.to;
+    /* air beyond the end ticks, so that a point at 0 or 1 is drawn whole */
+    p->xa.pad = 0.03 * (p->xa.to - p->xa.from);
+    p->xlo = p->xa.from - p->xa.pad;
+    p->xhi = p->xa.to + p->xa.pad;
 }
 
 /* The value column's texts and the widths (at 1 pt) of the columns. */
@@ -162,8 +164,8 @@ static void bars(msc_gp *g, const simplot *p)
         const msc_simulate_method *m = &p->o->method[i];
         if (!has_interval(m))
             continue;
-        double lo = fmax(p->xlo, m->coverage - 1.96 * m->coverage_se);
-        double hi = fmin(p->xhi, m->coverage + 1.96 * m->coverage_se);
+        double lo = fmax(0.0, m->coverage - 1.96 * m->coverage_se); /* within [0, 1] */
+        double hi = fmin(1.0, m->coverage + 1.96 * m->coverage_se);
         double y = msc_plot_sy(fr, row_y(p, i));
         double c0 = msc_plot_sy(fr, row_y(p, i) - cap), c1 = msc_plot_sy(fr, row_y(p, i) + cap);
         msc_plot_line(g, MSC_AT_X_DATA, lo, y, hi, y, 0, 0, 1.0, MSC_RGB_DARK);
