@@ -109,6 +109,7 @@ typedef struct {
     size_t n_events;
     /* plots */
     const char *forest; /* pool --forest PATH */
+    const char *sim_plot; /* simulate --plot PATH */
     /* title, size, scale and reference line, from the library's defaults;
      * the format comes from each picture's path when it is drawn */
     msc_plot_options plot;
@@ -333,5 +334,8 @@ int msc_cli_forest(const msc_cli *c, const msc_analysis *a);
 /* Draws the comparison's forest plots to c->forest (compare --forest). */
 struct msc_compare;
 int msc_cli_compare_forest(const msc_cli *c, const struct msc_compare *cmp);
+/* Draws the simulation's coverage plots to c->sim_plot (simulate --plot). */
+struct msc_simulation;
+int msc_cli_simulate_plot(const msc_cli *c, const struct msc_simulation *sim);
 
 #endif

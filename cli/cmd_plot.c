@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "mscmeta/compare.h"
 #include "mscmeta/plot.h"
+#include "mscmeta/simulate.h"
 
 typedef msc_status (*draw_fn)(const msc_analysis *, size_t, const char *, const msc_plot_options *, char *,
                        size_t);
@@ -28,7 +29,23 @@ typedef struct {
     draw_fn draw;            /* r == NULL */
     const msc_regression *r; /* bubble; NULL otherwise */
     const msc_compare *cmp;  /* compare --forest (a: its first row's); NULL otherwise */
+    const msc_simulation *sim; /* simulate --plot (a NULL); NULL otherwise */
 } plot_src;
+
+/* The number of outcomes, outcome j's name and whether it has nothing to
+ * draw, of whatever s draws from. */
+static size_t n_outcomes(const plot_src *s)
+{
+    return s->sim ? s->sim->n_outcomes : s->a->n_outcomes;
+}
+static const char *outcome_name(const plot_src *s, size_t j)
+{
+    return s->sim ? s->sim->outcome[j].data->name : s->a->outcome[j].data->name;
+}
+static int outcome_skipped(const plot_src *s, size_t j)
+{
+    return s->sim ? s->sim->outcome[j].skipped : s->a->outcome[j].skipped;
+}
 
 /* Draws outcome j of s into path. */
 static msc_status draw(const plot_src *s, size_t j, const char *path, const msc_plot_options *po,
@@ -38,6 +55,8 @@ static msc_status draw(const plot_src *s, size_t j, const char *path, const msc_
         return msc_plot_bubble(s->r, j, path, po, err, errlen);
     if (s->cmp)
         return msc_plot_compare_forest(s->cmp, j, path, po, err, errlen);
+    if (s->sim)
+        return msc_plot_simulate(s->sim, j, path, po, err, errlen);
     return s->draw(s->a, j, path, po, err, errlen);
 }
 
@@ -178,8 +197,8 @@ static int draw_one(const msc_cli *c, const plot_src *s, size_t j, const char *p
     }
     /* pool -o r.png --forest r.png, or a name made for an outcome
      * (--forest f.png makes f-events.png) that is the report's */
-    if (c->forest && c->output && strcmp(c->output, "-") != 0 &&
-        msc_cli_same_file(c->output, path)) {
+    const char *extra = c->forest ? c->forest : c->sim_plot;
+    if (extra && c->output && strcmp(c->output, "-") != 0 && msc_cli_same_file(c->output, path)) {
         msc_cli_error("%s is also the report's output (-o); choose another name", path);
         return EXIT_USAGE;
     }
@@ -226,7 +245,7 @@ static void list_name(const char *path)
  * file written. Returns an exit code. */
 static int draw_all(const msc_cli *c, const plot_src *s, const char *path, int list)
 {
-    const msc_analysis *a = s->a;
+    size_t n = n_outcomes(s);
     msc_plot_options po = c->plot;
     /* msc_cli_parse checked the extension of -o and --forest */
     po.format = (msc_plot_format)msc_plot_format_from_path(path);
@@ -242,20 +261,19 @@ static int draw_all(const msc_cli *c, const plot_src *s, const char *path, int l
     }
     size_t len = strlen(path) + 80;
     char *name = malloc(len);
-    char(*parts)[72] = calloc(a->n_outcomes ? a->n_outcomes : 1, sizeof *parts);
+    char(*parts)[72] = calloc(n ? n : 1, sizeof *parts);
     int rc = EXIT_OK;
     if (!name || !parts) {
         msc_cli_error("out of memory");
         rc = EXIT_OUTPUT;
         goto out;
     }
-    for (size_t j = 0; j < a->n_outcomes && rc == EXIT_OK; j++) {
-        const msc_outcome_result *o = &a->outcome[j];
+    for (size_t j = 0; j < n && rc == EXIT_OK; j++) {
         char shown[128];
-        msc_text_display(o->data->name, 60, shown, sizeof shown);
+        msc_text_display(outcome_name(s, j), 60, shown, sizeof shown);
         const char *target = path;
-        if (a->n_outcomes > 1) {
-            file_part(o->data->name, j, parts[j], sizeof parts[j]);
+        if (n > 1) {
+            file_part(outcome_name(s, j), j, parts[j], sizeof parts[j]);
             unique_part(parts, j);
             if (outcome_path(path, parts[j], name, len) < 0) {
                 msc_cli_error("%s: the path is too long", path);
@@ -264,7 +282,7 @@ static int draw_all(const msc_cli *c, const plot_src *s, const char *path, int l
             }
             target = name;
         }
-        if (o->skipped) {
+        if (outcome_skipped(s, j)) {
             msc_cli_error("%s: no usable study, so no plot", shown);
             continue;
         }
@@ -280,14 +298,20 @@ out:
 
 int msc_cli_forest(const msc_cli *c, const msc_analysis *a)
 {
-    plot_src s = {a, msc_plot_forest, NULL, NULL};
+    plot_src s = {a, msc_plot_forest, NULL, NULL, NULL};
     return draw_all(c, &s, c->forest, 0);
 }
 
 int msc_cli_compare_forest(const msc_cli *c, const msc_compare *cmp)
 {
-    plot_src s = {cmp->row[0].a, NULL, NULL, cmp};
+    plot_src s = {cmp->row[0].a, NULL, NULL, cmp, NULL};
     return draw_all(c, &s, c->forest, 0);
+}
+
+int msc_cli_simulate_plot(const msc_cli *c, const msc_simulation *sim)
+{
+    plot_src s = {NULL, NULL, NULL, NULL, sim};
+    return draw_all(c, &s, c->sim_plot, 0);
 }
 
 /* The plots a command draws. */
@@ -334,7 +358,7 @@ static int plot_command(msc_cli *c, int kind)
                   kind == PLOT_FUNNEL   ? msc_plot_funnel
                   : kind == PLOT_BAUJAT ? msc_plot_baujat
                                         : msc_plot_forest,
-                  NULL, NULL};
+                  NULL, NULL, NULL};
     /* The default folder is made when needed; a folder the user names must exist. */
     if (rc != EXIT_OK) {
         /* said */
@@ -370,7 +394,7 @@ int msc_cmd_bubble(msc_cli *c)
         msc_cli_error("plots: cannot create the folder: %s", strerror(errno));
         rc = EXIT_OUTPUT;
     } else {
-        plot_src s = {r->a, NULL, r, NULL};
+        plot_src s = {r->a, NULL, r, NULL, NULL};
         rc = draw_all(c, &s, path, 1);
     }
     msc_regression_free(r);

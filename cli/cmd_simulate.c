@@ -2,7 +2,7 @@
  * `mscmeta simulate`: every model of `compare` on data sets drawn from the
  * binomial-normal model with each outcome's own design
  * (mscmeta/simulate.h), reported as a table, JSON or CSV, written
- * atomically.
+ * atomically; --plot draws each outcome's coverage per model (cmd_plot.c).
  */
 #include <math.h>
 
@@ -53,6 +53,8 @@ int msc_cmd_simulate(msc_cli *c)
         return msc_cli_exit_code(st);
     }
     rc = msc_cli_emit(c->output, emit_simulate, &(simulate_report){sim, c});
+    if (rc == EXIT_OK && c->sim_plot)
+        rc = msc_cli_simulate_plot(c, sim);
     msc_simulate_free(sim);
     msc_dataset_free(d);
     return rc;

@@ -273,7 +273,8 @@ static const char SIMULATE_HELP[] =
     "Examples:\n"
     "  mscmeta simulate data/msc_autoimmune.csv --reps 2000\n"
     "  mscmeta simulate studies.csv --mu 0.2 --tau2 0.1 --seed 7 --format csv\n"
-    "  mscmeta simulate studies.csv --threads 1 --format json -o sim.json\n\n";
+    "  mscmeta simulate studies.csv --threads 1 --format json -o sim.json\n"
+    "  mscmeta simulate studies.csv --reps 2000 --plot coverage.svg\n\n";
 
 static const char SIMULATE_HELP_END[] =
     "\nSimulation:\n"
@@ -283,7 +284,10 @@ static const char SIMULATE_HELP_END[] =
     "  --mu P             the true pooled proportion, a rate in (0, 1), not its\n"
     "                     logit (default: the GLMM's estimate, back-transformed)\n"
     "  --tau2 T           the true between-study variance on the logit scale\n"
-    "                     (default: the GLMM's estimate)\n\n"
+    "                     (default: the GLMM's estimate)\n"
+    "  --plot PATH        also draw each outcome's CI coverage per model, with Monte\n"
+    "                     Carlo error bars, against the nominal level (.png, .svg or\n"
+    "                     .pdf; several outcomes: PATH-<outcome>.ext)\n\n"
     "--method, --measure, --test and --cc do not apply (each model sets its own);\n"
     "--level, --pi, --cc-mode and --nagq apply to every model. An outcome whose\n"
     "GLMM falls back (all 0 or all n events) needs --mu and --tau2.\n\n";

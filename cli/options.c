@@ -698,6 +698,7 @@ static const msc_cli_option OPTIONS[] = {
     {"reps", 0, required_argument, MSC_OPTS_SIM, set_reps, 0},
     {"mu", 0, required_argument, MSC_OPTS_SIM, set_sim_mu, 0},
     {"tau2", 0, required_argument, MSC_OPTS_SIM, set_sim_tau2, 0},
+    {"plot", 0, required_argument, MSC_OPTS_SIM, set_path, AT(sim_plot)},
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
 
@@ -942,12 +943,14 @@ static int check_outputs(const msc_cli *c)
     /* "-": the file behind standard input (pool - -o in.csv < in.csv) */
     if (c->output && msc_cli_same_file(c->input, c->output))
         return usage(c, "-o \"%.60s\" is the input file; choose another name", c->output);
-    if (c->forest && msc_cli_same_file(c->input, c->forest))
-        return usage(c, "--forest \"%.60s\" is the input file; choose another name", c->forest);
-    if (c->output && c->forest && strcmp(c->output, "-") != 0 &&
-        msc_cli_same_file(c->output, c->forest))
-        return usage(c, "-o and --forest name one file, \"%.60s\"; choose two names", c->forest);
-    const char *pic = c->forest ? c->forest : c->cmd->draws ? c->output : NULL;
+    /* a picture besides the report: pool --forest, simulate --plot */
+    const char *extra = c->forest ? c->forest : c->sim_plot;
+    const char *opt = c->forest ? "--forest" : "--plot";
+    if (extra && msc_cli_same_file(c->input, extra))
+        return usage(c, "%s \"%.60s\" is the input file; choose another name", opt, extra);
+    if (c->output && extra && strcmp(c->output, "-") != 0 && msc_cli_same_file(c->output, extra))
+        return usage(c, "-o and %s name one file, \"%.60s\"; choose two names", opt, extra);
+    const char *pic = extra ? extra : c->cmd->draws ? c->output : NULL;
     if (pic && msc_plot_format_from_path(pic) < 0)
         return usage(c,
                      "\"%.60s\": a picture's format comes from its extension: use .png, "

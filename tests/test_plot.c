@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "mscmeta/plot.h"
+#include "mscmeta/simulate.h"
 #include "msc_plot.h"
 
 static const char CSV[] = "study,disease,n,responders\n"
@@ -240,6 +241,48 @@ static void test_skipped_outcome(void **state)
 
 /* ------------------------------------------------------------- drawings */
 
+/* simulate --plot: a whole SVG with every model's label and the nominal
+ * line; an outcome out of range and options out of range are usage errors
+ * that write nothing. */
+static void test_simulate(void **state)
+{
+    (void)state;
+    msc_dataset *d = load_text(CSV, "responders", NULL);
+    msc_settings st;
+    msc_settings_default(&st);
+    msc_simulate_options so;
+    msc_simulate_options_default(&so);
+    so.reps = 50;
+    so.mu = 0.4;
+    so.tau2 = 0.2;
+    msc_simulation *sim = NULL;
+    char err[MSC_ERRBUF], path[256];
+    assert_int_equal(msc_simulate_run(d, &st, &so, &sim, err, sizeof err), MSC_OK);
+    msc_plot_options o;
+    msc_plot_options_default(&o);
+    o.format = MSC_PLOT_SVG;
+    snprintf(path, sizeof path, "%s/never.svg", tmpdir);
+    assert_int_equal(msc_plot_simulate(sim, 1, path, &o, err, sizeof err), MSC_ERR_USAGE);
+    assert_int_equal(msc_plot_simulate(NULL, 0, path, &o, err, sizeof err), MSC_ERR_USAGE);
+    o.width = 5; /* below MSC_PLOT_SIZE_MIN */
+    assert_int_equal(msc_plot_simulate(sim, 0, path, &o, err, sizeof err), MSC_ERR_USAGE);
+    assert_int_equal(access(path, F_OK), -1); /* nothing written */
+    msc_plot_options_default(&o);
+    o.format = MSC_PLOT_SVG;
+    snprintf(path, sizeof path, "%s/sim.svg", tmpdir);
+    assert_int_equal(msc_plot_simulate(sim, 0, path, &o, err, sizeof err), MSC_OK);
+    size_t len;
+    char *svg = read_file(path, &len);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "</svg>"));
+    for (size_t m = 0; m < sim->outcome[0].n_methods; m++)
+        assert_svg_text(svg, sim->outcome[0].method[m].row.label);
+    assert_svg_text(svg, "Nominal 95%");
+    free(svg);
+    msc_simulate_free(sim);
+    msc_dataset_free(d);
+}
+
 static void test_forest_subgroups(void **state)
 {
     (void)state;
@@ -436,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_funnel),
         cmocka_unit_test(test_forest_to_fifo),
         cmocka_unit_test(test_gnuplot_missing),
+        cmocka_unit_test(test_simulate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -150,6 +150,20 @@ MSC_API msc_status msc_plot_baujat(const msc_analysis *a, size_t outcome, const 
 MSC_API msc_status msc_plot_bubble(const msc_regression *r, size_t outcome, const char *path,
                                    const msc_plot_options *o, char *err, size_t errlen);
 
+struct msc_simulation;
+/* Draws the coverage plot of outcome `outcome` of a simulation (mscmeta
+ * simulate, mscmeta/simulate.h): a row per model, its CI's coverage of the
+ * true proportion with Monte Carlo error bars (coverage +- 1.96 x
+ * coverage_se) against a dashed line at the nominal level (the settings'
+ * level); "no interval" for a model with no usable replicate; the footer
+ * names the outcome, k, the n range, the true proportion and tau^2, the
+ * replicates and the seed. Only format, title, width, height, dpi and
+ * metrics of o are used (the rest must be in range). Returns as
+ * msc_plot_forest; MSC_ERR_INPUT when the outcome was not simulated. */
+MSC_API msc_status msc_plot_simulate(const struct msc_simulation *s, size_t outcome,
+                                     const char *path, const msc_plot_options *o, char *err,
+                                     size_t errlen);
+
 /* Writes s into out as one gnuplot string expression that evaluates to s:
  * single-quoted pieces ('O'), each quote character as sprintf('%c',39),
  * joined by '.' ('O'.sprintf('%c',39).'Brien'); newlines, tabs and other

@@ -302,6 +302,13 @@ int msc_plot_file_finish(const char *path, msc_plot_format f, const char *title,
 int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
                    size_t errlen);
 
+/* The option checks of msc_plot_check, for a plot drawn from something
+ * other than an analysis (msc_plot_simulate): fills err and returns
+ * MSC_ERR_USAGE for options out of range; else sets the metrics and the
+ * thread's current title (the options' title, else `title`; NULL: none). */
+int msc_plot_check_options(const msc_plot_options *o, const char *title, char *err,
+                           size_t errlen);
+
 /* The plot the calling thread is drawing: its title (the options' title,
  * else the outcome's display name), which an SVG carries as <title>. */
 typedef struct {

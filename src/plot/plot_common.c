@@ -462,14 +462,10 @@ static void scales_text(char *buf, size_t len)
 
 const msc_plot_current *msc_plot_current_get(void) { return &current; }
 
-int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
-                   size_t errlen)
+int msc_plot_check_options(const msc_plot_options *o, const char *title, char *err,
+                           size_t errlen)
 {
     current.title[0] = '\0';
-    if (!a || outcome >= a->n_outcomes) {
-        snprintf(err, errlen, "no such outcome to plot");
-        return MSC_ERR_USAGE;
-    }
     if (!o || !options_ok(o)) {
         char scales[64];
         scales_text(scales, sizeof scales);
@@ -486,20 +482,34 @@ int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options
                  MSC_PLOT_DPI_MIN, MSC_PLOT_DPI_MAX);
         return MSC_ERR_USAGE;
     }
-    const msc_outcome_result *r = &a->outcome[outcome];
-    if (r->skipped || r->k == 0) {
-        char name[128];
-        msc_text_display(r->data->name, 60, name, sizeof name);
-        snprintf(err, errlen, "%s: no usable study, nothing to plot", name);
-        return MSC_ERR_INPUT;
-    }
     char msg[256];
     msc_plot_text_use(
         o->metrics == MSC_PLOT_METRICS_WIDE ||
         (o->metrics == MSC_PLOT_METRICS_CHECK && !msc_plot_font_check(msg, sizeof msg)));
-    if (o->title && o->title[0])
-        snprintf(current.title, sizeof current.title, "%s", o->title);
-    else
-        msc_plot_outcome_name(r, current.title, sizeof current.title);
+    snprintf(current.title, sizeof current.title, "%s",
+             o->title && o->title[0] ? o->title : title ? title : "");
+    return MSC_OK;
+}
+
+int msc_plot_check(const msc_analysis *a, size_t outcome, const msc_plot_options *o, char *err,
+                   size_t errlen)
+{
+    current.title[0] = '\0';
+    if (!a || outcome >= a->n_outcomes) {
+        snprintf(err, errlen, "no such outcome to plot");
+        return MSC_ERR_USAGE;
+    }
+    const msc_outcome_result *r = &a->outcome[outcome];
+    char name[512];
+    msc_plot_outcome_name(r, name, sizeof name);
+    int rc = msc_plot_check_options(o, name, err, errlen);
+    if (rc != MSC_OK)
+        return rc;
+    if (r->skipped || r->k == 0) {
+        current.title[0] = '\0';
+        msc_text_display(r->data->name, 60, name, sizeof name);
+        snprintf(err, errlen, "%s: no usable study, nothing to plot", name);
+        return MSC_ERR_INPUT;
+    }
     return MSC_OK;
 }

@@ -12,7 +12,12 @@
 #  - the CSV's model rows carry every number of the JSON's, and the table
 #    has a row per model of compare;
 #  - options that cannot apply are usage errors (exit 2, one line); an
-#    outcome the GLMM cannot fit needs --mu and --tau2.
+#    outcome the GLMM cannot fit needs --mu and --tau2;
+#  - --plot: the report unchanged; an SVG per outcome, whole, with every
+#    model's label, the nominal line, "no interval" for a model with no
+#    usable replicate; a hostile outcome name drawn literally and nothing
+#    run; a PNG ends with IEND; a bad extension is a usage error leaving no
+#    file; no two words collide (text_overlap.sh, when pdftotext is there).
 # Usage: simulate.sh PATH/TO/mscmeta
 set -u
 BIN=${1:?usage: simulate.sh PATH/TO/mscmeta}
@@ -115,5 +120,84 @@ o = json.load(open(sys.argv[1]))["outcomes"][0]
 assert o["truth"]["mu_from"] == "given" and o["truth"]["mu"] == 0.02, o["truth"]
 ' "$TMP/out"
 run "help" 0 -- "$BIN" simulate --help && expect "help: --mu" "$TMP/out" 'not its'
+
+# --- --plot: the coverage per model against the nominal level
+svg_text() { # FILE TEXT: <text>TEXT</text>, TEXT XML-escaped as gnuplot does (& and <)
+    local t
+    t=$(printf '%s' "$2" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g')
+    grep -Fq -- "<text>$t</text>" "$1"
+}
+whole_svg() { [ -s "$1" ] && tail -c 16 "$1" | grep -q '</svg>'; }
+no_temp_left() { ! find "$1" -name '.mscmeta-*' | grep -q .; }
+SIM="$BIN simulate $K5 --mu 0.2 --tau2 0.1 --reps 200 --format json"
+run "plot: report alone" 0 -- $SIM && cp "$TMP/out" "$TMP/noplot.json"
+run "plot: svg" 0 -- $SIM --plot "$TMP/cov.svg" &&
+    ok "plot: report unchanged by --plot" cmp -s "$TMP/noplot.json" "$TMP/out"
+ok "plot: svg whole" whole_svg "$TMP/cov.svg"
+python3 -c 'import json, sys
+for m in json.load(open(sys.argv[1]))["outcomes"][0]["models"]: print(m["label"])' \
+    "$TMP/noplot.json" >"$TMP/labels"
+ok "plot: 11 model labels in the JSON" test "$(wc -l <"$TMP/labels")" = 11
+while IFS= read -r label; do ok "plot: label $label" svg_text "$TMP/cov.svg" "$label"; done <"$TMP/labels"
+ok "plot: nominal line label" svg_text "$TMP/cov.svg" "Nominal 95%"
+ok "plot: nominal line dashed" grep -q 'stroke-dasharray' "$TMP/cov.svg"
+ok "plot: footer names k and the n range" grep -Fq "events: k = 5 studies, n 20 to 20" "$TMP/cov.svg"
+ok "plot: footer names the truth, reps and seed" \
+    grep -Fq "True proportion 0.2, tau^2 0.1 on the logit scale (given); 200 replicates, seed 1" "$TMP/cov.svg"
+run "plot: -o report" 0 -- $SIM -o "$TMP/r.json" --plot "$TMP/cov2.svg" &&
+    ok "plot: -o report unchanged" cmp -s "$TMP/noplot.json" "$TMP/r.json" &&
+    ok "plot: -o, nothing on stdout" test ! -s "$TMP/out"
+ok "plot: the same picture for the same seed" cmp -s "$TMP/cov.svg" "$TMP/cov2.svg"
+
+run "plot: png" 0 -- $SIM --plot "$TMP/cov.png" &&
+    ok "plot: png signature and IEND" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sys.exit(not (b[:8] == b"\x89PNG\r\n\x1a\n" and b[-8:-4] == b"IEND"))' "$TMP/cov.png"
+
+run "plot: bad extension" 2 -- $SIM --plot "$TMP/cov.gif" && one_line "plot: bad extension" "extension"
+ok "plot: bad extension leaves no file" test ! -e "$TMP/cov.gif"
+ok "plot: bad extension leaves no temporary file" no_temp_left "$TMP"
+
+# several outcomes: one picture each, named as forest names them
+run "plot: outcomes" 0 -- "$BIN" simulate data/msc_autoimmune.csv --reps 200 --plot "$TMP/m.svg"
+for o in responders adverse_events serious_adverse_events; do
+    ok "plot: outcome $o" whole_svg "$TMP/m-$o.svg"
+done
+ok "plot: no unsuffixed file for several outcomes" test ! -e "$TMP/m.svg"
+
+# a model with no usable replicate (the GLMM's marginal row at 3 replicates of all zeros)
+run "plot: no interval" 0 -- "$BIN" simulate tests/reference/all_zero.csv --mu 0.001 --tau2 0 \
+    --reps 3 --format json --plot "$TMP/z.svg" &&
+    ok "plot: a model with no used replicate in the JSON" python3 -c '
+import json, sys
+sys.exit(not any(m["used"] == 0 for m in json.load(open(sys.argv[1]))["outcomes"][0]["models"]))' "$TMP/out" &&
+    ok "plot: no interval shown" svg_text "$TMP/z.svg" "no interval"
+
+# a hostile outcome name: drawn literally, XML-escaped, nothing run
+NAME="it's \"q\" \\ \`touch $TMP/pw-1\` system(\"touch $TMP/pw-2\") @GPVAL x" # no "_": titles show it as a space
+python3 -c 'import csv, sys
+w = csv.writer(open(sys.argv[1], "w", newline=""))
+w.writerow(["study", "n", sys.argv[2]])
+w.writerows([("A", 20, 3), ("B", 25, 5), ("C", 30, 9), ("D", 15, 2), ("E", 22, 6)])' "$TMP/h.csv" "$NAME"
+run "plot: hostile name" 0 -- "$BIN" simulate "$TMP/h.csv" --events "$NAME" --mu 0.25 --tau2 0.2 \
+    --reps 200 --plot "$TMP/h.svg"
+ok "plot: hostile svg whole" whole_svg "$TMP/h.svg"
+ok "plot: hostile name, nothing ran" test -z "$(find "$TMP" -name 'pw-*' -print)"
+esc=$(printf '%s' "$NAME" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/"/\&quot;/g')
+ok "plot: hostile name in <title>, escaped" grep -Fq "<title>CI coverage by model: I${esc#i}</title>" "$TMP/h.svg"
+if command -v xmllint >/dev/null 2>&1; then ok "plot: hostile svg well-formed" xmllint --noout "$TMP/h.svg"; fi
+
+# no two words collide, on the PDF's word boxes
+if command -v pdftotext >/dev/null 2>&1; then
+    for f in cov h; do
+        src=$K5 extra=(--mu 0.2 --tau2 0.1)
+        [ $f = h ] && src=$TMP/h.csv extra=(--events "$NAME" --mu 0.25 --tau2 0.2)
+        run "plot: $f pdf" 0 -- "$BIN" simulate "$src" "${extra[@]}" --reps 200 --plot "$TMP/$f.pdf" &&
+            ok "plot: $f, no text overlap" bash "$HERE/text_overlap.sh" "$TMP/$f.pdf" "$TMP/$f.svg"
+    done
+else
+    echo "simulate: pdftotext not found (poppler-utils): the text-overlap check was not run"
+fi
 
 finish simulate
