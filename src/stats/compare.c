@@ -82,6 +82,22 @@ void msc_compare_row_model(size_t r, const msc_settings *base, msc_compare_row *
         model_settings(m, base, s);
 }
 
+msc_status msc_compare_check_base(const msc_settings *base, const char *what, char *err,
+                                  size_t errlen)
+{
+    msc_status st = msc_settings_check(base, err, errlen);
+    if (st != MSC_OK)
+        return st;
+    if (base->measure != MSC_PLO || base->test != MSC_TEST_Z || !isnan(base->cc)) {
+        snprintf(err, errlen,
+                 "%s: the settings name a measure, test or continuity correction; each "
+                 "model of the comparison sets its own",
+                 what);
+        return MSC_ERR_USAGE;
+    }
+    return MSC_OK;
+}
+
 msc_status msc_compare_run(const msc_dataset *d, const msc_settings *base, unsigned flags,
                            msc_compare **out, char *err, size_t errlen)
 {
@@ -92,15 +108,9 @@ msc_status msc_compare_run(const msc_dataset *d, const msc_settings *base, unsig
         snprintf(err, errlen, "compare: no data set or settings");
         return MSC_ERR_USAGE;
     }
-    msc_status st = msc_settings_check(base, err, errlen);
+    msc_status st = msc_compare_check_base(base, "compare", err, errlen);
     if (st != MSC_OK)
         return st;
-    if (base->measure != MSC_PLO || base->test != MSC_TEST_Z || !isnan(base->cc)) {
-        snprintf(err, errlen,
-                 "compare: the settings name a measure, test or continuity correction; each "
-                 "model of the comparison sets its own");
-        return MSC_ERR_USAGE;
-    }
     msc_compare *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, errlen, "%s: out of memory", d->source);

@@ -148,6 +148,13 @@ int msc_select_rows(msc_outcome_result *o, msc_outcome_store *st, const msc_data
                     const msc_outcome_data *od, const msc_settings *s, const size_t *rows,
                     size_t nrows);
 
+/* The base settings of every model of compare (and of simulate, which
+ * runs them): valid (msc_settings_check), with the measure, test and
+ * correction left to each model (PLO, z, no cc); else MSC_ERR_USAGE with
+ * a message that begins with `what`. */
+msc_status msc_compare_check_base(const msc_settings *base, const char *what, char *err,
+                                  size_t errlen);
+
 /* Frees what an outcome result and its store hold (msc_select_studies,
  * the study intervals, msc_subgroups_fit), for every owner of outcome
  * results (analysis.c, regress.c); the structs themselves stay. xi and ni

@@ -442,15 +442,9 @@ msc_status msc_simulate_run(const msc_dataset *d, const msc_settings *base,
         snprintf(err, errlen, "simulate: no data set, settings or options");
         return MSC_ERR_USAGE;
     }
-    msc_status st = msc_settings_check(base, err, errlen);
+    msc_status st = msc_compare_check_base(base, "simulate", err, errlen);
     if (st != MSC_OK)
         return st;
-    if (base->measure != MSC_PLO || base->test != MSC_TEST_Z || !isnan(base->cc)) {
-        snprintf(err, errlen,
-                 "simulate: the settings name a measure, test or continuity correction; each "
-                 "model of the comparison sets its own");
-        return MSC_ERR_USAGE;
-    }
     if ((st = check_options(o, err, errlen)) != MSC_OK)
         return st;
     /* the design and the GLMM's fit: `pool --method GLMM` */
