@@ -8,6 +8,8 @@
 # fuzzers and sanitizers, valgrind; python3 and groff for the install test,
 # which runs the Python example and renders the man page; poppler-utils,
 # whose pdftotext -bbox gives the word boxes the plot tests check;
+# libxml2-utils, whose xmllint checks that the SVGs of tests/cli/plots.sh
+# and simulate.sh are well-formed (they skip that check without it);
 # chromium, ONLY for tests/cli/report.sh, which opens `mscmeta report`'s
 # HTML in a headless browser: mscmeta itself never needs a browser).
 # Uses sudo when not run as root.
@@ -15,7 +17,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libgsl-dev libcsv-dev libjansson-dev gnuplot-nox
       fonts-liberation2 fonts-dejavu-core fontconfig
       libcmocka-dev clang libclang-rt-dev valgrind python3 groff-base poppler-utils
-      chromium"
+      libxml2-utils chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
