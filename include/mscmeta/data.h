@@ -127,6 +127,11 @@ MSC_API msc_status msc_dataset_load_buffer(const char *buf, size_t len, const ch
 MSC_API msc_status msc_dataset_from_counts(const char *const *labels, const double *events,
                                            const double *n, size_t k, const char *outcome,
                                            msc_dataset **out, char *err, size_t errlen);
+/* Frees a data set made by msc_dataset_load, msc_dataset_load_buffer or
+ * msc_dataset_from_counts, and
+ * only such a one: its text (labels, values, names) lives in one block the
+ * data set owns, so a hand-built msc_dataset, or one whose strings were
+ * replaced, must not be passed here. NULL is a no-op. */
 MSC_API void msc_dataset_free(msc_dataset *d);
 
 /* The kept column named `name` (msc_load_options.keep_cols), or NULL. */
