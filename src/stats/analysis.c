@@ -86,14 +86,19 @@ static int warn_correction(msc_outcome_result *o, const msc_settings *s)
     g.null_prop = NAN;
     msc_fit gf;
     msc_warnings gw = {0};
-    /* only gf.random.est is read: the GLMM's extras are not computed */
+    /* only gf.random.est is read: the GLMM's SE and extras are not
+     * computed, and on the logit scale its search starts from this fit's
+     * mu and tau, which the correction moves only a little (that move is
+     * what the warning shows) */
+    const msc_estimate *e = msc_fit_main_block(&o->fit);
+    int logit = s->measure == MSC_PLO;
     msc_status rc =
-        msc_glmm_fit_flags(o->xi, o->ni, o->vi, o->k, &g, MSC_FIT_ESTIMATE_ONLY, &gf, &gw);
+        msc_glmm_fit_estimate(o->xi, o->ni, o->vi, o->k, &g, logit ? e->yi : NAN,
+                              logit ? sqrt(o->fit.het.tau2) : NAN, &gf, &gw);
     msc_warnings_clear(&gw);
     if (rc == MSC_ERR_NOMEM)
         return rc;
     char here[32], ex[32], gl[32], which[96];
-    const msc_estimate *e = msc_fit_main_block(&o->fit);
     if (corrected == o->k)
         snprintf(which, sizeof which, "all %zu studies", o->k);
     else

@@ -22,20 +22,23 @@
 
 #include "msc_glmm.h"
 
-/* The random-effects fit from the common-effect mu0: sets *rc to 1 for an
- * interior maximum (with *mu, *tau and the variance *var of mu), 0 when tau
+/* The random-effects fit from start[0..1] = (mu, tau), or when start is
+ * NULL from lme4's own (the common-effect mu0, tau = 1): sets *rc to 1 for an
+ * interior maximum (with *mu, *tau and, when `need_var`, the variance *var
+ * of mu; without it *var is NAN and its check is skipped), 0 when tau
  * is at its boundary of 0, 2 when the maximum rises above the boundary by
  * no more than the quadrature's error, -1 when it failed. Returns MSC_OK or
  * MSC_ERR_NOMEM. */
 static int fit_random(const double *xi, const double *ni, size_t k, int nagq, int threads,
-                      double mu0, double *mu, double *tau, double *var, int *iters, int *rc)
+                      int need_var, double mu0, const double *start, double *mu, double *tau,
+                      double *var, int *iters, int *rc)
 {
     msc_glmm_model M;
     if (msc_glmm_model_init(&M, xi, ni, k, nagq, threads) != MSC_OK)
         return MSC_ERR_NOMEM;
     /* Start where lme4 does (tau = 1), from the common-effect mu. */
-    *mu = mu0;
-    *tau = 1.0;
+    *mu = start ? start[0] : mu0;
+    *tau = start ? start[1] : 1.0;
     double ll = -INFINITY;
     int r = msc_glmm_maximise(&M, mu, tau, iters, &ll);
     if (r == 1) {
@@ -58,7 +61,7 @@ static int fit_random(const double *xi, const double *ni, size_t k, int nagq, in
                 r = 2;
         }
     }
-    if (r == 1) {
+    if (r == 1 && need_var) {
         *var = msc_glmm_var_mu(&M, *mu, *tau);
         if (!(*var > 0) || !isfinite(*var))
             r = -1;
@@ -116,8 +119,9 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
 /* The fit; for a leave-one-out row (MSC_FIT_ROW, the study (xo, no) left
  * out), without the extras when L certifies that they would not warn. */
 static msc_status fit_glmm(const double *xi, const double *ni, const double *vi, size_t k,
-                           const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
-                           double no, msc_fit *f, msc_warnings *w)
+                           const msc_settings *s, unsigned flags, const double *start,
+                           const msc_glmm_loo *L, double xo, double no, msc_fit *f,
+                           msc_warnings *w)
 {
     int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
     msc_fit_counts_init(f, MSC_METHOD_GLMM, k);
@@ -181,7 +185,8 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
     double mu = mu0, tau = 0.0, v = NAN;
     int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
     if (!separated &&
-        fit_random(xi, ni, k, s->nagq, s->threads, mu0, &mu, &tau, &v, &iters, &rc) != MSC_OK)
+        fit_random(xi, ni, k, s->nagq, s->threads, !only, mu0, start, &mu, &tau, &v, &iters,
+                   &rc) != MSC_OK)
         return MSC_ERR_NOMEM;
     f->iterations = iters;
     if (rc == 1) {
@@ -247,18 +252,28 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
 msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w)
 {
-    return fit_glmm(xi, ni, vi, k, s, flags, NULL, 0.0, 0.0, f, w);
+    return fit_glmm(xi, ni, vi, k, s, flags, NULL, NULL, 0.0, 0.0, f, w);
 }
 
 msc_status msc_glmm_fit_loo(const double *xi, const double *ni, const double *vi, size_t k,
                             const msc_settings *s, unsigned flags, const msc_glmm_loo *L, double xo,
                             double no, msc_fit *f, msc_warnings *w)
 {
-    return fit_glmm(xi, ni, vi, k, s, flags, L, xo, no, f, w);
+    return fit_glmm(xi, ni, vi, k, s, flags, NULL, L, xo, no, f, w);
 }
 
 msc_status msc_glmm_fit(const double *xi, const double *ni, const double *vi, size_t k,
                         const msc_settings *s, msc_fit *f, msc_warnings *w)
 {
     return msc_glmm_fit_flags(xi, ni, vi, k, s, 0, f, w);
+}
+
+msc_status msc_glmm_fit_estimate(const double *xi, const double *ni, const double *vi, size_t k,
+                                 const msc_settings *s, double mu_start, double tau_start,
+                                 msc_fit *f, msc_warnings *w)
+{
+    double start[2] = {mu_start, tau_start};
+    int ok = isfinite(mu_start) && fabs(mu_start) < 50.0 && tau_start > 0.0 && tau_start < 1e3;
+    return fit_glmm(xi, ni, vi, k, s, MSC_FIT_ESTIMATE_ONLY, ok ? start : NULL, NULL, 0.0, 0.0, f,
+                    w);
 }

@@ -74,10 +74,27 @@ msc_status msc_stats_settings_ok(const msc_settings *s, msc_warnings *w);
 msc_status msc_pool_fit_flags(const double *yi, const double *vi, const double *ni, size_t k,
                               const msc_settings *s, unsigned flags, msc_fit *f, msc_warnings *w);
 
+/* msc_glmm_fit_flags with MSC_FIT_ESTIMATE_ONLY (below), its Newton
+ * search started at (mu_start, tau_start) instead of lme4's start (the
+ * common-effect mu, tau = 1): from a start near the maximum, such as the
+ * inverse-variance fit's, it takes about half the steps. The likelihood and
+ * the convergence test are the same, so the estimates are the same maximum
+ * as msc_glmm_fit's to within its convergence (about 1e-12 relative), not
+ * to the bit. A start that is not finite, or tau_start outside (0, 1e3),
+ * means lme4's. For the warning on a continuity correction, which shows the
+ * GLMM's rate to three digits (analysis.c). */
+msc_status msc_glmm_fit_estimate(const double *xi, const double *ni, const double *vi, size_t k,
+                                 const msc_settings *s, double mu_start, double tau_start,
+                                 msc_fit *f, msc_warnings *w);
+
 /* A private flag of msc_glmm_fit_flags (above the public MSC_FIT_ bits):
- * only the estimates (common, random, tau^2), for a caller that reads no
- * more; no heterogeneity tests, prediction interval, profile interval of
- * tau^2, LRT or marginal proportion. The estimates are the same bits. */
+ * only the point estimates (common, random mu, tau^2), for a caller that
+ * reads no more; no SE of the random mu (NAN, so no interval: it costs
+ * four evaluations of the likelihood), heterogeneity tests, prediction
+ * interval, profile interval of tau^2, LRT or marginal proportion. The
+ * point estimates are the same bits; only a maximum whose Hessian is not
+ * negative definite, which the full fit turns into its exact fallback, is
+ * kept as a maximum here. */
 #define MSC_FIT_ESTIMATE_ONLY 0x100u
 
 /* A private flag of msc_fit_studies: a sensitivity row (leave-one-out,
