@@ -40,7 +40,7 @@ int msc_root_decreasing(double (*f)(double, void *), void *ctx, double lo, doubl
  * equals `target`; Q falls as tau^2 grows. Paule-Mandel's estimator (target
  * k - 1) and the Q-profile interval (chi^2 quantiles) are both this root.
  * Returns 0 with *tau2 = 0 when Q(0) is already below target, 1 with the
- * root (safeguarded Newton from start, to the last bits), -1 if none was
+ * root (safeguarded Newton from start, to 1e-14 relative), -1 if none was
  * found. */
 int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target, double start,
                      double *tau2);

@@ -174,9 +174,11 @@ int msc_tau2_q_solve(const double *yi, const double *vi, size_t k, double target
             break;
         double step = next - x;
         x = next;
-        /* Newton converges quadratically: once a step is this small, the
-         * next would be far below the last bit */
-        if (fabs(step) <= 1e-15 * x || hi - lo <= 4e-16 * x) {
+        /* Newton converges quadratically: once a step is this small (the
+         * relative tolerance of the Brent search it replaces), the next
+         * would be far below the last bit, where Q's rounding (about
+         * 1e-16 Q sqrt(k)) would only make it wander */
+        if (fabs(step) <= 1e-14 * x || hi - lo <= 4e-16 * x) {
             *tau2 = x;
             return 1;
         }
