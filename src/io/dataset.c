@@ -1105,8 +1105,12 @@ static int any_duplicate(char *const *v, size_t n)
 {
     if (n >= UINT32_MAX)
         return 1; /* too many for the table's row numbers: let the sort decide */
+    /* a load factor of at most 2/3 keeps linear probing short (about two
+     * probes a miss; Knuth, TAOCP 3, 6.4) at a third less memory than 1/2:
+     * at 10^7 labels the table is 134 MB, not 268 MB, of pages touched
+     * and cleared once */
     size_t cap = 16;
-    while (cap < 2 * n)
+    while (cap < n + n / 2)
         cap *= 2;
     /* a slot: the hash's high 32 bits, then row + 1 (0: empty), so that
      * only labels of the same hash are compared as strings */
