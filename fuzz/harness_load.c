@@ -81,7 +81,7 @@ static void check_dataset(const msc_dataset *d, const msc_load_options *o)
         FUZZ_CHECK(msc_fuzz_valid_utf8(d->label[i], strlen(d->label[i])), d->label[i]);
         FUZZ_CHECK(d->line[i] >= 1, NULL);
         FUZZ_CHECK(i == 0 || d->line[i] >= d->line[i - 1], "lines must not go back");
-        if (d->group[i]) {
+        if (d->group && d->group[i]) {
             FUZZ_CHECK(d->group_col != NULL, NULL);
             FUZZ_CHECK(msc_fuzz_valid_utf8(d->group[i], strlen(d->group[i])), d->group[i]);
         }
@@ -145,7 +145,8 @@ static void check_same(const msc_dataset *a, const msc_dataset *b)
     for (size_t i = 0; i < a->k; i++) {
         FUZZ_CHECK(strcmp(a->label[i], b->label[i]) == 0, "labels differ");
         FUZZ_CHECK(a->line[i] == b->line[i], "lines differ");
-        FUZZ_CHECK(same_str(a->group[i], b->group[i]), "groups differ");
+        FUZZ_CHECK((a->group == NULL) == (b->group == NULL), "group arrays differ");
+        FUZZ_CHECK(!a->group || same_str(a->group[i], b->group[i]), "groups differ");
     }
     for (size_t j = 0; j < a->n_outcomes; j++) {
         const msc_outcome_data *x = &a->outcome[j], *y = &b->outcome[j];

@@ -39,7 +39,8 @@ typedef struct {
     size_t k;        /* data records */
     char **label;    /* study label per record */
     long *line;      /* line where each record starts */
-    char **group;    /* subgroup value per record (NULL if no --subgroup or missing) */
+    char **group;    /* subgroup value per record (NULL if missing); the array itself is
+                        NULL when group_col is (no --subgroup) */
     char *group_col; /* the subgroup column's header, or NULL */
     size_t n_outcomes;
     msc_outcome_data *outcome;

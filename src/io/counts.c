@@ -49,9 +49,9 @@ msc_status msc_dataset_from_counts(const char *const *labels, const double *even
     d->source = msc_strdup("<memory>");
     d->label = calloc(k, sizeof *d->label);
     d->line = malloc(k * sizeof *d->line);
-    d->group = calloc(k, sizeof *d->group);
+    d->group = NULL; /* no subgroup column */
     d->outcome = calloc(1, sizeof *d->outcome);
-    if (!d->source || !d->label || !d->line || !d->group || !d->outcome)
+    if (!d->source || !d->label || !d->line || !d->outcome)
         goto nomem;
     d->k = k;
     d->n_outcomes = 1;

@@ -867,7 +867,8 @@ static int grow(builder *B)
     } while (0)
     GROW(d->label);
     GROW(d->line);
-    GROW(d->group);
+    if (d->group_col) /* without a subgroup column there is no array (8 bytes a study) */
+        GROW(d->group);
     for (size_t j = 0; j < d->n_outcomes; j++) {
         GROW(d->outcome[j].events);
         GROW(d->outcome[j].n);
@@ -987,7 +988,8 @@ static void on_record(void *ctx, const msc_csv_record *r)
         return;
     }
     d->line[row] = r->line;
-    d->group[row] = NULL;
+    if (d->group)
+        d->group[row] = NULL;
     for (size_t j = 0; j < d->n_outcomes; j++)
         d->outcome[j].events[row] = d->outcome[j].n[row] = NAN;
     for (size_t j = 0; j < d->n_kept; j++)
