@@ -10,6 +10,7 @@
  */
 #include "test_util.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -214,6 +215,38 @@ static void test_random_bits(void **state)
     print_message("texts shorter than printf's shortest: %ld\n", shorter);
 }
 
+/* msc_rep_int_text against printf's "%lld" (the independent method): the
+ * ends of the range, every power of ten and its neighbours, and random
+ * bit patterns. */
+static void int_check(long long v)
+{
+    char want[32], got[32];
+    snprintf(want, sizeof want, "%lld", v);
+    size_t n = msc_rep_int_text(got, v);
+    assert_string_equal(got, want);
+    assert_int_equal(n, strlen(want));
+}
+
+static void test_integers(void **state)
+{
+    (void)state;
+    int_check(0);
+    int_check(LLONG_MAX);
+    int_check(LLONG_MIN);
+    int_check(LLONG_MIN + 1);
+    long long p = 1;
+    for (int i = 0; i < 19; i++, p *= 10)
+        for (long long d = -1; d <= 1; d++) {
+            int_check(p + d);
+            int_check(-(p + d));
+        }
+    for (long i = 0; i < scaled(100000); i++) {
+        uint64_t b = next();
+        int_check((long long)(b >> (b % 64)));
+        int_check((long long)b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_powers),
         cmocka_unit_test(test_typical),
         cmocka_unit_test(test_random_bits),
+        cmocka_unit_test(test_integers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,7 +131,7 @@ static void cell(cw *w, const msc_rep_node *n)
         break;
     case MSC_REP_INT: {
         char buf[32];
-        msc_rep_put(w->out, buf, (size_t)snprintf(buf, sizeof buf, "%lld", n->v.i));
+        msc_rep_put(w->out, buf, msc_rep_int_text(buf, n->v.i));
         break;
     }
     case MSC_REP_NULL:

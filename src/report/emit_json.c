@@ -137,8 +137,7 @@ static void real(jw *w, double v)
 static void integer(jw *w, long long v)
 {
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", v);
-    msc_rep_put(w->out, buf, (size_t)n);
+    msc_rep_put(w->out, buf, msc_rep_int_text(buf, v));
 }
 
 static void object(jw *w, msc_rep_node *o)

@@ -134,17 +134,31 @@ static uint64_t decimal(double v, int *e)
 
 /* -------------------------------------------------------------- layout */
 
-/* Writes the decimal digits of f (f > 0) to out; returns their number. */
+/* Writes the decimal digits of f (f > 0) to out; returns their number.
+ * Two digits a step from a table of "00" to "99", from the right: a
+ * 17-digit number takes 9 divisions instead of 17 (a full JSON output of
+ * 10^6 studies writes about 12 million numbers). */
 static int digits(uint64_t f, char *out)
 {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + f % 10);
-        f /= 10;
-    } while (f);
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    char tmp[20], *end = tmp + sizeof tmp, *p = end;
+    while (f >= 100) {
+        unsigned r = (unsigned)(f % 100);
+        f /= 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
+    }
+    if (f >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * f, 2);
+    } else {
+        *--p = (char)('0' + f);
+    }
+    int n = (int)(end - p);
+    memcpy(out, p, (size_t)n);
     return n;
 }
 
@@ -198,6 +212,21 @@ size_t msc_rep_number_text(char *buf, double v)
         }
         p += digits((uint64_t)x, p);
     }
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+size_t msc_rep_int_text(char *buf, long long v)
+{
+    char *p = buf;
+    /* the magnitude as unsigned, so that LLONG_MIN has one too */
+    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        *p++ = '-';
+    if (m == 0)
+        *p++ = '0';
+    else
+        p += digits(m, p);
     *p = '\0';
     return (size_t)(p - buf);
 }
