@@ -40,10 +40,14 @@ for t in "$build"/tests/test_*; do
 done
 
 # 2. The command line under valgrind: a wrapper that exits 99 on an error,
-# which no suite expects.
+# which no suite expects. A static mscmeta (MSC_STATIC_LIBC) hides its
+# malloc from valgrind, so its dynamically linked twin from the same
+# main.c and libraries, mscmeta_dynamic, runs instead when the build has it.
+prog=$build/mscmeta
+[ -x "$build/mscmeta_dynamic" ] && prog=$build/mscmeta_dynamic
 cat > "$tmp/mscmeta" << EOF
 #!/bin/sh
-exec valgrind -q --error-exitcode=99 --leak-check=full "$build/mscmeta" "\$@"
+exec valgrind -q --error-exitcode=99 --leak-check=full "$prog" "\$@"
 EOF
 chmod +x "$tmp/mscmeta"
 run_suite() { # NAME COMMAND...
