@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,19 +40,50 @@ static void reserve_std_fds(void)
  * THP mode ("madvise") does it for no one else. So, when an argument names
  * a regular file of at least HUGE_INPUT bytes (about 300,000 studies), the
  * process re-executes itself once with the tunable added; the exec costs
- * about a millisecond, under 1% of such a run. Nothing has been read,
- * written or opened yet, so the new process starts the same command from
- * the same state. A GLIBC_TUNABLES that already names the tunable (the
- * user's own choice, or this re-exec) is left alone, and when the exec
- * fails the run goes on here as before. Measured (bench/results.md): REML
- * at 10^6 studies 0.64 -> 0.51 s; 10^7 studies 6.3 -> 4.9 s. */
+ * about a millisecond, under 1% of such a run. Nothing has been read or
+ * written yet (only a closed standard descriptor may have been reopened on
+ * /dev/null, which the new process finds as it is), so it starts the same
+ * command from the same state. Never more than once: the new process finds
+ * REEXEC_MARK (and removes it, so that gnuplot does not inherit it), since
+ * glibc may rewrite GLIBC_TUNABLES. Left alone: a GLIBC_TUNABLES that
+ * already names the tunable (the user's choice: hugetlb=0 turns this off),
+ * a setuid or otherwise secure process (AT_SECURE: glibc ignores the
+ * tunable there), and a failed exec, after which the run goes on here with
+ * the environment as it was. The program is found through the
+ * /proc/self/exe link's target, which valgrind and emulators report as the
+ * program they run. Measured (bench/results.md): REML at 10^6 studies
+ * 0.64 -> 0.51 s; 10^7 studies 6.3 -> 4.9 s. */
 #define HUGE_INPUT (4L << 20)
 #define HUGETLB "glibc.malloc.hugetlb"
+#define REEXEC_MARK "MSCMETA_REEXECUTED"
+
+/* The target of /proc/self/exe, allocated; NULL if there is none. */
+static char *self_path(void)
+{
+    for (size_t cap = 256; cap <= ((size_t)1 << 20); cap *= 2) {
+        char *p = malloc(cap);
+        if (!p)
+            return NULL;
+        ssize_t n = readlink("/proc/self/exe", p, cap);
+        if (n >= 0 && (size_t)n < cap) {
+            p[n] = '\0';
+            return p;
+        }
+        free(p);
+        if (n < 0)
+            return NULL;
+    }
+    return NULL;
+}
 
 static void reexec_for_large_input(char **argv)
 {
+    if (getenv(REEXEC_MARK)) {
+        unsetenv(REEXEC_MARK);
+        return;
+    }
     const char *old = getenv("GLIBC_TUNABLES");
-    if (old && strstr(old, HUGETLB))
+    if ((old && strstr(old, HUGETLB)) || getauxval(AT_SECURE))
         return;
     int large = 0;
     for (int i = 2; argv[1] && argv[i] && !large; i++) {
@@ -60,20 +92,21 @@ static void reexec_for_large_input(char **argv)
     }
     if (!large)
         return;
-    size_t n = (old ? strlen(old) + 1 : 0) + sizeof HUGETLB "=1";
-    char *val = malloc(n);
-    if (!val)
-        return;
-    snprintf(val, n, "%s%s" HUGETLB "=1", old ? old : "", old ? ":" : "");
-    char *keep = old ? strdup(old) : NULL;
-    if (setenv("GLIBC_TUNABLES", val, 1) == 0) {
-        execv("/proc/self/exe", argv);
-        /* no exec (no /proc, say): run here, with the environment as it was */
+    int had = old && *old;
+    size_t n = (had ? strlen(old) + 1 : 0) + sizeof HUGETLB "=1";
+    char *val = malloc(n), *keep = old ? strdup(old) : NULL, *self = self_path();
+    if (val && (!old || keep) && self) {
+        snprintf(val, n, "%s%s" HUGETLB "=1", had ? old : "", had ? ":" : "");
+        if (setenv("GLIBC_TUNABLES", val, 1) == 0 && setenv(REEXEC_MARK, "1", 1) == 0)
+            execv(self, argv);
+        /* no exec: run here, with the environment as it was */
+        unsetenv(REEXEC_MARK);
         if (keep)
             setenv("GLIBC_TUNABLES", keep, 1);
         else
             unsetenv("GLIBC_TUNABLES");
     }
+    free(self);
     free(keep);
     free(val);
 }
