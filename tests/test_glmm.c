@@ -486,6 +486,54 @@ static void test_mode_from_any_start(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* msc_glmm_fit_estimate (the GLMM beside a continuity-corrected pool)
+ * must find msc_glmm_fit's maximum from any start it is given; the full
+ * fit is the reference here (it is checked against lme4 above). Sparse
+ * data with tau^2 well above 0, where an inverse-variance fit can give a
+ * tiny tau: from tau = 1e-7 or 1e-6 Newton used to stop at the boundary
+ * tau = 0 (mu -2.405 for -3.276), from 1e-5 it failed. And data at the
+ * boundary stay there from a start inside. */
+static void test_estimate_start(void **state)
+{
+    (void)state;
+    const double xi[] = {0, 0, 1, 0, 5, 0, 0, 2, 0, 9, 0, 1};
+    const double ni[] = {20, 15, 30, 25, 22, 40, 18, 35, 12, 30, 28, 16};
+    enum { K = 12 };
+    double vi[K];
+    for (int i = 0; i < K; i++)
+        vi[i] = 1.0 / (xi[i] + 0.5) + 1.0 / (ni[i] - xi[i] + 0.5);
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_GLMM;
+    msc_fit full, f;
+    msc_warnings w = {0};
+    assert_int_equal(msc_glmm_fit(xi, ni, vi, K, &s, &full, &w), MSC_OK);
+    msc_warnings_clear(&w);
+    assert_false(full.random.exact);
+    assert_true(full.het.tau2 > 0.5);
+    const double taus[] = {1e-7, 1e-6, 1e-5, 3e-5, 1e-2, 0.3, 1.0, 5.0};
+    const double dmu[] = {-0.3, 0.0, 1.0};
+    for (size_t a = 0; a < sizeof taus / sizeof *taus; a++)
+        for (size_t b = 0; b < sizeof dmu / sizeof *dmu; b++) {
+            assert_int_equal(msc_glmm_fit_estimate(xi, ni, vi, K, &s, full.random.yi + dmu[b],
+                                                   taus[a], &f, &w),
+                             MSC_OK);
+            msc_warnings_clear(&w);
+            assert_false(f.random.exact);
+            assert_close(f.random.yi, full.random.yi, 1e-9);
+            assert_close(f.het.tau2, full.het.tau2, 1e-8);
+        }
+    /* at the boundary (test_boundary's data): the exact fallback, as the full fit */
+    const double bx[] = {10, 11, 9, 10}, bn[] = {100, 100, 100, 100};
+    double bv[4];
+    for (int i = 0; i < 4; i++)
+        bv[i] = 1.0 / bx[i] + 1.0 / (bn[i] - bx[i]);
+    assert_int_equal(msc_glmm_fit_estimate(bx, bn, bv, 4, &s, -2.2, 0.5, &f, &w), MSC_OK);
+    msc_warnings_clear(&w);
+    assert_true(f.random.exact);
+    assert_close(f.random.est, 0.1, 1e-15);
+}
+
 int main(void)
 {
     msc_init();
@@ -498,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_false_divergence), cmocka_unit_test(test_flat),
         cmocka_unit_test(test_lme4_tolerance), cmocka_unit_test(test_threads),
         cmocka_unit_test(test_mode_from_any_start),
+        cmocka_unit_test(test_estimate_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -272,8 +272,26 @@ msc_status msc_glmm_fit_estimate(const double *xi, const double *ni, const doubl
                                  const msc_settings *s, double mu_start, double tau_start,
                                  msc_fit *f, msc_warnings *w)
 {
-    double start[2] = {mu_start, tau_start};
-    int ok = isfinite(mu_start) && fabs(mu_start) < 50.0 && tau_start > 0.0 && tau_start < 1e3;
-    return fit_glmm(xi, ni, vi, k, s, MSC_FIT_ESTIMATE_ONLY, ok ? start : NULL, NULL, 0.0, 0.0, f,
-                    w);
+    /* Near tau = 0 the likelihood is flat in tau: from a tiny start Newton
+     * barely moves and can stop at the boundary (or fail) where lme4's
+     * start finds an interior maximum. So the start is taken only from
+     * START_TAU_MIN on, and a search from it that ends anywhere but at an
+     * interior maximum is repeated from lme4's start. */
+    const double START_TAU_MIN = 0.25;
+    int take = isfinite(mu_start) && fabs(mu_start) < 50.0 && tau_start >= START_TAU_MIN &&
+               tau_start < 1e3;
+    if (take) {
+        double start[2] = {mu_start, tau_start};
+        msc_warnings t = {0};
+        msc_status rc =
+            fit_glmm(xi, ni, vi, k, s, MSC_FIT_ESTIMATE_ONLY, start, NULL, 0.0, 0.0, f, &t);
+        int interior = rc == MSC_OK && !f->exact_fallback && f->converged && !t.lost;
+        for (size_t i = 0; interior && i < t.n; i++)
+            if (w && msc_warnings_add(w, "%s", t.msg[i]) != MSC_OK)
+                interior = 0;
+        msc_warnings_clear(&t);
+        if (interior || rc == MSC_ERR_NOMEM)
+            return rc;
+    }
+    return fit_glmm(xi, ni, vi, k, s, MSC_FIT_ESTIMATE_ONLY, NULL, NULL, 0.0, 0.0, f, w);
 }
