@@ -76,6 +76,10 @@ static void check_dataset(const msc_dataset *d, const msc_load_options *o)
     FUZZ_CHECK(d->n_outcomes >= 1, NULL);
     FUZZ_CHECK(strcmp(d->source, "fuzz.csv") == 0, d->source);
     FUZZ_CHECK((d->group_col != NULL) == (o->subgroup_col != NULL), NULL);
+    /* the subgroup array exists exactly when there is a subgroup column
+     * (and a record to hold) */
+    FUZZ_CHECK(!d->group || d->group_col, "a subgroup array without a subgroup column");
+    FUZZ_CHECK(!d->group_col || d->k == 0 || d->group, "a subgroup column without its array");
     for (size_t i = 0; i < d->k; i++) {
         FUZZ_CHECK(d->label[i] && d->label[i][0], NULL);
         FUZZ_CHECK(msc_fuzz_valid_utf8(d->label[i], strlen(d->label[i])), d->label[i]);

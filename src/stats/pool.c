@@ -91,8 +91,9 @@ static void qprofile(const double *yi, const double *vi, size_t k, double q0, do
     double df = (double)k - 1.0, a2 = (1.0 - level) / 2.0;
     double crit_u = msc_qchisq(a2, df, 1); /* upper quantile -> lower bound */
     double crit_l = msc_qchisq(a2, df, 0); /* lower quantile -> upper bound */
-    /* both bounds lie on either side of tau^2's estimate, where Q is about
-     * k - 1: Newton from there takes a few steps to each */
+    /* the bounds usually lie on either side of tau^2's estimate, where Q
+     * is about k - 1 (always for PM): Newton from there takes a few steps
+     * to each, and from anywhere else it still finds them */
     double start = h->tau2 > 0.0 ? h->tau2 : 1.0;
     h->tau2_lo = h->tau2_hi = 0.0;
     if (q0 >= crit_l && msc_tau2_q_solve(yi, vi, k, crit_l, start, &h->tau2_hi) < 0)
