@@ -398,11 +398,51 @@ out:
 
 /* ------------------------------------------------------ the public fit */
 
+/* Whether the n rows (1, X[i][0..m)) are linearly independent (n <= m):
+ * modified Gram-Schmidt, each row's remainder against the rows before
+ * it, relative to its own length. O(n^2 m), with n <= m. */
+static int rows_independent(const double *X, size_t n, size_t m)
+{
+    size_t p = m + 1;
+    double *Q = malloc(n * p * sizeof *Q);
+    if (!Q)
+        return 0;
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        double *q = Q + i * p, len0 = 1.0;
+        q[0] = 1.0;
+        for (size_t j = 0; j < m; j++) {
+            q[j + 1] = X[i * m + j];
+            len0 += q[j + 1] * q[j + 1];
+        }
+        for (size_t a = 0; a < i; a++) {
+            const double *e = Q + a * p; /* unit length */
+            double d = 0;
+            for (size_t j = 0; j < p; j++)
+                d += q[j] * e[j];
+            for (size_t j = 0; j < p; j++)
+                q[j] -= d * e[j];
+        }
+        double len = 0;
+        for (size_t j = 0; j < p; j++)
+            len += q[j] * q[j];
+        if (!(len > 1e-20 * len0))
+            ok = 0;
+        else
+            for (size_t j = 0; j < p; j++)
+                q[j] /= sqrt(len);
+    }
+    free(Q);
+    return ok;
+}
+
 /* rma.glmm's Wald test of residual heterogeneity: the saturated model's
  * study terms tested jointly, which is the common-effect meta-regression's
  * QE on the uncorrected logits (weights 1/v_i); a study with 0 or n events
  * has an infinite logit of zero weight (glm's finite iterate adds ~1e-6)
- * and is left out. NAN when the rest cannot be fitted. */
+ * and is left out. 0 when fewer studies remain than coefficients and their
+ * rows of the design are independent (an exact fit); NAN when none
+ * remains, or the rest cannot be fitted. */
 static double qe_wald(const double *xi, const double *ni, size_t k, const double *mods, size_t m,
                       const msc_settings *s)
 {
@@ -427,6 +467,12 @@ static double qe_wald(const double *xi, const double *ni, size_t k, const double
     fe.test = MSC_TEST_Z;
     msc_regress_model r = {0}; /* freed below whether or not it was fitted */
     msc_warnings w = {0};
+    /* Fewer studies with 0 < x < n than coefficients: when their rows of
+     * the design are independent, the common-effect model fits their
+     * logits exactly and QE is 0, the others adding nothing (metafor's
+     * glm gives 2.3e-7 for 0/10, 0/12, 3/15, 0/20 with one moderator). */
+    if (kk > 0 && kk <= m && rows_independent(X, kk, m))
+        qe = 0.0;
     if (kk > m && msc_regress_fit(y, v, kk, m ? X : NULL, m, &fe, NULL, m, MSC_REGRESS_NO_R2, &r,
                                   &w) == MSC_OK)
         qe = r.QE;

@@ -121,11 +121,19 @@ expect glmm-csv-head "$TMP/out" '^outcome,.*,QE_lrt,QE_lrt_p,tau2,I2,H2,R2,LRT,L
 printf 'study,events,n,site\nA,2,10,a\nB,0,12,b\nC,4,15,a\nD,0,20,b\nE,3,9,a\nF,0,11,b\n' > "$TMP/sep.csv"
 run glmm-separation 1 -- "$BIN" regress "$TMP/sep.csv" --mod site --method GLMM
 one_line glmm-separation-msg 'site=b runs off to infinity'
-# fewer studies with 0 < x < n than moderator columns + 1: the Wald QE has no
-# common-effect fit to use and is NA (this freed an unset model before)
+# fewer studies with 0 < x < n than coefficients (this freed an unset model
+# before): the common-effect model fits them exactly, so the Wald QE is 0.
+# metafor 3.8-1, rma.glmm(xi = events, ni = n, mods = ~ dose, measure =
+# "PLO"): QE.Wld 2.318e-07 (glm's unconverged iterates), QEp.Wld 0.99999988,
+# QE.LRT 8.466574, QEp.LRT 0.0145046; with a second moderator g (0/10 g 1,
+# 0/12 g 0, 3/15 g 0, 0/20 g 1, 5/25 dose 4 g 1): QE.Wld 1.789e-07,
+# QEp.Wld 0.99999991, QE.LRT 11.715584
 printf 'study,n,events,dose\na,10,0,1\nb,12,0,2\nc,15,3,3\nd,20,0,5\n' > "$TMP/qe.csv"
-run glmm-qe-wald-none 0 -- "$BIN" regress "$TMP/qe.csv" --mod dose --method GLMM
-expect glmm-qe-wald-na "$TMP/out" 'Wald QE = NA, df = 2, p = NA; likelihood ratio QE = '
+run glmm-qe-wald-exact 0 -- "$BIN" regress "$TMP/qe.csv" --mod dose --method GLMM
+expect glmm-qe-wald-zero "$TMP/out" 'Wald QE = 0\.0000, df = 2, p = 1\.0000; likelihood ratio QE = 8\.4666, p = 0\.0145'
+printf 'study,n,events,dose,g\na,10,0,1,1\nb,12,0,2,0\nc,15,3,3,0\nd,20,0,5,1\ne,25,5,4,1\n' > "$TMP/qe2.csv"
+run glmm-qe-wald-exact2 0 -- "$BIN" regress "$TMP/qe2.csv" --mod dose --mod g --method GLMM
+expect glmm-qe-wald-zero2 "$TMP/out" 'Wald QE = 0\.0000, df = 2, p = 1\.0000; likelihood ratio QE = 11\.7156'
 run glmm-knha 2 -- "$BIN" regress "$BCG" --mod ablat --method GLMM --test knha
 one_line glmm-knha-msg 'not --method GLMM'
 
