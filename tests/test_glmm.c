@@ -317,7 +317,14 @@ static void test_lme4_tolerance(void **state)
  * "Hessian is numerically singular: parameters are not uniquely
  * determined" and stops at tau^2 = 6e-8. The answer is the exact 4/8 with
  * a warning. (0/1 with 1/1 is flat too, but every study there is at 0 or n,
- * which has its own warning: see test_separation.) */
+ * which has its own warning: see test_separation.)
+ *
+ * The exact likelihood at mu = 0 falls from tau = 0 only at sixth order,
+ * ll(tau) - ll(0) = -0.062 tau^6 (R's integrate at tau = 0.05 to 0.4), so
+ * near tau = 0 its gradient is below rounding, and with 9 points where the
+ * search ends is rounding's choice: at a spurious interior point, which
+ * the finer rule shows to be flat, or at the boundary tau^2 = 0. Both give
+ * the exact 4/8 and say why; this test accepts either there. */
 static void test_flat(void **state)
 {
     (void)state;
@@ -327,8 +334,12 @@ static void test_flat(void **state)
         const msc_fit *f = &a->outcome[0].fit;
         assert_true(f->random.exact);
         assert_close(f->random.est, 0.5, 0);
-        assert_true(isnan(f->het.tau2));
-        assert_one_warning(&a->outcome[0], "flat");
+        if (nagq == 9 && f->het.tau2 == 0.0) {
+            assert_one_warning(&a->outcome[0], "boundary of 0");
+        } else {
+            assert_true(isnan(f->het.tau2));
+            assert_one_warning(&a->outcome[0], "flat");
+        }
         msc_analysis_free(a);
     }
     msc_dataset_free(d);
