@@ -14,11 +14,17 @@
  *   - the likelihood-ratio test of tau^2 = 0 against twice the difference
  *     of the marginal log-likelihood maximised with R's integrate() and
  *     optim() and glm()'s logistic log-likelihood: 1e-4 relative (7-point
- *     quadrature against the exact integral), and 1e-9 at 31 points.
+ *     quadrature against the exact integral), and 1e-9 at 31 points;
+ *   - at 5,000 studies with n up to 50,000 (the log-likelihood about 1e8,
+ *     where rounding limits what the search can resolve), the interval
+ *     against its definition: plain bisection on the profile, each point
+ *     maximised over mu from a fresh model, 1e-7 relative.
  */
 #include "test_util.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msc_glmm.h"
@@ -112,6 +118,73 @@ static void test_profile_ci(void **state)
     json_decref(ref);
 }
 
+/* The interval's definition, checked by brute force at a size where the
+ * searches' shortcuts matter (one evaluation per profile point, the stop
+ * at rounding's level): the bound is where 2 (ll_max - prof(tau)) crosses
+ * chi^2_1(0.95), found here by 60 bisection steps, each profile point
+ * maximised over mu by msc_glmm_profile_mu from a model with no warm
+ * starts. */
+static double deviance_rise(const double *x, const double *n, size_t k, double mu, double tau,
+                            double ll_max)
+{
+    msc_glmm_model M;
+    assert_int_equal(msc_glmm_model_init(&M, x, n, k, 7, 1), MSC_OK);
+    double m = mu, p = msc_glmm_profile_mu(&M, tau, &m, NULL);
+    msc_glmm_model_free(&M);
+    return 2.0 * (ll_max - p);
+}
+
+static void test_profile_ci_large(void **state)
+{
+    (void)state;
+    enum { K = 5000 };
+    double *x = malloc(3 * K * sizeof *x), *n = x + K, *v = x + 2 * K;
+    assert_non_null(x);
+    uint64_t r = 12345;
+    for (size_t i = 0; i < K; i++) { /* n 5 to 50,000; logits uniform, mean -1, SD 0.8 */
+        r = r * 6364136223846793005u + 1442695040888963407u;
+        double u1 = ((r >> 11) + 0.5) / 9007199254740992.0;
+        r = r * 6364136223846793005u + 1442695040888963407u;
+        double u2 = ((r >> 11) + 0.5) / 9007199254740992.0;
+        n[i] = 5.0 + floor(u1 * 49996.0);
+        double p = 1.0 / (1.0 + exp(1.0 - 0.8 * (2.0 * u2 - 1.0) * 1.7320508));
+        x[i] = floor(p * n[i] + 0.5);
+        v[i] = 1.0 / (x[i] + 0.5) + 1.0 / (n[i] - x[i] + 0.5);
+    }
+    msc_settings s;
+    msc_settings_default(&s);
+    s.method = MSC_METHOD_GLMM;
+    msc_fit f;
+    msc_warnings w = {0};
+    assert_int_equal(msc_glmm_fit(x, n, v, K, &s, &f, &w), MSC_OK);
+    msc_warnings_clear(&w);
+    assert_false(f.random.exact);
+    const msc_heterogeneity *h = &f.het;
+    msc_glmm_model M;
+    assert_int_equal(msc_glmm_model_init(&M, x, n, K, 7, 1), MSC_OK);
+    double ll_max = msc_glmm_loglik(&M, f.random.yi, h->tau);
+    msc_glmm_model_free(&M);
+    assert_true(fabs(ll_max) > 1e7); /* the scale this test is about */
+    double crit = msc_qchisq(0.05, 1.0, 1);
+    for (int side = 0; side < 2; side++) {
+        double a = side ? h->tau : 0.5 * h->tau, b = side ? 2.0 * h->tau : h->tau;
+        double fa = deviance_rise(x, n, K, f.random.yi, a, ll_max) - crit;
+        for (int it = 0; it < 60; it++) {
+            double mid = 0.5 * (a + b), fm = deviance_rise(x, n, K, f.random.yi, mid, ll_max) - crit;
+            if ((fm < 0.0) == (fa < 0.0)) {
+                a = mid;
+                fa = fm;
+            } else {
+                b = mid;
+            }
+        }
+        double t = 0.5 * (a + b);
+        assert_close_msg(side ? h->tau2_hi : h->tau2_lo, t * t, 1e-7,
+                         side ? "upper bound" : "lower bound");
+    }
+    free(x);
+}
+
 static void test_lrt(void **state)
 {
     (void)state;
@@ -168,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_marginal_integral),
         cmocka_unit_test(test_profile_ci),
+        cmocka_unit_test(test_profile_ci_large),
         cmocka_unit_test(test_lrt),
         cmocka_unit_test(test_none_where_unfitted),
     };

@@ -19,6 +19,7 @@
  * profile in tau is then the objective's own d ll / d tau, so the bounds are
  * found by safeguarded Newton steps too. Every evaluation is O(k).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -79,6 +80,17 @@ double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_
             step = copysign(2.0, step);
         if (fabs(step) <= 1e-12 * (1.0 + fabs(m)))
             break; /* converged: the next step would be ~1e-24 */
+        /* A Newton step whose gain, g step / 2, is below the rounding of
+         * the log-likelihood itself (1e-15 of it) is taken without another
+         * evaluation: the maximum is then ll + g step / 2, wrong only by
+         * that gain times the curvature's relative error. With a good
+         * start (see phi below) this makes a profile point one evaluation. */
+        if (H < 0.0 && 0.5 * g * step <= 1e-15 * fabs(ev.ll)) {
+            *mu = m + step;
+            if (g_tau)
+                *g_tau = ev.g[1] + (M->nagq > 2 ? ev.h[1] * step : 0.0);
+            return ev.ll + 0.5 * g * step;
+        }
         double next = m + step;
         if (!(next > lo && next < hi) && isfinite(lo) && isfinite(hi))
             next = 0.5 * (lo + hi);
@@ -99,24 +111,47 @@ double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_
  * phi(tau) = 2 (ll_max - prof(tau)) - crit, and its derivative in tau. */
 typedef struct {
     msc_glmm_model *M;
-    double ll_max, crit, mu; /* mu: the last argmax, a warm start for the next */
+    double ll_max, crit;
+    double noise;           /* |phi| below this is rounding: 16 eps |ll_max| */
+    double tau, mu, slope;  /* the last profile point and d mu / d tau there */
 } profile_ctx;
 
 static double phi(profile_ctx *c, double tau, double *dphi)
 {
-    double g;
-    double p = msc_glmm_profile_mu(c->M, tau, &c->mu, &g);
+    /* the argmax over mu moves with tau: start from the tangent line */
+    double g, m = c->mu;
+    if (isfinite(c->slope))
+        m += c->slope * (tau - c->tau);
+    double p = msc_glmm_profile_mu(c->M, tau, &m, &g);
+    if (tau != c->tau && isfinite(m))
+        c->slope = (m - c->mu) / (tau - c->tau);
+    c->mu = m;
+    c->tau = tau;
     if (dphi)
         *dphi = -2.0 * g;
     return 2.0 * (c->ll_max - p) - c->crit;
 }
 
-/* The root of phi in [a, b] where phi(a) < 0 < phi(b) (or the reverse):
- * Newton steps with the exact derivative, bisection (geometric across
- * orders of magnitude) whenever a step leaves the bracket. */
-static double root(profile_ctx *c, double a, double b, double fa)
+/* The root of phi between a and b, where phi(a) = fa and phi(b) = fb have
+ * opposite signs; side is +1 for the upper bound (a root above tau_hat),
+ * -1 for the lower. Newton's method on the signed root of the deviance,
+ * R(tau) = side sqrt(phi + crit), against R = side sqrt(crit): R is
+ * linear in tau where the profile is quadratic, so Newton converges from
+ * anywhere in the bracket where it is nearly so (on phi itself it only
+ * halves the distance while far away). The start interpolates R between
+ * the ends. Bisection (geometric across orders of magnitude) whenever a
+ * step leaves the bracket. The search ends with a Newton step of at
+ * most 1e-6 relative, or when |phi| falls below the rounding of the
+ * log-likelihood (c->noise): with a million studies the log-likelihood
+ * is about 1e10 and phi cannot be resolved below about 1e-5. */
+static double root(profile_ctx *c, double a, double fa, double b, double fb, double side)
 {
-    double x = a > 0.0 && b / a > 4.0 ? sqrt(a * b) : 0.5 * (a + b);
+    double T = side * sqrt(c->crit);
+    double Ra = side * sqrt(fmax(fa + c->crit, 0.0)), Rb = side * sqrt(fmax(fb + c->crit, 0.0));
+    double lo = fmin(a, b), hi = fmax(a, b);
+    double x = Rb != Ra ? a + (T - Ra) * (b - a) / (Rb - Ra) : NAN;
+    if (!(x > lo && x < hi))
+        x = lo > 0.0 && hi / lo > 4.0 ? sqrt(lo * hi) : 0.5 * (lo + hi);
     for (int it = 0; it < 200; it++) {
         double d, f = phi(c, x, &d);
         if (f == 0.0)
@@ -125,9 +160,22 @@ static double root(profile_ctx *c, double a, double b, double fa)
             a = x;
         else
             b = x;
-        double lo = fmin(a, b), hi = fmax(a, b);
-        double next = isfinite(d) && d != 0.0 ? x - f / d : NAN;
-        if (!(next > lo && next < hi))
+        lo = fmin(a, b);
+        hi = fmax(a, b);
+        double D = f + c->crit, next = NAN;
+        if (D > 0.0 && isfinite(d) && d != 0.0) {
+            double R = side * sqrt(D), dR = side * d / (2.0 * sqrt(D));
+            next = x - (R - T) / dR;
+        }
+        int newton = next > lo && next < hi;
+        /* Newton converges quadratically: after a step of 1e-6 relative
+         * the next would be about 1e-12, so this one is taken and the
+         * search ends; so does one from a phi already within rounding */
+        if (newton && fabs(next - x) <= 1e-6 * x)
+            return next;
+        if (fabs(f) <= c->noise)
+            return newton ? next : x;
+        if (!newton)
             next = lo > 0.0 && hi / lo > 4.0 ? sqrt(lo * hi) : 0.5 * (lo + hi);
         if (fabs(next - x) <= 1e-12 * x || hi - lo <= 1e-13 * hi)
             return next;
@@ -136,10 +184,24 @@ static double root(profile_ctx *c, double a, double b, double fa)
     return x;
 }
 
-int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
-                             double level, int bounds, double *lo, double *hi, int *close)
+int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat,
+                             const msc_glmm_eval *at_max, double level, int bounds, double *lo,
+                             double *hi, int *close)
 {
-    profile_ctx c = {M, ll_max, msc_qchisq(1.0 - level, 1.0, 1), mu_hat};
+    double ll_max = at_max->ll;
+    profile_ctx c = {M, ll_max, msc_qchisq(1.0 - level, 1.0, 1), 0.0, tau_hat, mu_hat, NAN};
+    c.noise = 16.0 * DBL_EPSILON * fabs(ll_max);
+    /* The quadratic approximation at an interior maximum, from its Louis
+     * Hessian: the profile's curvature in tau, h_tt - h_mt^2 / h_mm, puts
+     * the bounds near tau_hat -+ sqrt(crit / curvature), and the argmax
+     * over mu moves with d mu / d tau = -h_mt / h_mm. Only the searches'
+     * starts; with fewer than 3 nodes Louis' identity is too rough. */
+    double delta = NAN, slope0 = NAN;
+    if (tau_hat > 0.0 && M->nagq > 2 && at_max->h[0] < 0.0) {
+        double curv = -(at_max->h[2] - at_max->h[1] * at_max->h[1] / at_max->h[0]);
+        delta = curv > 0.0 ? sqrt(c.crit / curv) : NAN;
+        slope0 = -at_max->h[1] / at_max->h[0];
+    }
     *lo = *hi = NAN;
     /* lower: 0 unless the profile at tau = 0 lies beyond the cut-off */
     if (bounds) {
@@ -149,34 +211,60 @@ int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, d
             double p0 = msc_glmm_profile_mu(M, 0.0, &mu0, NULL);
             f0 = 2.0 * (ll_max - p0) - c.crit;
             if (f0 > 0.0) {
+                c.tau = tau_hat;
                 c.mu = mu_hat;
-                double t = root(&c, tau_hat, 0.0, -c.crit);
+                c.slope = slope0;
+                double g = tau_hat - 1.1 * delta, t;
+                if (g > 0.0 && g < tau_hat) { /* bracket with the guess */
+                    double fg = phi(&c, g, NULL);
+                    t = fg > 0.0 ? root(&c, g, fg, tau_hat, -c.crit, -1.0)
+                                 : root(&c, 0.0, f0, g, fg, -1.0);
+                } else {
+                    t = root(&c, 0.0, f0, tau_hat, -c.crit, -1.0);
+                }
                 *lo = t * t;
             }
         }
     }
     /* upper: step out from the maximum until the profile has fallen far
-     * enough, then close in */
+     * enough, then close in. The first step is the quadratic guess (at
+     * most 1.5 tau_hat); each next one extrapolates R to its target with
+     * 10% to spare, and at least doubles the distance from tau_hat, at
+     * most doubling tau. 1.5 tau_hat is visited unless the profile has
+     * fallen far enough before it. */
+    c.tau = tau_hat;
     c.mu = mu_hat;
-    double a = tau_hat, b = tau_hat > 0.0 ? 1.5 * tau_hat : 0.1, fb = -c.crit;
+    c.slope = slope0;
+    double a = tau_hat, fa = -c.crit, b = tau_hat > 0.0 ? 1.5 * tau_hat : 0.1, fb = -c.crit;
+    if (tau_hat + 1.1 * delta < b)
+        b = tau_hat + 1.1 * delta;
     /* a step whose phi is this near 0 could fall either way with the
      * model's warm starts (they differ in the last bits with the path) */
     double zone = 1e-9 * (1.0 + fabs(ll_max));
     if (close)
         *close = 0;
     while (b <= TAU_LIMIT) {
-        fb = phi(&c, b, NULL);
+        double db;
+        fb = phi(&c, b, &db);
         if (close && !(fabs(fb) > zone))
             *close = 1;
         if (fb > 0.0)
             break;
+        double D = fb + c.crit, next = NAN;
+        if (D > 0.0 && db > 0.0)
+            next = b + 1.1 * (sqrt(c.crit) - sqrt(D)) * 2.0 * sqrt(D) / db;
         a = b;
-        b *= 2.0;
+        fa = fb;
+        b = 2.0 * a;
+        if (next < b)
+            b = fmax(next, 2.0 * a - tau_hat);
+        if (a < 1.5 * tau_hat && b > 1.5 * tau_hat)
+            b = 1.5 * tau_hat; /* always visited: msc_glmm_loo_profile_clear */
     }
     if (!(fb > 0.0))
         return 0;
     if (bounds) {
-        double t = root(&c, a, b, -c.crit);
+        double t = root(&c, a, fa, b, fb, 1.0);
         *hi = t * t;
     }
     return 1;
@@ -239,14 +327,17 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
     double mu0 = f->common.yi;
     double ll0 = msc_glmm_loglik_tau0(&M, mu0);
     double mu_hat = interior ? f->random.yi : mu0, tau_hat = interior ? h->tau : 0.0;
-    double ll_max = interior ? msc_glmm_loglik(&M, mu_hat, tau_hat) : ll0;
+    msc_glmm_eval at_max = {ll0, {NAN, NAN}, {NAN, NAN, NAN}};
+    if (interior)
+        msc_glmm_evaluate(&M, mu_hat, tau_hat, &at_max);
+    double ll_max = at_max.ll;
     /* LRT of tau^2 = 0: tau^2 sits on the boundary of its space under H0,
      * so the statistic follows the 50:50 mixture of chi^2_0 and chi^2_1 */
     double lrt = 2.0 * (ll_max - ll0);
     h->lrt_tau2 = lrt > 0.0 ? lrt : 0.0;
     h->lrt_tau2_p = h->lrt_tau2 > 0.0 ? 0.5 * msc_pchisq(h->lrt_tau2, 1.0, 1) : 1.0;
     int bounds = !(flags & MSC_FIT_NO_TAU2_CI), close = 0;
-    int hi_found = msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, ll_max, s->level, bounds,
+    int hi_found = msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, &at_max, s->level, bounds,
                                             &h->tau2_lo, &h->tau2_hi, row ? &close : NULL);
     if (close && !bounds) {
         /* A row's decision that hangs on the last bits: made again as the
@@ -255,10 +346,10 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
         for (size_t i = 0; i < M.nu; i++)
             M.u[i].zhat = 0.0;
         if (interior)
-            ll_max = msc_glmm_loglik(&M, mu_hat, tau_hat);
+            msc_glmm_evaluate(&M, mu_hat, tau_hat, &at_max);
         double lo, hi;
         hi_found =
-            msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, ll_max, s->level, 1, &lo, &hi, NULL);
+            msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, &at_max, s->level, 1, &lo, &hi, NULL);
     }
     msc_glmm_model_free(&M);
     h->tau2_ci_profile = bounds;

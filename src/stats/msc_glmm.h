@@ -74,16 +74,18 @@ double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_
 
 /* Profile-likelihood interval for tau^2 at `level` (lme4's
  * confint(method = "profile") for the SD, squared): the tau at which the
- * profile log-likelihood falls chi^2_1(level) / 2 below its maximum ll_max
- * at (mu_hat, tau_hat); the lower bound is 0 when the profile at tau = 0
+ * profile log-likelihood falls chi^2_1(level) / 2 below its maximum at
+ * (mu_hat, tau_hat), where at_max is M's evaluation (for tau_hat = 0,
+ * only its ll, the logistic fit's, is used); the lower bound is 0 when the profile at tau = 0
  * has not fallen that far. A bound not found is NAN. Without `bounds`,
  * only the search that brackets the upper bound is made and both stay
  * NAN. Returns 0 when the upper bound lies beyond tau = 1e3 (not found),
  * else 1. *close (when not NULL) is set to 1 when a step of that search
  * came so near the cut-off that the answer could change with the model's
  * warm starts (M's modes, which carry the path of earlier evaluations). */
-int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat, double ll_max,
-                             double level, int bounds, double *lo, double *hi, int *close);
+int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat,
+                             const msc_glmm_eval *at_max, double level, int bounds, double *lo,
+                             double *hi, int *close);
 
 /* The marginal (population-averaged) proportion: the integral of
  * expit(mu + tau z) phi(z) over z, as metafor's transf.ilogit.int
@@ -115,8 +117,9 @@ void msc_glmm_loo_free(msc_glmm_loo *L);
 /* 1 when the fit without one study (x events of n), whose exact maximum is
  * (mu, tau > 0), has a profile log-likelihood at 1.5 tau that has fallen
  * past the cut-off of the profile interval for tau^2 by a clear margin:
- * msc_glmm_tau2_profile_ci's search for the upper bound would find it at
- * its first step. 0 when that is not certain (L may be NULL). */
+ * msc_glmm_tau2_profile_ci's search for the upper bound, which visits
+ * 1.5 tau unless it has found the bound before, would find it there at the
+ * latest. 0 when that is not certain (L may be NULL). */
 int msc_glmm_loo_profile_clear(const msc_glmm_loo *L, double x, double n, double mu, double tau);
 
 #endif
