@@ -86,13 +86,17 @@ static double find_mode(double x, double n, double mu, double tau, double z)
         z = lo;
     if (z > hi)
         z = hi;
-    double y = log((x + 0.5) / (n - x + 0.5)), v = 1.0 / (x + 0.5) + 1.0 / (n - x + 0.5);
-    double z0 = tau * (y - mu) / (tau * tau + v);
-    if (!(z0 > lo && z0 < hi))
-        z0 = z;
-    /* h' and h'' at the two starts; the bracket from both */
+    /* h' and h'' at the warm start; the second start only when its
+     * Newton step is not already small */
     double p = expit(mu + tau * z);
     double h1 = tau * (x - n * p) - z, h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
+    double z0 = z;
+    if (!(fabs(h1 / h2) <= 1e-3 * (1.0 + fabs(z)))) {
+        double y = log((x + 0.5) / (n - x + 0.5)), v = 1.0 / (x + 0.5) + 1.0 / (n - x + 0.5);
+        z0 = tau * (y - mu) / (tau * tau + v);
+        if (!(z0 > lo && z0 < hi))
+            z0 = z;
+    }
     if (z0 != z) {
         if (h1 > 0.0)
             lo = z;
@@ -120,8 +124,12 @@ static double find_mode(double x, double n, double mu, double tau, double z)
         double next = z - h1 / h2;
         /* converged: z itself is now an end of the bracket, and a last
          * step this small can round onto it, which is not a reason to
-         * bisect what is left of a bracket perhaps n tau wide */
-        if (fabs(next - z) <= 1e-13 * (1.0 + fabs(next)))
+         * bisect what is left of a bracket perhaps n tau wide. Newton's
+         * error after a step s is about |h'''/(2 h'')| s^2 <= tau s^2 / 2
+         * (h''' / h'' = tau (1 - 2p) in the steep part, less elsewhere), so
+         * a step below 1e-7 / (1 + tau) leaves under 1e-14: take it. */
+        if (fabs(next - z) <= 1e-7 / (1.0 + tau) * (1.0 + fabs(next)) && next >= lo &&
+            next <= hi)
             return next;
         if (!(next > lo && next < hi))
             next = 0.5 * (lo + hi);
@@ -197,7 +205,12 @@ static void evaluate_range(model *M, size_t from, size_t to, double mu, double t
         for (int j = 0; j < K; j++) {
             zj[j] = z + sqrt2 * sigma * M->t[j];
             double eta = mu + tau * zj[j], l;
-            logistic(eta, &l, &pj[j]);
+            if (M->t[j] == 0.0) { /* the middle node is the mode itself */
+                l = l1pe;
+                pj[j] = p;
+            } else {
+                logistic(eta, &l, &pj[j]);
+            }
             L[j] = M->lw[j] + x * eta - n * l - 0.5 * zj[j] * zj[j] + M->t[j] * M->t[j];
             if (L[j] > maxL)
                 maxL = L[j];
@@ -515,6 +528,11 @@ msc_status msc_glmm_model_rule(msc_glmm_model *M, int nagq)
         M->t[j] = t[j];
         M->lw[j] = log(wt[j]);
     }
+    /* the nodes are symmetric about 0: GSL's middle one of an odd rule is
+     * 0 to within 1e-16, and exactly 0 lets evaluate_range reuse the
+     * mode's own logistic there */
+    if (nagq % 2 == 1)
+        M->t[nagq / 2] = 0.0;
     gsl_integration_fixed_free(w);
     return MSC_OK;
 }
