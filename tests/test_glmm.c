@@ -531,8 +531,9 @@ static void test_estimate_start(void **state)
                              MSC_OK);
             msc_warnings_clear(&w);
             assert_false(f.random.exact);
-            assert_close(f.random.yi, full.random.yi, 1e-9);
-            assert_close(f.het.tau2, full.het.tau2, 1e-8);
+            /* its Newton search ends on a step of 1e-6 (MSC_FIT_ESTIMATE_ROUGH) */
+            assert_close(f.random.yi, full.random.yi, 1e-7);
+            assert_close(f.het.tau2, full.het.tau2, 1e-6);
         }
     /* at the boundary (test_boundary's data): the exact fallback, as the full fit */
     const double bx[] = {10, 11, 9, 10}, bn[] = {100, 100, 100, 100};

@@ -30,12 +30,13 @@
  * no more than the quadrature's error, -1 when it failed. Returns MSC_OK or
  * MSC_ERR_NOMEM. */
 static int fit_random(const double *xi, const double *ni, size_t k, int nagq, int threads,
-                      int need_var, double mu0, const double *start, double *mu, double *tau,
-                      double *var, int *iters, int *rc)
+                      int need_var, double newton_tol, double mu0, const double *start,
+                      double *mu, double *tau, double *var, int *iters, int *rc)
 {
     msc_glmm_model M;
     if (msc_glmm_model_init(&M, xi, ni, k, nagq, threads) != MSC_OK)
         return MSC_ERR_NOMEM;
+    M.newton_tol = newton_tol;
     /* Start where lme4 does (tau = 1), from the common-effect mu. */
     *mu = start ? start[0] : mu0;
     *tau = start ? start[1] : 1.0;
@@ -185,8 +186,9 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
     double mu = mu0, tau = 0.0, v = NAN;
     int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
     if (!separated &&
-        fit_random(xi, ni, k, s->nagq, s->threads, !only, mu0, start, &mu, &tau, &v, &iters,
-                   &rc) != MSC_OK)
+        fit_random(xi, ni, k, s->nagq, s->threads, !only,
+                   only && (flags & MSC_FIT_ESTIMATE_ROUGH) ? 1e-6 : 0.0, mu0, start, &mu, &tau,
+                   &v, &iters, &rc) != MSC_OK)
         return MSC_ERR_NOMEM;
     f->iterations = iters;
     if (rc == 1) {
@@ -278,13 +280,14 @@ msc_status msc_glmm_fit_estimate(const double *xi, const double *ni, const doubl
      * START_TAU_MIN on, and a search from it that ends anywhere but at an
      * interior maximum is repeated from lme4's start. */
     const double START_TAU_MIN = 0.25;
+    const unsigned ROUGH = MSC_FIT_ESTIMATE_ONLY | MSC_FIT_ESTIMATE_ROUGH;
     int take = isfinite(mu_start) && fabs(mu_start) < 50.0 && tau_start >= START_TAU_MIN &&
                tau_start < 1e3;
     if (take) {
         double start[2] = {mu_start, tau_start};
         msc_warnings t = {0};
         msc_status rc =
-            fit_glmm(xi, ni, vi, k, s, MSC_FIT_ESTIMATE_ONLY, start, NULL, 0.0, 0.0, f, &t);
+            fit_glmm(xi, ni, vi, k, s, ROUGH, start, NULL, 0.0, 0.0, f, &t);
         int interior = rc == MSC_OK && !f->exact_fallback && f->converged && !t.lost;
         for (size_t i = 0; interior && i < t.n; i++)
             if (w && msc_warnings_add(w, "%s", t.msg[i]) != MSC_OK)
@@ -293,5 +296,5 @@ msc_status msc_glmm_fit_estimate(const double *xi, const double *ni, const doubl
         if (interior || rc == MSC_ERR_NOMEM)
             return rc;
     }
-    return fit_glmm(xi, ni, vi, k, s, MSC_FIT_ESTIMATE_ONLY, NULL, NULL, 0.0, 0.0, f, w);
+    return fit_glmm(xi, ni, vi, k, s, ROUGH, NULL, NULL, 0.0, 0.0, f, w);
 }

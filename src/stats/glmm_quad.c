@@ -375,7 +375,8 @@ int msc_glmm_maximise(msc_glmm_model *M, double *mu, double *tau, int *iters, do
         d1 = (A * g1 - B * g0) / det;
         /* Newton converges quadratically: once the full, undamped step is
          * this small, the next would be ~1e-18; take it and stop. */
-        if (lam == 0.0 && fabs(d0) < 1e-9 && fabs(d1) < 1e-9 && t > TAU_MIN) {
+        double tol = M->newton_tol > 0.0 ? M->newton_tol : 1e-9;
+        if (lam == 0.0 && fabs(d0) < tol && fabs(d1) < tol && t > TAU_MIN) {
             *mu = m + d0;
             *tau = exp(rho + d1);
             *ll = ev.ll;

@@ -30,6 +30,7 @@ typedef struct {
     size_t nu;
     int nagq;
     int threads;         /* threads an evaluation may use */
+    double newton_tol;   /* msc_glmm_maximise's final step; 0: 1e-9 */
     msc_glmm_eval *part; /* per chunk of pairs (see glmm_quad.c), or NULL */
     /* Gauss-Hermite nodes and log weights (weight e^{-t^2}) */
     double t[MSC_GLMM_MAX_NODES], lw[MSC_GLMM_MAX_NODES];
