@@ -27,15 +27,14 @@
  * interior maximum (with *mu, *tau and, when `need_var`, the variance *var
  * of mu; without it *var is NAN and its check is skipped), 0 when tau
  * is at its boundary of 0, 2 when the maximum rises above the boundary by
- * no more than the quadrature's error, -1 when it failed. Returns MSC_OK or
- * MSC_ERR_NOMEM. */
-static int fit_random(const double *xi, const double *ni, size_t k, int nagq, int threads,
-                      int need_var, double newton_tol, double mu0, const double *start,
-                      double *mu, double *tau, double *var, int *iters, int *rc)
+ * no more than the quadrature's error, -1 when it failed. M is the
+ * caller's model of the studies; the modes in its pairs are left as the
+ * search leaves them. */
+static void fit_random(msc_glmm_model *mp, int need_var, double newton_tol, double mu0,
+                       const double *start, double *mu, double *tau, double *var, int *iters,
+                       int *rc)
 {
-    msc_glmm_model M;
-    if (msc_glmm_model_init(&M, xi, ni, k, nagq, threads) != MSC_OK)
-        return MSC_ERR_NOMEM;
+    msc_glmm_model M = *mp;
     M.newton_tol = newton_tol;
     /* Start where lme4 does (tau = 1), from the common-effect mu. */
     *mu = start ? start[0] : mu0;
@@ -67,9 +66,7 @@ static int fit_random(const double *xi, const double *ni, size_t k, int nagq, in
         if (!(*var > 0) || !isfinite(*var))
             r = -1;
     }
-    msc_glmm_model_free(&M);
     *rc = r;
-    return MSC_OK;
 }
 
 /* ------------------------------------------------------------- estimates */
@@ -116,6 +113,11 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     h->Q_lrt_p = df > 0 ? msc_pchisq(h->Q_lrt, df, 1) : NAN;
     return MSC_OK;
 }
+
+static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s, unsigned flags,
+                             const msc_glmm_loo *L, double xo, double no, int rc, double mu,
+                             double tau, double v, double sx, double sn, msc_fit *f,
+                             msc_warnings *w);
 
 /* The fit; for a leave-one-out row (MSC_FIT_ROW, the study (xo, no) left
  * out), without the extras when L certifies that they would not warn. */
@@ -185,12 +187,28 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
 
     double mu = mu0, tau = 0.0, v = NAN;
     int iters = 0, rc = -2; /* -2: separated, no maximum to look for (above) */
-    if (!separated &&
-        fit_random(xi, ni, k, s->nagq, s->threads, !only,
-                   only && (flags & MSC_FIT_ESTIMATE_ROUGH) ? 1e-6 : 0.0, mu0, start, &mu, &tau,
-                   &v, &iters, &rc) != MSC_OK)
-        return MSC_ERR_NOMEM;
+    msc_glmm_model M = {0}; /* the studies' pairs, for the fit and the extras */
+    if (!separated) {
+        if (msc_glmm_model_init(&M, xi, ni, k, s->nagq, s->threads) != MSC_OK)
+            return MSC_ERR_NOMEM;
+        fit_random(&M, !only, only && (flags & MSC_FIT_ESTIMATE_ROUGH) ? 1e-6 : 0.0, mu0, start,
+                   &mu, &tau, &v, &iters, &rc);
+    }
     f->iterations = iters;
+    msc_status st = fit_report(&M, k, s, flags, L, xo, no, rc, mu, tau, v, sx, sn, f, w);
+    msc_glmm_model_free(&M);
+    return st;
+}
+
+/* fit_glmm's report of the random-effects fit (rc from fit_random) into f,
+ * with the extras from the model M where they are wanted. */
+static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s, unsigned flags,
+                             const msc_glmm_loo *L, double xo, double no, int rc, double mu,
+                             double tau, double v, double sx, double sn, msc_fit *f,
+                             msc_warnings *w)
+{
+    int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
+    msc_heterogeneity *h = &f->het;
     if (rc == 1) {
         msc_estimate *e = &f->random;
         e->yi = mu;
@@ -208,7 +226,7 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
          * not found, which L can rule out */
         if (only || ((flags & MSC_FIT_ROW) && msc_glmm_loo_profile_clear(L, xo, no, mu, tau)))
             return MSC_OK;
-        return msc_glmm_extras(xi, ni, k, s, flags, f, w);
+        return msc_glmm_extras(M, k, s, flags, f, w);
     }
     msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
@@ -221,7 +239,7 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
                          "heterogeneity cannot be estimated, and the random-effects estimate is "
                          "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
-        return only ? MSC_OK : msc_glmm_extras(xi, ni, k, s, flags, f, w);
+        return only ? MSC_OK : msc_glmm_extras(M, k, s, flags, f, w);
     } else if (rc == 2) {
         msc_warnings_add(w,
                          "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "

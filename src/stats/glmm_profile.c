@@ -312,7 +312,7 @@ double msc_glmm_marginal(double mu, double tau2)
 
 /* ---------------------------------------------------------- the extras */
 
-msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
+msc_status msc_glmm_extras(msc_glmm_model *model, size_t k, const msc_settings *s,
                            unsigned flags, msc_fit *f, msc_warnings *w)
 {
     msc_heterogeneity *h = &f->het;
@@ -321,9 +321,12 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
     int row = (flags & MSC_FIT_ROW) != 0;
     if (k < 2 || !(interior || boundary))
         return MSC_OK;
-    msc_glmm_model M;
-    if (msc_glmm_model_init(&M, xi, ni, k, s->nagq, s->threads) != MSC_OK)
-        return MSC_ERR_NOMEM;
+    /* The searches start from no modes (0, as a new model's), whatever the
+     * fit left in them, so that a row's search below can be made again
+     * exactly as the whole fit makes it. */
+    msc_glmm_model M = *model;
+    for (size_t i = 0; i < M.nu; i++)
+        M.u[i].zhat = 0.0;
     double mu0 = f->common.yi;
     double ll0 = msc_glmm_loglik_tau0(&M, mu0);
     double mu_hat = interior ? f->random.yi : mu0, tau_hat = interior ? h->tau : 0.0;
@@ -351,7 +354,6 @@ msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const m
         hi_found =
             msc_glmm_tau2_profile_ci(&M, mu_hat, tau_hat, &at_max, s->level, 1, &lo, &hi, NULL);
     }
-    msc_glmm_model_free(&M);
     h->tau2_ci_profile = bounds;
     if (!hi_found)
         msc_warnings_add(w,

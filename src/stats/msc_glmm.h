@@ -94,7 +94,8 @@ int msc_glmm_tau2_profile_ci(msc_glmm_model *M, double mu_hat, double tau_hat,
 double msc_glmm_marginal(double mu, double tau2);
 
 /* The extras of a GLMM fit that metafor's rma.glmm does not give, added to
- * f (already fitted to the k studies by msc_glmm_fit): the marginal
+ * f (already fitted to the k studies by msc_glmm_fit, whose model of them
+ * is M; its modes are reset and then used): the marginal
  * proportion with its interval, the profile-likelihood interval for tau^2
  * (with I^2 and H^2 from it) and the likelihood-ratio test of tau^2 = 0.
  * With MSC_FIT_NO_TAU2_CI in flags the interval is not computed (NAN), but
@@ -102,8 +103,8 @@ double msc_glmm_marginal(double mu, double tau2);
  * MSC_FIT_ROW too, no marginal proportion, and that warning exactly as the
  * fit with the interval would give it (see the function). Only for a
  * fit at an interior maximum or at tau^2 = 0; MSC_OK or MSC_ERR_NOMEM. */
-msc_status msc_glmm_extras(const double *xi, const double *ni, size_t k, const msc_settings *s,
-                           unsigned flags, msc_fit *f, msc_warnings *w);
+msc_status msc_glmm_extras(msc_glmm_model *M, size_t k, const msc_settings *s, unsigned flags,
+                           msc_fit *f, msc_warnings *w);
 
 /* ---------------------------------------- glmm_loo.c: leave-one-out */
 
