@@ -60,8 +60,9 @@ static double profile_at(profile_sum *P, double tau, double *d)
  * `start`, steps doubling or halving tau in the direction the derivative
  * climbs bracket a stationary point [a, b] (d(a) > 0 > d(b)); secant steps
  * inside the bracket, with bisection when one hugs an end, then locate it
- * to 1e-8 relative (the log-likelihood is then exact to about 1e-16 of
- * its curvature). tau = 0 wins when its value is as high. Returns 0, or -1
+ * to 1e-12 relative, as the fits locate their tau^2 (the log-likelihood
+ * is exact long before: to about 1e-16 of its curvature at 1e-8; the
+ * reported tau^2 is not). tau = 0 wins when its value is as high. Returns 0, or -1
  * when the profile still rises at tau = TAU_TOP (no finite maximum) or a
  * value is not finite. */
 static int profile_max(profile_sum *P, double start, double *tau_hat, double *ll_hat)
@@ -105,7 +106,7 @@ static int profile_max(profile_sum *P, double start, double *tau_hat, double *ll
         }
         a = t, da = d;
     }
-    while (db < 0.0 && b - a > 1e-8 * b) {
+    while (db < 0.0 && b - a > 1e-12 * b) {
         double m = a - da * (b - a) / (db - da); /* secant, */
         if (!(m > a + 0.01 * (b - a) && m < b - 0.01 * (b - a)))
             m = 0.5 * (a + b); /* or bisection when it hugs an end */
