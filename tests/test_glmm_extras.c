@@ -185,6 +185,56 @@ static void test_profile_ci_large(void **state)
     free(x);
 }
 
+/* At large tau, few studies of 1 or 2 patients make the 9-point likelihood
+ * in mu two-peaked: a profile search that follows the argmax along its
+ * tangent found the lower peak and put the upper bound at 718 and 4038
+ * (review of 2026-12-01). The bound is checked here against its
+ * definition with the profile taken over 81 starts of mu (-60 to 20), and
+ * against the same brute-force profile's root, found by the reviewer's
+ * own program (a grid over mu from -250 to 250, golden section, then
+ * bisection on tau): tau^2 = 8416.13 and 5200.15. */
+static void test_profile_ci_two_peaks(void **state)
+{
+    (void)state;
+    static const double x1[] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0};
+    static const double n1[] = {1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 2, 1, 1, 2, 1, 2, 1, 2, 1};
+    static const double x2[] = {0, 0, 0, 0, 0, 1, 2, 0};
+    static const double n2[] = {4, 1, 4, 3, 4, 4, 2, 1};
+    const struct {
+        const double *x, *n;
+        size_t k;
+        double hi;
+    } sets[] = {{x1, n1, 20, 8416.13}, {x2, n2, 8, 5200.15}};
+    double crit = msc_qchisq(0.05, 1.0, 1);
+    for (size_t t = 0; t < 2; t++) {
+        size_t k = sets[t].k;
+        double v[20];
+        for (size_t i = 0; i < k; i++)
+            v[i] = 1.0 / (sets[t].x[i] + 0.5) + 1.0 / (sets[t].n[i] - sets[t].x[i] + 0.5);
+        msc_settings s;
+        msc_settings_default(&s);
+        s.method = MSC_METHOD_GLMM;
+        s.nagq = 9;
+        msc_fit f;
+        msc_warnings w = {0};
+        assert_int_equal(msc_glmm_fit(sets[t].x, sets[t].n, v, k, &s, &f, &w), MSC_OK);
+        msc_warnings_clear(&w);
+        assert_false(f.random.exact);
+        assert_close(f.het.tau2_hi, sets[t].hi, 1e-5);
+        msc_glmm_model M;
+        assert_int_equal(msc_glmm_model_init(&M, sets[t].x, sets[t].n, k, 9, 1), MSC_OK);
+        double ll_max = msc_glmm_loglik(&M, f.random.yi, f.het.tau), prof = -INFINITY;
+        for (int j = -60; j <= 20; j++) {
+            double m = j;
+            double p = msc_glmm_profile_mu(&M, sqrt(f.het.tau2_hi), &m, NULL);
+            if (p > prof)
+                prof = p;
+        }
+        msc_glmm_model_free(&M);
+        assert_true(fabs(2.0 * (ll_max - prof) - crit) < 1e-6);
+    }
+}
+
 static void test_lrt(void **state)
 {
     (void)state;
@@ -242,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_marginal_integral),
         cmocka_unit_test(test_profile_ci),
         cmocka_unit_test(test_profile_ci_large),
+        cmocka_unit_test(test_profile_ci_two_peaks),
         cmocka_unit_test(test_lrt),
         cmocka_unit_test(test_none_where_unfitted),
     };

@@ -118,11 +118,24 @@ typedef struct {
 
 static double phi(profile_ctx *c, double tau, double *dphi)
 {
-    /* the argmax over mu moves with tau: start from the tangent line */
+    /* the argmax over mu moves with tau: start from the tangent line. At
+     * large tau with few small studies the likelihood in mu can have two
+     * peaks, and a long move along the tangent can land by the lower one
+     * (the search over mu is local): then the last argmax is tried too,
+     * and the higher maximum kept. Near the maximum, with many studies,
+     * the moves are far below that threshold and cost nothing. */
     double g, m = c->mu;
     if (isfinite(c->slope))
         m += c->slope * (tau - c->tau);
     double p = msc_glmm_profile_mu(c->M, tau, &m, &g);
+    if (fabs(m - c->mu) > 0.05 * (1.0 + fabs(c->mu)) || !isfinite(p)) {
+        double g2, m2 = c->mu, p2 = msc_glmm_profile_mu(c->M, tau, &m2, &g2);
+        if (p2 > p || !isfinite(p)) {
+            p = p2;
+            m = m2;
+            g = g2;
+        }
+    }
     if (tau != c->tau && isfinite(m))
         c->slope = (m - c->mu) / (tau - c->tau);
     c->mu = m;
