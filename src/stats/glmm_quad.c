@@ -67,8 +67,9 @@ static double expit(double eta)
  * The start decides the cost. The caller's warm start (the mode at the
  * last parameters) is best when the parameters moved little; when they
  * moved far it can sit on a flat arm, and bisecting a bracket n tau wide
- * down to 1e-13 then takes 40 to 60 steps. So h' is taken at two starts,
- * and Newton goes on from the one with the shorter Newton step: the warm
+ * down to 1e-13 then takes 40 to 60 steps. So when the warm start's Newton
+ * step exceeds 1e-3 (1 + |z|), h' is taken at a second start too, and
+ * Newton goes on from the one with the shorter Newton step: the warm
  * start and the mode of the normal approximation to the study's
  * likelihood, eta ~ N(y, v) with y = logit((x + 1/2)/(n - x + 1/2)) and
  * v = 1/(x + 1/2) + 1/(n - x + 1/2), under the prior z ~ N(0, 1):
@@ -127,7 +128,8 @@ static double find_mode(double x, double n, double mu, double tau, double z)
          * bisect what is left of a bracket perhaps n tau wide. Newton's
          * error after a step s is about |h'''/(2 h'')| s^2 <= tau s^2 / 2
          * (h''' / h'' = tau (1 - 2p) in the steep part, less elsewhere), so
-         * a step below 1e-7 / (1 + tau) leaves under 1e-14: take it. */
+         * a step below 1e-7 (1 + |z|) / (1 + tau) leaves at most about
+         * 1.25e-15 (1 + |z|)^2: take it. */
         if (fabs(next - z) <= 1e-7 / (1.0 + tau) * (1.0 + fabs(next)) && next >= lo &&
             next <= hi)
             return next;
