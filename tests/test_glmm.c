@@ -522,9 +522,9 @@ static void test_estimate_start(void **state)
     const double dmu[] = {-0.3, 0.0, 1.0};
     for (size_t a = 0; a < sizeof taus / sizeof *taus; a++)
         for (size_t b = 0; b < sizeof dmu / sizeof *dmu; b++) {
-            assert_int_equal(msc_glmm_fit_estimate(xi, ni, vi, K, &s, full.random.yi + dmu[b],
-                                                   taus[a], &f, &w),
-                             MSC_OK);
+            assert_int_equal(
+                msc_glmm_fit_estimate(xi, ni, vi, K, &s, full.random.yi + dmu[b], taus[a], &f, &w),
+                MSC_OK);
             msc_warnings_clear(&w);
             assert_false(f.random.exact);
             /* its Newton search ends on a step of 1e-6 (MSC_FIT_ESTIMATE_ROUGH) */
@@ -547,13 +547,12 @@ int main(void)
     msc_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_sets), cmocka_unit_test(test_stress_sets),
-        cmocka_unit_test(test_example_data),
-        cmocka_unit_test(test_all_zero),       cmocka_unit_test(test_all_n),
-        cmocka_unit_test(test_separation),     cmocka_unit_test(test_boundary),
-        cmocka_unit_test(test_small),          cmocka_unit_test(test_nagq),
-        cmocka_unit_test(test_false_divergence), cmocka_unit_test(test_flat),
-        cmocka_unit_test(test_lme4_tolerance), cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_mode_from_any_start),
+        cmocka_unit_test(test_example_data),   cmocka_unit_test(test_all_zero),
+        cmocka_unit_test(test_all_n),          cmocka_unit_test(test_separation),
+        cmocka_unit_test(test_boundary),       cmocka_unit_test(test_small),
+        cmocka_unit_test(test_nagq),           cmocka_unit_test(test_false_divergence),
+        cmocka_unit_test(test_flat),           cmocka_unit_test(test_lme4_tolerance),
+        cmocka_unit_test(test_threads),        cmocka_unit_test(test_mode_from_any_start),
         cmocka_unit_test(test_estimate_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,7 +170,8 @@ static void test_profile_ci_large(void **state)
         double a = side ? h->tau : 0.5 * h->tau, b = side ? 2.0 * h->tau : h->tau;
         double fa = deviance_rise(x, n, K, f.random.yi, a, ll_max) - crit;
         for (int it = 0; it < 60; it++) {
-            double mid = 0.5 * (a + b), fm = deviance_rise(x, n, K, f.random.yi, mid, ll_max) - crit;
+            double mid = 0.5 * (a + b),
+                   fm = deviance_rise(x, n, K, f.random.yi, mid, ll_max) - crit;
             if ((fm < 0.0) == (fa < 0.0)) {
                 a = mid;
                 fa = fm;

@@ -304,8 +304,7 @@ msc_status msc_glmm_fit_estimate(const double *xi, const double *ni, const doubl
     if (take) {
         double start[2] = {mu_start, tau_start};
         msc_warnings t = {0};
-        msc_status rc =
-            fit_glmm(xi, ni, vi, k, s, ROUGH, start, NULL, 0.0, 0.0, f, &t);
+        msc_status rc = fit_glmm(xi, ni, vi, k, s, ROUGH, start, NULL, 0.0, 0.0, f, &t);
         int interior = rc == MSC_OK && !f->exact_fallback && f->converged && !t.lost;
         for (size_t i = 0; interior && i < t.n; i++)
             if (w && msc_warnings_add(w, "%s", t.msg[i]) != MSC_OK)

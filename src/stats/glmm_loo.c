@@ -18,13 +18,13 @@
  * about the rounding of the sums themselves, from N^2 evaluations of all k
  * studies made once, and is checked against exact evaluations between its
  * nodes. A second box around (mu, 1.5 tau^) holds the profile there,
- * where the upper bound's search has stepped by then. For row i, the row's own maximum (from its exact fit) and the
- * profile at 1.5 tau are then the interpolant less study i's exact term
- * (one study: O(1)), and the row is certified only when the fall exceeds
- * the cut-off by a whole unit of deviance, some eight orders of magnitude
- * beyond the interpolant's error: the exact search would find the bound
- * by 1.5 tau at the latest, without a warning. Any other row searches
- * exactly.
+ * where the upper bound's search has stepped by then. For row i, the
+ * row's own maximum (from its exact fit) and the profile at 1.5 tau are
+ * then the interpolant less study i's exact term (one study: O(1)), and
+ * the row is certified only when the fall exceeds the cut-off by a whole
+ * unit of deviance, some eight orders of magnitude beyond the
+ * interpolant's error: the exact search would find the bound by 1.5 tau
+ * at the latest, without a warning. Any other row searches exactly.
  */
 #include <math.h>
 #include <stdlib.h>

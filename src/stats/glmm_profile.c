@@ -112,8 +112,8 @@ double msc_glmm_profile_mu(msc_glmm_model *M, double tau, double *mu, double *g_
 typedef struct {
     msc_glmm_model *M;
     double ll_max, crit;
-    double noise;           /* |phi| below this is rounding: 16 eps |ll_max| */
-    double tau, mu, slope;  /* the last profile point and d mu / d tau there */
+    double noise;          /* |phi| below this is rounding: 16 eps |ll_max| */
+    double tau, mu, slope; /* the last profile point and d mu / d tau there */
 } profile_ctx;
 
 static double phi(profile_ctx *c, double tau, double *dphi)
@@ -325,8 +325,8 @@ double msc_glmm_marginal(double mu, double tau2)
 
 /* ---------------------------------------------------------- the extras */
 
-msc_status msc_glmm_extras(msc_glmm_model *model, size_t k, const msc_settings *s,
-                           unsigned flags, msc_fit *f, msc_warnings *w)
+msc_status msc_glmm_extras(msc_glmm_model *model, size_t k, const msc_settings *s, unsigned flags,
+                           msc_fit *f, msc_warnings *w)
 {
     msc_heterogeneity *h = &f->het;
     int interior = !f->random.exact && h->tau2 > 0.0;

@@ -130,8 +130,7 @@ static double find_mode(double x, double n, double mu, double tau, double z)
          * (h''' / h'' = tau (1 - 2p) in the steep part, less elsewhere), so
          * a step below 1e-7 (1 + |z|) / (1 + tau) leaves at most about
          * 1.25e-15 (1 + |z|)^2: take it. */
-        if (fabs(next - z) <= 1e-7 / (1.0 + tau) * (1.0 + fabs(next)) && next >= lo &&
-            next <= hi)
+        if (fabs(next - z) <= 1e-7 / (1.0 + tau) * (1.0 + fabs(next)) && next >= lo && next <= hi)
             return next;
         if (!(next > lo && next < hi))
             next = 0.5 * (lo + hi);
