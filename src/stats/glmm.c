@@ -29,22 +29,20 @@
  * is at its boundary of 0, 2 when the maximum rises above the boundary by
  * no more than the quadrature's error, -1 when it failed. M is the
  * caller's model of the studies; the modes in its pairs are left as the
- * search leaves them. */
-static void fit_random(msc_glmm_model *mp, int need_var, double newton_tol, double mu0,
+ * search leaves them. step_tol: msc_glmm_maximise's. */
+static void fit_random(msc_glmm_model *M, int need_var, double step_tol, double mu0,
                        const double *start, double *mu, double *tau, double *var, int *iters,
                        int *rc)
 {
-    msc_glmm_model M = *mp;
-    M.newton_tol = newton_tol;
     /* Start where lme4 does (tau = 1), from the common-effect mu. */
     *mu = start ? start[0] : mu0;
     *tau = start ? start[1] : 1.0;
     double ll = -INFINITY;
-    int r = msc_glmm_maximise(&M, mu, tau, iters, &ll);
+    int r = msc_glmm_maximise(M, step_tol, mu, tau, iters, &ll);
     if (r == 1) {
         /* tau = 0 can be a maximum too; the boundary wins unless the
          * interior maximum is higher. */
-        double ll0 = msc_glmm_loglik_tau0(&M, mu0);
+        double ll0 = msc_glmm_loglik_tau0(M, mu0);
         if (ll < ll0)
             r = 0;
         /* An interior maximum that rises above the boundary by no more than
@@ -54,15 +52,15 @@ static void fit_random(msc_glmm_model *mp, int need_var, double newton_tol, doub
          * re-evaluating with a finer rule (2K + 1 points) at the maximum;
          * that costs about two evaluations, so it is skipped when the gain is
          * far beyond any error of the rule seen in practice (at most ~0.5). */
-        if (r == 1 && M.nagq < 32 && ll - ll0 < 10.0) {
-            msc_glmm_model F = M; /* the same pairs, a finer rule */
-            if (msc_glmm_model_rule(&F, 2 * M.nagq + 1) == MSC_OK &&
+        if (r == 1 && M->nagq < 32 && ll - ll0 < 10.0) {
+            msc_glmm_model F = *M; /* the same pairs, a finer rule */
+            if (msc_glmm_model_rule(&F, 2 * M->nagq + 1) == MSC_OK &&
                 !(ll - ll0 > 2.0 * fabs(msc_glmm_loglik(&F, *mu, *tau) - ll)))
                 r = 2;
         }
     }
     if (r == 1 && need_var) {
-        *var = msc_glmm_var_mu(&M, *mu, *tau);
+        *var = msc_glmm_var_mu(M, *mu, *tau);
         if (!(*var > 0) || !isfinite(*var))
             r = -1;
     }
@@ -113,11 +111,6 @@ static int heterogeneity_tests(const double *xi, const double *ni, size_t k, dou
     h->Q_lrt_p = df > 0 ? msc_pchisq(h->Q_lrt, df, 1) : NAN;
     return MSC_OK;
 }
-
-static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s, unsigned flags,
-                             const msc_glmm_loo *L, double xo, double no, int rc, double mu,
-                             double tau, double v, double sx, double sn, msc_fit *f,
-                             msc_warnings *w);
 
 /* The fit; for a leave-one-out row (MSC_FIT_ROW, the study (xo, no) left
  * out), without the extras when L certifies that they would not warn. */
@@ -191,24 +184,11 @@ static msc_status fit_glmm(const double *xi, const double *ni, const double *vi,
     if (!separated) {
         if (msc_glmm_model_init(&M, xi, ni, k, s->nagq, s->threads) != MSC_OK)
             return MSC_ERR_NOMEM;
-        fit_random(&M, !only, only && (flags & MSC_FIT_ESTIMATE_ROUGH) ? 1e-6 : 0.0, mu0, start,
+        fit_random(&M, !only, only && (flags & MSC_FIT_ESTIMATE_ROUGH) ? 1e-6 : 1e-9, mu0, start,
                    &mu, &tau, &v, &iters, &rc);
     }
     f->iterations = iters;
-    msc_status st = fit_report(&M, k, s, flags, L, xo, no, rc, mu, tau, v, sx, sn, f, w);
-    msc_glmm_model_free(&M);
-    return st;
-}
-
-/* fit_glmm's report of the random-effects fit (rc from fit_random) into f,
- * with the extras from the model M where they are wanted. */
-static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s, unsigned flags,
-                             const msc_glmm_loo *L, double xo, double no, int rc, double mu,
-                             double tau, double v, double sx, double sn, msc_fit *f,
-                             msc_warnings *w)
-{
-    int only = (flags & MSC_FIT_ESTIMATE_ONLY) != 0;
-    msc_heterogeneity *h = &f->het;
+    msc_status st = MSC_OK; /* from here on, every way out frees M */
     if (rc == 1) {
         msc_estimate *e = &f->random;
         e->yi = mu;
@@ -224,9 +204,9 @@ static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s,
         /* a row shows no profile interval, LRT or marginal proportion: the
          * extras matter to it only through the warning of an upper bound
          * not found, which L can rule out */
-        if (only || ((flags & MSC_FIT_ROW) && msc_glmm_loo_profile_clear(L, xo, no, mu, tau)))
-            return MSC_OK;
-        return msc_glmm_extras(M, k, s, flags, f, w);
+        if (!only && !((flags & MSC_FIT_ROW) && msc_glmm_loo_profile_clear(L, xo, no, mu, tau)))
+            st = msc_glmm_extras(&M, k, s, flags, f, w);
+        goto out;
     }
     msc_estimate_exact(&f->random, sx, sn, s->level);
     f->exact_fallback = 1;
@@ -239,7 +219,8 @@ static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s,
                          "heterogeneity cannot be estimated, and the random-effects estimate is "
                          "the exact pooled proportion %g/%g with its Clopper-Pearson interval",
                          sx, sn);
-        return only ? MSC_OK : msc_glmm_extras(M, k, s, flags, f, w);
+        if (!only)
+            st = msc_glmm_extras(&M, k, s, flags, f, w);
     } else if (rc == 2) {
         msc_warnings_add(w,
                          "the GLMM likelihood is flat in tau^2 (its maximum is no higher than "
@@ -266,7 +247,9 @@ static msc_status fit_report(msc_glmm_model *M, size_t k, const msc_settings *s,
                          "Clopper-Pearson interval",
                          sx, sn);
     }
-    return MSC_OK;
+out:
+    msc_glmm_model_free(&M);
+    return st;
 }
 
 msc_status msc_glmm_fit_flags(const double *xi, const double *ni, const double *vi, size_t k,

@@ -78,6 +78,14 @@ static double expit(double eta)
  * of h' also narrow the bracket. */
 static double mode_safe(double x, double n, double mu, double tau, double lo, double hi);
 
+/* h'(z) = tau (x - n p) - z, and h''(z) = -tau^2 n p (1 - p) - 1 in *h2. */
+static double score(double x, double n, double mu, double tau, double z, double *h2)
+{
+    double p = expit(mu + tau * z);
+    *h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
+    return tau * (x - n * p) - z;
+}
+
 static double find_mode(double x, double n, double mu, double tau, double z)
 {
     if (tau == 0.0)
@@ -89,8 +97,7 @@ static double find_mode(double x, double n, double mu, double tau, double z)
         z = hi;
     /* h' and h'' at the warm start; the second start only when its
      * Newton step is not already small */
-    double p = expit(mu + tau * z);
-    double h1 = tau * (x - n * p) - z, h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
+    double h2, h1 = score(x, n, mu, tau, z, &h2);
     double z0 = z;
     if (!(fabs(h1 / h2) <= 1e-3 * (1.0 + fabs(z)))) {
         double y = log((x + 0.5) / (n - x + 0.5)), v = 1.0 / (x + 0.5) + 1.0 / (n - x + 0.5);
@@ -103,8 +110,7 @@ static double find_mode(double x, double n, double mu, double tau, double z)
             lo = z;
         else if (h1 < 0.0)
             hi = z;
-        double p0 = expit(mu + tau * z0);
-        double g1 = tau * (x - n * p0) - z0, g2 = -tau * tau * n * p0 * (1.0 - p0) - 1.0;
+        double g2, g1 = score(x, n, mu, tau, z0, &g2);
         if (g1 > 0.0)
             lo = z0;
         else if (g1 < 0.0)
@@ -138,9 +144,7 @@ static double find_mode(double x, double n, double mu, double tau, double z)
         z = next;
         if (fabs(step) <= 1e-13 * (1.0 + fabs(z)) || hi - lo <= 1e-15 * (1.0 + fabs(z)))
             return z;
-        p = expit(mu + tau * z);
-        h1 = tau * (x - n * p) - z;
-        h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
+        h1 = score(x, n, mu, tau, z, &h2);
     }
     return mode_safe(x, n, mu, tau, lo, hi);
 }
@@ -154,15 +158,13 @@ static double mode_safe(double x, double n, double mu, double tau, double lo, do
 {
     double z = 0.5 * (lo + hi), dxold = hi - lo, dx = dxold;
     for (int it = 0; it < 400; it++) {
-        double p = expit(mu + tau * z);
-        double h1 = tau * (x - n * p) - z;
+        double h2, h1 = score(x, n, mu, tau, z, &h2);
         if (h1 == 0.0)
             break;
         if (h1 > 0.0)
             lo = z;
         else
             hi = z;
-        double h2 = -tau * tau * n * p * (1.0 - p) - 1.0;
         double next = z - h1 / h2;
         if (!(next > lo && next < hi) || fabs(2.0 * h1) > fabs(dxold * h2))
             next = 0.5 * (lo + hi);
@@ -341,7 +343,8 @@ static void hessian_fd(model *M, double mu, double tau, evaluation *ev)
 /* Damped Newton on (mu, rho = log tau) from (mu, tau). Returns 1 when it
  * converged to an interior maximum, 0 when tau fell to the boundary
  * (*tau = 0), -1 when it failed or tau diverged. *ll gets the maximum. */
-int msc_glmm_maximise(msc_glmm_model *M, double *mu, double *tau, int *iters, double *ll)
+int msc_glmm_maximise(msc_glmm_model *M, double step_tol, double *mu, double *tau, int *iters,
+                      double *ll)
 {
     double m = *mu, rho = log(*tau);
     evaluation ev;
@@ -375,9 +378,9 @@ int msc_glmm_maximise(msc_glmm_model *M, double *mu, double *tau, int *iters, do
         d0 = (C * g0 - B * g1) / det;
         d1 = (A * g1 - B * g0) / det;
         /* Newton converges quadratically: once the full, undamped step is
-         * this small, the next would be ~1e-18; take it and stop. */
-        double tol = M->newton_tol > 0.0 ? M->newton_tol : 1e-9;
-        if (lam == 0.0 && fabs(d0) < tol && fabs(d1) < tol && t > TAU_MIN) {
+         * below step_tol, the next would be about its square; take it and
+         * stop. */
+        if (lam == 0.0 && fabs(d0) < step_tol && fabs(d1) < step_tol && t > TAU_MIN) {
             *mu = m + d0;
             *tau = exp(rho + d1);
             *ll = ev.ll;

@@ -30,7 +30,6 @@ typedef struct {
     size_t nu;
     int nagq;
     int threads;         /* threads an evaluation may use */
-    double newton_tol;   /* msc_glmm_maximise's final step; 0: 1e-9 */
     msc_glmm_eval *part; /* per chunk of pairs (see glmm_quad.c), or NULL */
     /* Gauss-Hermite nodes and log weights (weight e^{-t^2}) */
     double t[MSC_GLMM_MAX_NODES], lw[MSC_GLMM_MAX_NODES];
@@ -52,10 +51,13 @@ msc_status msc_glmm_model_rule(msc_glmm_model *M, int nagq);
 double msc_glmm_loglik(msc_glmm_model *M, double mu, double tau);
 double msc_glmm_loglik_tau0(const msc_glmm_model *M, double mu);
 
-/* Damped Newton on (mu, rho = log tau) from (*mu, *tau). Returns 1 when it
- * converged to an interior maximum (*ll its log-likelihood), 0 when tau
- * fell to the boundary (*tau = 0), -1 when it failed or tau diverged. */
-int msc_glmm_maximise(msc_glmm_model *M, double *mu, double *tau, int *iters, double *ll);
+/* Damped Newton on (mu, rho = log tau) from (*mu, *tau), ending on a full
+ * step below step_tol in both (1e-9 for the fits; the next step would be
+ * about its square). Returns 1 when it converged to an interior maximum
+ * (*ll its log-likelihood), 0 when tau fell to the boundary (*tau = 0),
+ * -1 when it failed or tau diverged. */
+int msc_glmm_maximise(msc_glmm_model *M, double step_tol, double *mu, double *tau, int *iters,
+                      double *ll);
 
 /* lme4's variance of mu at (mu, tau): [H^-1]_{mu,mu} from central
  * differences of the exact gradient; NAN if H is not negative definite. */
